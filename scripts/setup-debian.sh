@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what descent needs on a fresh Debian/Ubuntu machine beyond a Rust toolchain:
+# a Vulkan loader and Mesa's drivers (lavapipe runs Vulkan on the CPU when there is no GPU),
+# Xvfb and xdotool for the window tests, ffmpeg for video capture.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+    ca-certificates build-essential pkg-config \
+    libvulkan1 mesa-vulkan-drivers \
+    xvfb xdotool x11-utils ffmpeg
+if ! command -v cargo >/dev/null; then
+    echo "cargo not found: install Rust 1.88 or newer from https://rustup.rs, then re-run." >&2
+    exit 1
+fi

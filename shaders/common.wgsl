@@ -1,0 +1,35 @@
+// Types and helpers shared by the compute and render shaders.
+// The generated surface functions `surface_f` and `surface_grad` are prepended by the host.
+
+// Twin of `gpu_data::Particle` (src/gpu/gpu_data.rs): 48 bytes.
+struct Particle {
+    pos: vec2<f32>,
+    s1: vec2<f32>,
+    s2: vec2<f32>,
+    s3: vec2<f32>,
+    aux: f32,
+    loss: f32,
+    step: u32,
+    status: u32,
+}
+
+// Twin of `gpu_data::TrailPoint`: one recorded position of one particle, 16 bytes.
+struct TrailPoint {
+    pos: vec2<f32>,
+    loss: f32,
+    status: u32,
+}
+
+const STATUS_RUNNING: u32 = 0u;
+const STATUS_CONVERGED: u32 = 1u;
+const STATUS_DIVERGED: u32 = 2u;
+
+// WGSL lets implementations assume floats are finite, so `x != x` may be folded away:
+// test the exponent bits instead.
+fn is_finite_f32(v: f32) -> bool {
+    return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn is_finite_vec2(v: vec2<f32>) -> bool {
+    return is_finite_f32(v.x) && is_finite_f32(v.y);
+}

@@ -1,0 +1,81 @@
+// Steps every particle of every optimizer group, `params.steps` times per dispatch (looping
+// inside the shader is 4-5x faster than one dispatch per step), and records trail points.
+// Prepended by the host: the generated surface, common.wgsl, optim.wgsl.
+//
+// Step rules (mirrored by src/cpu/sim.rs, the f64 reference):
+// - global step s = first_step + k; s == 0 only records the start point.
+// - a running particle with step < max_steps takes one optimizer step (torch's t = step + 1);
+//   its step counter advances whether the result is kept or not.
+// - a non-finite or out-of-bound position, or a non-finite loss, marks it diverged: the last
+//   finite position is kept and it never moves again, so NaN never reaches other particles,
+//   the renderer or the export.
+// - a step shorter than `tol` marks it converged (frozen).
+// - every `record_every` global steps its position goes to trail slot (s / record_every) % capacity.
+
+// Twin of `gpu_data::SimParams`.
+struct SimParams {
+    n_particles: u32,
+    starts_per_group: u32,
+    first_step: u32,
+    steps: u32,
+    max_steps: u32,
+    record_every: u32,
+    trail_capacity: u32,
+    row_stride: u32,
+    tol: f32,
+    bound: f32,
+    center: vec2<f32>,
+}
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<storage, read> optimizers: array<Optimizer>;
+@group(0) @binding(2) var<storage, read_write> particles: array<Particle>;
+@group(0) @binding(3) var<storage, read_write> trail: array<TrailPoint>;
+
+fn record(i: u32, s: u32, p: Particle) {
+    if params.trail_capacity == 0u || s % params.record_every != 0u {
+        return;
+    }
+    let slot = (s / params.record_every) % params.trail_capacity;
+    trail[slot * params.n_particles + i] = TrailPoint(p.pos, p.loss, p.status);
+}
+
+@compute @workgroup_size(64)
+fn step_particles(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x + gid.y * params.row_stride;
+    if i >= params.n_particles {
+        return;
+    }
+    let o = optimizers[i / params.starts_per_group];
+    var p = particles[i];
+    var st = OptState(p.s1, p.s2, p.s3, p.aux);
+    for (var k = 0u; k < params.steps; k++) {
+        let s = params.first_step + k;
+        if s > 0u && p.status == STATUS_RUNNING && p.step < params.max_steps {
+            let g = surface_grad(p.pos);
+            let t = p.step + 1u;
+            p.step = t;
+            var trial = st;
+            let next = optim_step(o, &trial, t, p.pos, g);
+            let loss = surface_f(next);
+            let off = abs(next - params.center);
+            if !is_finite_vec2(next) || !is_finite_f32(loss) || max(off.x, off.y) > params.bound {
+                p.status = STATUS_DIVERGED;
+            } else {
+                let moved = length(next - p.pos);
+                st = trial;
+                p.pos = next;
+                p.loss = loss;
+                if moved < params.tol {
+                    p.status = STATUS_CONVERGED;
+                }
+            }
+        }
+        record(i, s, p);
+    }
+    p.s1 = st.s1;
+    p.s2 = st.s2;
+    p.s3 = st.s3;
+    p.aux = st.aux;
+    particles[i] = p;
+}

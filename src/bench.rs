@@ -1,0 +1,147 @@
+//! `descent bench`: particle-steps per second of the GPU simulation next to a single-threaded
+//! CPU loop doing the same work per step (gradient, optimizer update, loss, divergence and
+//! convergence tests), in one run so the ratio is measured side by side.
+
+use std::time::Instant;
+
+use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
+use crate::gpu::{Gpu, GpuError};
+use crate::optim::{self, OptimizerSpec};
+use crate::surfaces::Surface;
+
+pub struct SimBenchRow {
+    pub particles: u32,
+    pub gpu_steps: u32,
+    pub gpu_seconds: f64,
+    pub cpu_steps: u32,
+    pub cpu_seconds: f64,
+}
+
+impl SimBenchRow {
+    pub fn gpu_rate(&self) -> f64 {
+        f64::from(self.particles) * f64::from(self.gpu_steps) / self.gpu_seconds
+    }
+    pub fn cpu_rate(&self) -> f64 {
+        f64::from(self.particles) * f64::from(self.cpu_steps) / self.cpu_seconds
+    }
+}
+
+/// Adam (lr 0.02) on Rosenbrock from a grid of starts, for each particle count.
+/// The CPU loop runs fewer steps where it would take long; rates are per particle-step.
+pub fn bench_simulation(
+    gpu: &Gpu,
+    sizes: &[u32],
+    gpu_steps: u32,
+    cpu_budget_steps: u64,
+) -> Result<Vec<SimBenchRow>, GpuError> {
+    let surface =
+        Surface::from_name_or_expr("rosenbrock").map_err(|e| GpuError::Uncaptured(e.to_string()))?;
+    let adam: OptimizerSpec = "adam:lr=0.02"
+        .parse()
+        .map_err(|e: optim::SpecError| GpuError::Uncaptured(e.to_string()))?;
+    let mut rows = Vec::new();
+    for &n in sizes {
+        let side = (f64::from(n).sqrt().ceil()) as u32;
+        let starts: Vec<[f64; 2]> = (0..n)
+            .map(|i| {
+                let (c, r) = (i % side, i / side);
+                let d = surface.domain;
+                [
+                    d.x[0] + (d.x[1] - d.x[0]) * f64::from(c) / f64::from(side),
+                    d.y[0] + (d.y[1] - d.y[0]) * f64::from(r) / f64::from(side),
+                ]
+            })
+            .collect();
+        let setup = SimSetup {
+            surface: &surface,
+            optimizers: std::slice::from_ref(&adam),
+            starts: &starts,
+            max_steps: gpu_steps,
+            tol: 0.0,
+            trail: TrailPlan {
+                capacity: 0,
+                record_every: 1,
+            },
+        };
+        let mut sim = Simulation::new(gpu, &setup).map_err(|e| GpuError::Uncaptured(e.to_string()))?;
+        // Warm-up: first dispatch pays for pipeline compilation on some drivers.
+        sim.advance_to(gpu, 1);
+        gpu.wait()?;
+        sim.reset(gpu);
+        sim.advance_to(gpu, 0);
+        gpu.wait()?;
+        let t = Instant::now();
+        sim.advance_to(gpu, gpu_steps);
+        gpu.wait()?;
+        let gpu_seconds = t.elapsed().as_secs_f64();
+
+        let cpu_steps = (cpu_budget_steps / u64::from(n)).clamp(1, u64::from(gpu_steps)) as u32;
+        let t = Instant::now();
+        let checksum = cpu_loop(&adam, &starts, cpu_steps);
+        let cpu_seconds = t.elapsed().as_secs_f64();
+        std::hint::black_box(checksum);
+        rows.push(SimBenchRow {
+            particles: n,
+            gpu_steps,
+            gpu_seconds,
+            cpu_steps,
+            cpu_seconds,
+        });
+    }
+    Ok(rows)
+}
+
+/// Rosenbrock's value and gradient, hand-written as a CPU program would have them.
+#[inline]
+fn rosenbrock(p: [f64; 2]) -> (f64, [f64; 2]) {
+    let (x, y) = (p[0], p[1]);
+    let a = 1.0 - x;
+    let b = y - x * x;
+    (a * a + 100.0 * b * b, [-2.0 * a - 400.0 * x * b, 200.0 * b])
+}
+
+/// The shader's per-step work on one core: gradient, optimizer step, loss, checks.
+fn cpu_loop(spec: &OptimizerSpec, starts: &[[f64; 2]], steps: u32) -> f64 {
+    let mut sum = 0.0;
+    for &start in starts {
+        let mut st = optim::init_state(spec);
+        let mut p = start;
+        let mut alive = true;
+        for t in 1..=steps {
+            if !alive {
+                break;
+            }
+            let (_, g) = rosenbrock(p);
+            let next = optim::step(spec, &mut st, t, p, g);
+            let (loss, _) = rosenbrock(next);
+            if !(next[0].is_finite() && next[1].is_finite() && loss.is_finite()) {
+                alive = false;
+            } else {
+                p = next;
+            }
+        }
+        sum += p[0] + p[1];
+    }
+    sum
+}
+
+pub fn format_sim_bench(gpu_name: &str, rows: &[SimBenchRow]) -> String {
+    let mut out =
+        format!("simulation: Adam (lr 0.02) on rosenbrock; GPU = {gpu_name}; CPU = one thread, f64\n");
+    out.push_str(&format!(
+        "{:>10}  {:>9}  {:>16}  {:>9}  {:>16}  {:>9}\n",
+        "particles", "GPU steps", "GPU steps/s", "CPU steps", "CPU steps/s", "GPU/CPU"
+    ));
+    for r in rows {
+        out.push_str(&format!(
+            "{:>10}  {:>9}  {:>16.3e}  {:>9}  {:>16.3e}  {:>8.1}x\n",
+            r.particles,
+            r.gpu_steps,
+            r.gpu_rate(),
+            r.cpu_steps,
+            r.cpu_rate(),
+            r.gpu_rate() / r.cpu_rate()
+        ));
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! Trajectory export: CSV rows streamed to disk as the simulation produces them.
+//!
+//! The file is written under a temporary name beside the target and renamed when complete,
+//! so an interrupted or failed run never leaves a half-written CSV under the name asked for.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::gpu::gpu_data::{STATUS_CONVERGED, STATUS_DIVERGED};
+
+pub const CSV_HEADER: &str = "optimizer,particle,step,x,y,loss,status";
+
+pub fn status_name(status: u32) -> &'static str {
+    match status {
+        STATUS_CONVERGED => "converged",
+        STATUS_DIVERGED => "diverged",
+        _ => "running",
+    }
+}
+
+/// A CSV file being written; `finish` makes it appear under its real name.
+pub struct CsvExport {
+    path: PathBuf,
+    partial: PathBuf,
+    out: Option<BufWriter<File>>,
+    line: String,
+    pub rows: u64,
+}
+
+impl CsvExport {
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        let partial = path.with_file_name(name);
+        let file = File::create(&partial).map_err(|e| annotate(e, &partial))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        writeln!(out, "{CSV_HEADER}").map_err(|e| annotate(e, &partial))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            partial,
+            out: Some(out),
+            line: String::with_capacity(128),
+            rows: 0,
+        })
+    }
+
+    /// Appends one row. `optimizer` is quoted when it holds a comma or a quote.
+    pub fn row(
+        &mut self,
+        optimizer: &str,
+        particle: u32,
+        step: u32,
+        pos: [f32; 2],
+        loss: f32,
+        status: u32,
+    ) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        self.line.clear();
+        if optimizer.contains([',', '"', '\n']) {
+            self.line.push('"');
+            self.line.push_str(&optimizer.replace('"', "\"\""));
+            self.line.push('"');
+        } else {
+            self.line.push_str(optimizer);
+        }
+        let _ = writeln!(
+            self.line,
+            ",{particle},{step},{},{},{},{}",
+            pos[0],
+            pos[1],
+            loss,
+            status_name(status)
+        );
+        let partial = &self.partial;
+        match self.out.as_mut() {
+            Some(out) => out
+                .write_all(self.line.as_bytes())
+                .map_err(|e| annotate(e, partial))?,
+            None => return Err(std::io::Error::other("export already finished")),
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn finish(mut self) -> std::io::Result<PathBuf> {
+        if let Some(out) = self.out.take() {
+            let file = out
+                .into_inner()
+                .map_err(|e| annotate(e.into_error(), &self.partial))?;
+            file.sync_all().map_err(|e| annotate(e, &self.partial))?;
+        }
+        std::fs::rename(&self.partial, &self.path).map_err(|e| annotate(e, &self.path))?;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for CsvExport {
+    fn drop(&mut self) {
+        // Not finished: an error or an interrupt. Leave nothing half-written behind.
+        if self.out.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+fn annotate(e: std::io::Error, path: &Path) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,272 @@
+//! The GPU context: instance, adapter, device and queue, chosen once and shared by the
+//! simulation, the mesh and every renderer.
+//!
+//! Adapter choice: `WGPU_BACKEND` narrows the backends, `WGPU_ADAPTER_NAME` picks an adapter
+//! by case-insensitive substring (an unknown name is an error listing what exists, never the
+//! panic of `wgpu::util::initialize_adapter_from_env`), otherwise a real GPU is preferred over
+//! a software one. With no adapter at all the error says how to get one on Linux.
+
+use std::sync::{Arc, Mutex};
+
+use thiserror::Error;
+
+/// Which kind of adapter to prefer when several are present.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AdapterPreference {
+    /// Discrete, then integrated, then virtual, then software (the default for users).
+    #[default]
+    HighPerformance,
+    /// A CPU (software) adapter such as lavapipe first: deterministic output for tests and goldens.
+    Software,
+}
+
+#[derive(Debug, Error)]
+pub enum GpuError {
+    #[error(
+        "no GPU adapter found (backends: {backends}).\n\
+         descent needs Vulkan, Metal, DX12 or OpenGL. On Debian/Ubuntu without a GPU, install the \
+         software Vulkan driver:\n    sudo apt-get install mesa-vulkan-drivers libvulkan1\n\
+         then, if it is still not found, point the loader at it:\n    \
+         export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
+    )]
+    NoAdapter { backends: String },
+    #[error("WGPU_ADAPTER_NAME={wanted:?} matches no adapter; found: {found}")]
+    AdapterNameNotFound { wanted: String, found: String },
+    #[error("could not open the GPU device on {adapter}: {source}")]
+    RequestDevice {
+        adapter: String,
+        #[source]
+        source: wgpu::RequestDeviceError,
+    },
+    #[error("GPU error: {0}")]
+    Uncaptured(String),
+    #[error("the GPU device was lost: {0}")]
+    DeviceLost(String),
+    #[error("GPU buffer mapping failed: {0}")]
+    Map(String),
+}
+
+/// Everything needed to talk to one GPU.
+pub struct Gpu {
+    pub instance: wgpu::Instance,
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    /// Errors raised outside an error scope (validation, out of memory), and device loss,
+    /// kept so that long runs can report them instead of panicking in a wgpu callback.
+    faults: Arc<Mutex<Vec<GpuError>>>,
+}
+
+impl Gpu {
+    /// Opens a headless context (no window surface needed).
+    pub fn new(preference: AdapterPreference) -> Result<Self, GpuError> {
+        // Vulkan/Metal/DX12 first; GL only when none of those has an adapter (probing EGL
+        // logs errors on machines without it, and GL lacks features we may use).
+        let explicit = wgpu::Backends::from_env();
+        let tiers = match explicit {
+            Some(b) => vec![b],
+            None => vec![wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY],
+        };
+        let mut last = None;
+        for backends in tiers {
+            let desc = wgpu::InstanceDescriptor {
+                backends,
+                ..wgpu::InstanceDescriptor::new_without_display_handle_from_env()
+            };
+            match Self::with_instance(wgpu::Instance::new(desc), preference, None) {
+                Err(GpuError::NoAdapter { .. }) => last = Some(backends),
+                other => return other,
+            }
+        }
+        Err(GpuError::NoAdapter {
+            backends: format!("{:?}", explicit.or(last).unwrap_or(wgpu::Backends::all())),
+        })
+    }
+
+    /// Opens a context on an existing instance, optionally compatible with a window surface.
+    pub fn with_instance(
+        instance: wgpu::Instance,
+        preference: AdapterPreference,
+        surface: Option<&wgpu::Surface<'_>>,
+    ) -> Result<Self, GpuError> {
+        let backends = wgpu::Backends::all();
+        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        if let Some(surface) = surface {
+            adapters.retain(|a| a.is_surface_supported(surface));
+        }
+        let adapter = pick_adapter(adapters, preference, std::env::var("WGPU_ADAPTER_NAME").ok()).map_err(
+            |e| match e {
+                GpuError::NoAdapter { .. } => GpuError::NoAdapter {
+                    backends: format!("{backends:?}"),
+                },
+                other => other,
+            },
+        )?;
+        let info = adapter.get_info();
+        log::info!(
+            "adapter: {} ({:?}, {:?})",
+            info.name,
+            info.device_type,
+            info.backend
+        );
+
+        // Ask for everything the adapter can do: big particle and trail buffers need its real
+        // storage-binding and buffer limits, not WebGPU's portable defaults.
+        let required_limits = adapter.limits();
+        let required_features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("descent.device"),
+            required_features,
+            required_limits,
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|source| GpuError::RequestDevice {
+            adapter: info.name.clone(),
+            source,
+        })?;
+
+        let faults: Arc<Mutex<Vec<GpuError>>> = Arc::default();
+        let sink = faults.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            log::error!("{e}");
+            if let Ok(mut f) = sink.lock() {
+                f.push(GpuError::Uncaptured(e.to_string()));
+            }
+        }));
+        let sink = faults.clone();
+        device.set_device_lost_callback(move |reason, message| {
+            if reason != wgpu::DeviceLostReason::Destroyed
+                && let Ok(mut f) = sink.lock()
+            {
+                f.push(GpuError::DeviceLost(format!("{reason:?}: {message}")));
+            }
+        });
+        Ok(Self {
+            instance,
+            adapter,
+            device,
+            queue,
+            faults,
+        })
+    }
+
+    /// A one-line description of the adapter, for logs and benchmark output.
+    pub fn adapter_name(&self) -> String {
+        let info = self.adapter.get_info();
+        format!("{} ({:?}, {:?})", info.name, info.device_type, info.backend)
+    }
+
+    /// Returns the first error the device reported since the last call, if any.
+    pub fn take_fault(&self) -> Option<GpuError> {
+        let mut faults = self.faults.lock().ok()?;
+        if faults.is_empty() {
+            None
+        } else {
+            Some(faults.remove(0))
+        }
+    }
+
+    /// Blocks until all submitted work is done, surfacing device faults as errors.
+    pub fn wait(&self) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| GpuError::DeviceLost(e.to_string()))?;
+        match self.take_fault() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Copies `size` bytes of `src` (which needs `COPY_SRC`) to the CPU, blocking.
+    pub fn read_buffer(&self, src: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>, GpuError> {
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("descent.readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("descent.readback"),
+            });
+        encoder.copy_buffer_to_buffer(src, offset, &staging, 0, size);
+        self.queue.submit([encoder.finish()]);
+        map_read(self, &staging)
+    }
+}
+
+/// Maps a `MAP_READ` buffer, copies its bytes out and unmaps it.
+pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    staging.map_async(wgpu::MapMode::Read, .., move |r| {
+        let _ = tx.send(r);
+    });
+    gpu.wait()?;
+    rx.recv()
+        .map_err(|e| GpuError::Map(e.to_string()))?
+        .map_err(|e| GpuError::Map(e.to_string()))?;
+    let bytes = staging
+        .get_mapped_range(..)
+        .map_err(|e| GpuError::Map(e.to_string()))?
+        .to_vec();
+    staging.unmap();
+    Ok(bytes)
+}
+
+fn rank(device_type: wgpu::DeviceType, preference: AdapterPreference) -> u32 {
+    use wgpu::DeviceType::*;
+    match (preference, device_type) {
+        (AdapterPreference::Software, Cpu) => 0,
+        (_, DiscreteGpu) => 1,
+        (_, IntegratedGpu) => 2,
+        (_, VirtualGpu) => 3,
+        (_, Cpu) => 4,
+        (_, Other) => 5,
+    }
+}
+
+fn pick_adapter(
+    adapters: Vec<wgpu::Adapter>,
+    preference: AdapterPreference,
+    wanted_name: Option<String>,
+) -> Result<wgpu::Adapter, GpuError> {
+    if adapters.is_empty() {
+        return Err(GpuError::NoAdapter {
+            backends: String::new(),
+        });
+    }
+    let candidates: Vec<wgpu::Adapter> = match wanted_name.filter(|n| !n.is_empty()) {
+        Some(wanted) => {
+            let needle = wanted.to_lowercase();
+            let found: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+            let matching: Vec<_> = adapters
+                .into_iter()
+                .filter(|a| a.get_info().name.to_lowercase().contains(&needle))
+                .collect();
+            if matching.is_empty() {
+                return Err(GpuError::AdapterNameNotFound {
+                    wanted,
+                    found: found.join(", "),
+                });
+            }
+            matching
+        }
+        None => adapters,
+    };
+    // Within a rank, Vulkan/Metal/DX12 before GL: GL lacks features the simulation may use.
+    candidates
+        .into_iter()
+        .min_by_key(|a| {
+            let info = a.get_info();
+            (
+                rank(info.device_type, preference),
+                info.backend == wgpu::Backend::Gl,
+            )
+        })
+        .ok_or(GpuError::NoAdapter {
+            backends: String::new(),
+        })
+}

@@ -1,0 +1,76 @@
+//! Pod twins of the structs the shaders read and write. Each names its WGSL twin; sizes are
+//! checked at compile time here and against naga's layout in `tests/shader_validation.rs`.
+
+use bytemuck::{Pod, Zeroable};
+
+/// Particle status codes, as in `shaders/common.wgsl`.
+pub const STATUS_RUNNING: u32 = 0;
+pub const STATUS_CONVERGED: u32 = 1;
+pub const STATUS_DIVERGED: u32 = 2;
+
+/// Twin of `Particle` in `shaders/common.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct Particle {
+    pub pos: [f32; 2],
+    pub s1: [f32; 2],
+    pub s2: [f32; 2],
+    pub s3: [f32; 2],
+    pub aux: f32,
+    pub loss: f32,
+    pub step: u32,
+    pub status: u32,
+}
+const _: () = assert!(std::mem::size_of::<Particle>() == 48);
+
+/// Twin of `TrailPoint` in `shaders/common.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct TrailPoint {
+    pub pos: [f32; 2],
+    pub loss: f32,
+    pub status: u32,
+}
+const _: () = assert!(std::mem::size_of::<TrailPoint>() == 16);
+
+/// Twin of `SimParams` in `shaders/sim.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct SimParams {
+    pub n_particles: u32,
+    pub starts_per_group: u32,
+    pub first_step: u32,
+    pub steps: u32,
+    pub max_steps: u32,
+    pub record_every: u32,
+    pub trail_capacity: u32,
+    /// Invocations per row of a 2D dispatch (more than 65,535 workgroups do not fit one row).
+    pub row_stride: u32,
+    pub tol: f32,
+    pub bound: f32,
+    pub center: [f32; 2],
+}
+const _: () = assert!(std::mem::size_of::<SimParams>() == 48);
+
+/// Twin of `MeshParams` in `shaders/mesh.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct MeshParams {
+    pub min: [f32; 2],
+    pub max: [f32; 2],
+    pub cols: u32,
+    pub rows: u32,
+    pub _pad: [u32; 2],
+}
+const _: () = assert!(std::mem::size_of::<MeshParams>() == 32);
+
+/// Twin of `MeshVertex` in `shaders/mesh.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct MeshVertex {
+    /// x, y, f(x, y), and 1 where f and its gradient are finite (0 at a pole).
+    pub position: [f32; 4],
+    /// df/dx, df/dy, 0, 0.
+    pub gradient: [f32; 4],
+}
+const _: () = assert!(std::mem::size_of::<MeshVertex>() == 32);

@@ -1,0 +1,124 @@
+//! The surface mesh: a compute pass evaluates f and its gradient on a cols x rows grid over
+//! the domain into a storage buffer the renderer reads as vertices.
+
+use wgpu::util::DeviceExt;
+
+use crate::gpu::gpu_data::{MeshParams, MeshVertex};
+use crate::gpu::{Gpu, GpuError};
+use crate::surfaces::Surface;
+
+pub struct SurfaceMesh {
+    pub cols: u32,
+    pub rows: u32,
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    vertex_buffer: wgpu::Buffer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MeshError {
+    #[error("mesh of {cols}x{rows} is out of range: each side needs 2 to 4096 vertices")]
+    Size { cols: u32, rows: u32 },
+    #[error("the surface shader did not compile: {0}")]
+    Shader(String),
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+impl SurfaceMesh {
+    /// Builds the pipeline and evaluates the mesh once (submitted, not waited for).
+    pub fn new(gpu: &Gpu, surface: &Surface, cols: u32, rows: u32) -> Result<Self, MeshError> {
+        if !(2..=4096).contains(&cols) || !(2..=4096).contains(&rows) {
+            return Err(MeshError::Size { cols, rows });
+        }
+        let source = crate::shaders::mesh_source(&surface.wgsl());
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("mesh.shader"),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let pipeline = gpu
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some("mesh.pipeline"),
+                layout: None,
+                module: &module,
+                entry_point: Some("evaluate_mesh"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(MeshError::Shader(e.to_string()));
+        }
+        let d = surface.domain;
+        let params = MeshParams {
+            min: [d.x[0] as f32, d.y[0] as f32],
+            max: [d.x[1] as f32, d.y[1] as f32],
+            cols,
+            rows,
+            _pad: [0; 2],
+        };
+        let params_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("mesh.params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let vertex_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("mesh.vertices"),
+            size: u64::from(cols * rows) * std::mem::size_of::<MeshVertex>() as u64,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("mesh.bind_group"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: params_buffer.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: vertex_buffer.as_entire_binding(),
+                },
+            ],
+        });
+        let mesh = Self {
+            cols,
+            rows,
+            pipeline,
+            bind_group,
+            vertex_buffer,
+        };
+        mesh.evaluate(gpu);
+        Ok(mesh)
+    }
+
+    fn evaluate(&self, gpu: &Gpu) {
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("mesh.encoder"),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("mesh.evaluate"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.dispatch_workgroups(self.cols.div_ceil(8), self.rows.div_ceil(8), 1);
+        }
+        gpu.queue.submit([encoder.finish()]);
+    }
+
+    pub fn vertex_buffer(&self) -> &wgpu::Buffer {
+        &self.vertex_buffer
+    }
+
+    /// Reads the vertices back (row-major, y outer).
+    pub fn read(&self, gpu: &Gpu) -> Result<Vec<MeshVertex>, GpuError> {
+        let bytes = gpu.read_buffer(&self.vertex_buffer, 0, self.vertex_buffer.size())?;
+        Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+}

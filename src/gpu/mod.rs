@@ -1,0 +1,8 @@
+//! Everything that talks to the GPU directly: the context, the Pod twins of shader structs and
+//! the compute pipelines.
+pub mod context;
+pub mod gpu_data;
+pub mod mesh;
+pub mod sim;
+
+pub use context::{AdapterPreference, Gpu, GpuError};

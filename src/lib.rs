@@ -1,0 +1,16 @@
+//! `descent`: a GPU-accelerated visualizer of gradient descent.
+//!
+//! The library runs without a window: parse a surface ([`expr`], [`surfaces`]), describe a run
+//! ([`scene`]), step particles of torch.optim optimizers on the GPU ([`gpu::sim`]) against the
+//! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
+
+pub mod bench;
+pub mod cpu;
+pub mod export;
+pub mod expr;
+pub mod gpu;
+pub mod optim;
+pub mod run;
+pub mod scene;
+pub mod shaders;
+pub mod surfaces;

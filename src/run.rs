@@ -1,0 +1,255 @@
+//! Headless runs: simulate a scene to the end on the GPU, streaming the trajectory export
+//! chunk by chunk, and summarise the outcome per optimizer.
+
+use std::path::Path;
+
+use crate::export::CsvExport;
+use crate::gpu::Gpu;
+use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED, STATUS_RUNNING};
+use crate::gpu::sim::{SimError, SimSetup, Simulation, TrailPlan};
+use crate::scene::Scene;
+
+/// Trail memory an export may use per chunk: big chunks amortise readbacks, small ones keep
+/// memory modest. The adapter's binding limit caps it further.
+pub const EXPORT_CHUNK_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Scene(String),
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    #[error(transparent)]
+    Gpu(#[from] crate::gpu::GpuError),
+    #[error("cannot write the export: {0}")]
+    Export(#[from] std::io::Error),
+}
+
+pub struct RunOptions<'a> {
+    pub export: Option<&'a Path>,
+    /// Keep every Nth step in the export.
+    pub every: u32,
+    /// Trail memory per export chunk ([`EXPORT_CHUNK_BYTES`] unless testing the chunking).
+    pub chunk_bytes: u64,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        Self {
+            export: None,
+            every: 1,
+            chunk_bytes: EXPORT_CHUNK_BYTES,
+        }
+    }
+}
+
+/// What a run ended with.
+pub struct RunOutcome {
+    pub particles: Vec<Particle>,
+    pub starts_per_group: u32,
+    pub trail: TrailPlan,
+    pub rows_written: u64,
+}
+
+pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<RunOutcome, RunError> {
+    scene.validate().map_err(RunError::Scene)?;
+    let starts = scene.start_points();
+    let n = starts.len() as u64 * scene.optimizers.len() as u64;
+    let limits = gpu.device.limits();
+    Simulation::check_fits(&limits, n)?;
+
+    let every = options.every.max(1);
+    let records = scene.steps / every + 1;
+    let trail = if options.export.is_some() {
+        let plan = TrailPlan::fit(&limits, n, records, every, options.chunk_bytes);
+        if plan.capacity == 0 {
+            return Err(RunError::Scene(format!(
+                "{n} particles do not fit one trail point each in the adapter's storage limit; export fewer particles"
+            )));
+        }
+        plan
+    } else {
+        TrailPlan {
+            capacity: 0,
+            record_every: every,
+        }
+    };
+    let mut sim = Simulation::new(
+        gpu,
+        &SimSetup {
+            surface: &scene.surface,
+            optimizers: &scene.optimizers,
+            starts: &starts,
+            max_steps: scene.steps,
+            tol: scene.tol,
+            trail,
+        },
+    )?;
+
+    let mut rows_written = 0;
+    let labels: Vec<&str> = scene.optimizers.iter().map(|o| o.label.as_str()).collect();
+    let mut csv = options.export.map(CsvExport::create).transpose()?;
+    if let Some(csv) = csv.as_mut() {
+        let cap = trail.capacity;
+        let mut record = 0u32;
+        while record < records {
+            let last = (record + cap).min(records) - 1;
+            sim.advance_to(gpu, last * every);
+            let points = sim.read_trail(gpu)?;
+            let particles = sim.read_particles(gpu)?;
+            // Particles that froze at a step the trail does not keep get their final row too.
+            let mut finals: Vec<(u32, usize)> = particles
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.status != STATUS_RUNNING
+                        && p.step % every != 0
+                        && p.step / every >= record
+                        && p.step <= last * every
+                })
+                .map(|(i, p)| (p.step, i))
+                .collect();
+            finals.sort_unstable();
+            let mut next_final = finals.iter().peekable();
+            for r in record..=last {
+                let step = r * every;
+                while let Some(&&(s, i)) = next_final.peek().filter(|(s, _)| *s < step) {
+                    write_row(csv, &labels, sim.starts_per_group(), i, s, &particles[i])?;
+                    next_final.next();
+                }
+                let slot = (r % cap) as usize;
+                for (i, p) in particles.iter().enumerate() {
+                    // A frozen particle's history ends at the step that froze it.
+                    if step <= p.step {
+                        let t = points[slot * particles.len() + i];
+                        let at = Particle {
+                            pos: t.pos,
+                            loss: t.loss,
+                            status: t.status,
+                            ..*p
+                        };
+                        write_row(csv, &labels, sim.starts_per_group(), i, step, &at)?;
+                    }
+                }
+            }
+            record = last + 1;
+        }
+    }
+    sim.advance_to(gpu, scene.steps);
+    let particles = sim.read_particles(gpu)?;
+    if let Some(mut csv) = csv {
+        // The last step when it is not a multiple of `every`: every particle's final state.
+        let last_kept = (records - 1) * every;
+        let mut finals: Vec<(u32, usize)> = particles
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.step > last_kept)
+            .map(|(i, p)| (p.step, i))
+            .collect();
+        finals.sort_unstable();
+        for (s, i) in finals {
+            write_row(&mut csv, &labels, sim.starts_per_group(), i, s, &particles[i])?;
+        }
+        rows_written = csv.rows;
+        csv.finish()?;
+    }
+    Ok(RunOutcome {
+        particles,
+        starts_per_group: sim.starts_per_group(),
+        trail,
+        rows_written,
+    })
+}
+
+fn write_row(
+    csv: &mut CsvExport,
+    labels: &[&str],
+    per_group: u32,
+    i: usize,
+    step: u32,
+    p: &Particle,
+) -> std::io::Result<()> {
+    let i = i as u32;
+    csv.row(
+        labels[(i / per_group) as usize],
+        i % per_group,
+        step,
+        p.pos,
+        p.loss,
+        p.status,
+    )
+}
+
+/// Per-optimizer outcome: counts by status, best and median final loss of the non-diverged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupSummary {
+    pub label: String,
+    pub converged: u32,
+    pub diverged: u32,
+    pub running: u32,
+    pub best_loss: Option<f32>,
+    pub median_loss: Option<f32>,
+}
+
+pub fn summarize(scene: &Scene, outcome: &RunOutcome) -> Vec<GroupSummary> {
+    let per = outcome.starts_per_group.max(1) as usize;
+    outcome
+        .particles
+        .chunks(per)
+        .zip(&scene.optimizers)
+        .map(|(group, spec)| {
+            let mut losses: Vec<f32> = group
+                .iter()
+                .filter(|p| p.status != STATUS_DIVERGED && p.loss.is_finite())
+                .map(|p| p.loss)
+                .collect();
+            losses.sort_by(f32::total_cmp);
+            let count = |s: u32| group.iter().filter(|p| p.status == s).count() as u32;
+            let converged = count(STATUS_CONVERGED);
+            let diverged = count(STATUS_DIVERGED);
+            GroupSummary {
+                label: spec.label.clone(),
+                converged,
+                diverged,
+                running: group.len() as u32 - converged - diverged,
+                best_loss: losses.first().copied(),
+                median_loss: median(&losses),
+            }
+        })
+        .collect()
+}
+
+fn median(sorted: &[f32]) -> Option<f32> {
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[n / 2]),
+        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// The summary as an aligned text table.
+pub fn format_summary(rows: &[GroupSummary]) -> String {
+    let fmt = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.6e}"));
+    let width = rows
+        .iter()
+        .map(|r| r.label.len())
+        .max()
+        .unwrap_or(0)
+        .max("optimizer".len());
+    let mut out = format!(
+        "{:<width$}  {:>10}  {:>10}  {:>10}  {:>13}  {:>13}\n",
+        "optimizer", "converged", "diverged", "running", "best loss", "median loss"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:<width$}  {:>10}  {:>10}  {:>10}  {:>13}  {:>13}\n",
+            r.label,
+            r.converged,
+            r.diverged,
+            r.running,
+            fmt(r.best_loss),
+            fmt(r.median_loss)
+        ));
+    }
+    out
+}

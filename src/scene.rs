@@ -1,0 +1,441 @@
+//! Scenes: what to simulate (surface, optimizers, start points, stopping rules), read from a
+//! TOML file and/or built from command-line flags. Every error names the file, line and column
+//! of the offending value.
+//!
+//! ```toml
+//! title = "Gradient descent on a saddle"
+//! [surface]
+//! name = "saddle"                 # a built-in, or: expr = "x^2 - y^2"
+//! domain = [-1.0, 1.0, -1.0, 1.0] # xmin, xmax, ymin, ymax (optional for built-ins)
+//! [[optimizer]]
+//! name = "gd"                     # torch.optim names and parameters
+//! lr = 0.01
+//! [starts]
+//! points = [[1.0, 0.0], [1.0, 0.25]]
+//! grid = [8, 8]                   # optional, over the domain
+//! random = 1000                   # optional, uniform over the domain
+//! seed = 7
+//! [run]
+//! steps = 200
+//! tol = 0.0
+//! ```
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::optim::OptimizerSpec;
+use crate::surfaces::{Domain, Surface};
+
+/// A complete, validated description of a run.
+#[derive(Clone, Debug)]
+pub struct Scene {
+    pub title: Option<String>,
+    pub surface: Surface,
+    pub optimizers: Vec<OptimizerSpec>,
+    pub starts: Starts,
+    /// Maximum optimizer steps per particle.
+    pub steps: u32,
+    /// A particle whose step is shorter than this is converged and stops (0: never).
+    pub tol: f64,
+    /// Mesh resolution for the renderer (vertices per side).
+    pub mesh: [u32; 2],
+}
+
+/// How start points are generated; every optimizer runs from every start point.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Starts {
+    pub points: Vec<[f64; 2]>,
+    /// Columns x rows, spread over the domain edge to edge.
+    pub grid: Option<[u32; 2]>,
+    /// Uniformly random over the domain, reproducible from `seed`.
+    pub random: u32,
+    pub seed: u64,
+}
+
+impl Starts {
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty() && self.grid.is_none() && self.random == 0
+    }
+
+    pub fn count(&self) -> u64 {
+        let grid = self.grid.map_or(0, |[c, r]| u64::from(c) * u64::from(r));
+        self.points.len() as u64 + grid + u64::from(self.random)
+    }
+
+    /// Explicit points, then the grid (row-major, y outer), then the random points.
+    /// On a 1D surface y is 0 throughout and a grid spans x alone.
+    pub fn generate(&self, domain: &Domain, one_d: bool) -> Vec<[f64; 2]> {
+        let mut out = Vec::with_capacity(self.count() as usize);
+        out.extend(self.points.iter().map(|p| if one_d { [p[0], 0.0] } else { *p }));
+        if let Some([cols, rows]) = self.grid {
+            let rows = if one_d { 1 } else { rows };
+            let lerp = |r: [f64; 2], i: u32, n: u32| {
+                if n <= 1 {
+                    (r[0] + r[1]) / 2.0
+                } else {
+                    r[0] + (r[1] - r[0]) * f64::from(i) / f64::from(n - 1)
+                }
+            };
+            for j in 0..rows {
+                for i in 0..cols {
+                    let y = if one_d { 0.0 } else { lerp(domain.y, j, rows) };
+                    out.push([lerp(domain.x, i, cols), y]);
+                }
+            }
+        }
+        let mut rng = SplitMix64(self.seed);
+        for _ in 0..self.random {
+            let x = domain.x[0] + (domain.x[1] - domain.x[0]) * rng.next_f64();
+            let y = domain.y[0] + (domain.y[1] - domain.y[0]) * rng.next_f64();
+            out.push([x, if one_d { 0.0 } else { y }]);
+        }
+        out
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and the same stream on every platform.
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1) with 53 random bits.
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+/// A scene error located in its source text.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}{snippet}")]
+pub struct SceneError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The offending line with a caret under the column (empty when there is no text).
+    pub snippet: String,
+}
+
+impl SceneError {
+    fn at(file: &str, src: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        let offset = span.map_or(0, |s| s.start.min(src.len()));
+        let before = &src[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = src[line_start..offset].chars().count() + 1;
+        let text = src[line_start..].lines().next().unwrap_or("");
+        let snippet = if src.is_empty() {
+            String::new()
+        } else {
+            format!("\n  | {text}\n  | {}^", " ".repeat(column - 1))
+        };
+        Self {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+            snippet,
+        }
+    }
+}
+
+// ---- the file format, as serde sees it ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SceneFile {
+    title: Option<String>,
+    surface: Option<SurfaceSection>,
+    #[serde(default)]
+    optimizer: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    starts: Option<Spanned<StartsSection>>,
+    run: Option<RunSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SurfaceSection {
+    name: Option<Spanned<String>>,
+    expr: Option<Spanned<String>>,
+    domain: Option<Spanned<Vec<f64>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartsSection {
+    #[serde(default)]
+    points: Vec<Spanned<Vec<f64>>>,
+    grid: Option<Spanned<Vec<u32>>>,
+    #[serde(default)]
+    random: u32,
+    #[serde(default)]
+    seed: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunSection {
+    steps: Option<Spanned<u32>>,
+    tol: Option<Spanned<f64>>,
+    mesh: Option<Spanned<u32>>,
+}
+
+pub const DEFAULT_STEPS: u32 = 200;
+pub const DEFAULT_MESH: u32 = 81;
+
+/// The scene `descent` shows when given none: the blog post's saddle with its two starts.
+pub const DEFAULT_SCENE: &str = include_str!("../assets/scenes/saddle-two-starts.toml");
+
+impl Scene {
+    pub fn load(path: &Path) -> Result<Self, SceneError> {
+        let file = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|e| SceneError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the scene file: {e}"),
+            snippet: String::new(),
+        })?;
+        Self::parse(&file, &src)
+    }
+
+    /// Parses scene text; `file` names it in errors.
+    pub fn parse(file: &str, src: &str) -> Result<Self, SceneError> {
+        let err = |span: Option<Range<usize>>, msg: String| SceneError::at(file, src, span, msg);
+        let raw: SceneFile =
+            toml::from_str(src).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
+
+        let (surface, surface_span) = match &raw.surface {
+            None => {
+                return Err(err(
+                    None,
+                    "missing [surface] section (name = \"...\" or expr = \"...\")".into(),
+                ));
+            }
+            Some(s) => match (&s.name, &s.expr) {
+                (Some(_), Some(e)) => {
+                    return Err(err(
+                        Some(e.span()),
+                        "give either surface.name or surface.expr, not both".into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err(err(
+                        None,
+                        "[surface] needs name = \"...\" or expr = \"...\"".into(),
+                    ));
+                }
+                (Some(n), None) => {
+                    let Some(b) = crate::surfaces::built_in(n.get_ref()) else {
+                        return Err(err(
+                            Some(n.span()),
+                            format!(
+                                "unknown built-in surface '{}'; the built-ins are {} (or use expr = \"...\")",
+                                n.get_ref(),
+                                crate::surfaces::built_in_names().join(", ")
+                            ),
+                        ));
+                    };
+                    (Surface::from_built_in(b), n.span())
+                }
+                (None, Some(e)) => {
+                    let surface = Surface::from_name_or_expr(e.get_ref()).map_err(|x| {
+                        // Point at the offending character inside the string (after the quote).
+                        let at = e.span().start + 1 + x.column.saturating_sub(1);
+                        err(Some(at..at), x.to_string())
+                    })?;
+                    (surface, e.span())
+                }
+            },
+        };
+        let mut surface = surface;
+        if let Some(d) = raw.surface.as_ref().and_then(|s| s.domain.as_ref()) {
+            let v = d.get_ref();
+            if v.len() != 4 {
+                return Err(err(
+                    Some(d.span()),
+                    format!("domain needs 4 numbers [xmin, xmax, ymin, ymax], got {}", v.len()),
+                ));
+            }
+            let domain = Domain::new(v[0], v[1], v[2], v[3]);
+            domain
+                .validate()
+                .map_err(|m| err(Some(d.span()), format!("invalid domain: {m}")))?;
+            surface.domain = domain;
+        }
+        let _ = surface_span;
+
+        let mut optimizers = Vec::new();
+        for table in &raw.optimizer {
+            optimizers.push(optimizer_from_table(table, &err)?);
+        }
+
+        let mut starts = Starts::default();
+        if let Some(s) = &raw.starts {
+            let section = s.get_ref();
+            for p in &section.points {
+                let v = p.get_ref();
+                let point = match v.as_slice() {
+                    [x] if surface.is_1d() => [*x, 0.0],
+                    [x, y] => [*x, *y],
+                    _ => {
+                        return Err(err(
+                            Some(p.span()),
+                            format!("a start point needs [x, y], got {} numbers", v.len()),
+                        ));
+                    }
+                };
+                if !point.iter().all(|c| c.is_finite()) {
+                    return Err(err(
+                        Some(p.span()),
+                        "start point coordinates must be finite".into(),
+                    ));
+                }
+                starts.points.push(point);
+            }
+            if let Some(g) = &section.grid {
+                match g.get_ref().as_slice() {
+                    [c, r] if *c > 0 && *r > 0 => starts.grid = Some([*c, *r]),
+                    _ => {
+                        return Err(err(
+                            Some(g.span()),
+                            "grid needs [columns, rows], both at least 1".into(),
+                        ));
+                    }
+                }
+            }
+            starts.random = section.random;
+            starts.seed = section.seed;
+            if starts.is_empty() {
+                return Err(err(
+                    Some(s.span()),
+                    "[starts] gives no start point (points, grid or random)".into(),
+                ));
+            }
+        }
+
+        let run = raw.run.as_ref();
+        let steps = match run.and_then(|r| r.steps.as_ref()) {
+            Some(s) if *s.get_ref() == 0 => {
+                return Err(err(Some(s.span()), "steps must be at least 1".into()));
+            }
+            Some(s) => *s.get_ref(),
+            None => DEFAULT_STEPS,
+        };
+        let tol = match run.and_then(|r| r.tol.as_ref()) {
+            Some(t) if !(t.get_ref().is_finite() && *t.get_ref() >= 0.0) => {
+                return Err(err(
+                    Some(t.span()),
+                    format!("tol must be a finite number >= 0, got {}", t.get_ref()),
+                ));
+            }
+            Some(t) => *t.get_ref(),
+            None => 0.0,
+        };
+        let mesh = match run.and_then(|r| r.mesh.as_ref()) {
+            Some(m) if !(2..=4096).contains(m.get_ref()) => {
+                return Err(err(
+                    Some(m.span()),
+                    format!("mesh must be between 2 and 4096, got {}", m.get_ref()),
+                ));
+            }
+            Some(m) => *m.get_ref(),
+            None => DEFAULT_MESH,
+        };
+
+        Ok(Scene {
+            title: raw.title,
+            surface,
+            optimizers,
+            starts,
+            steps,
+            tol,
+            mesh: [mesh, mesh],
+        })
+    }
+
+    /// The scene `descent` runs when given none.
+    pub fn default_scene() -> Self {
+        Self::parse("assets/scenes/saddle-two-starts.toml", DEFAULT_SCENE)
+            .unwrap_or_else(|e| panic!("the built-in default scene is invalid: {e}"))
+    }
+
+    /// Checks what a run needs: at least one optimizer and one start point.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.optimizers.is_empty() {
+            return Err(
+                "no optimizer: add one with --optimizer NAME[:key=value,...] or an [[optimizer]] table"
+                    .into(),
+            );
+        }
+        if self.starts.count() == 0 {
+            return Err("no start point: add --start x,y, --grid NxM or --random N".into());
+        }
+        if self.steps == 0 {
+            return Err("steps must be at least 1".into());
+        }
+        self.surface.domain.validate()
+    }
+
+    /// The start points, generated.
+    pub fn start_points(&self) -> Vec<[f64; 2]> {
+        self.starts.generate(&self.surface.domain, self.surface.is_1d())
+    }
+}
+
+fn optimizer_from_table(
+    table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    err: &dyn Fn(Option<Range<usize>>, String) -> SceneError,
+) -> Result<OptimizerSpec, SceneError> {
+    let name_entry = table.iter().find(|(k, _)| k.get_ref() == "name");
+    let Some((_, name)) = name_entry else {
+        let span = table.keys().next().map(|k| k.span());
+        return Err(err(
+            span,
+            "an [[optimizer]] table needs name = \"...\" (gd, sgd, adam, ...)".into(),
+        ));
+    };
+    let Some(name_str) = name.get_ref().as_str() else {
+        return Err(err(Some(name.span()), "optimizer name must be a string".into()));
+    };
+    let mut spec = OptimizerSpec::new(name_str).map_err(|e| err(Some(name.span()), e.to_string()))?;
+    let mut label = name_str.to_string();
+    let mut sep = ':';
+    for (key, value) in table {
+        if key.get_ref() == "name" {
+            continue;
+        }
+        let text = match value.get_ref() {
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(err(
+                    Some(value.span()),
+                    format!(
+                        "{} must be a number or a boolean, got {}",
+                        key.get_ref(),
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        spec.set(key.get_ref(), &text)
+            .map_err(|e| err(Some(key.span()), e.to_string()))?;
+        label.push(sep);
+        label.push_str(&format!("{}={}", key.get_ref(), text));
+        sep = ',';
+    }
+    spec.label = label;
+    Ok(spec)
+}

@@ -1,0 +1,197 @@
+//! The `descent run` command as a user runs it: exports, summaries, and bad input.
+
+mod common;
+
+use std::process::Command;
+
+fn descent(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(common::descent_bin())
+        .args(args)
+        .output()
+        .expect("run descent");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("descent-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn run_exports_every_particle_every_step() {
+    let csv = tmp("traj.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "x^2 - y^2",
+        "--optimizer",
+        "sgd:lr=0.01",
+        "--optimizer",
+        "adam:lr=0.01",
+        "--start=0.2,1e-8",
+        "--start=1,0.25",
+        "--steps",
+        "200",
+        "--export",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("optimizer,particle,step,x,y,loss,status"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 2 * 201);
+    // Step-major, then optimizer, then start; step 0 is the start point.
+    assert_eq!(rows[0][..5], ["sgd:lr=0.01", "0", "0", "0.2", "0.00000001"]);
+    assert_eq!(rows[0][6], "running");
+    assert!((rows[0][5].parse::<f64>().unwrap() - 0.04).abs() < 1e-8);
+    assert_eq!(&rows[3][..5], ["adam:lr=0.01", "1", "0", "1", "0.25"]);
+    // SGD on the saddle: x_k = 0.2 * 0.98^k exactly up to f32 rounding.
+    let last_sgd = rows
+        .iter()
+        .find(|r| r[0] == "sgd:lr=0.01" && r[1] == "0" && r[2] == "200")
+        .unwrap();
+    let x: f64 = last_sgd[3].parse().unwrap();
+    assert!((x - 0.2 * 0.98f64.powi(200)).abs() < 1e-6, "{x}");
+    // Adam breaks the symmetry: y leaves 1e-8 by orders of magnitude; SGD's barely moves.
+    let y_at = |opt: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[0] == opt && r[1] == "0" && r[2] == "200")
+            .unwrap()[4]
+            .parse()
+            .unwrap()
+    };
+    assert!(y_at("adam:lr=0.01").abs() > 0.1, "{}", y_at("adam:lr=0.01"));
+    assert!(y_at("sgd:lr=0.01").abs() < 1e-6);
+    assert!(!csv.with_file_name("traj.csv.partial").exists());
+}
+
+#[test]
+fn every_keeps_every_nth_step_and_summary_counts() {
+    let csv = tmp("every.csv");
+    let (ok, out, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd:lr=0.1",
+        "--optimizer",
+        "sgd:lr=5",
+        "--grid",
+        "4x3",
+        "--steps",
+        "50",
+        "--tol",
+        "1e-6",
+        "--every",
+        "10",
+        "--summary",
+        "--export",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let steps: std::collections::BTreeSet<u32> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    // Multiples of 10, plus the step that froze each diverged particle (its final row).
+    assert!(steps.iter().all(|s| s % 10 == 0 || *s < 10), "{steps:?}");
+    assert!(steps.contains(&50) && steps.contains(&40));
+    // gd lr 0.1 contracts by 0.8 a step (12 starts); sgd lr 5 multiplies by -9: all diverge.
+    let gd = out
+        .lines()
+        .find(|l| l.starts_with("gd:lr=0.1"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let sgd = out.lines().find(|l| l.starts_with("sgd:lr=5")).unwrap();
+    let cols = |l: &str| l.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(cols(sgd)[1..4], ["0", "12", "0"], "{out}");
+    assert_eq!(cols(gd)[3], "12", "{out}");
+    assert!(text.contains(",diverged"));
+}
+
+#[test]
+fn scene_files_run_and_flags_override_them() {
+    let scene = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/scenes/saddle-two-starts.toml"
+    );
+    let (ok, out, err) = descent(&["run", scene, "--summary"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("gd:lr=0.01"), "{out}");
+    let (ok, out, err) = descent(&[
+        "run",
+        scene,
+        "--optimizer",
+        "adam:lr=0.05",
+        "--steps",
+        "10",
+        "--summary",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("adam:lr=0.05") && !out.contains("gd:lr"), "{out}");
+}
+
+#[test]
+fn bad_input_is_reported_clearly() {
+    let (ok, _, err) = descent(&["run", "--surface", "x + sinn(y)", "--optimizer", "gd"]);
+    assert!(!ok);
+    assert!(
+        err.contains("unknown function 'sinn' at column 5; did you mean 'sin'?"),
+        "{err}"
+    );
+    assert!(err.contains("  x + sinn(y)\n      ^"), "{err}");
+
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "adma:lr=1",
+        "--start=1,1",
+    ]);
+    assert!(!ok && err.contains("unknown optimizer 'adma'"), "{err}");
+
+    let (ok, _, err) = descent(&["run", "--surface", "bowl", "--optimizer", "gd", "--start=1,abc"]);
+    assert!(!ok && err.contains("'abc' (item 2) is not a number"), "{err}");
+
+    let (ok, _, err) = descent(&["run", "--surface", "bowl", "--optimizer", "gd", "--grid", "0x3"]);
+    assert!(!ok && err.contains("a grid side must be at least 1"), "{err}");
+
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd",
+        "--start=1,1",
+        "--steps",
+        "0",
+    ]);
+    assert!(!ok && err.contains("--steps must be at least 1"), "{err}");
+
+    let (ok, _, err) = descent(&["run", "/nonexistent/scene.toml"]);
+    assert!(
+        !ok && err.contains("/nonexistent/scene.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+
+    // An export into a folder that does not exist fails before any row and leaves nothing.
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd",
+        "--start=1,1",
+        "--export",
+        "/nonexistent/dir/t.csv",
+    ]);
+    assert!(!ok && err.contains("/nonexistent/dir/t.csv.partial"), "{err}");
+}

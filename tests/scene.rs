@@ -1,0 +1,121 @@
+//! Scene files: the shipped scenes load and run; bad files are reported with file, line and
+//! column of the offending value.
+
+use descent::scene::{Scene, Starts};
+use descent::surfaces::Domain;
+
+#[test]
+fn shipped_scenes_load() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            scene
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            count += 1;
+        }
+    }
+    assert!(count >= 3);
+}
+
+#[test]
+fn saddle_two_starts_is_the_blog_post() {
+    let s = Scene::default_scene();
+    assert_eq!(s.surface.name, "saddle");
+    assert_eq!(s.surface.domain, Domain::new(-1.0, 1.0, -1.0, 1.0));
+    assert_eq!(s.start_points(), vec![[1.0, 0.0], [1.0, 0.25]]);
+    assert_eq!(s.optimizers.len(), 1);
+    assert_eq!(s.optimizers[0].name, "gd");
+    assert_eq!(s.optimizers[0].params.lr, 0.01);
+    assert_eq!(s.steps, 200);
+}
+
+fn err(src: &str) -> String {
+    Scene::parse("scene.toml", src).unwrap_err().to_string()
+}
+
+#[test]
+fn errors_name_file_line_and_column() {
+    let e = err("[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"adma\"\n");
+    assert!(e.starts_with("scene.toml:4:8: unknown optimizer 'adma'"), "{e}");
+    assert!(e.contains("did you mean 'adam'"), "{e}");
+
+    let e = err("[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"adam\"\nlrr = 0.1\n");
+    assert!(e.starts_with("scene.toml:5:1: unknown parameter 'lrr'"), "{e}");
+
+    let e = err("[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"adam\"\nlr = -1\n");
+    assert!(e.starts_with("scene.toml:5:1:") && e.contains("lr"), "{e}");
+
+    let e = err("[surface]\nexpr = \"x + sinn(y)\"\n");
+    assert!(e.starts_with("scene.toml:2:13: unknown function 'sinn'"), "{e}");
+
+    let e = err("[surface]\nname = \"saddle\"\ncolour = 1\n");
+    assert!(e.starts_with("scene.toml:3:1:") && e.contains("colour"), "{e}");
+
+    let e = err("[surface]\nname = \"saddle\"\n[run]\nsteps = \"many\"\n");
+    assert!(e.starts_with("scene.toml:4:9:"), "{e}");
+
+    let e = err("[surface]\nname = \"saddle\"\n[run]\nsteps = 0\n");
+    assert!(e.starts_with("scene.toml:4:9: steps must be at least 1"), "{e}");
+
+    let e = err("[surface]\nname = \"saddle\"\ndomain = [1, -1, 0, 1]\n");
+    assert!(
+        e.starts_with("scene.toml:3:10: invalid domain: empty x range"),
+        "{e}"
+    );
+
+    let e = err("[surface]\nname = \"saddle\"\n[starts]\ngrid = [0, 0]\n");
+    assert!(e.starts_with("scene.toml:4:8: grid needs [columns, rows]"), "{e}");
+
+    let e = err("[surface]\nname = \"sadle\"\n");
+    assert!(
+        e.starts_with("scene.toml:2:8: unknown built-in surface 'sadle'"),
+        "{e}"
+    );
+
+    let e = err("[surface\nname = 1");
+    assert!(e.starts_with("scene.toml:1:"), "{e}");
+    // The snippet shows the line and a caret.
+    let e = err("[surface]\nname = \"saddle\"\n[run]\ntol = -1.0\n");
+    assert!(e.contains("\n  | tol = -1.0\n  |       ^"), "{e}");
+}
+
+#[test]
+fn starts_are_generated_in_order_and_reproducibly() {
+    let d = Domain::new(-1.0, 1.0, 0.0, 2.0);
+    let s = Starts {
+        points: vec![[0.5, 0.5]],
+        grid: Some([3, 2]),
+        random: 4,
+        seed: 7,
+    };
+    let a = s.generate(&d, false);
+    assert_eq!(a.len(), 1 + 6 + 4);
+    assert_eq!(
+        &a[..7],
+        &[
+            [0.5, 0.5],
+            [-1.0, 0.0],
+            [0.0, 0.0],
+            [1.0, 0.0],
+            [-1.0, 2.0],
+            [0.0, 2.0],
+            [1.0, 2.0]
+        ]
+    );
+    assert_eq!(a, s.generate(&d, false));
+    let other = Starts { seed: 8, ..s.clone() }.generate(&d, false);
+    assert_ne!(a[7..], other[7..]);
+    assert!(
+        a[7..]
+            .iter()
+            .all(|p| (-1.0..1.0).contains(&p[0]) && (0.0..2.0).contains(&p[1]))
+    );
+    // 1D: y is 0 and the grid spans x alone.
+    let one_d = s.generate(&d, true);
+    assert_eq!(one_d.len(), 1 + 3 + 4);
+    assert!(one_d.iter().all(|p| p[1] == 0.0));
+}

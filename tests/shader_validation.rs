@@ -1,0 +1,120 @@
+//! naga validates every shader as the program assembles it, for every built-in surface and a
+//! set of expressions, so a broken shader fails CI rather than a user; and every Pod twin has
+//! the size naga computes for its WGSL struct.
+
+use descent::gpu::gpu_data::{MeshParams, MeshVertex, Particle, SimParams, TrailPoint};
+use descent::optim::GpuOptimizer;
+use descent::shaders;
+use descent::surfaces::{BUILT_INS, Surface};
+
+fn validate(name: &str, source: &str) -> naga::Module {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{name} does not parse:\n{}", e.emit_to_string(source)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.emit_to_string(source)));
+    module
+}
+
+fn all_sources(surface: &Surface) -> Vec<(String, String)> {
+    let wgsl = surface.wgsl();
+    vec![
+        (
+            format!("sim.wgsl for {}", surface.name),
+            shaders::sim_source(&wgsl),
+        ),
+        (
+            format!("mesh.wgsl for {}", surface.name),
+            shaders::mesh_source(&wgsl),
+        ),
+    ]
+}
+
+#[test]
+fn shaders_validate_for_every_built_in_surface() {
+    for b in BUILT_INS {
+        for (name, source) in all_sources(&Surface::from_built_in(b)) {
+            validate(&name, &source);
+        }
+    }
+}
+
+#[test]
+fn shaders_validate_for_expressions() {
+    for expr in [
+        "x",
+        "1e-8*x + .5*y",
+        "sin(x) + cos(y) + tan(x/4)",
+        "asin(x/3) + acos(y/3) + atan(x*y)",
+        "sinh(x/3) + cosh(y/3) + tanh(x*y)",
+        "exp(-x^2 - y^2) + log(1 + x^2) + sqrt(1 + y^2)",
+        "abs(x) + min(x, y) + max(x^2, y) + pow(1 + x^2, 1.5)",
+        "x^-2 + 2^3^2 + -x^2",
+        "x**3 - 3*x*y**2",
+        "1/x + 1/y",
+        "1e30*1e30*x",
+    ] {
+        let surface = Surface::from_name_or_expr(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        for (name, source) in all_sources(&surface) {
+            validate(&name, &source);
+        }
+    }
+}
+
+#[test]
+fn every_shader_file_is_used_and_valid_in_context() {
+    let surface = Surface::from_name_or_expr("saddle").unwrap();
+    let joined = format!(
+        "{}{}",
+        shaders::sim_source(&surface.wgsl()),
+        shaders::mesh_source(&surface.wgsl())
+    );
+    for (file, text) in shaders::FILES {
+        assert!(joined.contains(text), "{file} is not part of any pipeline");
+    }
+}
+
+fn wgsl_size(module: &naga::Module, name: &str) -> u32 {
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).expect("layout");
+    let (handle, _) = module
+        .types
+        .iter()
+        .find(|(_, t)| t.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no struct {name}"));
+    layouter[handle].size
+}
+
+#[test]
+fn pod_twins_match_the_wgsl_layouts() {
+    let surface = Surface::from_name_or_expr("saddle").unwrap();
+    let sim = validate("sim", &shaders::sim_source(&surface.wgsl()));
+    let mesh = validate("mesh", &shaders::mesh_source(&surface.wgsl()));
+    assert_eq!(wgsl_size(&sim, "Particle") as usize, size_of::<Particle>());
+    assert_eq!(wgsl_size(&sim, "TrailPoint") as usize, size_of::<TrailPoint>());
+    assert_eq!(wgsl_size(&sim, "SimParams") as usize, size_of::<SimParams>());
+    assert_eq!(wgsl_size(&sim, "Optimizer") as usize, size_of::<GpuOptimizer>());
+    assert_eq!(wgsl_size(&mesh, "MeshParams") as usize, size_of::<MeshParams>());
+    assert_eq!(wgsl_size(&mesh, "MeshVertex") as usize, size_of::<MeshVertex>());
+}
+
+#[test]
+fn a_broken_shader_is_rejected() {
+    // The validator must be able to fail: a surface function returning the wrong type.
+    let bad = "fn surface_f(p: vec2<f32>) -> f32 { return p; }\nfn surface_grad(p: vec2<f32>) -> vec2<f32> { return p; }";
+    let source = shaders::sim_source(bad);
+    let module = naga::front::wgsl::parse_str(&source);
+    let failed = match module {
+        Err(_) => true,
+        Ok(m) => naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::all(),
+        )
+        .validate(&m)
+        .is_err(),
+    };
+    assert!(failed);
+}
