@@ -1,0 +1,137 @@
+//! The surface language: `f(x, y)` as the user types it, parsed to an [`Ast`],
+//! differentiated symbolically, evaluated in f64 on the CPU and compiled to
+//! WGSL (f32) for the GPU.
+//!
+//! Pipeline: `lexer` → `parser` → [`Ast`] → [`Ast::diff`] (which simplifies)
+//! → [`Ast::eval`] and `wgsl`, bundled by [`SurfaceExpr`].
+//!
+//! # Language
+//! - Variables `x`, `y`; constants `pi`, `e`; numbers `2`, `.5`, `3.`, `1e-8`,
+//!   `1.5E+3`.
+//! - Operators, loosest first: `+ -` (left-assoc), `* /` (left-assoc), unary
+//!   `-`/`+`, then `^` or `**` (right-assoc, and its exponent may carry a
+//!   sign). So `-x^2 = -(x^2)`, `2^3^2 = 512`, `x^-2 = x^(-2)`, `2*-x` is fine.
+//!   No implicit multiplication: `2x` is an error that suggests `2*x`.
+//! - Functions: `sin cos tan asin acos atan sinh cosh tanh exp log sqrt abs`
+//!   (`log` is natural), `min max pow` with two arguments, and two added so
+//!   that every derivative is expressible in the language (and so printable
+//!   and re-parsable): `sign(u)` (-1, 0 or 1; the derivative of `abs`) and
+//!   `ifle(a, b, t, f)` (`t` if `a <= b`, else `f`; the derivative of
+//!   `min`/`max`).
+//! - Limits: [`MAX_LEN`] characters, [`MAX_NESTING`] levels of syntactic
+//!   nesting (parentheses, calls, unary signs, exponents), and
+//!   [`MAX_TREE_DEPTH`] levels of tree depth (long `+`/`*` chains). Each is a
+//!   clean [`ExprError`], so no input can overflow the stack later.
+//!
+//! # Semantics shared by CPU and GPU
+//! [`Ast::eval`] is the reference; the WGSL reproduces it in f32. Powers are
+//! the subtle part: an exponent free of variables gives the true power for
+//! integers (`(-2)^3 = -8`, emitted on the GPU as multiplications), while a
+//! variable exponent is NaN for a negative base, as GPU `pow` is. See
+//! `eval.rs`.
+//!
+//! # Errors
+//! Every [`ExprError`] reads "problem at column N" with the offending text in
+//! quotes, plus a hint where one is likely (`did you mean 'sin'?`), and
+//! carries the 1-based character column and the token for highlighting.
+
+mod ast;
+mod diff;
+mod eval;
+mod lexer;
+mod parser;
+mod wgsl;
+
+use std::fmt;
+
+pub use ast::{Ast, Func, Var};
+
+/// Longest accepted input, in characters.
+pub const MAX_LEN: usize = 10_000;
+/// Deepest accepted syntactic nesting: parentheses, calls, unary signs and
+/// exponents each open one level.
+pub const MAX_NESTING: usize = 64;
+/// Deepest accepted tree. Chains like `x + x + ... + x` nest in the tree
+/// without nesting in the text; this bound keeps derivatives, which are a
+/// few times deeper than their input, cheap to walk recursively.
+pub const MAX_TREE_DEPTH: usize = 256;
+
+/// A parse error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExprError {
+    /// The full human-readable message, e.g.
+    /// `unknown function 'sinn' at column 5; did you mean 'sin'?`.
+    pub message: String,
+    /// 1-based column, counted in characters; one past the last character
+    /// for problems at the end of the input.
+    pub column: usize,
+    /// The offending source text (empty at the end of the input).
+    pub token: String,
+}
+
+impl ExprError {
+    pub(crate) fn new(message: String, column: usize, token: impl Into<String>) -> Self {
+        ExprError {
+            message,
+            column,
+            token: token.into(),
+        }
+    }
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExprError {}
+
+/// Parses `src`. Named constants become [`Ast::Num`]; nothing else is folded,
+/// so the tree evaluates exactly as typed.
+pub fn parse(src: &str) -> Result<Ast, ExprError> {
+    parser::parse(src)
+}
+
+/// A surface compiled once: f, df/dx, df/dy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurfaceExpr {
+    /// The function as given (not simplified, so it evaluates as typed).
+    pub f: Ast,
+    /// ∂f/∂x, simplified.
+    pub dfdx: Ast,
+    /// ∂f/∂y, simplified.
+    pub dfdy: Ast,
+}
+
+impl SurfaceExpr {
+    pub fn new(f: Ast) -> Self {
+        let dfdx = f.diff(Var::X);
+        let dfdy = f.diff(Var::Y);
+        SurfaceExpr { f, dfdx, dfdy }
+    }
+
+    pub fn parse(src: &str) -> Result<Self, ExprError> {
+        parse(src).map(SurfaceExpr::new)
+    }
+
+    pub fn value(&self, x: f64, y: f64) -> f64 {
+        self.f.eval(x, y)
+    }
+
+    pub fn grad(&self, x: f64, y: f64) -> [f64; 2] {
+        [self.dfdx.eval(x, y), self.dfdy.eval(x, y)]
+    }
+
+    /// A curve `f(x)`: uses `x` and not `y`.
+    pub fn is_1d(&self) -> bool {
+        self.f.uses(Var::X) && !self.f.uses(Var::Y)
+    }
+
+    /// WGSL source of `fn surface_f(p: vec2<f32>) -> f32` and
+    /// `fn surface_grad(p: vec2<f32>) -> vec2<f32>`, to be concatenated with
+    /// other shader code. No user text is copied into it.
+    pub fn wgsl(&self) -> String {
+        wgsl::surface(self)
+    }
+}

@@ -1,0 +1,571 @@
+//! WGSL code generation.
+//!
+//! The trees are lowered to a *tape*: a hash-consed list of f32 operations in
+//! dependency order. Hash-consing is the common-subexpression elimination:
+//! equal subtrees (common in derivatives, and between ∂f/∂x and ∂f/∂y, which
+//! share one tape) get one id. Emission then inlines operations used once
+//! and binds the rest with `let`.
+//!
+//! Lowering reproduces [`Ast::eval`] (see `eval.rs`):
+//! - Every variable-free subtree is folded in f64 and rounded to f32 once.
+//!   Besides being more accurate, this is required: naga evaluates constant
+//!   expressions itself and rejects any that overflow (`1.0f / 0.0f`).
+//!   Non-finite constants are written as `bitcast<f32>(...)` of their bits.
+//! - `a^n` for a constant integer `|n| <= 16` is repeated squaring (negative
+//!   `n` as `1/...`), exact in sign for negative `a` where WGSL `pow` is NaN;
+//!   larger integers use `pow(abs(a), n)` with the sign restored for odd `n`;
+//!   `a^0.5` is `sqrt(a)`, which is more accurate than `pow`; any other
+//!   constant or variable exponent stays `pow`, NaN for `a < 0` like `eval`.
+//! - `ifle` becomes `select`.
+//!
+//! Only names chosen here (`p`, `x`, `y`, `tN`), WGSL builtins and numbers
+//! formatted here appear in the output; no user text is ever copied.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::SurfaceExpr;
+use super::ast::{Ast, Func, Var};
+use super::eval;
+
+type Id = usize;
+
+/// Longest chain of operations inlined into one WGSL expression; deeper ones
+/// are cut with `let`, keeping each line short and naga's parser shallow.
+const MAX_INLINE_DEPTH: u32 = 8;
+
+/// Largest integer exponent expanded into multiplications.
+const MAX_UNROLLED_POWER: f64 = 16.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Op {
+    X,
+    Y,
+    /// The bits of an f64; rounded to f32 only when printed, so that tests
+    /// can run the tape in f64 too.
+    Const(u64),
+    Neg(Id),
+    Add(Id, Id),
+    Sub(Id, Id),
+    Mul(Id, Id),
+    Div(Id, Id),
+    /// A one-argument WGSL builtin of the same name.
+    Call1(Func, Id),
+    /// `min`, `max` or `pow`.
+    Call2(Func, Id, Id),
+    /// `t` if `a <= b` (`a < b` when `strict`), else `f`.
+    Select {
+        strict: bool,
+        a: Id,
+        b: Id,
+        t: Id,
+        f: Id,
+    },
+}
+
+impl Op {
+    fn children(self) -> impl Iterator<Item = Id> {
+        let (n, ids) = match self {
+            Op::X | Op::Y | Op::Const(_) => (0, [0; 4]),
+            Op::Neg(a) | Op::Call1(_, a) => (1, [a, 0, 0, 0]),
+            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) | Op::Call2(_, a, b) => {
+                (2, [a, b, 0, 0])
+            }
+            Op::Select { a, b, t, f, .. } => (4, [a, b, t, f]),
+        };
+        ids.into_iter().take(n)
+    }
+}
+
+/// A lowered value: a constant not yet committed to f32, or a tape entry.
+#[derive(Clone, Copy)]
+enum Val {
+    Const(f64),
+    Node(Id),
+}
+
+#[derive(Default)]
+pub(crate) struct Tape {
+    pub(crate) ops: Vec<Op>,
+    index: HashMap<Op, Id>,
+}
+
+impl Tape {
+    fn intern(&mut self, op: Op) -> Id {
+        // + and * commute exactly in IEEE arithmetic: a canonical operand
+        // order lets `a*b` and `b*a` share.
+        let op = match op {
+            Op::Add(a, b) if a > b => Op::Add(b, a),
+            Op::Mul(a, b) if a > b => Op::Mul(b, a),
+            op => op,
+        };
+        if let Some(&id) = self.index.get(&op) {
+            return id;
+        }
+        self.ops.push(op);
+        self.index.insert(op, self.ops.len() - 1);
+        self.ops.len() - 1
+    }
+
+    fn constant(&mut self, c: f64) -> Id {
+        // One NaN bit pattern, so that all NaNs share.
+        let c = if c.is_nan() { f64::NAN } else { c };
+        self.intern(Op::Const(c.to_bits()))
+    }
+
+    fn node(&mut self, v: Val) -> Id {
+        match v {
+            Val::Const(c) => self.constant(c),
+            Val::Node(id) => id,
+        }
+    }
+
+    /// Lowers `e`. The result is `Val::Const` exactly when `e` has no
+    /// variable, which is what decides the pow semantics in `eval`.
+    fn lower(&mut self, e: &Ast) -> Val {
+        match e {
+            Ast::Num(c) => Val::Const(*c),
+            Ast::Var(Var::X) => Val::Node(self.intern(Op::X)),
+            Ast::Var(Var::Y) => Val::Node(self.intern(Op::Y)),
+            Ast::Neg(a) => match self.lower(a) {
+                Val::Const(c) => Val::Const(-c),
+                Val::Node(id) => Val::Node(self.intern(Op::Neg(id))),
+            },
+            Ast::Add(a, b) => self.binary(a, b, |p, q| p + q, Op::Add),
+            Ast::Sub(a, b) => self.binary(a, b, |p, q| p - q, Op::Sub),
+            Ast::Mul(a, b) => self.binary(a, b, |p, q| p * q, Op::Mul),
+            Ast::Div(a, b) => self.binary(a, b, |p, q| p / q, Op::Div),
+            Ast::Pow(a, b) => self.pow(a, b),
+            Ast::Call(f, args) => self.call(*f, args),
+        }
+    }
+
+    fn binary(&mut self, a: &Ast, b: &Ast, fold: fn(f64, f64) -> f64, make: fn(Id, Id) -> Op) -> Val {
+        match (self.lower(a), self.lower(b)) {
+            (Val::Const(p), Val::Const(q)) => Val::Const(fold(p, q)),
+            (va, vb) => {
+                let (a, b) = (self.node(va), self.node(vb));
+                Val::Node(self.intern(make(a, b)))
+            }
+        }
+    }
+
+    fn pow(&mut self, a: &Ast, b: &Ast) -> Val {
+        match (self.lower(a), self.lower(b)) {
+            (Val::Const(p), Val::Const(q)) => Val::Const(eval::pow(p, q, true)),
+            (Val::Node(a), Val::Const(n)) => Val::Node(self.const_pow(a, n)),
+            (va, Val::Node(b)) => {
+                let a = self.node(va);
+                Val::Node(self.intern(Op::Call2(Func::Pow, a, b)))
+            }
+        }
+    }
+
+    /// `a^n` for a constant `n`, with `powf` semantics.
+    fn const_pow(&mut self, a: Id, n: f64) -> Id {
+        let integer = n.is_finite() && n == n.trunc();
+        if integer && n.abs() <= MAX_UNROLLED_POWER {
+            let r = self.powi(a, n.abs() as u32);
+            if n >= 0.0 {
+                return r;
+            }
+            let one = self.constant(1.0);
+            return self.intern(Op::Div(one, r));
+        }
+        if integer {
+            let abs = self.intern(Op::Call1(Func::Abs, a));
+            let c = self.constant(n);
+            let r = self.intern(Op::Call2(Func::Pow, abs, c));
+            if n % 2.0 == 0.0 {
+                return r;
+            }
+            let zero = self.constant(0.0);
+            let neg = self.intern(Op::Neg(r));
+            return self.intern(Op::Select {
+                strict: true,
+                a,
+                b: zero,
+                t: neg,
+                f: r,
+            });
+        }
+        if n == 0.5 {
+            return self.intern(Op::Call1(Func::Sqrt, a));
+        }
+        let c = self.constant(n);
+        self.intern(Op::Call2(Func::Pow, a, c))
+    }
+
+    /// `a^n` by repeated squaring: about log2(n) roundings.
+    fn powi(&mut self, a: Id, n: u32) -> Id {
+        if n == 0 {
+            // powf(NaN, 0) is 1 as well.
+            return self.constant(1.0);
+        }
+        let (mut sq, mut k) = (a, n);
+        while k & 1 == 0 {
+            sq = self.intern(Op::Mul(sq, sq));
+            k >>= 1;
+        }
+        let mut result = sq;
+        k >>= 1;
+        while k > 0 {
+            sq = self.intern(Op::Mul(sq, sq));
+            if k & 1 == 1 {
+                result = self.intern(Op::Mul(result, sq));
+            }
+            k >>= 1;
+        }
+        result
+    }
+
+    fn call(&mut self, f: Func, args: &[Ast]) -> Val {
+        match (f, args) {
+            (Func::Pow, [a, b]) => self.pow(a, b),
+            (Func::Ifle, [a, b, t, e]) => {
+                let (va, vb) = (self.lower(a), self.lower(b));
+                if let (Val::Const(p), Val::Const(q)) = (va, vb) {
+                    // Decided now, as `eval` decides it. The result is only a
+                    // constant (for pow) if the other branch is one too.
+                    let (chosen, other) = if p <= q { (t, e) } else { (e, t) };
+                    return match self.lower(chosen) {
+                        Val::Const(c) if !other.is_const() => Val::Node(self.constant(c)),
+                        v => v,
+                    };
+                }
+                let (vt, ve) = (self.lower(t), self.lower(e));
+                let [a, b, t, f] = [va, vb, vt, ve].map(|v| self.node(v));
+                Val::Node(self.intern(Op::Select {
+                    strict: false,
+                    a,
+                    b,
+                    t,
+                    f,
+                }))
+            }
+            (_, [a]) => match self.lower(a) {
+                Val::Const(c) => Val::Const(eval::apply(f, &[c])),
+                Val::Node(a) => Val::Node(self.intern(Op::Call1(f, a))),
+            },
+            (_, [a, b]) => match (self.lower(a), self.lower(b)) {
+                (Val::Const(p), Val::Const(q)) => Val::Const(eval::apply(f, &[p, q])),
+                (va, vb) => {
+                    let (a, b) = (self.node(va), self.node(vb));
+                    Val::Node(self.intern(Op::Call2(f, a, b)))
+                }
+            },
+            // Wrong arity (hand-built trees only): NaN, as in `eval`.
+            _ => Val::Const(f64::NAN),
+        }
+    }
+}
+
+/// Lowers `roots` into one tape.
+pub(crate) fn compile(roots: &[&Ast]) -> (Tape, Vec<Id>) {
+    let mut tape = Tape::default();
+    let ids = roots
+        .iter()
+        .map(|r| {
+            let v = tape.lower(r);
+            tape.node(v)
+        })
+        .collect();
+    (tape, ids)
+}
+
+/// `c` rounded to a WGSL f32: a suffixed literal, or the bit pattern of a
+/// non-finite value (naga refuses overflowing constant expressions).
+fn literal(c: f64) -> String {
+    // `as` rounds to nearest and overflows to ±inf.
+    let v = c as f32;
+    let bits = if v.is_nan() { 0x7fc0_0000 } else { v.to_bits() };
+    if v.is_finite() {
+        // Debug gives the shortest digits that read back as this f32, in a
+        // form WGSL accepts (`2.0`, `0.1`, `1e-8`, `3.4028235e38`).
+        format!("{v:?}f")
+    } else {
+        format!("bitcast<f32>({bits:#010x}u)")
+    }
+}
+
+/// How an operation's value is referred to while emitting.
+struct Ref {
+    text: String,
+    /// Safe to use as an operand without parentheses.
+    atomic: bool,
+    /// Operations inlined into `text`.
+    depth: u32,
+}
+
+/// Emits `let`s for the tape into `out` and returns the expression of each
+/// root.
+fn emit(tape: &Tape, roots: &[Id], out: &mut String) -> Vec<String> {
+    let n = tape.ops.len();
+    let mut uses = vec![0u32; n];
+    for &r in roots {
+        uses[r] += 1;
+    }
+    // Children precede parents, so one backward sweep counts every use.
+    for id in (0..n).rev() {
+        if uses[id] > 0 {
+            for c in tape.ops[id].children() {
+                uses[c] += 1;
+            }
+        }
+    }
+    for (op, name) in [(Op::X, "x"), (Op::Y, "y")] {
+        if tape.index.get(&op).is_some_and(|&id| uses[id] > 0) {
+            let _ = writeln!(out, "    let {name} = p.{name};");
+        }
+    }
+
+    let mut refs: Vec<Option<Ref>> = (0..n).map(|_| None).collect();
+    let mut lets = 0usize;
+    for id in 0..n {
+        if uses[id] == 0 {
+            continue;
+        }
+        let mut take = |c: Id| -> Ref {
+            match &mut refs[c] {
+                // Used once: move the text out. Otherwise it is a name.
+                Some(r) if uses[c] == 1 => Ref {
+                    text: std::mem::take(&mut r.text),
+                    atomic: r.atomic,
+                    depth: r.depth,
+                },
+                Some(r) => Ref {
+                    text: r.text.clone(),
+                    atomic: r.atomic,
+                    depth: r.depth,
+                },
+                None => Ref {
+                    text: String::from("0.0f"),
+                    atomic: true,
+                    depth: 0,
+                },
+            }
+        };
+        let operand = |r: &Ref| {
+            if r.atomic {
+                r.text.clone()
+            } else {
+                format!("({})", r.text)
+            }
+        };
+        let mut r = match tape.ops[id] {
+            Op::X => Ref {
+                text: "x".into(),
+                atomic: true,
+                depth: 0,
+            },
+            Op::Y => Ref {
+                text: "y".into(),
+                atomic: true,
+                depth: 0,
+            },
+            Op::Const(bits) => {
+                let text = literal(f64::from_bits(bits));
+                let atomic = !text.starts_with('-');
+                Ref {
+                    text,
+                    atomic,
+                    depth: 0,
+                }
+            }
+            Op::Neg(a) => {
+                let a = take(a);
+                Ref {
+                    text: format!("-{}", operand(&a)),
+                    atomic: false,
+                    depth: a.depth + 1,
+                }
+            }
+            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) => {
+                let sym = match tape.ops[id] {
+                    Op::Add(..) => "+",
+                    Op::Sub(..) => "-",
+                    Op::Mul(..) => "*",
+                    _ => "/",
+                };
+                let (a, b) = (take(a), take(b));
+                Ref {
+                    text: format!("{} {sym} {}", operand(&a), operand(&b)),
+                    atomic: false,
+                    depth: a.depth.max(b.depth) + 1,
+                }
+            }
+            Op::Call1(f, a) => {
+                let a = take(a);
+                Ref {
+                    text: format!("{}({})", f.name(), a.text),
+                    atomic: true,
+                    depth: a.depth + 1,
+                }
+            }
+            Op::Call2(f, a, b) => {
+                let (a, b) = (take(a), take(b));
+                Ref {
+                    text: format!("{}({}, {})", f.name(), a.text, b.text),
+                    atomic: true,
+                    depth: a.depth.max(b.depth) + 1,
+                }
+            }
+            Op::Select { strict, a, b, t, f } => {
+                let [a, b, t, f] = [a, b, t, f].map(&mut take);
+                let cmp = if strict { "<" } else { "<=" };
+                let depth = [&a, &b, &t, &f].iter().map(|r| r.depth).max().unwrap_or(0) + 1;
+                Ref {
+                    text: format!(
+                        "select({}, {}, {} {cmp} {})",
+                        f.text,
+                        t.text,
+                        operand(&a),
+                        operand(&b)
+                    ),
+                    atomic: true,
+                    depth,
+                }
+            }
+        };
+        let shared = uses[id] > 1 && !matches!(tape.ops[id], Op::X | Op::Y | Op::Const(_));
+        if shared || r.depth > MAX_INLINE_DEPTH {
+            let name = format!("t{lets}");
+            lets += 1;
+            let _ = writeln!(out, "    let {name} = {};", r.text);
+            r = Ref {
+                text: name,
+                atomic: true,
+                depth: 0,
+            };
+        }
+        refs[id] = Some(r);
+    }
+    roots
+        .iter()
+        .map(|&id| match &refs[id] {
+            Some(r) => r.text.clone(),
+            None => String::from("0.0f"),
+        })
+        .collect()
+}
+
+/// The two WGSL functions for `s` (see [`SurfaceExpr::wgsl`]).
+pub(crate) fn surface(s: &SurfaceExpr) -> String {
+    let mut out = String::from("fn surface_f(p: vec2<f32>) -> f32 {\n");
+    let (tape, roots) = compile(&[&s.f]);
+    let value = emit(&tape, &roots, &mut out);
+    let _ = writeln!(out, "    return {};\n}}\n", value.join(""));
+
+    out += "fn surface_grad(p: vec2<f32>) -> vec2<f32> {\n";
+    let (tape, roots) = compile(&[&s.dfdx, &s.dfdy]);
+    let grad = emit(&tape, &roots, &mut out);
+    let _ = writeln!(out, "    return vec2<f32>({});\n}}", grad.join(", "));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the tape as the GPU would: in f32 when `f32` (every result rounded
+    /// to f32, which for `+ - * / sqrt` is exactly the f32 operation and for
+    /// the rest a correctly rounded GPU), else in f64. Also returns the
+    /// largest magnitude met, the scale of the rounding error.
+    fn run(tape: &Tape, x: f64, y: f64, f32: bool) -> (Vec<f64>, f64) {
+        let round = |v: f64| if f32 { v as f32 as f64 } else { v };
+        let mut v: Vec<f64> = Vec::with_capacity(tape.ops.len());
+        let mut scale = 0.0f64;
+        for op in &tape.ops {
+            let r = match *op {
+                Op::X => round(x),
+                Op::Y => round(y),
+                Op::Const(bits) => round(f64::from_bits(bits)),
+                Op::Neg(a) => -v[a],
+                Op::Add(a, b) => v[a] + v[b],
+                Op::Sub(a, b) => v[a] - v[b],
+                Op::Mul(a, b) => v[a] * v[b],
+                Op::Div(a, b) => v[a] / v[b],
+                // GPU pow is exp2(b*log2(a)): NaN for a < 0.
+                Op::Call2(Func::Pow, a, b) => eval::pow(v[a], v[b], false),
+                Op::Call1(f, a) => eval::apply(f, &[v[a]]),
+                Op::Call2(f, a, b) => eval::apply(f, &[v[a], v[b]]),
+                Op::Select { strict, a, b, t, f } => {
+                    let take = if strict { v[a] < v[b] } else { v[a] <= v[b] };
+                    if take { v[t] } else { v[f] }
+                }
+            };
+            let r = round(r);
+            if r.is_finite() {
+                scale = scale.max(r.abs());
+            }
+            v.push(r);
+        }
+        (v, scale)
+    }
+
+    const SURFACES: [&str; 14] = [
+        "(1-x)^2 + 100*(y-x^2)^2",
+        "(x^2+y-11)^2 + (x+y^2-7)^2",
+        "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
+        "(1+(x+y+1)^2*(19-14*x+3*x^2-14*y+6*x*y+3*y^2))*(30+(2*x-3*y)^2*(18-32*x+12*x^2+48*y-36*x*y+27*y^2))",
+        "x^-3 + y^17 + x^0.5 + abs(y)^1.5 + 2^x + x^y",
+        "sin(x)*cos(y) + tan(x/3) + asin(x/3) + acos(y/3) + atan(x*y)",
+        "sinh(x) + cosh(y) + tanh(x*y) + exp(-x^2) + log(1 + y^2) + sqrt(x^2 + 1)",
+        "min(x, y^2) + max(sin(x), y) + sign(x)*abs(y) + pow(y, 4) + ifle(x, y, x*y, x+y)",
+        "4*x^2 - 2.1*x^4 + x^6/3 + x*y - 4*y^2 + 4*y^4",
+        "(x^4 - 16*x^2 + 5*x + y^4 - 16*y^2 + 5*y)/2",
+        "1e-8*x + 1e30*y^2 + 1e-30 + (-2)^x",
+        "x^(-1.5) + (-x)^3 + (-x)^16 + x^-16 + y^-17",
+        "log(0)*x + (1/0)*y + 0/0",
+        "-20*exp(-0.2*sqrt(0.5*(x^2+y^2))) - exp(0.5*(cos(2*pi*x)+cos(2*pi*y))) + e + 20",
+    ];
+
+    #[test]
+    fn tape_reproduces_eval() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 4.0 - 2.0
+        };
+        for src in SURFACES {
+            let s = SurfaceExpr::parse(src).map_err(|e| e.to_string()).unwrap();
+            let (tape, roots) = compile(&[&s.f, &s.dfdx, &s.dfdy]);
+            for _ in 0..200 {
+                // Points exactly representable in f32, so that only the
+                // arithmetic differs.
+                let (x, y) = (rand() as f32 as f64, rand() as f32 as f64);
+                let want = [s.f.eval(x, y), s.dfdx.eval(x, y), s.dfdy.eval(x, y)];
+                for (f32, rel) in [(false, 1e-13), (true, 64.0 * f64::from(f32::EPSILON))] {
+                    let (v, scale) = run(&tape, x, y, f32);
+                    for (k, &id) in roots.iter().enumerate() {
+                        let (got, want) = (v[id], want[k]);
+                        let single = want as f32 as f64;
+                        let ok = if !single.is_finite() || !got.is_finite() {
+                            // Where f32 overflows, both must at least agree
+                            // on being non-finite (NaN stays NaN).
+                            want.is_nan() == got.is_nan() || !single.is_finite()
+                        } else {
+                            (got - want).abs() <= rel * scale.max(1.0)
+                        };
+                        assert!(
+                            ok,
+                            "{src} root {k} at ({x}, {y}) f32={f32}: got {got}, want {want}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shares_subexpressions() {
+        let s = SurfaceExpr::parse("sin(x*y)^2 + cos(x*y)^2")
+            .map_err(|e| e.to_string())
+            .unwrap();
+        let code = s.wgsl();
+        // x*y is computed once per function.
+        assert_eq!(code.matches("x * y").count(), 2, "{code}");
+    }
+}
