@@ -10,6 +10,7 @@ pub mod export;
 pub mod expr;
 pub mod gpu;
 pub mod optim;
+pub mod render;
 pub mod run;
 pub mod scene;
 pub mod shaders;

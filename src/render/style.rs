@@ -1,0 +1,107 @@
+//! Shared visual vocabulary: optimizer colours, marker shapes, and what the 2D overlay shows.
+//! The 3D renderers and the text overlay both use these, so the legend always matches the
+//! picture.
+
+/// Marker shapes; start points cycle through them by start index (the blog post's square and
+/// circle are the first two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MarkerShape {
+    Square,
+    Circle,
+    Triangle,
+    Diamond,
+    Cross,
+    Star,
+}
+
+impl MarkerShape {
+    pub const CYCLE: [MarkerShape; 4] = [Self::Square, Self::Circle, Self::Triangle, Self::Diamond];
+
+    /// The shape of start point `index`.
+    pub fn for_start(index: usize) -> Self {
+        Self::CYCLE[index % Self::CYCLE.len()]
+    }
+
+    /// The code the marker shader switches on.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+}
+
+/// Optimizer colours: matplotlib's tab10 order, so a figure reads like the tutorials'.
+pub const PALETTE: [[u8; 3]; 10] = [
+    [31, 119, 180],  // blue
+    [255, 127, 14],  // orange
+    [44, 160, 44],   // green
+    [214, 39, 40],   // red
+    [148, 103, 189], // purple
+    [140, 86, 75],   // brown
+    [227, 119, 194], // pink
+    [127, 127, 127], // grey
+    [188, 189, 34],  // olive
+    [23, 190, 207],  // cyan
+];
+
+/// sRGB colour of optimizer group `index`, opaque.
+pub fn optimizer_color(index: usize) -> [u8; 4] {
+    let [r, g, b] = PALETTE[index % PALETTE.len()];
+    [r, g, b, 255]
+}
+
+/// sRGB bytes to linear floats, for shaders that write to an sRGB target.
+pub fn srgb_to_linear(c: [u8; 4]) -> [f32; 4] {
+    let f = |v: u8| {
+        let v = f32::from(v) / 255.0;
+        if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+    };
+    [f(c[0]), f(c[1]), f(c[2]), f32::from(c[3]) / 255.0]
+}
+
+/// Where a label sits relative to its anchor point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    Center,
+    Left,
+    Right,
+    Top,
+    Bottom,
+}
+
+/// A piece of text at a screen position (physical pixels, origin top-left), e.g. an axis tick label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScreenLabel {
+    pub pos: [f32; 2],
+    pub text: String,
+    pub anchor: Anchor,
+    /// Font size in logical points (scaled by the overlay's pixels-per-point).
+    pub size: f32,
+    pub color: [u8; 4],
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendEntry {
+    pub color: [u8; 4],
+    /// e.g. "adam lr=0.01"
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartEntry {
+    pub shape: MarkerShape,
+    /// e.g. "(1, 0.25)"
+    pub label: String,
+}
+
+/// Everything the 2D overlay draws over a frame.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OverlayContent {
+    pub title: Option<String>,
+    /// One entry per optimizer.
+    pub legend: Vec<LegendEntry>,
+    /// The 'Initialization' box; empty when there are too many starts to list.
+    pub starts: Vec<StartEntry>,
+    /// e.g. "step 120 / 200"
+    pub status: String,
+    /// Axis tick labels and axis names, already projected to the screen.
+    pub labels: Vec<ScreenLabel>,
+}
