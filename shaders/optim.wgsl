@@ -138,8 +138,8 @@ fn optim_adagrad(o: Optimizer, st: ptr<function, OptState>, t: u32, p: vec2<f32>
     }
     let sum = (*st).s1 + grad * grad;
     (*st).s1 = sum;
-    let stdev = sqrt(sum) + o.eps;
-    return p + (-clr) * grad / stdev;
+    let std_dev = sqrt(sum) + o.eps; // torch: std (a reserved word in WGSL)
+    return p + (-clr) * grad / std_dev;
 }
 
 // _single_tensor_rmsprop (torch/optim/rmsprop.py).
@@ -247,7 +247,8 @@ fn optim_radam(o: Optimizer, st: ptr<function, OptState>, t: u32, p: vec2<f32>, 
     let bias_corrected_exp_avg = exp_avg / bias_correction1;
     var update = bias_corrected_exp_avg * o.lr;
     if rho_t > 5.0 {
-        let rect = sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t));
+        let rect = sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+            / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t));
         let adaptive_lr = bias_correction2_sqrt / (sqrt(exp_avg_sq) + o.eps);
         update = update * adaptive_lr * rect;
     }

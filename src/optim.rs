@@ -44,15 +44,18 @@
 //!
 //! [`OptState`] is the per-particle state (the GPU particle holds the same fields, in f32):
 //!
-//! | optimizer | `s1`                | `s2`          | `s3`               | `aux`        |
-//! |-----------|---------------------|---------------|--------------------|--------------|
-//! | sgd       | momentum_buffer     |               |                    |              |
-//! | adagrad   | sum (starts at initial_accumulator_value) | |                 |              |
-//! | rmsprop   | square_avg          | grad_avg      | momentum_buffer    |              |
-//! | adam(w)   | exp_avg             | exp_avg_sq    | max_exp_avg_sq     |              |
-//! | nadam     | exp_avg             | exp_avg_sq    |                    | mu_product (starts at 1) |
-//! | radam     | exp_avg             | exp_avg_sq    |                    |              |
-//! | lion      | exp_avg             |               |                    |              |
+//! | optimizer | `s1`            | `s2`       | `s3`            | `aux`      |
+//! |-----------|-----------------|------------|-----------------|------------|
+//! | sgd       | momentum_buffer |            |                 |            |
+//! | adagrad   | sum [^iav]      |            |                 |            |
+//! | rmsprop   | square_avg      | grad_avg   | momentum_buffer |            |
+//! | adam(w)   | exp_avg         | exp_avg_sq | max_exp_avg_sq  |            |
+//! | nadam     | exp_avg         | exp_avg_sq |                 | mu_product [^one] |
+//! | radam     | exp_avg         | exp_avg_sq |                 |            |
+//! | lion      | exp_avg         |            |                 |            |
+//!
+//! [^iav]: starts at `initial_accumulator_value`; every other slot starts at 0 ...
+//! [^one]: ... except `mu_product`, which starts at 1 ([`init_state`]).
 //!
 //! torch's `state['step']` is not stored: the caller passes the 1-based step `t`. torch SGD
 //! creates its momentum buffer on the first step (`buf = g`, no dampening); here "first step"
@@ -69,11 +72,12 @@
 //! - This reference is torch with `torch.set_default_dtype(torch.float64)`: with the default
 //!   float32, torch keeps NAdam's `mu_product` (and the step count) in a float32 tensor even for
 //!   float64 parameters.
-//! - `beta**t` (Python's `pow`) is computed by binary exponentiation ([`powi`]-style square and
-//!   multiply, here and in WGSL), not `pow`: WGSL's `pow` is `exp2(t*log2(beta))` with an
-//!   absolute log2 error up to 2^-21, which would put a relative error near 3e-4 into
-//!   `1 - 0.999^t`. Square and multiply is exact to a few ulp in both precisions. NAdam's
-//!   `0.96 ** (t*momentum_decay)` has a fractional exponent and uses `pow` in both.
+//! - `beta**t` (Python's `pow`) is computed by binary exponentiation (square and multiply, the
+//!   same loop here and in WGSL's `optim_powi`), not `pow`: WGSL's `pow` is
+//!   `exp2(t*log2(beta))` with an absolute log2 error up to 2^-21, which would put a relative
+//!   error near 3e-4 into `1 - 0.999^t`. Square and multiply is exact to a few ulp in both
+//!   precisions. NAdam's `0.96 ** (t*momentum_decay)` has a fractional exponent and uses `pow`
+//!   in both.
 //! - `bias_correction2 ** 0.5` and `(...) ** 0.5` are `sqrt`.
 //! - `torch.maximum` propagates NaN, as [`step`] does; WGSL's `max` with a NaN operand is
 //!   unspecified (the particle is diverged by then anyway).
@@ -704,19 +708,22 @@ impl OptimizerSpec {
     }
 
     /// Sets one parameter from text (as a scene file gives it), with the checks of a spec
-    /// string, then the cross-parameter check (nesterov) on the result. Keys are applied in the
-    /// caller's order, so set momentum before nesterov.
+    /// string, then the cross-parameter check (nesterov) on the result; a refused value changes
+    /// nothing. Keys apply in the caller's order, so set momentum before nesterov.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SpecError> {
         let key_lower = key.trim().to_ascii_lowercase();
         let canonical = self.canonical_key(key.trim(), &key_lower, None)?;
-        self.apply(
+        let mut next = self.clone();
+        next.apply(
             canonical,
             Token {
                 text: value.trim(),
                 column: None,
             },
         )?;
-        self.validate()
+        next.validate()?;
+        *self = next;
+        Ok(())
     }
 
     /// Checks what no single value can: torch SGD's "Nesterov momentum requires a momentum and
@@ -1036,7 +1043,7 @@ fn sgd(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f64;
         let mut grad = signed(o, g[i]);
         if o.weight_decay != 0.0 {
             // grad = grad.add(param, alpha=weight_decay)
-            grad = grad + o.weight_decay * p[i];
+            grad += o.weight_decay * p[i];
         }
         if o.momentum != 0.0 {
             // buf = clone(grad) on the first step, else buf.mul_(momentum).add_(grad, alpha=1 - dampening)
@@ -1063,7 +1070,7 @@ fn adagrad(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [
     for i in 0..2 {
         let mut grad = signed(o, g[i]);
         if o.weight_decay != 0.0 {
-            grad = grad + o.weight_decay * p[i];
+            grad += o.weight_decay * p[i];
         }
         // state_sum.addcmul_(grad, grad, value=1)
         let sum = st.s1[i] + grad * grad;
@@ -1081,7 +1088,7 @@ fn rmsprop(o: &Params, st: &mut OptState, p: [f64; 2], g: [f64; 2]) -> [f64; 2] 
     for i in 0..2 {
         let mut grad = signed(o, g[i]);
         if o.weight_decay != 0.0 {
-            grad = grad + o.weight_decay * p[i];
+            grad += o.weight_decay * p[i];
         }
         // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
         let square_avg = st.s1[i] * o.alpha + (1.0 - o.alpha) * grad * grad;
@@ -1123,7 +1130,7 @@ fn adam(o: &Params, decoupled: bool, st: &mut OptState, t: u32, p: [f64; 2], g: 
             if decoupled {
                 param *= 1.0 - o.lr * o.weight_decay;
             } else {
-                grad = grad + o.weight_decay * param;
+                grad += o.weight_decay * param;
             }
         }
         // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
@@ -1138,7 +1145,8 @@ fn adam(o: &Params, decoupled: bool, st: &mut OptState, t: u32, p: [f64; 2], g: 
         } else {
             exp_avg_sq
         };
-        // denom = (v.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
+        // denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
+        // param.addcdiv_(exp_avg, denom, value=-step_size)
         let denom = v.sqrt() / bias_correction2_sqrt + o.eps;
         out[i] = param + (-step_size) * exp_avg / denom;
     }
@@ -1166,7 +1174,7 @@ fn nadam(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f6
             if o.decoupled_weight_decay {
                 param *= 1.0 - o.lr * o.weight_decay;
             } else {
-                grad = grad + o.weight_decay * param;
+                grad += o.weight_decay * param;
             }
         }
         let exp_avg = lerp(st.s1[i], grad, 1.0 - o.beta1);
@@ -1176,7 +1184,7 @@ fn nadam(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f6
         // denom = exp_avg_sq.div(bias_correction2).sqrt(); denom.add_(eps)
         let denom = (exp_avg_sq / bias_correction2).sqrt() + o.eps;
         // param.addcdiv_(grad, denom, value=...); param.addcdiv_(exp_avg, denom, value=...)
-        param = param + grad_scale * grad / denom;
+        param += grad_scale * grad / denom;
         out[i] = param + exp_avg_scale * exp_avg / denom;
     }
     out
@@ -1203,7 +1211,7 @@ fn radam(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f6
             if o.decoupled_weight_decay {
                 param *= 1.0 - o.lr * o.weight_decay;
             } else {
-                grad = grad + o.weight_decay * param;
+                grad += o.weight_decay * param;
             }
         }
         let exp_avg = lerp(st.s1[i], grad, 1.0 - o.beta1);
@@ -1264,7 +1272,7 @@ pub struct GpuOptimizer {
 }
 
 const _: () = assert!(std::mem::size_of::<GpuOptimizer>() == 64);
-const _: () = assert!(std::mem::size_of::<GpuOptimizer>() % 16 == 0);
+const _: () = assert!(std::mem::size_of::<GpuOptimizer>().is_multiple_of(16));
 
 impl GpuOptimizer {
     pub const FLAG_NESTEROV: u32 = 1 << 0;
