@@ -5,6 +5,7 @@
 //! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
 
 pub mod bench;
+pub mod capture;
 pub mod cpu;
 pub mod export;
 pub mod expr;
@@ -15,3 +16,4 @@ pub mod run;
 pub mod scene;
 pub mod shaders;
 pub mod surfaces;
+pub mod timeline;
