@@ -195,3 +195,57 @@ fn bad_input_is_reported_clearly() {
     ]);
     assert!(!ok && err.contains("/nonexistent/dir/t.csv.partial"), "{err}");
 }
+
+#[test]
+fn unknown_adapter_name_lists_the_adapters() {
+    let out = Command::new(common::descent_bin())
+        .args(["run", "--surface", "bowl", "--optimizer", "gd", "--start=1,1"])
+        .env("WGPU_ADAPTER_NAME", "no-such-gpu-xyz")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("WGPU_ADAPTER_NAME=\"no-such-gpu-xyz\" matches no adapter; found: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn one_dimensional_course_example() {
+    // f(theta) = theta^2 from 3, lr 0.3, tol 1e-5, max 20 iterations: theta_k = 3 * 0.4^k.
+    let csv = tmp("theta.csv");
+    let (ok, out, err) = descent(&[
+        "run",
+        "--surface",
+        "theta-squared",
+        "--optimizer",
+        "gd:lr=0.3",
+        "--start=3",
+        "--steps",
+        "20",
+        "--tol",
+        "1e-5",
+        "--summary",
+        "--export",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()[..4] == ["gd:lr=0.3", "1", "0", "0"]),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 16, "steps 0..=15, stopped by the tolerance at 15");
+    for (k, r) in rows.iter().enumerate() {
+        let theta: f64 = r[3].parse().unwrap();
+        assert!(
+            (theta - 3.0 * 0.4f64.powi(k as i32)).abs() < 1e-6,
+            "step {k}: {theta}"
+        );
+        assert_eq!(r[4], "0");
+    }
+    assert_eq!(rows[15][6], "converged");
+}
