@@ -366,3 +366,30 @@ fn mesh_matches_the_surface() {
         assert_eq!(p.position[3], 1.0);
     }
 }
+
+#[test]
+fn whole_history_decimates_to_fit() {
+    let limits = common::gpu().device.limits();
+    // Fits: every step.
+    let p = TrailPlan::whole_history(&limits, 1000, 200, 64 << 20).unwrap();
+    assert_eq!(
+        p,
+        TrailPlan {
+            capacity: 201,
+            record_every: 1
+        }
+    );
+    // 100,000 particles x 1001 points x 16 B = 1.6 GB: decimated into 8 MiB.
+    let p = TrailPlan::whole_history(&limits, 100_000, 1000, 8 << 20).unwrap();
+    assert!(p.bytes(100_000) <= 8 << 20, "{p:?}");
+    assert!(
+        p.record_every > 1 && (p.capacity - 1) * p.record_every >= 1000 - p.record_every,
+        "{p:?}"
+    );
+    assert!(
+        p.describe(100_000)
+            .starts_with(&format!("trails keep every {}th step", p.record_every))
+    );
+    // Not even two points each.
+    assert!(TrailPlan::whole_history(&limits, 1 << 30, 10, 8 << 20).is_none());
+}

@@ -65,6 +65,47 @@ impl TrailPlan {
     }
 }
 
+impl TrailPlan {
+    /// A ring that holds a particle's whole path for `steps` steps: every step while it fits
+    /// `budget_bytes` and the adapter's limits, else every k-th step (decimated) so that the
+    /// path still spans the whole run. None when not even start and end fit.
+    pub fn whole_history(
+        gpu_limits: &wgpu::Limits,
+        particles: u64,
+        steps: u32,
+        budget_bytes: u64,
+    ) -> Option<Self> {
+        let most = Self::fit(gpu_limits, particles, u32::MAX, 1, budget_bytes).capacity;
+        if most < 2 {
+            return None;
+        }
+        let record_every = steps.div_ceil(most - 1).max(1);
+        Some(Self {
+            capacity: steps / record_every + 1,
+            record_every,
+        })
+    }
+
+    /// Bytes the ring takes for `particles`.
+    pub fn bytes(&self, particles: u64) -> u64 {
+        u64::from(self.capacity) * particles * TRAIL_POINT_BYTES
+    }
+
+    /// What was kept, in words, for the user.
+    pub fn describe(&self, particles: u64) -> String {
+        let which = if self.record_every == 1 {
+            "every step".to_string()
+        } else {
+            format!("every {}th step", self.record_every)
+        };
+        format!(
+            "trails keep {which}: {} points per particle, {:.1} MiB",
+            self.capacity,
+            self.bytes(particles) as f64 / 1048576.0
+        )
+    }
+}
+
 const PARTICLE_BYTES: u64 = std::mem::size_of::<Particle>() as u64;
 const TRAIL_POINT_BYTES: u64 = std::mem::size_of::<TrailPoint>() as u64;
 
