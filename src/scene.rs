@@ -215,7 +215,7 @@ impl Scene {
         let raw: SceneFile =
             toml::from_str(src).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
 
-        let (surface, surface_span) = match &raw.surface {
+        let mut surface = match &raw.surface {
             None => {
                 return Err(err(
                     None,
@@ -246,7 +246,7 @@ impl Scene {
                             ),
                         ));
                     };
-                    (Surface::from_built_in(b), n.span())
+                    Surface::from_built_in(b)
                 }
                 (None, Some(e)) => {
                     let surface = Surface::from_name_or_expr(e.get_ref()).map_err(|x| {
@@ -254,11 +254,10 @@ impl Scene {
                         let at = e.span().start + 1 + x.column.saturating_sub(1);
                         err(Some(at..at), x.to_string())
                     })?;
-                    (surface, e.span())
+                    surface
                 }
             },
         };
-        let mut surface = surface;
         if let Some(d) = raw.surface.as_ref().and_then(|s| s.domain.as_ref()) {
             let v = d.get_ref();
             if v.len() != 4 {
@@ -273,7 +272,6 @@ impl Scene {
                 .map_err(|m| err(Some(d.span()), format!("invalid domain: {m}")))?;
             surface.domain = domain;
         }
-        let _ = surface_span;
 
         let mut optimizers = Vec::new();
         for table in &raw.optimizer {
