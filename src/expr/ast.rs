@@ -1,18 +1,19 @@
 //! The expression tree, its printer and its simplifier.
 //!
-//! The simplifier is a set of *smart constructors* ([`add`], [`mul`], ...) that
-//! apply local rewrite rules to already-simplified children. [`Ast::simplify`]
-//! rebuilds a tree bottom-up through them, and the differentiator builds its
-//! output through them too, so derivatives come out simplified without a
-//! second pass.
+//! The simplifier is a set of *smart constructors* (`add`, `mul`, ...) that
+//! apply local rewrite rules to already simplified children.
+//! [`Ast::simplify`] rebuilds a tree bottom-up through them, and the
+//! differentiator builds its output through them too, so derivatives come
+//! out simplified without a second pass.
 //!
-//! Rewrites are exact in IEEE arithmetic (constant folding, `a + -b -> a - b`,
-//! `--a -> a`, `a*1 -> a`, ...) except a few that are only exact for finite
-//! values (`a*0 -> 0`, `0/a -> 0`, `a - a -> 0`, `a^0 -> 1`, `a + 0 -> a` for
-//! `a = -0`) and the choice of branch of an `ifle` with a constant condition.
-//! Those are what make derivatives readable; they can turn a NaN into a
-//! number, never the reverse. Folding is skipped when the result would not be
-//! finite, so `1/0` stays `1/0` instead of becoming an unprintable constant.
+//! Most rewrites are exact in IEEE arithmetic (folding, `a + -b -> a - b`,
+//! `--a -> a`, `a*1 -> a`, constants first in products). The others are what
+//! make derivatives readable, and each is exact for finite operands:
+//! `a*0`, `0/a` and `a - a` become 0 and `a^0` becomes 1 (a NaN may become a
+//! number, never the reverse); `a + 0 -> a` drops the sign of a zero;
+//! `2*(3*a) -> 6*a` rounds once less. Folding that would give a non-finite
+//! value is skipped, so `1/0` stays `1/0` rather than an unprintable
+//! constant.
 
 use std::fmt;
 
@@ -209,6 +210,13 @@ fn num(c: f64) -> Ast {
     Ast::Num(if c == 0.0 { 0.0 } else { c })
 }
 
+/// Whether `a` is a constant. Rules like `a*0 -> 0` skip constants: a pair
+/// of constants is folded or, where the result is not finite (`0/0`,
+/// `1e999*0`), deliberately kept.
+fn is_num(a: &Ast) -> bool {
+    matches!(a, Ast::Num(_))
+}
+
 /// A folded constant, or `None` when folding would produce a non-finite value
 /// (kept symbolic so that it prints and re-parses).
 fn fold(c: f64) -> Option<Ast> {
@@ -236,7 +244,7 @@ pub(crate) fn neg(a: Ast) -> Ast {
 pub(crate) fn add(a: Ast, b: Ast) -> Ast {
     match (a, b) {
         (Ast::Num(p), Ast::Num(q)) if (p + q).is_finite() => num(p + q),
-        (Ast::Num(z), e) | (e, Ast::Num(z)) if z == 0.0 => e,
+        (Ast::Num(0.0), e) | (e, Ast::Num(0.0)) => e,
         (a, Ast::Neg(b)) => sub(a, *b),
         (Ast::Neg(a), b) => sub(b, *a),
         (a, Ast::Num(c)) if c < 0.0 => sub(a, Ast::Num(-c)),
@@ -247,11 +255,11 @@ pub(crate) fn add(a: Ast, b: Ast) -> Ast {
 pub(crate) fn sub(a: Ast, b: Ast) -> Ast {
     match (a, b) {
         (Ast::Num(p), Ast::Num(q)) if (p - q).is_finite() => num(p - q),
-        (e, Ast::Num(z)) if z == 0.0 => e,
-        (Ast::Num(z), e) if z == 0.0 => neg(e),
+        (e, Ast::Num(0.0)) => e,
+        (Ast::Num(0.0), e) => neg(e),
         (a, Ast::Neg(b)) => add(a, *b),
         (a, Ast::Num(c)) if c < 0.0 => add(a, Ast::Num(-c)),
-        (a, b) if a == b => Ast::Num(0.0),
+        (a, b) if a == b && !is_num(&a) => Ast::Num(0.0),
         (a, b) => Ast::Sub(Box::new(a), Box::new(b)),
     }
 }
@@ -259,14 +267,14 @@ pub(crate) fn sub(a: Ast, b: Ast) -> Ast {
 pub(crate) fn mul(a: Ast, b: Ast) -> Ast {
     match (a, b) {
         (Ast::Num(p), Ast::Num(q)) if (p * q).is_finite() => num(p * q),
-        (Ast::Num(z), _) | (_, Ast::Num(z)) if z == 0.0 => Ast::Num(0.0),
-        (Ast::Num(o), e) | (e, Ast::Num(o)) if o == 1.0 => e,
-        (Ast::Num(m), e) | (e, Ast::Num(m)) if m == -1.0 => neg(e),
+        (Ast::Num(0.0), e) | (e, Ast::Num(0.0)) if !is_num(&e) => Ast::Num(0.0),
+        (Ast::Num(1.0), e) | (e, Ast::Num(1.0)) => e,
+        (Ast::Num(-1.0), e) | (e, Ast::Num(-1.0)) => neg(e),
         (Ast::Neg(a), Ast::Neg(b)) => mul(*a, *b),
         (Ast::Neg(a), b) => neg(mul(*a, b)),
         (a, Ast::Neg(b)) => neg(mul(a, *b)),
         // Constants first, so that `c*(d*e)` below can merge them.
-        (e, Ast::Num(c)) => mul(Ast::Num(c), e),
+        (e, Ast::Num(c)) if !is_num(&e) => mul(Ast::Num(c), e),
         (Ast::Num(c), Ast::Mul(l, r)) => match *l {
             Ast::Num(d) if (c * d).is_finite() => mul(Ast::Num(c * d), *r),
             l => Ast::Mul(Box::new(Ast::Num(c)), Box::new(Ast::Mul(Box::new(l), r))),
@@ -278,9 +286,9 @@ pub(crate) fn mul(a: Ast, b: Ast) -> Ast {
 pub(crate) fn div(a: Ast, b: Ast) -> Ast {
     match (a, b) {
         (Ast::Num(p), Ast::Num(q)) if (p / q).is_finite() => num(p / q),
-        (e, Ast::Num(o)) if o == 1.0 => e,
-        (e, Ast::Num(m)) if m == -1.0 => neg(e),
-        (Ast::Num(z), _) if z == 0.0 => Ast::Num(0.0),
+        (e, Ast::Num(1.0)) => e,
+        (e, Ast::Num(-1.0)) => neg(e),
+        (Ast::Num(0.0), e) if !is_num(&e) => Ast::Num(0.0),
         (Ast::Neg(a), Ast::Neg(b)) => div(*a, *b),
         (Ast::Neg(a), b) => neg(div(*a, b)),
         (a, Ast::Neg(b)) => neg(div(a, *b)),
@@ -294,8 +302,8 @@ pub(crate) fn pow(a: Ast, b: Ast) -> Ast {
             Some(c) => c,
             None => Ast::Pow(Box::new(Ast::Num(p)), Box::new(Ast::Num(q))),
         },
-        (_, Ast::Num(z)) if z == 0.0 => Ast::Num(1.0),
-        (e, Ast::Num(o)) if o == 1.0 => e,
+        (_, Ast::Num(0.0)) => Ast::Num(1.0),
+        (e, Ast::Num(1.0)) => e,
         (a, b) => Ast::Pow(Box::new(a), Box::new(b)),
     }
 }
@@ -478,6 +486,17 @@ mod tests {
         assert_eq!(s(Ast::Add(bx(x()), bx(Ast::Num(-2.0)))), "x - 2");
         // Non-finite results stay symbolic.
         assert_eq!(s(Ast::Div(bx(Ast::Num(1.0)), bx(Ast::Num(0.0)))), "1/0");
+        assert_eq!(s(Ast::Div(bx(Ast::Num(0.0)), bx(Ast::Num(0.0)))), "0/0");
+        assert_eq!(
+            s(Ast::Mul(bx(Ast::Num(1e200)), bx(Ast::Num(1e200)))),
+            "1e200*1e200"
+        );
+        assert_eq!(
+            s(Ast::Mul(bx(Ast::Num(0.0)), bx(Ast::Num(f64::INFINITY)))),
+            "0*1e999"
+        );
+        let inf = || Ast::Num(f64::INFINITY);
+        assert_eq!(s(Ast::Sub(bx(inf()), bx(inf()))), "1e999 - 1e999");
         assert_eq!(s(Ast::Call(Func::Pow, vec![x(), Ast::Num(1.0)])), "x");
         assert_eq!(s(Ast::Call(Func::Abs, vec![Ast::Neg(bx(x()))])), "abs(x)");
     }

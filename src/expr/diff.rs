@@ -2,10 +2,12 @@
 //!
 //! The input is simplified first, then the derivative is built through the
 //! simplifying constructors of `ast.rs`, so it comes out simplified in one
-//! bottom-up pass whose recursion depth is that of the input tree. The rules keep the pow semantics of `eval.rs`: an
-//! exponent constant in `v` uses `c*a^(c-1)*a'`, whose exponent `c-1` is
-//! still constant (integer powers stay exact for negative bases); otherwise
-//! the general rule uses `log(a)`, NaN for `a < 0`, where `a^b` is NaN too.
+//! bottom-up pass whose recursion depth is that of the input tree.
+//!
+//! The rules keep the pow semantics of `eval.rs`: an exponent constant in
+//! `v` uses `c*a^(c-1)*a'`, whose exponent `c-1` is still constant (integer
+//! powers stay exact for negative bases); otherwise the general rule uses
+//! `log(a)`, NaN for `a < 0`, where `a^b` is NaN too.
 
 use super::ast::{Ast, Func, Var, add, call, div, mul, neg, pow, sub};
 
@@ -95,10 +97,8 @@ fn diff_call(f: Func, args: &[Ast], v: Var) -> Ast {
         let (a, b) = (args[0].clone(), args[1].clone());
         let (da, db) = (d(&args[0], v), d(&args[1], v));
         // min picks a when a <= b; max picks a when b <= a.
-        let cond = if f == Func::Min { vec![a, b] } else { vec![b, a] };
-        let mut all = cond;
-        all.extend([da, db]);
-        return call(Func::Ifle, all);
+        let (p, q) = if f == Func::Min { (a, b) } else { (b, a) };
+        return call(Func::Ifle, vec![p, q, da, db]);
     }
     let du = d(&args[0], v);
     if is_zero(&du) {
@@ -123,6 +123,7 @@ fn diff_call(f: Func, args: &[Ast], v: Var) -> Ast {
         Func::Abs => f1(Func::Sign, u),
         // Piecewise constant: 0 wherever it is differentiable.
         Func::Sign => return Ast::Num(0.0),
+        // Handled above.
         Func::Min | Func::Max | Func::Pow | Func::Ifle => return Ast::Num(f64::NAN),
     };
     // Keep `du/g` as a quotient instead of `(1/g)*du`: one rounding fewer.

@@ -2,15 +2,14 @@
 //!
 //! The semantics here are the reference for the WGSL code generator, which
 //! reproduces them in f32 (see `wgsl.rs`). The one place where a plain libm
-//! call would disagree with the GPU is `a^b`:
+//! call would disagree with the GPU is `a^b`, where WGSL `pow(a, b)` is
+//! `exp2(b*log2(a))`, NaN for any `a < 0`. So:
 //!
-//! - constant exponent (no variable in it): `powf`, which is the true power
-//!   for integer exponents, negative bases included (`(-2)^3 = -8`), and NaN
-//!   for a negative base with a non-integer exponent. The GPU gets repeated
-//!   multiplication or `pow(abs(a), n)` with the sign fixed up.
-//! - variable exponent: NaN for a negative base even when the exponent
-//!   happens to be an integer, because WGSL `pow(a, b)` is `exp2(b*log2(a))`
-//!   and there is no cheap way to know at run time that `b` is integral.
+//! - a constant integer exponent (no variable in it) gives the true power,
+//!   negative bases included (`(-2)^3 = -8`); the GPU gets repeated
+//!   multiplication, or `pow(abs(a), n)` with the sign restored.
+//! - any other exponent gives NaN for `a < 0` (also `-inf`), even a variable
+//!   one that happens to be an integer: the GPU cannot cheaply know that.
 
 use super::ast::{Ast, Func, Var};
 
@@ -59,7 +58,7 @@ impl Ast {
 
 /// `a^b`; `const_exponent` says whether `b` is free of variables.
 pub(crate) fn pow(a: f64, b: f64, const_exponent: bool) -> f64 {
-    if const_exponent {
+    if const_exponent && b.is_finite() && b == b.trunc() {
         a.powf(b)
     } else if a < 0.0 {
         f64::NAN
@@ -122,6 +121,8 @@ mod tests {
         assert_eq!(pow(-2.0, 3.0, true), -8.0);
         assert_eq!(pow(-2.0, -2.0, true), 0.25);
         assert!(pow(-8.0, 1.0 / 3.0, true).is_nan());
+        assert!(pow(f64::NEG_INFINITY, 2.5, true).is_nan());
+        assert!(pow(-2.0, f64::INFINITY, true).is_nan());
         assert!(pow(-2.0, 2.0, false).is_nan());
         assert_eq!(pow(2.0, 2.0, false), 4.0);
         assert_eq!(pow(f64::NAN, 0.0, true), 1.0);

@@ -88,6 +88,9 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         let start = self.pos;
+        if start >= MAX_LEN && self.chars.len() > MAX_LEN {
+            return Err(self.too_long());
+        }
         let Some(c) = self.peek_at(start) else {
             return Ok(Token {
                 kind: Tok::End,
@@ -95,9 +98,6 @@ impl<'a> Lexer<'a> {
                 col: start + 1,
             });
         };
-        if start >= MAX_LEN {
-            return Err(self.too_long());
-        }
         let (kind, end) = match c {
             '0'..='9' | '.' => return self.number(start),
             'a'..='z' | 'A'..='Z' | '_' => {

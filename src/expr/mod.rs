@@ -25,10 +25,9 @@
 //!
 //! # Semantics shared by CPU and GPU
 //! [`Ast::eval`] is the reference; the WGSL reproduces it in f32. Powers are
-//! the subtle part: an exponent free of variables gives the true power for
-//! integers (`(-2)^3 = -8`, emitted on the GPU as multiplications), while a
-//! variable exponent is NaN for a negative base, as GPU `pow` is. See
-//! `eval.rs`.
+//! the subtle part: an integer exponent free of variables gives the true
+//! power (`(-2)^3 = -8`, emitted on the GPU as multiplications), while any
+//! other power of a negative base is NaN, as GPU `pow` is. See `eval.rs`.
 //!
 //! # Errors
 //! Every [`ExprError`] reads "problem at column N" with the offending text in

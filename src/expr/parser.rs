@@ -362,9 +362,11 @@ fn split_hint(name: &str) -> Option<String> {
     None
 }
 
-/// The candidate closest to `name`: equal ignoring case, or within
-/// optimal-string-alignment distance 2 and closer than the name's length (so
-/// `z` is not "close" to `x`). Also knows a few aliases from other languages.
+/// The candidate closest to `name`: equal ignoring case, or one edit away
+/// (optimal string alignment: a swap of neighbours is one edit), or two for
+/// names of five or more characters. One-letter names are never close to
+/// anything, so `z` is not taken for `x`. Also knows a few aliases from other
+/// languages (`ln`, `arcsin`, ...).
 fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     let alias = match lower.as_str() {
@@ -379,7 +381,7 @@ fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|&c| (osa_distance(alias, c), c))
-        .filter(|&(d, _)| d == 0 || (d <= 2 && d < len))
+        .filter(|&(d, _)| d == 0 || (d < len && d <= if len >= 5 { 2 } else { 1 }))
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }
