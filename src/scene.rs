@@ -249,12 +249,17 @@ impl Scene {
                     Surface::from_built_in(b)
                 }
                 (None, Some(e)) => {
-                    let surface = Surface::from_name_or_expr(e.get_ref()).map_err(|x| {
-                        // Point at the offending character inside the string (after the quote).
-                        let at = e.span().start + 1 + x.column.saturating_sub(1);
+                    Surface::from_name_or_expr(e.get_ref()).map_err(|x| {
+                        // Point at the offending character inside the string (after the quote);
+                        // columns count characters, spans count bytes.
+                        let text = e.get_ref();
+                        let byte = text
+                            .char_indices()
+                            .nth(x.column.saturating_sub(1))
+                            .map_or(text.len(), |(b, _)| b);
+                        let at = e.span().start + 1 + byte;
                         err(Some(at..at), x.to_string())
-                    })?;
-                    surface
+                    })?
                 }
             },
         };

@@ -119,3 +119,13 @@ fn starts_are_generated_in_order_and_reproducibly() {
     assert_eq!(one_d.len(), 1 + 3 + 4);
     assert!(one_d.iter().all(|p| p[1] == 0.0));
 }
+
+#[test]
+fn expression_errors_point_at_the_character_past_non_ascii_text() {
+    // 'θ' is two bytes: columns count characters.
+    let e = err("title = \"θ\"\n[surface]\nexpr = \"x + θ\"\n");
+    assert!(
+        e.starts_with("scene.toml:3:13: unexpected character 'θ' at column 5"),
+        "{e}"
+    );
+}
