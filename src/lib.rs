@@ -11,6 +11,7 @@ pub mod export;
 pub mod expr;
 pub mod gpu;
 pub mod optim;
+pub mod regression;
 pub mod render;
 pub mod run;
 pub mod scene;

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::optim::OptimizerSpec;
+use crate::regression::Dataset;
 use crate::surfaces::{Domain, Surface};
 
 /// A complete, validated description of a run.
@@ -43,6 +44,16 @@ pub struct Scene {
     pub tol: f64,
     /// Mesh resolution for the renderer (vertices per side).
     pub mesh: [u32; 2],
+    /// The data of a linear-regression scene (its surface is the MSE over (m, b)).
+    pub regression: Option<Regression>,
+}
+
+/// A linear-regression scene's data and what the descent should find.
+#[derive(Clone, Debug)]
+pub struct Regression {
+    pub data: crate::regression::Dataset,
+    /// Some(m) when only b descends, with the slope held at m.
+    pub fixed_slope: Option<f64>,
 }
 
 /// How start points are generated; every optimizer runs from every start point.
@@ -167,7 +178,22 @@ struct SceneFile {
 struct SurfaceSection {
     name: Option<Spanned<String>>,
     expr: Option<Spanned<String>>,
+    regression: Option<Spanned<RegressionSection>>,
     domain: Option<Spanned<Vec<f64>>>,
+}
+
+/// Linear regression's loss J(m, b) over generated or CSV data.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegressionSection {
+    samples: Option<Spanned<u32>>,
+    noise: Option<f64>,
+    bias: Option<f64>,
+    seed: Option<u64>,
+    /// x,y columns; relative paths are relative to the scene file.
+    csv: Option<Spanned<String>>,
+    /// The 'only b' variant: the slope is held here and b alone descends (1D).
+    fix_slope: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -215,6 +241,13 @@ impl Scene {
         let raw: SceneFile =
             toml::from_str(src).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
 
+        let regression = match raw.surface.as_ref().and_then(|s| s.regression.as_ref()) {
+            Some(r) => Some(Regression {
+                data: regression_data(file, r.get_ref(), &err)?,
+                fixed_slope: r.get_ref().fix_slope,
+            }),
+            None => None,
+        };
         let mut surface = match &raw.surface {
             None => {
                 return Err(err(
@@ -223,18 +256,35 @@ impl Scene {
                 ));
             }
             Some(s) => match (&s.name, &s.expr) {
-                (Some(_), Some(e)) => {
+                _ if [s.name.is_some(), s.expr.is_some(), s.regression.is_some()]
+                    .iter()
+                    .filter(|b| **b)
+                    .count()
+                    > 1 =>
+                {
+                    let span = s
+                        .expr
+                        .as_ref()
+                        .map(|e| e.span())
+                        .or(s.regression.as_ref().map(|r| r.span()));
                     return Err(err(
-                        Some(e.span()),
-                        "give either surface.name or surface.expr, not both".into(),
+                        span,
+                        "give one of surface.name, surface.expr or surface.regression".into(),
                     ));
                 }
-                (None, None) => {
-                    return Err(err(
-                        None,
-                        "[surface] needs name = \"...\" or expr = \"...\"".into(),
-                    ));
-                }
+                (None, None) => match &s.regression {
+                    Some(r) => {
+                        regression_surface(regression.as_ref().expect("parsed above"), r.span(), &err)?
+                    }
+                    None => {
+                        return Err(err(
+                            None,
+                            "[surface] needs name = \"...\", expr = \"...\" or a [surface.regression] table"
+                                .into(),
+                        ));
+                    }
+                },
+                (Some(_), Some(_)) => unreachable!("rejected above"),
                 (Some(n), None) => {
                     let Some(b) = crate::surfaces::built_in(n.get_ref()) else {
                         return Err(err(
@@ -357,6 +407,7 @@ impl Scene {
         };
 
         Ok(Scene {
+            regression,
             title: raw.title,
             surface,
             optimizers,
@@ -394,6 +445,65 @@ impl Scene {
     pub fn start_points(&self) -> Vec<[f64; 2]> {
         self.starts.generate(&self.surface.domain, self.surface.is_1d())
     }
+}
+
+type ErrAt<'a> = &'a dyn Fn(Option<Range<usize>>, String) -> SceneError;
+
+fn regression_data(file: &str, r: &RegressionSection, err: ErrAt<'_>) -> Result<Dataset, SceneError> {
+    if let Some(csv) = &r.csv {
+        let base = Path::new(file).parent().unwrap_or(Path::new(""));
+        return Dataset::from_csv(&base.join(csv.get_ref()))
+            .map_err(|e| err(Some(csv.span()), e.to_string()));
+    }
+    let samples = r.samples.as_ref().map_or(100, |s| *s.get_ref());
+    if samples < 2 {
+        let span = r.samples.as_ref().map(|s| s.span());
+        return Err(err(span, format!("samples must be at least 2, got {samples}")));
+    }
+    Ok(Dataset::make_regression(
+        samples as usize,
+        r.noise.unwrap_or(10.0),
+        r.bias.unwrap_or(0.0),
+        r.seed.unwrap_or(0),
+    ))
+}
+
+/// The MSE surface over (m, b) (or over b alone), with a domain that holds the origin, where
+/// the tutorials start, and the least-squares solution, marked as the minimum.
+fn regression_surface(r: &Regression, span: Range<usize>, err: ErrAt<'_>) -> Result<Surface, SceneError> {
+    let data = &r.data;
+    let (m, b) = data.least_squares();
+    let around = |lo: f64, hi: f64| {
+        let pad = 0.25 * (hi - lo).max(1.0);
+        [lo.min(0.0) - pad, hi.max(0.0) + pad]
+    };
+    let (source, name, domain, minimum) = match r.fixed_slope {
+        Some(m_fixed) => {
+            let b_best = b + (m - m_fixed) * data.moments().x;
+            let x = around(b_best.min(0.0), b_best.max(0.0));
+            (
+                data.mse_only_b_expr(m_fixed),
+                "MSE over b",
+                Domain::new(x[0], x[1], -1.0, 1.0),
+                [b_best, 0.0],
+            )
+        }
+        None => {
+            let x = around(m.min(0.0), m.max(0.0));
+            let y = around(b.min(0.0), b.max(0.0));
+            (
+                data.mse_expr(),
+                "MSE over (m, b)",
+                Domain::new(x[0], x[1], y[0], y[1]),
+                [m, b],
+            )
+        }
+    };
+    let mut surface = Surface::from_name_or_expr(&source).map_err(|e| err(Some(span), e.to_string()))?;
+    surface.name = name.to_string();
+    surface.domain = domain;
+    surface.minima = vec![minimum];
+    Ok(surface)
 }
 
 fn optimizer_from_table(

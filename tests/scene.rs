@@ -129,3 +129,21 @@ fn expression_errors_point_at_the_character_past_non_ascii_text() {
         "{e}"
     );
 }
+
+#[test]
+fn regression_scene_errors() {
+    let e = err("[surface.regression]\ncsv = \"no-such-data.csv\"\n");
+    assert!(e.starts_with("scene.toml:2:7: no-such-data.csv: "), "{e}");
+    let e = err("[surface.regression]\nsamples = 1\n");
+    assert!(
+        e.starts_with("scene.toml:2:11: samples must be at least 2, got 1"),
+        "{e}"
+    );
+    let e = err("[surface]\nname = \"bowl\"\n[surface.regression]\nsamples = 10\n");
+    assert!(
+        e.contains("give one of surface.name, surface.expr or surface.regression"),
+        "{e}"
+    );
+    let e = err("[surface.regression]\nsamples = 10\nslope = 3\n");
+    assert!(e.starts_with("scene.toml:3:1:") && e.contains("slope"), "{e}");
+}

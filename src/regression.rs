@@ -1,0 +1,262 @@
+//! Linear regression by gradient descent, as the tutorials teach it: a data set (generated as
+//! `sklearn.datasets.make_regression` would, or read from a CSV file of x,y), the mean squared
+//! error J(m, b) as a surface over (m, b), and the closed-form least-squares solution that
+//! descent should reach.
+//!
+//! J(m, b) = mean((m x_i + b - y_i)^2) expands to a quadratic whose coefficients are sample
+//! moments, so the loss surface is an ordinary expression: the GPU evaluates it in O(1) per
+//! step whatever the data size. On the surface, `x` plays m and `y` plays b.
+
+use std::path::Path;
+
+use crate::scene::SplitMix64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+/// Sample moments: means of x, y, x^2, x y and y^2.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Moments {
+    pub x: f64,
+    pub y: f64,
+    pub xx: f64,
+    pub xy: f64,
+    pub yy: f64,
+}
+
+impl Dataset {
+    /// Like `make_regression(n_samples, n_features=1, noise, bias, random_state)`: x ~ N(0, 1),
+    /// the true slope 100 * U(0, 1), y = slope x + bias + noise N(0, 1). (Our own generator:
+    /// the same distribution as scikit-learn's, not its exact numbers.)
+    pub fn make_regression(samples: usize, noise: f64, bias: f64, seed: u64) -> Self {
+        let mut rng = SplitMix64(seed);
+        let mut normal = move || {
+            // Box-Muller; 1 - u keeps the logarithm finite.
+            let u = 1.0 - rng.next_f64();
+            let v = rng.next_f64();
+            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        };
+        let slope = 100.0 * SplitMix64(seed ^ 0x5eed).next_f64();
+        let x: Vec<f64> = (0..samples).map(|_| normal()).collect();
+        let y = x.iter().map(|&xi| slope * xi + bias + noise * normal()).collect();
+        Self { x, y }
+    }
+
+    /// A CSV file with columns x and y (a header line naming them is optional).
+    pub fn from_csv(path: &Path) -> Result<Self, DataError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| DataError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Self::parse_csv(&file, &text)
+    }
+
+    pub fn parse_csv(file: &str, text: &str) -> Result<Self, DataError> {
+        let mut data = Self {
+            x: Vec::new(),
+            y: Vec::new(),
+        };
+        for (n, line) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').collect();
+            if n == 0
+                && fields
+                    .iter()
+                    .map(|f| f.trim().to_ascii_lowercase())
+                    .eq(["x", "y"])
+            {
+                continue;
+            }
+            if fields.len() != 2 {
+                return Err(DataError::Parse {
+                    file: file.into(),
+                    line: line_no,
+                    column: 1,
+                    message: format!("expected 2 columns x,y, found {}", fields.len()),
+                });
+            }
+            let mut column = 1;
+            let mut values = [0.0; 2];
+            for (k, f) in fields.iter().enumerate() {
+                let token = f.trim();
+                let offset = f.len() - f.trim_start().len();
+                values[k] = token
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| DataError::Parse {
+                        file: file.into(),
+                        line: line_no,
+                        column: column + offset,
+                        message: format!("'{token}' is not a finite number"),
+                    })?;
+                column += f.chars().count() + 1;
+            }
+            data.x.push(values[0]);
+            data.y.push(values[1]);
+        }
+        if data.x.len() < 2 {
+            return Err(DataError::Invalid {
+                file: file.into(),
+                message: "needs at least 2 data points".into(),
+            });
+        }
+        if data.moments().xx - data.moments().x.powi(2) <= 0.0 {
+            return Err(DataError::Invalid {
+                file: file.into(),
+                message: "all x values are equal: the slope is undetermined".into(),
+            });
+        }
+        Ok(data)
+    }
+
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    pub fn moments(&self) -> Moments {
+        let n = self.x.len().max(1) as f64;
+        let mut m = Moments {
+            x: 0.0,
+            y: 0.0,
+            xx: 0.0,
+            xy: 0.0,
+            yy: 0.0,
+        };
+        for (&x, &y) in self.x.iter().zip(&self.y) {
+            m.x += x;
+            m.y += y;
+            m.xx += x * x;
+            m.xy += x * y;
+            m.yy += y * y;
+        }
+        Moments {
+            x: m.x / n,
+            y: m.y / n,
+            xx: m.xx / n,
+            xy: m.xy / n,
+            yy: m.yy / n,
+        }
+    }
+
+    /// The least-squares line (m, b), in closed form.
+    pub fn least_squares(&self) -> (f64, f64) {
+        let s = self.moments();
+        let m = (s.xy - s.x * s.y) / (s.xx - s.x * s.x);
+        (m, s.y - m * s.x)
+    }
+
+    /// J(m, b) = mean((m x_i + b - y_i)^2) with m as `x` and b as `y`.
+    pub fn mse_expr(&self) -> String {
+        let s = self.moments();
+        format!(
+            "{:e}*x^2 + {:e}*x*y + y^2 - {:e}*x - {:e}*y + {:e}",
+            s.xx,
+            2.0 * s.x,
+            2.0 * s.xy,
+            2.0 * s.y,
+            s.yy
+        )
+    }
+
+    /// J(b) with the slope held at `m`: a 1D problem in b, written with `x` as b.
+    pub fn mse_only_b_expr(&self, m: f64) -> String {
+        let s = self.moments();
+        // mean((m x_i + b - y_i)^2) = b^2 + 2 b mean(m x - y) + mean((m x - y)^2)
+        let r = m * s.x - s.y;
+        let rr = m * m * s.xx - 2.0 * m * s.xy + s.yy;
+        format!("x^2 + {:e}*x + {:e}", 2.0 * r, rr)
+    }
+
+    /// J at (m, b), straight from the data (for tests and the loss plot).
+    pub fn mse(&self, m: f64, b: f64) -> f64 {
+        let n = self.x.len().max(1) as f64;
+        self.x
+            .iter()
+            .zip(&self.y)
+            .map(|(&x, &y)| (m * x + b - y).powi(2))
+            .sum::<f64>()
+            / n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::SurfaceExpr;
+
+    #[test]
+    fn mse_expression_equals_the_data_sum() {
+        let d = Dataset::make_regression(50, 10.0, 3.0, 1);
+        let j = SurfaceExpr::parse(&d.mse_expr()).unwrap();
+        for (m, b) in [(0.0, 0.0), (10.0, -3.0), (55.5, 2.25)] {
+            let want = d.mse(m, b);
+            assert!((j.value(m, b) - want).abs() <= 1e-9 * want.max(1.0), "{m} {b}");
+        }
+        let (m, b) = d.least_squares();
+        let g = j.grad(m, b);
+        assert!(g[0].abs() < 1e-8 && g[1].abs() < 1e-8, "{g:?}");
+        let only_b = SurfaceExpr::parse(&d.mse_only_b_expr(m)).unwrap();
+        assert!(only_b.is_1d());
+        assert!((only_b.value(b, 0.0) - d.mse(m, b)).abs() < 1e-9 * d.mse(m, b).max(1.0));
+    }
+
+    #[test]
+    fn generated_data_is_reproducible_and_linear() {
+        let a = Dataset::make_regression(200, 1.0, 5.0, 7);
+        assert_eq!(a, Dataset::make_regression(200, 1.0, 5.0, 7));
+        assert_ne!(a, Dataset::make_regression(200, 1.0, 5.0, 8));
+        let (m, b) = a.least_squares();
+        let slope = 100.0 * SplitMix64(7 ^ 0x5eed).next_f64();
+        assert!(
+            (m - slope).abs() < 0.3 && (b - 5.0).abs() < 0.3,
+            "{m} {b} vs {slope}"
+        );
+    }
+
+    #[test]
+    fn csv_errors_say_where() {
+        let e = Dataset::parse_csv("d.csv", "x,y\n1,2\n3, abc\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "d.csv:3:4: 'abc' is not a finite number");
+        let e = Dataset::parse_csv("d.csv", "1,2,3\n").unwrap_err().to_string();
+        assert_eq!(e, "d.csv:1:1: expected 2 columns x,y, found 3");
+        let e = Dataset::parse_csv("d.csv", "1,2\n1,3\n").unwrap_err().to_string();
+        assert_eq!(e, "d.csv: all x values are equal: the slope is undetermined");
+        let d = Dataset::parse_csv("d.csv", "# data\n0,1\n1,3\n2,5\n").unwrap();
+        let (m, b) = d.least_squares();
+        assert!((m - 2.0).abs() < 1e-12 && (b - 1.0).abs() < 1e-12, "{m} {b}");
+    }
+}
