@@ -57,3 +57,83 @@ fn linear_regression_only_b_is_one_dimensional() {
         cpu[0][10].pos[0]
     );
 }
+
+/// The trajectory of particle 0 on the GPU, every step.
+fn gpu_path(scene: &Scene) -> Vec<descent::gpu::gpu_data::TrailPoint> {
+    use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
+    let gpu = common::gpu();
+    let starts = scene.start_points();
+    let mut sim = Simulation::new(
+        gpu,
+        &SimSetup {
+            surface: &scene.surface,
+            optimizers: &scene.optimizers,
+            starts: &starts,
+            max_steps: scene.steps,
+            tol: scene.tol,
+            trail: TrailPlan {
+                capacity: scene.steps + 1,
+                record_every: 1,
+            },
+        },
+    )
+    .unwrap();
+    sim.advance_to(gpu, scene.steps);
+    let n = sim.particle_count() as usize;
+    let trail = sim.read_trail(gpu).unwrap();
+    (0..=scene.steps as usize).map(|s| trail[s * n]).collect()
+}
+
+#[test]
+fn theta_squared_course_example() {
+    let scene = load("theta-squared.toml");
+    let path = gpu_path(&scene);
+    let stop = path
+        .iter()
+        .position(|p| p.status == descent::gpu::gpu_data::STATUS_CONVERGED)
+        .unwrap();
+    assert_eq!(stop, 15, "the tolerance stops it at step 15 of at most 20");
+    for (k, p) in path.iter().enumerate().take(stop + 1) {
+        let want = 3.0 * 0.4f64.powi(k as i32);
+        assert!(
+            (f64::from(p.pos[0]) - want).abs() <= 1e-6 * want.max(1e-3),
+            "step {k}: {} vs {want}",
+            p.pos[0]
+        );
+        assert!((f64::from(p.loss) - want * want).abs() <= 1e-5 * (want * want).max(1e-6));
+    }
+}
+
+#[test]
+fn sgd_1d_post_is_15_steps_of_x_times_0_8() {
+    let scene = load("sgd-1d.toml");
+    assert_eq!(scene.steps, 15);
+    let x0 = scene.start_points()[0][0];
+    assert!((-4.0..4.0).contains(&x0) && x0.abs() > 0.1, "{x0}");
+    let path = gpu_path(&scene);
+    assert_eq!(path.len(), 16);
+    for (k, p) in path.iter().enumerate() {
+        let want = x0 * 0.8f64.powi(k as i32);
+        assert!(
+            (f64::from(p.pos[0]) - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "epoch {k}: {} vs {want}",
+            p.pos[0]
+        );
+    }
+}
+
+#[test]
+fn sgd_vs_adam_breaks_the_symmetry() {
+    let scene = load("sgd-vs-adam.toml");
+    let outcome = run_scene(common::gpu(), &scene, &RunOptions::default()).unwrap();
+    let (sgd, adam) = (outcome.particles[0], outcome.particles[1]);
+    // SGD: y = 1e-8 * 1.02^200, still ~5e-7 — stuck on the ridge; Adam escapes to |y| > 1.
+    assert!(
+        (f64::from(sgd.pos[1]) - 1e-8 * 1.02f64.powi(200)).abs() < 1e-9,
+        "{sgd:?}"
+    );
+    assert!(adam.pos[1].abs() > 1.0, "{adam:?}");
+    // Within a few steps Adam's y is already orders of magnitude past SGD's.
+    let cpu = simulate(&scene.surface, &scene.optimizers, &scene.start_points(), 5, 0.0);
+    assert!(cpu[1][5].pos[1].abs() > 1e3 * cpu[0][5].pos[1].abs());
+}
