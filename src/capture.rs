@@ -628,3 +628,29 @@ fn write_gif(
         source,
     })
 }
+
+/// The first frame a resumed `--out DIR` render must write: frames 0..n are on disk, whole
+/// (they only ever appear by rename), and temporaries left by an interrupt are removed.
+pub fn resume_point(dir: &Path) -> Result<u32, CaptureError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(source) => {
+            return Err(CaptureError::Write {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".frame_") && name.contains(".partial") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let mut next = 0;
+    while dir.join(frame_name(next)).is_file() {
+        next += 1;
+    }
+    Ok(next)
+}

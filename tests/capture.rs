@@ -187,3 +187,17 @@ fn unwritable_output_fails_before_rendering() {
         "{err}"
     );
 }
+
+#[test]
+fn resume_point_skips_whole_frames_and_clears_temporaries() {
+    let dir = tmpdir("resume");
+    assert_eq!(descent::capture::resume_point(&dir).unwrap(), 0);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in 0..3 {
+        std::fs::write(dir.join(frame_name(f)), b"png").unwrap();
+    }
+    std::fs::write(dir.join(".frame_000003.partial.png"), b"half").unwrap();
+    std::fs::write(dir.join(frame_name(5)), b"png").unwrap(); // not contiguous: rewritten
+    assert_eq!(descent::capture::resume_point(&dir).unwrap(), 3);
+    assert!(!dir.join(".frame_000003.partial.png").exists());
+}
