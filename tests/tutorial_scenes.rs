@@ -137,3 +137,25 @@ fn sgd_vs_adam_breaks_the_symmetry() {
     let cpu = simulate(&scene.surface, &scene.optimizers, &scene.start_points(), 5, 0.0);
     assert!(cpu[1][5].pos[1].abs() > 1e3 * cpu[0][5].pos[1].abs());
 }
+
+#[test]
+fn himmelblau_starts_settle_in_the_four_basins() {
+    let scene = load("himmelblau-basins.toml");
+    let outcome = run_scene(common::gpu(), &scene, &RunOptions::default()).unwrap();
+    assert_eq!(outcome.particles.len(), 100_000);
+    let mut per_minimum = [0u32; 4];
+    for p in &outcome.particles {
+        let near = scene
+            .surface
+            .minima
+            .iter()
+            .position(|m| (f64::from(p.pos[0]) - m[0]).hypot(f64::from(p.pos[1]) - m[1]) < 1e-2);
+        if let Some(k) = near {
+            per_minimum[k] += 1;
+        }
+    }
+    let settled: u32 = per_minimum.iter().sum();
+    assert!(settled > 95_000, "{per_minimum:?}");
+    // Every basin is reached by a good share of the uniform starts.
+    assert!(per_minimum.iter().all(|&c| c > 10_000), "{per_minimum:?}");
+}
