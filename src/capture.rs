@@ -60,6 +60,9 @@ pub enum CaptureError {
         status: String,
         stderr: String,
     },
+    /// An encoder thread's failure, as it reported it.
+    #[error("{0}")]
+    Encoder(String),
     #[error(transparent)]
     Gpu(#[from] GpuError),
 }
@@ -394,10 +397,7 @@ impl Sink {
     fn check(&self) -> Result<(), CaptureError> {
         let message = self.failed.lock().ok().and_then(|f| f.clone());
         match message {
-            Some(m) => Err(CaptureError::Encode {
-                path: PathBuf::from("frames"),
-                message: m,
-            }),
+            Some(m) => Err(CaptureError::Encoder(m)),
             None => Ok(()),
         }
     }
@@ -410,10 +410,9 @@ impl Sink {
             .unwrap_or(false);
         if !sent {
             // The workers are gone: one of them failed; its error is the one to report.
-            return self.join().and(Err(CaptureError::Encode {
-                path: PathBuf::from("frames"),
-                message: "the encoder stopped".into(),
-            }));
+            return self
+                .join()
+                .and(Err(CaptureError::Encoder("the encoder stopped".into())));
         }
         Ok(())
     }
@@ -422,12 +421,9 @@ impl Sink {
         self.tx = None;
         let mut first = Ok(());
         for w in self.workers.drain(..) {
-            let r = w.join().unwrap_or_else(|_| {
-                Err(CaptureError::Encode {
-                    path: PathBuf::from("frames"),
-                    message: "an encoder thread panicked".into(),
-                })
-            });
+            let r = w
+                .join()
+                .unwrap_or_else(|_| Err(CaptureError::Encoder("an encoder thread panicked".into())));
             if first.is_ok() {
                 first = r;
             }

@@ -26,6 +26,8 @@ pub struct CsvExport {
     out: Option<BufWriter<File>>,
     line: String,
     pub rows: u64,
+    /// Renamed into place: nothing to clean up.
+    done: bool,
 }
 
 impl CsvExport {
@@ -42,6 +44,7 @@ impl CsvExport {
             out: Some(out),
             line: String::with_capacity(128),
             rows: 0,
+            done: false,
         })
     }
 
@@ -92,6 +95,7 @@ impl CsvExport {
             file.sync_all().map_err(|e| annotate(e, &self.partial))?;
         }
         std::fs::rename(&self.partial, &self.path).map_err(|e| annotate(e, &self.path))?;
+        self.done = true;
         Ok(self.path.clone())
     }
 }
@@ -99,7 +103,8 @@ impl CsvExport {
 impl Drop for CsvExport {
     fn drop(&mut self) {
         // Not finished: an error or an interrupt. Leave nothing half-written behind.
-        if self.out.take().is_some() {
+        if !self.done {
+            drop(self.out.take());
             let _ = std::fs::remove_file(&self.partial);
         }
     }

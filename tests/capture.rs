@@ -201,3 +201,34 @@ fn resume_point_skips_whole_frames_and_clears_temporaries() {
     assert_eq!(descent::capture::resume_point(&dir).unwrap(), 3);
     assert!(!dir.join(".frame_000003.partial.png").exists());
 }
+
+#[test]
+fn full_disk_stops_the_capture_with_the_reason_and_no_partial_frame() {
+    let gpu = common::gpu();
+    let dir = tmpdir("full");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Frame 2's temporary is a link to /dev/full: writing it fails with ENOSPC.
+    std::os::unix::fs::symlink("/dev/full", dir.join(".frame_000002.partial.png")).unwrap();
+    let mut capture = Capture::new(gpu, 32, 16, &Output::Pngs { dir: dir.clone() }, 0).unwrap();
+    let mut result = Ok(());
+    for f in 0..12 {
+        result = capture.push(gpu, &frame_texture(32, 16, f).0);
+        if result.is_err() {
+            break;
+        }
+    }
+    let err = match result {
+        Err(e) => e.to_string(),
+        Ok(()) => capture.finish(gpu).expect_err("the capture fails").to_string(),
+    };
+    assert!(
+        err.starts_with(&format!(
+            "cannot write {}",
+            dir.join(".frame_000002.partial.png").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(!dir.join(frame_name(2)).exists());
+    assert!(std::fs::symlink_metadata(dir.join(".frame_000002.partial.png")).is_err());
+}

@@ -97,3 +97,31 @@ fn failed_export_leaves_no_file() {
     assert!(err.is_err());
     assert!(!path.exists());
 }
+
+#[test]
+fn full_disk_is_reported_and_leaves_no_file() {
+    // The partial file is a link to /dev/full: every write fails with ENOSPC, as on a full disk.
+    let dir = std::env::temp_dir().join(format!("descent-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("traj.csv");
+    let _ = std::fs::remove_file(dir.join("traj.csv.partial"));
+    std::os::unix::fs::symlink("/dev/full", dir.join("traj.csv.partial")).unwrap();
+    let scene = Scene::parse("test.toml", SCENE).unwrap();
+    let err = run_scene(
+        common::gpu(),
+        &scene,
+        &RunOptions {
+            export: Some(&path),
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("a full disk fails the export")
+    .to_string();
+    assert!(
+        err.contains("traj.csv.partial") && err.contains("No space left on device"),
+        "{err}"
+    );
+    assert!(!path.exists());
+    assert!(std::fs::symlink_metadata(dir.join("traj.csv.partial")).is_err());
+}
