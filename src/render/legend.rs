@@ -1,0 +1,97 @@
+//! What the overlay says about a scene: one legend row per optimizer (its colour, name and
+//! hyperparameters), the start points with their marker shapes (the blog post's
+//! 'Initialization' box), the title and the step counter.
+
+use crate::render::style::{
+    LegendEntry, MarkerShape, OverlayContent, ScreenLabel, StartEntry, optimizer_color,
+};
+use crate::scene::Scene;
+
+/// More start points than this are summarised in one line instead of listed.
+pub const MAX_LISTED_STARTS: usize = 8;
+
+/// A number as a person writes it: few digits, no trailing zeros, scientific when tiny.
+pub fn short_number(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if v.abs() < 1e-3 || v.abs() >= 1e5 {
+        let s = format!("{v:.2e}");
+        // 1.00e-8 -> 1e-8
+        return s.replace(".00e", "e").replace("0e", "e");
+    }
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> OverlayContent {
+    let legend = scene
+        .optimizers
+        .iter()
+        .enumerate()
+        .map(|(i, o)| LegendEntry {
+            color: optimizer_color(i),
+            label: o.describe(),
+        })
+        .collect();
+    let points = scene.start_points();
+    let starts = if points.len() <= MAX_LISTED_STARTS {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| StartEntry {
+                shape: MarkerShape::for_start(i),
+                label: if scene.surface.is_1d() {
+                    format!("x = {}", short_number(p[0]))
+                } else {
+                    format!("({}, {})", short_number(p[0]), short_number(p[1]))
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let shown = step.floor().min(f64::from(scene.steps)) as u32;
+    let mut status = format!("step {shown} / {}", scene.steps);
+    if points.len() > MAX_LISTED_STARTS {
+        status.push_str(&format!(
+            "   {} starts x {} optimizers",
+            points.len(),
+            scene.optimizers.len()
+        ));
+    }
+    OverlayContent {
+        title: Some(scene.title.clone().unwrap_or_else(|| scene.surface.name.clone())),
+        legend,
+        starts,
+        status,
+        labels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_like_a_person_wrote_them() {
+        assert_eq!(short_number(1.0), "1");
+        assert_eq!(short_number(0.25), "0.25");
+        assert_eq!(short_number(1e-8), "1e-8");
+        assert_eq!(short_number(-2.5), "-2.5");
+        assert_eq!(short_number(0.0), "0");
+    }
+
+    #[test]
+    fn the_saddle_legend() {
+        let scene = Scene::default_scene();
+        let c = overlay_content(&scene, 120.4, Vec::new());
+        assert_eq!(c.legend.len(), 1);
+        assert_eq!(
+            c.starts.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(),
+            ["(1, 0)", "(1, 0.25)"]
+        );
+        assert_eq!(c.starts[0].shape, MarkerShape::Square);
+        assert_eq!(c.status, "step 120 / 200");
+    }
+}
