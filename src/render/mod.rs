@@ -1,3 +1,4 @@
 //! Rendering: the 3D renderers (surface, trails, markers, axes) draw into an offscreen
 //! target; the overlay draws text over it. The window, tests and capture share this path.
+pub mod overlay;
 pub mod style;
