@@ -198,6 +198,31 @@ impl Gpu {
     }
 }
 
+impl Gpu {
+    /// Records and submits one compute dispatch of `pipeline` with `bind_group` at group 0.
+    pub fn dispatch(
+        &self,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        bind_group: &wgpu::BindGroup,
+        groups: [u32; 3],
+    ) {
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        }
+        self.queue.submit([encoder.finish()]);
+    }
+}
+
 /// Maps a `MAP_READ` buffer, copies its bytes out and unmaps it.
 pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> {
     let (tx, rx) = std::sync::mpsc::channel();

@@ -95,21 +95,8 @@ impl SurfaceMesh {
     }
 
     fn evaluate(&self, gpu: &Gpu) {
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("mesh.encoder"),
-            });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("mesh.evaluate"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            pass.dispatch_workgroups(self.cols.div_ceil(8), self.rows.div_ceil(8), 1);
-        }
-        gpu.queue.submit([encoder.finish()]);
+        let groups = [self.cols.div_ceil(8), self.rows.div_ceil(8), 1];
+        gpu.dispatch("mesh.evaluate", &self.pipeline, &self.bind_group, groups);
     }
 
     pub fn vertex_buffer(&self) -> &wgpu::Buffer {

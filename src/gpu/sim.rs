@@ -343,21 +343,12 @@ impl Simulation {
             };
             gpu.queue
                 .write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params));
-            let mut encoder = gpu
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("sim.encoder"),
-                });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("sim.step"),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&self.pipeline);
-                pass.set_bind_group(0, &self.bind_group, &[]);
-                pass.dispatch_workgroups(self.dispatch_cols, self.dispatch_rows, 1);
-            }
-            gpu.queue.submit([encoder.finish()]);
+            gpu.dispatch(
+                "sim.step",
+                &self.pipeline,
+                &self.bind_group,
+                [self.dispatch_cols, self.dispatch_rows, 1],
+            );
             self.clock += steps;
         }
     }
