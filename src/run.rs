@@ -74,17 +74,7 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
             record_every: every,
         }
     };
-    let mut sim = Simulation::new(
-        gpu,
-        &SimSetup {
-            surface: &scene.surface,
-            optimizers: &scene.optimizers,
-            starts: &starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail,
-        },
-    )?;
+    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
 
     let mut rows_written = 0;
     let labels: Vec<&str> = scene.optimizers.iter().map(|o| o.label.as_str()).collect();

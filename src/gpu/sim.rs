@@ -123,6 +123,20 @@ pub struct SimSetup<'a> {
     pub trail: TrailPlan,
 }
 
+impl<'a> SimSetup<'a> {
+    /// A scene's run: its surface, optimizers and stopping rules from `starts`.
+    pub fn for_scene(scene: &'a crate::scene::Scene, starts: &'a [[f64; 2]], trail: TrailPlan) -> Self {
+        Self {
+            surface: &scene.surface,
+            optimizers: &scene.optimizers,
+            starts,
+            max_steps: scene.steps,
+            tol: scene.tol,
+            trail,
+        }
+    }
+}
+
 /// Divergence bound: a particle more than 1000 domain-widths from the centre has left.
 pub fn divergence_bound(surface: &Surface) -> f64 {
     1000.0 * surface.domain.extent()
