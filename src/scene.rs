@@ -46,6 +46,31 @@ pub struct Scene {
     pub mesh: [u32; 2],
     /// The data of a linear-regression scene (its surface is the MSE over (m, b)).
     pub regression: Option<Regression>,
+    /// How it is shown: camera and style (flags override it).
+    pub view: ViewSpec,
+}
+
+/// The `[view]` section: camera and style. Unset fields take the renderer's defaults.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewSpec {
+    /// A preset: "post" (azimuth 120, elevation 37, as the blog post), "top" or "side".
+    pub camera: Option<String>,
+    /// matplotlib's view_init angles, in degrees.
+    pub azim: Option<f64>,
+    pub elev: Option<f64>,
+    /// Camera distance, in plot-box widths.
+    pub dist: Option<f64>,
+    /// coolwarm (default), viridis, plasma, magma, inferno, cividis, gray.
+    pub colormap: Option<String>,
+    pub contours: Option<bool>,
+    /// Thin mesh lines, like matplotlib's edgecolors='k'.
+    pub grid_lines: Option<bool>,
+    pub axes: Option<bool>,
+    /// Trail width in pixels (at 1080p; scaled with the frame height).
+    pub trail_width: Option<f64>,
+    /// Trails fade with age.
+    pub fade: Option<bool>,
 }
 
 /// A linear-regression scene's data and what the descent should find.
@@ -171,6 +196,7 @@ struct SceneFile {
     optimizer: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     starts: Option<Spanned<StartsSection>>,
     run: Option<RunSection>,
+    view: Option<ViewSpec>,
 }
 
 #[derive(Deserialize)]
@@ -407,6 +433,7 @@ impl Scene {
         };
 
         Ok(Scene {
+            view: raw.view.unwrap_or_default(),
             regression,
             title: raw.title,
             surface,
