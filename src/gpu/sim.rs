@@ -280,6 +280,12 @@ impl Simulation {
         &self.trail_buffer
     }
 
+    /// Every particle's state before the first step, group-major: the first
+    /// `starts_per_group()` of them are the start points.
+    pub fn initial_particles(&self) -> &[Particle] {
+        &self.initial
+    }
+
     /// Back to the start points; the trail is overwritten as the run goes.
     pub fn reset(&mut self, gpu: &Gpu) {
         gpu.queue

@@ -52,7 +52,11 @@ pub fn optimizer_color(index: usize) -> [u8; 4] {
 pub fn srgb_to_linear(c: [u8; 4]) -> [f32; 4] {
     let f = |v: u8| {
         let v = f32::from(v) / 255.0;
-        if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
     };
     [f(c[0]), f(c[1]), f(c[2]), f32::from(c[3]) / 255.0]
 }

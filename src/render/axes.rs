@@ -1,0 +1,424 @@
+//! matplotlib-like 3D axes: the three back panes (light grey) with grid lines at 'nice' tick
+//! values (1-2-5 steps), the axis lines with outward tick marks, and the tick labels and axis
+//! names ("x", "y", "loss") projected to the screen as [`ScreenLabel`]s for the text overlay.
+//!
+//! Which panes and edges, following matplotlib's `axis3d`: the pane perpendicular to each axis
+//! sits on the side of the box away from the eye. The x axis runs along the floor's edge on the
+//! near side in y; the y axis along the floor's edge on the near side in x; the z axis up the
+//! vertical edge that is near in x and far in y. Ticks point away from the box. An axis seen
+//! end-on (the z axis from straight above) gets no ticks or labels.
+//!
+//! Everything here is CPU geometry rebuilt per frame (a few dozen segments): it depends on the
+//! camera. It is drawn first, as background, like matplotlib draws its axes behind artists.
+
+use glam::{Mat4, Vec3, Vec4};
+
+use crate::camera::OrbitCamera;
+use crate::render::gpu_data::{FillVertex, LineSegment};
+use crate::render::plot_box::{HALF_EXTENT, PlotBox};
+use crate::render::style::{Anchor, ScreenLabel, srgb_to_linear};
+
+/// Ticks per axis at most.
+pub const MAX_TICKS: usize = 6;
+
+/// A 'nice' step (1, 2, 2.5 or 5 times a power of ten) of at least `raw`.
+pub fn nice_step(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if m * magnitude >= raw * (1.0 - 1e-9) {
+            return m * magnitude;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Tick values in [lo, hi] at a nice step, at most `max_ticks` of them (at least 2 when the
+/// range allows).
+pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, f64) {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return (vec![lo], 1.0);
+    }
+    let max_ticks = max_ticks.max(2);
+    let mut step = nice_step(span / (max_ticks - 1) as f64);
+    loop {
+        let first = (lo / step - 1e-9).ceil();
+        let last = (hi / step + 1e-9).floor();
+        let count = (last - first + 1.0).max(0.0) as usize;
+        if count <= max_ticks {
+            let ticks = (0..count)
+                .map(|k| {
+                    let v = (first + k as f64) * step;
+                    if v.abs() < step * 1e-9 { 0.0 } else { v }
+                })
+                .collect();
+            return (ticks, step);
+        }
+        step = nice_step(step * 1.01);
+    }
+}
+
+/// A tick label with as many decimals as the step needs (matplotlib's plain style).
+pub fn format_tick(v: f64, step: f64) -> String {
+    let big = v.abs().max(step);
+    if big >= 1e6 || step < 1e-4 {
+        let s = format!("{v:.1e}");
+        return s.replace(".0e", "e");
+    }
+    // As many decimals as the step has: 0.5 -> 1, 0.25 -> 2, 500 -> 0.
+    let decimals = (0..10)
+        .find(|&d| {
+            let s = step * 10f64.powi(d);
+            (s - s.round()).abs() < 1e-6 * s.max(1.0)
+        })
+        .unwrap_or(6) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// Colours and sizes of the axes (sRGB bytes; sizes in pixels and points before ui scale).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AxesStyle {
+    /// Panes perpendicular to x, y, z (matplotlib's greys at 50% over the background).
+    pub panes: [[u8; 4]; 3],
+    pub grid: [u8; 4],
+    pub axis: [u8; 4],
+    pub text: [u8; 4],
+    pub grid_width_px: f32,
+    pub axis_width_px: f32,
+    pub tick_font: f32,
+    pub label_font: f32,
+}
+
+impl AxesStyle {
+    /// matplotlib's look over a background colour.
+    pub fn over(background: [u8; 4]) -> Self {
+        let pane = |g: f32| {
+            let mix = |b: u8| (0.5 * g * 255.0 + 0.5 * f32::from(b)).round() as u8;
+            [mix(background[0]), mix(background[1]), mix(background[2]), 255]
+        };
+        let dark = luminance(background) < 0.5;
+        Self {
+            panes: [pane(0.95), pane(0.90), pane(0.925)],
+            grid: if dark {
+                [90, 90, 90, 255]
+            } else {
+                [205, 205, 205, 255]
+            },
+            axis: if dark {
+                [220, 220, 220, 255]
+            } else {
+                [0, 0, 0, 255]
+            },
+            text: if dark {
+                [235, 235, 235, 255]
+            } else {
+                [0, 0, 0, 255]
+            },
+            grid_width_px: 1.0,
+            axis_width_px: 1.0,
+            tick_font: 9.0,
+            label_font: 10.5,
+        }
+    }
+}
+
+fn luminance(c: [u8; 4]) -> f32 {
+    (0.2126 * f32::from(c[0]) + 0.7152 * f32::from(c[1]) + 0.0722 * f32::from(c[2])) / 255.0
+}
+
+/// The axes for one frame.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AxesGeometry {
+    /// Pane triangles (world space).
+    pub fills: Vec<FillVertex>,
+    /// Grid lines, axis lines, tick marks (world space).
+    pub segments: Vec<LineSegment>,
+    /// Tick labels and axis names, in pixels (origin top-left).
+    pub labels: Vec<ScreenLabel>,
+}
+
+/// Which side of the box (+1 or -1 along each axis) is away from the eye.
+pub fn far_sides(eye: Vec3) -> Vec3 {
+    let side = |e: f32, tie: f32| {
+        if e.abs() < 1e-4 {
+            tie
+        } else if e > 0.0 {
+            -1.0
+        } else {
+            1.0
+        }
+    };
+    // Ties (an edge-on pane): panes at +x and +y, the floor at -z, so the top view gets its
+    // x axis at the bottom and its y axis on the left, like a 2D plot.
+    Vec3::new(side(eye.x, 1.0), side(eye.y, 1.0), side(eye.z, -1.0))
+}
+
+struct Projector {
+    clip_from_world: Mat4,
+    width: f32,
+    height: f32,
+}
+
+impl Projector {
+    /// Pixels, origin top-left; None behind the eye.
+    fn px(&self, p: Vec3) -> Option<[f32; 2]> {
+        let c: Vec4 = self.clip_from_world * p.extend(1.0);
+        if c.w <= 1e-6 {
+            return None;
+        }
+        Some([
+            (c.x / c.w * 0.5 + 0.5) * self.width,
+            (0.5 - c.y / c.w * 0.5) * self.height,
+        ])
+    }
+}
+
+/// Builds the axes for a camera and a viewport of `width` x `height` pixels.
+pub fn build(
+    camera: &OrbitCamera,
+    plot: &PlotBox,
+    width: u32,
+    height: u32,
+    style: &AxesStyle,
+    ui_scale: f32,
+) -> AxesGeometry {
+    let mut out = AxesGeometry::default();
+    let projector = Projector {
+        clip_from_world: camera.clip_from_world(width as f32 / height.max(1) as f32),
+        width: width as f32,
+        height: height as f32,
+    };
+    let h = HALF_EXTENT;
+    let far = far_sides(camera.eye()) * h;
+    let near = -far;
+
+    // Panes.
+    for axis in 0..3 {
+        let (j, k) = ((axis + 1) % 3, (axis + 2) % 3);
+        let corner = |sj: f32, sk: f32| {
+            let mut p = Vec3::ZERO;
+            p[axis] = far[axis];
+            p[j] = sj * h[j];
+            p[k] = sk * h[k];
+            p
+        };
+        let quad = [
+            corner(-1.0, -1.0),
+            corner(1.0, -1.0),
+            corner(1.0, 1.0),
+            corner(-1.0, -1.0),
+            corner(1.0, 1.0),
+            corner(-1.0, 1.0),
+        ];
+        let color = srgb_to_linear(style.panes[axis]);
+        out.fills.extend(quad.iter().map(|p| FillVertex {
+            position: [p.x, p.y, p.z, 1.0],
+            color,
+        }));
+    }
+
+    let ticks: Vec<(Vec<f64>, f64)> = (0..3)
+        .map(|a| nice_ticks(plot.min[a], plot.max[a], MAX_TICKS))
+        .collect();
+    let world_of = |axis: usize, v: f64| -> f32 {
+        let mut d = plot.min;
+        d[axis] = v;
+        plot.world_from_data(d)[axis]
+    };
+
+    // Grid lines on each pane: for each in-plane axis j, a line at each of its ticks,
+    // spanning the third axis.
+    let grid_color = srgb_to_linear(style.grid);
+    let grid_w = style.grid_width_px * ui_scale;
+    for pane in 0..3 {
+        for j in [(pane + 1) % 3, (pane + 2) % 3] {
+            let k = 3 - pane - j;
+            for &v in &ticks[j].0 {
+                let mut a = Vec3::ZERO;
+                a[pane] = far[pane];
+                a[j] = world_of(j, v);
+                a[k] = -h[k];
+                let mut b = a;
+                b[k] = h[k];
+                out.segments.push(segment(a, b, grid_w, grid_color, false));
+            }
+        }
+    }
+
+    // Axis lines: (axis, coordinate set to the near side, coordinate set to the far side).
+    let axis_color = srgb_to_linear(style.axis);
+    let axis_w = style.axis_width_px * ui_scale;
+    let names = ["x", "y", "loss"];
+    for (axis, near_coord, far_coord) in [(0usize, 1usize, 2usize), (1, 0, 2), (2, 0, 1)] {
+        let mut a = Vec3::ZERO;
+        a[near_coord] = near[near_coord];
+        a[far_coord] = far[far_coord];
+        a[axis] = -h[axis];
+        let mut b = a;
+        b[axis] = h[axis];
+        out.segments.push(segment(a, b, axis_w, axis_color, true));
+
+        // Ticks point away from the box along the near coordinate.
+        let mut outward = Vec3::ZERO;
+        outward[near_coord] = near[near_coord].signum();
+        let (Some(pa), Some(pb)) = (projector.px(a), projector.px(b)) else {
+            continue;
+        };
+        let on_screen = ((pb[0] - pa[0]).powi(2) + (pb[1] - pa[1]).powi(2)).sqrt();
+        if on_screen < 0.08 * width.min(height) as f32 {
+            continue;
+        }
+        let (values, step) = &ticks[axis];
+        for &v in values {
+            let mut p = a;
+            p[axis] = world_of(axis, v);
+            out.segments
+                .push(segment(p, p + outward * 0.045, axis_w, axis_color, false));
+            if let Some(label) = label_at(
+                &projector,
+                p + outward * 0.09,
+                outward,
+                format_tick(v, *step),
+                style.tick_font * ui_scale,
+                style.text,
+            ) {
+                out.labels.push(label);
+            }
+        }
+        let mid = (a + b) * 0.5;
+        if let Some(label) = label_at(
+            &projector,
+            mid + outward * 0.36,
+            outward,
+            names[axis].to_string(),
+            style.label_font * ui_scale,
+            style.text,
+        ) {
+            out.labels.push(label);
+        }
+    }
+    out
+}
+
+fn segment(a: Vec3, b: Vec3, width: f32, color: [f32; 4], caps: bool) -> LineSegment {
+    LineSegment {
+        a: [a.x, a.y, a.z, width],
+        b: [b.x, b.y, b.z, if caps { 1.0 } else { 0.0 }],
+        color,
+    }
+}
+
+/// A label at world point `p`, placed on the side its outward direction points to on screen.
+fn label_at(
+    projector: &Projector,
+    p: Vec3,
+    outward: Vec3,
+    text: String,
+    size: f32,
+    color: [u8; 4],
+) -> Option<ScreenLabel> {
+    let at = projector.px(p)?;
+    let ahead = projector.px(p + outward * 0.1)?;
+    let (dx, dy) = (ahead[0] - at[0], ahead[1] - at[1]);
+    let anchor = if dx.abs() < 1e-3 && dy.abs() < 1e-3 {
+        Anchor::Center
+    } else if dx.abs() >= dy.abs() * 0.8 {
+        if dx > 0.0 { Anchor::Right } else { Anchor::Left }
+    } else if dy > 0.0 {
+        Anchor::Bottom
+    } else {
+        Anchor::Top
+    };
+    Some(ScreenLabel {
+        pos: at,
+        text,
+        anchor,
+        size,
+        color,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ticks_step_by_1_2_5() {
+        assert_eq!(nice_ticks(-1.0, 1.0, 6), (vec![-1.0, -0.5, 0.0, 0.5, 1.0], 0.5));
+        let (t, s) = nice_ticks(0.0, 2500.0, 6);
+        assert_eq!(s, 500.0);
+        assert_eq!(t.len(), 6);
+        let (t, s) = nice_ticks(-5.12, 5.12, 6);
+        assert_eq!((t.first(), s), (Some(&-5.0), 2.5));
+        assert!(t.len() <= 6);
+        for (lo, hi) in [(0.1, 0.13), (-3e7, 2e7), (17.0, 95.0), (-1e-6, 1e-6)] {
+            let (t, s) = nice_ticks(lo, hi, 6);
+            assert!((2..=6).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            assert!(t.iter().all(|v| *v >= lo - 1e-12 && *v <= hi + 1e-12));
+            let m = s / 10f64.powf(s.log10().floor());
+            assert!([1.0, 2.0, 2.5, 5.0].iter().any(|k| (k - m).abs() < 1e-9), "{s}");
+        }
+    }
+
+    #[test]
+    fn tick_labels_read_like_matplotlib() {
+        assert_eq!(format_tick(-1.0, 0.5), "-1.0");
+        assert_eq!(format_tick(0.0, 0.5), "0.0");
+        assert_eq!(format_tick(0.25, 0.25), "0.25");
+        assert_eq!(format_tick(1500.0, 500.0), "1500");
+        assert_eq!(format_tick(-0.0, 1.0), "0");
+        assert_eq!(format_tick(2e7, 1e7), "2e7");
+    }
+
+    #[test]
+    fn post_view_puts_the_axes_where_matplotlib_does() {
+        let camera = OrbitCamera::post();
+        // azim 120: the eye is at -x, +y, above: panes at +x, -y and the floor.
+        assert_eq!(far_sides(camera.eye()), Vec3::new(1.0, -1.0, -1.0));
+        let plot = PlotBox::new([-1.0, 1.0], [-1.0, 1.0], [-1.0, 1.0]);
+        let g = build(&camera, &plot, 480, 360, &AxesStyle::over([255; 4]), 1.0);
+        assert_eq!(g.fills.len(), 18);
+        let names: Vec<_> = g
+            .labels
+            .iter()
+            .filter(|l| l.size > 10.0)
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(names, ["x", "y", "loss"]);
+        // The x axis is in front (low on screen), its label below-left of the box centre.
+        let x = g.labels.iter().find(|l| l.text == "x").unwrap();
+        assert!(x.pos[1] > 250.0 && x.pos[0] < 240.0, "{x:?}");
+        // The loss axis is on the right.
+        let z = g.labels.iter().find(|l| l.text == "loss").unwrap();
+        assert!(z.pos[0] > 300.0, "{z:?}");
+        assert!(g.labels.iter().all(|l| l.pos[0] >= 0.0 && l.pos[0] <= 480.0));
+    }
+
+    #[test]
+    fn top_view_has_no_loss_axis_labels() {
+        let camera = OrbitCamera::top();
+        let plot = PlotBox::new([-2.0, 2.0], [-1.0, 3.0], [0.0, 10.0]);
+        let g = build(&camera, &plot, 400, 400, &AxesStyle::over([255; 4]), 1.0);
+        assert!(g.labels.iter().all(|l| l.text != "loss"));
+        let x = g.labels.iter().find(|l| l.text == "x").unwrap();
+        let y = g.labels.iter().find(|l| l.text == "y").unwrap();
+        assert!(
+            x.pos[1] > 300.0 && (x.pos[0] - 200.0).abs() < 5.0,
+            "x below: {x:?}"
+        );
+        assert!(
+            y.pos[0] < 100.0 && (y.pos[1] - 200.0).abs() < 5.0,
+            "y left: {y:?}"
+        );
+        assert_eq!(x.anchor, Anchor::Bottom);
+        assert_eq!(y.anchor, Anchor::Left);
+    }
+}
