@@ -43,18 +43,30 @@ fn main() -> anyhow::Result<()> {
     let mesh = SurfaceMesh::new(&gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
     let settings = RenderSettings {
         contours: args.get(3).is_some_and(|c| c == "top"),
+        fade_trails: std::env::var("FADE").is_ok(),
+        show_trails: std::env::var("NOTRAILS").is_err(),
+        msaa: if std::env::var("NOMSAA").is_ok() { 1 } else { 4 },
         ..RenderSettings::for_size(w, h)
     };
     let mut renderer = Renderer::new(&gpu, &scene.surface, &mesh, &sim, &settings)?;
     sim.advance_to(&gpu, time.ceil() as u32);
-    let texture = renderer.render(
-        &gpu,
-        &sim,
-        &FrameState {
-            camera: &camera,
-            time,
-        },
-    );
+    let frame = FrameState {
+        camera: &camera,
+        time,
+    };
+    renderer.render(&gpu, &sim, &frame);
+    gpu.wait()?;
+    let started = std::time::Instant::now();
+    let texture = renderer.render(&gpu, &sim, &frame);
+    gpu.wait()?;
+    eprintln!("frame: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
     read_texture_rgba(&gpu, texture)?.save(out)?;
+    // The overlay's job, printed for inspection: where the axis labels go.
+    for l in renderer.axis_labels(&frame) {
+        println!(
+            "{:.1}\t{:.1}\t{:?}\t{}\t{}",
+            l.pos[0], l.pos[1], l.anchor, l.size, l.text
+        );
+    }
     Ok(())
 }

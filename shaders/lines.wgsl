@@ -30,13 +30,14 @@ struct LineOut {
     @location(1) across: vec3<f32>,
 }
 
-// A point of particle i's visible polyline: k = 0 is the first visible record, k = segments
-// is the interpolated head.
+// A point of particle i's visible polyline: k = 0 is the first visible record, then every
+// `stride`-th record up to the head record, and k = segments is the interpolated head.
 fn polyline_point(k: u32, i: u32) -> vec3<f32> {
     if k >= frame.records.w {
         return head_of(i).pos;
     }
-    let p = trail_record(frame.records.x + k, i);
+    let record = min(frame.records.x + k * frame.mesh.z, frame.records.y);
+    let p = trail_record(record, i);
     return vec3<f32>(p.pos, p.loss);
 }
 
@@ -110,46 +111,38 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     }
     let d = ab / len;
 
-    // Neighbours for the joins (only where this segment was not cut by the box).
-    var has_prev = false;
-    var d_prev = vec2<f32>(0.0);
-    if k > 0u && range.x <= 0.0 {
-        let p = world_from_data(polyline_point(k - 1u, i));
-        let pp = project_lifted(p, lift);
-        let e = pa.px - pp.px;
-        if pp.ok && inside_clip_box(p) && dot(e, e) > 1e-6 {
-            has_prev = true;
-            d_prev = normalize(e);
-        }
-    }
-    var has_next = false;
-    var d_next = vec2<f32>(0.0);
-    if k + 1u < segs && range.y >= 1.0 {
-        let q = world_from_data(polyline_point(k + 2u, i));
+    // The neighbour at this vertex's end, for the join (only where the box did not cut the
+    // segment there): the previous point at the start, the next one at the end.
+    let at_end = v >= 2u;
+    var has_neighbour = false;
+    var d_neighbour = vec2<f32>(0.0);
+    let wants = select(k > 0u && range.x <= 0.0, k + 1u < segs && range.y >= 1.0, at_end);
+    if wants {
+        let q = world_from_data(polyline_point(select(k - 1u, k + 2u, at_end), i));
         let pq = project_lifted(q, lift);
-        let e = pq.px - pb.px;
+        let e = select(pa.px - pq.px, pq.px - pb.px, at_end);
         if pq.ok && inside_clip_box(q) && dot(e, e) > 1e-6 {
-            has_next = true;
-            d_next = normalize(e);
+            has_neighbour = true;
+            d_neighbour = normalize(e);
         }
     }
 
     let half = 0.5 * frame.trail_style.x;
     let outer = half + 1.0;
     let side = select(-1.0, 1.0, (v & 1u) == 1u);
-    let at_end = v >= 2u;
     var px: vec2<f32>;
     var clip: vec4<f32>;
     if at_end {
-        px = pb.px + join_offset(d, d_next, has_next, 1.0, side, outer, half);
+        px = pb.px + join_offset(d, d_neighbour, has_neighbour, 1.0, side, outer, half);
         clip = pb.clip;
     } else {
-        px = pa.px + join_offset(d, d_prev, has_prev, -1.0, side, outer, half);
+        px = pa.px + join_offset(d, d_neighbour, has_neighbour, -1.0, side, outer, half);
         clip = pa.clip;
     }
     out.clip = clip_from_pixels(px, clip);
 
     var color = group_color(i);
+    color.a *= frame.head_style.w;
     if frame.trail_style.y > 0.5 {
         // Older points fade: opaque at the head, 12% at the oldest visible record.
         let kk = f32(k + select(0u, 1u, at_end));

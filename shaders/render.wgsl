@@ -20,7 +20,7 @@ struct Frame {
     surface: vec4<f32>,
     // Grid line alpha, contour alpha, line width px, unused.
     surface_style: vec4<f32>,
-    // Mesh columns, rows.
+    // Mesh columns, rows; trail stride (records per drawn segment); unused.
     mesh: vec4<u32>,
     // Particles, starts per group, trail capacity, record_every.
     trail: vec4<u32>,
@@ -28,7 +28,7 @@ struct Frame {
     records: vec4<u32>,
     // Trail width px, fade, head mix fraction, depth offset (world).
     trail_style: vec4<f32>,
-    // Head marker size px, head outline px, ui scale, unused.
+    // Head marker size px, head outline px, ui scale, trail opacity.
     head_style: vec4<f32>,
 }
 

@@ -276,33 +276,35 @@ pub fn build(
         if on_screen < 0.08 * width.min(height) as f32 {
             continue;
         }
+        // One anchor per axis, from its middle, so all its labels line up.
+        let mid = (a + b) * 0.5;
+        let Some(anchor) = anchor_towards(&projector, mid, outward) else {
+            continue;
+        };
         let (values, step) = &ticks[axis];
         for &v in values {
             let mut p = a;
             p[axis] = world_of(axis, v);
             out.segments
                 .push(segment(p, p + outward * 0.045, axis_w, axis_color, false));
-            if let Some(label) = label_at(
-                &projector,
-                p + outward * 0.09,
-                outward,
-                format_tick(v, *step),
-                style.tick_font * ui_scale,
-                style.text,
-            ) {
-                out.labels.push(label);
+            if let Some(pos) = projector.px(p + outward * 0.09) {
+                out.labels.push(ScreenLabel {
+                    pos,
+                    text: format_tick(v, *step),
+                    anchor,
+                    size: style.tick_font * ui_scale,
+                    color: style.text,
+                });
             }
         }
-        let mid = (a + b) * 0.5;
-        if let Some(label) = label_at(
-            &projector,
-            mid + outward * 0.36,
-            outward,
-            names[axis].to_string(),
-            style.label_font * ui_scale,
-            style.text,
-        ) {
-            out.labels.push(label);
+        if let Some(pos) = projector.px(mid + outward * 0.36) {
+            out.labels.push(ScreenLabel {
+                pos,
+                text: names[axis].to_string(),
+                anchor,
+                size: style.label_font * ui_scale,
+                color: style.text,
+            });
         }
     }
     out
@@ -316,19 +318,13 @@ fn segment(a: Vec3, b: Vec3, width: f32, color: [f32; 4], caps: bool) -> LineSeg
     }
 }
 
-/// A label at world point `p`, placed on the side its outward direction points to on screen.
-fn label_at(
-    projector: &Projector,
-    p: Vec3,
-    outward: Vec3,
-    text: String,
-    size: f32,
-    color: [u8; 4],
-) -> Option<ScreenLabel> {
+/// Which side of its anchor point a label goes so that it lies in the screen direction of
+/// `outward` from world point `p`.
+fn anchor_towards(projector: &Projector, p: Vec3, outward: Vec3) -> Option<Anchor> {
     let at = projector.px(p)?;
     let ahead = projector.px(p + outward * 0.1)?;
     let (dx, dy) = (ahead[0] - at[0], ahead[1] - at[1]);
-    let anchor = if dx.abs() < 1e-3 && dy.abs() < 1e-3 {
+    Some(if dx.abs() < 1e-3 && dy.abs() < 1e-3 {
         Anchor::Center
     } else if dx.abs() >= dy.abs() * 0.8 {
         if dx > 0.0 { Anchor::Right } else { Anchor::Left }
@@ -336,13 +332,6 @@ fn label_at(
         Anchor::Bottom
     } else {
         Anchor::Top
-    };
-    Some(ScreenLabel {
-        pos: at,
-        text,
-        anchor,
-        size,
-        color,
     })
 }
 

@@ -26,7 +26,7 @@ pub struct FrameUniform {
     pub surface: [f32; 4],
     /// Grid line alpha (0: off), contour alpha (0: off), line width px, unused.
     pub surface_style: [f32; 4],
-    /// Mesh columns, rows; unused x2.
+    /// Mesh columns, rows; trail stride (records per drawn segment, >= 1); unused.
     pub mesh: [u32; 4],
     /// Particles, starts per group, trail capacity, record_every.
     pub trail: [u32; 4],
@@ -35,7 +35,7 @@ pub struct FrameUniform {
     pub records: [u32; 4],
     /// Trail width px, fade (0/1), head mix fraction, depth offset towards the eye (world).
     pub trail_style: [f32; 4],
-    /// Head marker size px, head outline px, ui scale, unused.
+    /// Head marker size px, head outline px, ui scale, trail opacity.
     pub head_style: [f32; 4],
 }
 const _: () = assert!(std::mem::size_of::<FrameUniform>() == 3 * 64 + 14 * 16);

@@ -1,6 +1,6 @@
 //! Markers: SDF-shaded billboards for the start points (one shape per start index, white with
 //! a black outline, like the blog post's square and circle), the surface's known global
-//! minima (green stars), and the particles' moving heads (optimizer colour; a ring once
+//! minima (gold stars), and the particles' moving heads (optimizer colour; a ring once
 //! converged, a red cross once diverged), read from the simulation's buffers on the GPU.
 //!
 //! With many starts the start markers become small grey dots (up to [`MAX_START_DOTS`]) and
@@ -37,7 +37,7 @@ pub fn static_markers(
         for (i, p) in starts.iter().enumerate() {
             out.push(MarkerInstance {
                 position: [p.pos[0], p.pos[1], p.loss],
-                size_px: 11.0 * ui_scale,
+                size_px: 12.0 * ui_scale,
                 fill: [1.0, 1.0, 1.0, 1.0],
                 outline: black,
                 shape: MarkerShape::for_start(i).code(),
@@ -59,17 +59,18 @@ pub fn static_markers(
             });
         }
     }
-    let green = srgb_to_linear([40, 200, 60, 255]);
-    let dark_green = srgb_to_linear([0, 60, 10, 255]);
+    // Gold, unlike any optimizer colour (tab10), on any colormap.
+    let gold = srgb_to_linear([255, 204, 0, 255]);
+    let dark = srgb_to_linear([60, 40, 0, 255]);
     for m in &surface.minima {
         let loss = surface.value(*m);
         let inside = m[0] >= plot.min.x && m[0] <= plot.max.x && m[1] >= plot.min.y && m[1] <= plot.max.y;
         if loss.is_finite() && inside {
             out.push(MarkerInstance {
                 position: [m[0] as f32, m[1] as f32, loss as f32],
-                size_px: 15.0 * ui_scale,
-                fill: green,
-                outline: dark_green,
+                size_px: 18.0 * ui_scale,
+                fill: gold,
+                outline: dark,
                 shape: MarkerShape::Star.code(),
                 outline_px: 1.4 * ui_scale,
                 _pad: [0.0; 2],

@@ -68,12 +68,18 @@ pub struct RenderSettings {
     /// Older parts of a trail fade out.
     pub fade_trails: bool,
     pub show_axes: bool,
+    pub show_trails: bool,
+    /// Start points, minima and heads.
+    pub show_markers: bool,
     /// sRGB, opaque.
     pub background: [u8; 4],
     /// Multiplies every size in pixels (line widths, markers, fonts): 2 for a 4K capture.
     pub ui_scale: f32,
     /// The loss range of the box; None: sampled from the surface.
     pub loss_range: Option<[f64; 2]>,
+    /// Most trail segments drawn per frame; beyond, trails skip records evenly. None: 300,000
+    /// on a CPU adapter (lavapipe), 8,000,000 on a GPU.
+    pub trail_segment_budget: Option<u32>,
 }
 
 impl Default for RenderSettings {
@@ -88,20 +94,24 @@ impl Default for RenderSettings {
             trail_width_px: 2.5,
             fade_trails: false,
             show_axes: true,
+            show_trails: true,
+            show_markers: true,
             background: [255, 255, 255, 255],
             ui_scale: 1.0,
             loss_range: None,
+            trail_segment_budget: None,
         }
     }
 }
 
 impl RenderSettings {
-    /// Defaults for a size, with `ui_scale` growing with the height past 720 lines.
+    /// Defaults for a size, with `ui_scale` growing with the height past 480 lines (sizes are
+    /// tuned for a matplotlib-sized figure, 480 pixels tall): 1.5 at 720p, 2.25 at 1080p.
     pub fn for_size(width: u32, height: u32) -> Self {
         Self {
             width,
             height,
-            ui_scale: (height as f32 / 720.0).clamp(1.0, 4.0),
+            ui_scale: (height as f32 / 480.0).clamp(1.0, 4.0),
             ..Self::default()
         }
     }
@@ -127,6 +137,8 @@ pub struct TrailWindow {
     pub source: u32,
     /// Segments per particle, the head segment included (0: no trail).
     pub segments: u32,
+    /// Records per drawn segment (1: every record), see [`TrailWindow::within_budget`].
+    pub stride: u32,
     /// Position of the head between its two ends, 0..1.
     pub mix: f32,
 }
@@ -147,6 +159,7 @@ impl TrailWindow {
                 head: 0,
                 source: 2,
                 segments: 0,
+                stride: 1,
                 mix: 0.0,
             };
         }
@@ -171,8 +184,23 @@ impl TrailWindow {
             head,
             source,
             segments: head - first + 1,
+            stride: 1,
             mix: mix.clamp(0.0, 1.0),
         }
+    }
+
+    /// Draws every `stride`-th record so that `particles` trails take at most about `budget`
+    /// segments: a level of detail for swarms on slow adapters. The head segment and the
+    /// newest record are always drawn.
+    pub fn within_budget(mut self, particles: u32, budget: u32) -> Self {
+        let span = self.head - self.first;
+        let wanted = u64::from(particles) * u64::from(span);
+        if span == 0 || wanted <= u64::from(budget.max(1)) {
+            return self;
+        }
+        self.stride = wanted.div_ceil(u64::from(budget.max(1))).min(u64::from(span)) as u32;
+        self.segments = span.div_ceil(self.stride) + 1;
+        self
     }
 }
 
@@ -191,6 +219,7 @@ pub struct Renderer {
     cells_per_grid_line: f32,
     contour_spacing: f32,
     mesh_size: [u32; 2],
+    segment_budget: u32,
     particles: u32,
     starts_per_group: u32,
 }
@@ -285,6 +314,13 @@ impl Renderer {
             cells_per_grid_line: cells_per_grid_line(cells) as f32,
             contour_spacing: contour_step as f32,
             mesh_size: [mesh.cols, mesh.rows],
+            segment_budget: settings.trail_segment_budget.unwrap_or(
+                if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+                    300_000
+                } else {
+                    8_000_000
+                },
+            ),
             particles: sim.particle_count(),
             starts_per_group: sim.starts_per_group(),
         })
@@ -331,7 +367,8 @@ impl Renderer {
     /// Draws one frame and submits it; returns the resolved texture (Rgba8UnormSrgb,
     /// `COPY_SRC | TEXTURE_BINDING | RENDER_ATTACHMENT`).
     pub fn render(&mut self, gpu: &Gpu, sim: &Simulation, frame: &FrameState<'_>) -> &wgpu::Texture {
-        let window = TrailWindow::new(sim.trail_plan(), sim.steps_done(), frame.time);
+        let window = TrailWindow::new(sim.trail_plan(), sim.steps_done(), frame.time)
+            .within_budget(self.particles, self.segment_budget);
         let uniform = self.frame_uniform(frame, &window);
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
@@ -377,12 +414,16 @@ impl Renderer {
             pass.push_debug_group("surface");
             self.surface.draw(&mut pass);
             pass.pop_debug_group();
-            pass.push_debug_group("trails");
-            self.lines.draw_trails(&mut pass, self.particles, window.segments);
-            pass.pop_debug_group();
-            pass.push_debug_group("markers");
-            self.markers.draw(&mut pass, self.particles);
-            pass.pop_debug_group();
+            if self.settings.show_trails {
+                pass.push_debug_group("trails");
+                self.lines.draw_trails(&mut pass, self.particles, window.segments);
+                pass.pop_debug_group();
+            }
+            if self.settings.show_markers {
+                pass.push_debug_group("markers");
+                self.markers.draw(&mut pass, self.particles);
+                pass.pop_debug_group();
+            }
         }
         gpu.queue.submit([encoder.finish()]);
         self.target.texture()
@@ -422,7 +463,9 @@ impl Renderer {
         // Lift trails towards the eye: past the mesh's sag, and past the depth change across
         // the line's half width on a slope.
         let world_per_px = camera.view_height_at_target() / h;
-        let half_px = 0.5 * s.trail_width_px * ui + 1.5;
+        let (width_factor, trail_alpha) = trail_look(self.particles);
+        let trail_width = s.trail_width_px * ui * width_factor;
+        let half_px = 0.5 * trail_width + 1.5;
         let lift = (2.5 * self.sag_world + 1.5 * half_px * world_per_px).min(0.12);
         let margin = plot_box::HALF_EXTENT * 0.02 + Vec3::splat(1e-4);
         let (head_size, head_outline) = head_size(self.particles);
@@ -435,7 +478,7 @@ impl Renderer {
             clip_min: (-plot_box::HALF_EXTENT - margin).extend(0.0).to_array(),
             clip_max: (plot_box::HALF_EXTENT + margin).extend(0.0).to_array(),
             eye: eye.to_array(),
-            light: light.extend(0.12).to_array(),
+            light: light.extend(0.05).to_array(),
             viewport: [w, h, 1.0 / w, 1.0 / h],
             surface: [
                 self.plot.min.z as f32,
@@ -449,7 +492,7 @@ impl Renderer {
                 ui,
                 0.0,
             ],
-            mesh: [self.mesh_size[0], self.mesh_size[1], 0, 0],
+            mesh: [self.mesh_size[0], self.mesh_size[1], window.stride, 0],
             trail: [
                 self.particles,
                 self.starts_per_group,
@@ -458,13 +501,24 @@ impl Renderer {
             ],
             records: [window.first, window.head, window.source, window.segments],
             trail_style: [
-                s.trail_width_px * ui,
+                trail_width,
                 if s.fade_trails { 1.0 } else { 0.0 },
                 window.mix,
                 lift,
             ],
-            head_style: [head_size * ui, head_outline * ui, ui, 0.0],
+            head_style: [head_size * ui, head_outline * ui, ui, trail_alpha],
         }
+    }
+}
+
+/// Trail width factor and opacity for a particle count: a swarm's trails get thin and
+/// translucent so the surface and the flow stay readable.
+pub fn trail_look(particles: u32) -> (f32, f32) {
+    match particles {
+        0..=64 => (1.0, 1.0),
+        65..=1000 => (0.6, 0.7),
+        1001..=20000 => (0.4, 0.3),
+        _ => (0.4, 0.15),
     }
 }
 
@@ -472,7 +526,7 @@ impl Renderer {
 /// particles, small plain dots for a swarm.
 pub fn head_size(particles: u32) -> (f32, f32) {
     match particles {
-        0..=64 => (9.0, 1.2),
+        0..=64 => (8.0, 1.2),
         65..=1000 => (6.0, 0.9),
         1001..=20000 => (3.5, 0.0),
         _ => (2.5, 0.0),
@@ -576,6 +630,18 @@ mod tests {
         assert_eq!((w.first, w.head, w.segments), (5, 5, 1));
         // No trail at all.
         assert_eq!(TrailWindow::new(plan(0, 1), 10, 5.0).source, 2);
+    }
+
+    #[test]
+    fn a_swarm_skips_records_within_its_budget() {
+        let w = TrailWindow::new(plan(201, 1), 200, 200.0);
+        assert_eq!(w.within_budget(100, 1_000_000), w);
+        let lod = w.within_budget(10_000, 300_000);
+        assert_eq!(lod.stride, 7);
+        assert_eq!(lod.segments, 200usize.div_ceil(7) as u32 + 1);
+        assert!(u64::from(lod.segments) * 10_000 <= 310_000);
+        // The last drawn record is the head record: first + (segments - 1) * stride >= head.
+        assert!(lod.first + (lod.segments - 1) * lod.stride >= lod.head);
     }
 
     #[test]
