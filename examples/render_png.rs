@@ -35,8 +35,8 @@ fn main() -> anyhow::Result<()> {
             max_steps: scene.steps,
             tol: scene.tol,
             trail: TrailPlan {
-                capacity: scene.steps + 1,
-                record_every: 1,
+                capacity: std::env::var("CAP").map_or(scene.steps + 1, |c| c.parse().unwrap_or(1)),
+                record_every: std::env::var("EVERY").map_or(1, |c| c.parse().unwrap_or(1)),
             },
         },
     )?;

@@ -286,3 +286,105 @@ fn a_missing_golden_fails_and_leaves_the_new_image() {
     assert!(dir.join("nothing.diff.png").exists(), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+// ---- the target and settings ----
+
+fn golden(name: &str) -> RgbaImage {
+    image::open(golden_dir().join(format!("{name}.png")))
+        .expect("golden")
+        .to_rgba8()
+}
+
+#[test]
+fn without_msaa_the_picture_is_the_same_up_to_edges() {
+    let image = render(
+        &saddle(),
+        &RenderSettings {
+            msaa: 1,
+            ..settings()
+        },
+        &OrbitCamera::post(),
+        200.0,
+    );
+    let cmp = compare(&golden("saddle-step200"), &image);
+    // Aliased silhouettes differ from the multisampled ones, but little else may.
+    assert!(
+        cmp.failing < cmp.total / 100,
+        "{} of {} pixels differ",
+        cmp.failing,
+        cmp.total
+    );
+}
+
+#[test]
+fn resize_and_colormap_changes_take_effect() {
+    let gpu = common::gpu();
+    let scene = saddle();
+    let starts = scene.start_points();
+    let mut sim = Simulation::new(
+        gpu,
+        &SimSetup {
+            surface: &scene.surface,
+            optimizers: &scene.optimizers,
+            starts: &starts,
+            max_steps: scene.steps,
+            tol: scene.tol,
+            trail: TrailPlan {
+                capacity: scene.steps + 1,
+                record_every: 1,
+            },
+        },
+    )
+    .unwrap();
+    let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1]).unwrap();
+    let small = RenderSettings {
+        width: 200,
+        height: 150,
+        ..settings()
+    };
+    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &small).unwrap();
+    sim.advance_to(gpu, 200);
+    let camera = OrbitCamera::post();
+    let frame = FrameState {
+        camera: &camera,
+        time: 200.0,
+    };
+    let texture = renderer.render(gpu, &sim, &frame);
+    assert_eq!((texture.width(), texture.height()), (200, 150));
+    renderer.resize(gpu, WIDTH, HEIGHT).unwrap();
+    let image = read_texture_rgba(gpu, renderer.render(gpu, &sim, &frame)).unwrap();
+    let cmp = compare(&golden("saddle-step200"), &image);
+    assert!(cmp.passes(), "after resize {} pixels differ", cmp.failing);
+
+    let gray = RenderSettings {
+        colormap: Colormap::Gray,
+        show_axes: false,
+        ..settings()
+    };
+    renderer.update_settings(gpu, &gray).unwrap();
+    let image = read_texture_rgba(gpu, renderer.render(gpu, &sim, &frame)).unwrap();
+    // Coolwarm's red half is gone (the trails and heads are blue).
+    let reds = |image: &RgbaImage| image.pixels().filter(|p| p[0] > p[2].saturating_add(60)).count();
+    assert!(reds(&golden("saddle-step200")) > 5000);
+    assert_eq!(reds(&image), 0, "red pixels on a gray surface");
+    assert!(matches!(
+        renderer.update_settings(gpu, &RenderSettings { msaa: 1, ..gray }),
+        Err(descent::render::RenderError::MsaaChange)
+    ));
+}
+
+#[test]
+fn a_target_larger_than_the_device_allows_names_the_limit() {
+    let gpu = common::gpu();
+    let limit = gpu.device.limits().max_texture_dimension_2d;
+    let err = descent::render::RenderTarget::new(gpu, limit + 1, 16, 4)
+        .err()
+        .expect("too large");
+    let message = err.to_string();
+    assert!(
+        message.contains("max_texture_dimension_2d") && message.contains(&limit.to_string()),
+        "{message}"
+    );
+    assert!(descent::render::RenderTarget::new(gpu, 0, 16, 1).is_err());
+    assert!(descent::render::RenderTarget::new(gpu, 64, 48, 1).is_ok());
+}

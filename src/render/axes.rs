@@ -83,7 +83,8 @@ pub fn format_tick(v: f64, step: f64) -> String {
     }
 }
 
-/// Colours and sizes of the axes (sRGB bytes; sizes in pixels and points before ui scale).
+/// Colours and sizes of the axes: sRGB bytes; line widths in pixels (times the ui scale);
+/// font sizes in logical points, which the overlay scales by its own pixels-per-point.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AxesStyle {
     /// Panes perpendicular to x, y, z (matplotlib's greys at 50% over the background).
@@ -124,8 +125,8 @@ impl AxesStyle {
             },
             grid_width_px: 1.0,
             axis_width_px: 1.0,
-            tick_font: 9.0,
-            label_font: 10.5,
+            tick_font: 10.0,
+            label_font: 12.0,
         }
     }
 }
@@ -292,7 +293,7 @@ pub fn build(
                     pos,
                     text: format_tick(v, *step),
                     anchor,
-                    size: style.tick_font * ui_scale,
+                    size: style.tick_font,
                     color: style.text,
                 });
             }
@@ -302,7 +303,7 @@ pub fn build(
                 pos,
                 text: names[axis].to_string(),
                 anchor,
-                size: style.label_font * ui_scale,
+                size: style.label_font,
                 color: style.text,
             });
         }

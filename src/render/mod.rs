@@ -367,7 +367,16 @@ impl Renderer {
     /// Draws one frame and submits it; returns the resolved texture (Rgba8UnormSrgb,
     /// `COPY_SRC | TEXTURE_BINDING | RENDER_ATTACHMENT`).
     pub fn render(&mut self, gpu: &Gpu, sim: &Simulation, frame: &FrameState<'_>) -> &wgpu::Texture {
-        let window = TrailWindow::new(sim.trail_plan(), sim.steps_done(), frame.time)
+        // Before the first step the ring holds nothing: show the start points alone.
+        let plan = if sim.has_started() {
+            sim.trail_plan()
+        } else {
+            TrailPlan {
+                capacity: 0,
+                record_every: 1,
+            }
+        };
+        let window = TrailWindow::new(plan, sim.steps_done(), frame.time)
             .within_budget(self.particles, self.segment_budget);
         let uniform = self.frame_uniform(frame, &window);
         gpu.queue
