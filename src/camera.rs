@@ -68,7 +68,7 @@ impl OrbitCamera {
             elevation_deg: 90.0,
             distance: 10.0,
             target: Vec3::ZERO,
-            projection: Projection::Orthographic { height: 2.5 },
+            projection: Projection::Orthographic { height: 2.8 },
         }
     }
 

@@ -267,48 +267,118 @@ pub fn build(
         b[axis] = h[axis];
         out.segments.push(segment(a, b, axis_w, axis_color, true));
 
-        // Ticks point away from the box along the near coordinate.
+        // Tick marks point away from the box along the near coordinate.
         let mut outward = Vec3::ZERO;
         outward[near_coord] = near[near_coord].signum();
-        let (Some(pa), Some(pb)) = (projector.px(a), projector.px(b)) else {
-            continue;
-        };
-        let on_screen = ((pb[0] - pa[0]).powi(2) + (pb[1] - pa[1]).powi(2)).sqrt();
-        if on_screen < 0.08 * width.min(height) as f32 {
-            continue;
-        }
-        // One anchor per axis, from its middle, so all its labels line up.
-        let mid = (a + b) * 0.5;
-        let Some(anchor) = anchor_towards(&projector, mid, outward) else {
-            continue;
-        };
         let (values, step) = &ticks[axis];
-        for &v in values {
-            let mut p = a;
-            p[axis] = world_of(axis, v);
+        let positions: Vec<Vec3> = values
+            .iter()
+            .map(|&v| {
+                let mut p = a;
+                p[axis] = world_of(axis, v);
+                p
+            })
+            .collect();
+        for p in &positions {
             out.segments
-                .push(segment(p, p + outward * 0.045, axis_w, axis_color, false));
-            if let Some(pos) = projector.px(p + outward * 0.09) {
-                out.labels.push(ScreenLabel {
-                    pos,
-                    text: format_tick(v, *step),
-                    anchor,
-                    size: style.tick_font,
-                    color: style.text,
-                });
+                .push(segment(*p, *p + outward * 0.045, axis_w, axis_color, false));
+        }
+
+        // Labels are placed in screen space, off the axis on the side away from the box's
+        // centre: robust in every view, even where the tick direction points at the eye.
+        let (Some(pa), Some(pb), Some(centre)) = (projector.px(a), projector.px(b), projector.px(Vec3::ZERO))
+        else {
+            continue;
+        };
+        let along = [pb[0] - pa[0], pb[1] - pa[1]];
+        let on_screen = (along[0] * along[0] + along[1] * along[1]).sqrt();
+        if on_screen < 0.15 * width.min(height) as f32 {
+            continue; // seen end-on
+        }
+        let dir = [along[0] / on_screen, along[1] / on_screen];
+        let mid = [(pa[0] + pb[0]) / 2.0, (pa[1] + pb[1]) / 2.0];
+        let mut n = [-dir[1], dir[0]];
+        if n[0] * (mid[0] - centre[0]) + n[1] * (mid[1] - centre[1]) < 0.0 {
+            n = [-n[0], -n[1]];
+        }
+        let sideways = n[0].abs() >= 0.5;
+        let anchor = match (sideways, n[0] > 0.0, n[1] > 0.0) {
+            (true, true, _) => Anchor::Right,
+            (true, false, _) => Anchor::Left,
+            (false, _, true) => Anchor::Bottom,
+            (false, _, false) => Anchor::Top,
+        };
+        // Room a tick label needs along the axis, and its extent away from it (pixels).
+        let text_scale = text_pixels_per_point(height);
+        let (need, extent) = if sideways {
+            (14.0 * text_scale / dir[1].abs().max(0.05), 34.0 * text_scale)
+        } else {
+            (34.0 * text_scale / dir[0].abs().max(0.05), 16.0 * text_scale)
+        };
+        let spacing = on_screen / (positions.len().max(2) - 1) as f32;
+        let every = (need / spacing).ceil().max(1.0) as usize;
+        let pad = 5.0 * ui_scale;
+        if every < positions.len() {
+            for (k, (p, &v)) in positions.iter().zip(values).enumerate() {
+                if k % every != 0 {
+                    continue;
+                }
+                if let Some(at) = projector.px(*p) {
+                    out.labels.push(ScreenLabel {
+                        pos: [at[0] + n[0] * pad, at[1] + n[1] * pad],
+                        text: format_tick(v, *step),
+                        anchor,
+                        size: style.tick_font,
+                        color: style.text,
+                    });
+                }
             }
         }
-        if let Some(pos) = projector.px(mid + outward * 0.36) {
-            out.labels.push(ScreenLabel {
-                pos,
-                text: names[axis].to_string(),
-                anchor,
-                size: style.label_font,
-                color: style.text,
-            });
+        let name_off = pad + extent + 4.0 * text_scale;
+        out.labels.push(ScreenLabel {
+            pos: [mid[0] + n[0] * name_off, mid[1] + n[1] * name_off],
+            text: names[axis].to_string(),
+            anchor,
+            size: style.label_font,
+            color: style.text,
+        });
+    }
+    out.labels = declutter(std::mem::take(&mut out.labels), text_pixels_per_point(height));
+    out
+}
+
+/// The box a label will take on screen, estimated from its length and size (pixels).
+fn label_box(l: &ScreenLabel, text_scale: f32) -> [f32; 4] {
+    let w = 0.6 * l.size * text_scale * l.text.chars().count() as f32 + 3.0;
+    let h = 1.2 * l.size * text_scale;
+    let [x, y] = l.pos;
+    match l.anchor {
+        Anchor::Left => [x - w, y - h / 2.0, x, y + h / 2.0],
+        Anchor::Right => [x, y - h / 2.0, x + w, y + h / 2.0],
+        Anchor::Top => [x - w / 2.0, y - h, x + w / 2.0, y],
+        Anchor::Bottom => [x - w / 2.0, y, x + w / 2.0, y + h],
+        Anchor::Center => [x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0],
+    }
+}
+
+/// Drops tick labels that would overlap a label kept before them (axis names first), so a
+/// corner where two axes meet does not print two numbers on top of each other.
+fn declutter(labels: Vec<ScreenLabel>, text_scale: f32) -> Vec<ScreenLabel> {
+    let is_name = |l: &ScreenLabel| ["x", "y", "loss"].contains(&l.text.as_str());
+    let (names, ticks): (Vec<_>, Vec<_>) = labels.into_iter().partition(is_name);
+    let mut kept: Vec<ScreenLabel> = Vec::new();
+    let mut boxes: Vec<[f32; 4]> = Vec::new();
+    for l in names.into_iter().chain(ticks) {
+        let b = label_box(&l, text_scale);
+        let overlaps = boxes
+            .iter()
+            .any(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]);
+        if !overlaps || is_name(&l) {
+            boxes.push(b);
+            kept.push(l);
         }
     }
-    out
+    kept
 }
 
 fn segment(a: Vec3, b: Vec3, width: f32, color: [f32; 4], caps: bool) -> LineSegment {
@@ -319,21 +389,10 @@ fn segment(a: Vec3, b: Vec3, width: f32, color: [f32; 4], caps: bool) -> LineSeg
     }
 }
 
-/// Which side of its anchor point a label goes so that it lies in the screen direction of
-/// `outward` from world point `p`.
-fn anchor_towards(projector: &Projector, p: Vec3, outward: Vec3) -> Option<Anchor> {
-    let at = projector.px(p)?;
-    let ahead = projector.px(p + outward * 0.1)?;
-    let (dx, dy) = (ahead[0] - at[0], ahead[1] - at[1]);
-    Some(if dx.abs() < 1e-3 && dy.abs() < 1e-3 {
-        Anchor::Center
-    } else if dx.abs() >= dy.abs() * 0.8 {
-        if dx > 0.0 { Anchor::Right } else { Anchor::Left }
-    } else if dy > 0.0 {
-        Anchor::Bottom
-    } else {
-        Anchor::Top
-    })
+/// Pixels per point the text overlay uses for a frame `height` pixels tall (its rule: 1 up to
+/// 1080 lines, proportional above), to leave room for labels of a given point size.
+fn text_pixels_per_point(height: u32) -> f32 {
+    (height as f32 / 1080.0).max(1.0)
 }
 
 #[cfg(test)]
@@ -390,6 +449,32 @@ mod tests {
         let z = g.labels.iter().find(|l| l.text == "loss").unwrap();
         assert!(z.pos[0] > 300.0, "{z:?}");
         assert!(g.labels.iter().all(|l| l.pos[0] >= 0.0 && l.pos[0] <= 480.0));
+    }
+
+    #[test]
+    fn labels_never_overlap_and_end_on_axes_get_none() {
+        let plot = PlotBox::new([-1.0, 1.0], [-1.0, 1.0], [-1.0, 1.0]);
+        for camera in [OrbitCamera::post(), OrbitCamera::top(), OrbitCamera::side()] {
+            let g = build(&camera, &plot, 480, 360, &AxesStyle::over([255; 4]), 1.0);
+            let boxes: Vec<_> = g.labels.iter().map(|l| label_box(l, 1.0)).collect();
+            for (i, a) in boxes.iter().enumerate() {
+                for b in &boxes[i + 1..] {
+                    let overlap = a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+                    assert!(!overlap, "{camera:?}: labels overlap: {:?}", g.labels);
+                }
+            }
+            assert!(g.labels.iter().filter(|l| l.text.contains('.')).count() >= 6);
+        }
+        // From the side (looking along y) the y axis is end-on: no y label.
+        let g = build(
+            &OrbitCamera::side(),
+            &plot,
+            480,
+            360,
+            &AxesStyle::over([255; 4]),
+            1.0,
+        );
+        assert!(g.labels.iter().all(|l| l.text != "y"));
     }
 
     #[test]
