@@ -388,3 +388,40 @@ fn a_target_larger_than_the_device_allows_names_the_limit() {
     assert!(descent::render::RenderTarget::new(gpu, 0, 16, 1).is_err());
     assert!(descent::render::RenderTarget::new(gpu, 64, 48, 1).is_ok());
 }
+
+#[test]
+fn poles_leave_holes_not_spikes() {
+    // 1/(x^2 + y^2) is infinite at the centre vertex of the 81 x 81 mesh.
+    let scene = Scene::parse(
+        "pole.toml",
+        "[surface]\nexpr = \"1/(x^2 + y^2)\"\ndomain = [-1.0, 1.0, -1.0, 1.0]\n\
+         [[optimizer]]\nname = \"gd\"\nlr = 0.01\n[starts]\npoints = [[0.8, 0.6]]\n[run]\nsteps = 10\n",
+    )
+    .expect("scene");
+    let settings = RenderSettings {
+        show_axes: false,
+        show_markers: false,
+        ..settings()
+    };
+    let camera = OrbitCamera::top();
+    let image = render(&scene, &settings, &camera, 10.0);
+    let white = |p: &Rgba<u8>| p[0] > 250 && p[1] > 250 && p[2] > 250;
+    // The cells around the pole are not drawn: the background shows through.
+    assert!(
+        white(image.get_pixel(WIDTH / 2, HEIGHT / 2)),
+        "no hole at the pole"
+    );
+    // Nothing is drawn outside the box's square on screen (no spikes towards the eye).
+    let clip = camera.clip_from_world(WIDTH as f32 / HEIGHT as f32);
+    let corner = clip * glam::Vec4::new(1.0, 1.0, 0.0, 1.0);
+    let half_w = (corner.x / corner.w * 0.5 * WIDTH as f32).ceil() as u32 + 2;
+    let half_h = (corner.y / corner.w * 0.5 * HEIGHT as f32).ceil() as u32 + 2;
+    let outside = image
+        .enumerate_pixels()
+        .filter(|(x, y, p)| (x.abs_diff(WIDTH / 2) > half_w || y.abs_diff(HEIGHT / 2) > half_h) && !white(p))
+        .count();
+    assert_eq!(outside, 0, "{outside} pixels drawn outside the plot box");
+    // And the surface itself is there around the hole.
+    let drawn = image.pixels().filter(|p| !white(p)).count();
+    assert!(drawn > 30_000, "only {drawn} pixels of surface");
+}
