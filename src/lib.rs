@@ -5,6 +5,7 @@
 //! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
 
 pub mod bench;
+pub mod camera;
 pub mod capture;
 pub mod cpu;
 pub mod export;

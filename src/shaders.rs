@@ -5,6 +5,11 @@ pub const COMMON: &str = include_str!("../shaders/common.wgsl");
 pub const OPTIM: &str = include_str!("../shaders/optim.wgsl");
 pub const SIM: &str = include_str!("../shaders/sim.wgsl");
 pub const MESH: &str = include_str!("../shaders/mesh.wgsl");
+pub const RENDER: &str = include_str!("../shaders/render.wgsl");
+pub const PARTICLES: &str = include_str!("../shaders/particles.wgsl");
+pub const SURFACE: &str = include_str!("../shaders/surface.wgsl");
+pub const LINES: &str = include_str!("../shaders/lines.wgsl");
+pub const MARKERS: &str = include_str!("../shaders/markers.wgsl");
 
 /// The simulation compute shader for a surface given as generated WGSL.
 pub fn sim_source(surface_wgsl: &str) -> String {
@@ -16,10 +21,30 @@ pub fn mesh_source(surface_wgsl: &str) -> String {
     [surface_wgsl, COMMON, MESH].join("\n")
 }
 
+/// The surface render shader (reads the mesh buffer; needs no surface functions).
+pub fn surface_source() -> String {
+    [COMMON, RENDER, SURFACE].join("\n")
+}
+
+/// The trail and axes line shader; the surface functions place interpolated heads on it.
+pub fn lines_source(surface_wgsl: &str) -> String {
+    [surface_wgsl, COMMON, RENDER, PARTICLES, LINES].join("\n")
+}
+
+/// The marker shader (start points, minima, heads).
+pub fn markers_source(surface_wgsl: &str) -> String {
+    [surface_wgsl, COMMON, RENDER, PARTICLES, MARKERS].join("\n")
+}
+
 /// Every shader file by name, for validation tests.
 pub const FILES: &[(&str, &str)] = &[
     ("common.wgsl", COMMON),
     ("optim.wgsl", OPTIM),
     ("sim.wgsl", SIM),
     ("mesh.wgsl", MESH),
+    ("render.wgsl", RENDER),
+    ("particles.wgsl", PARTICLES),
+    ("surface.wgsl", SURFACE),
+    ("lines.wgsl", LINES),
+    ("markers.wgsl", MARKERS),
 ];

@@ -4,6 +4,7 @@
 
 use descent::gpu::gpu_data::{MeshParams, MeshVertex, Particle, SimParams, TrailPoint};
 use descent::optim::GpuOptimizer;
+use descent::render::gpu_data::{FillVertex, FrameUniform, LineSegment, MarkerInstance};
 use descent::shaders;
 use descent::surfaces::{BUILT_INS, Surface};
 
@@ -30,7 +31,20 @@ fn all_sources(surface: &Surface) -> Vec<(String, String)> {
             format!("mesh.wgsl for {}", surface.name),
             shaders::mesh_source(&wgsl),
         ),
+        (
+            format!("lines.wgsl for {}", surface.name),
+            shaders::lines_source(&wgsl),
+        ),
+        (
+            format!("markers.wgsl for {}", surface.name),
+            shaders::markers_source(&wgsl),
+        ),
     ]
+}
+
+#[test]
+fn the_surface_render_shader_validates() {
+    validate("surface.wgsl", &shaders::surface_source());
 }
 
 #[test]
@@ -67,11 +81,14 @@ fn shaders_validate_for_expressions() {
 #[test]
 fn every_shader_file_is_used_and_valid_in_context() {
     let surface = Surface::from_name_or_expr("saddle").unwrap();
-    let joined = format!(
-        "{}{}",
+    let joined = [
         shaders::sim_source(&surface.wgsl()),
-        shaders::mesh_source(&surface.wgsl())
-    );
+        shaders::mesh_source(&surface.wgsl()),
+        shaders::surface_source(),
+        shaders::lines_source(&surface.wgsl()),
+        shaders::markers_source(&surface.wgsl()),
+    ]
+    .concat();
     for (file, text) in shaders::FILES {
         assert!(joined.contains(text), "{file} is not part of any pipeline");
     }
@@ -99,6 +116,22 @@ fn pod_twins_match_the_wgsl_layouts() {
     assert_eq!(wgsl_size(&sim, "Optimizer") as usize, size_of::<GpuOptimizer>());
     assert_eq!(wgsl_size(&mesh, "MeshParams") as usize, size_of::<MeshParams>());
     assert_eq!(wgsl_size(&mesh, "MeshVertex") as usize, size_of::<MeshVertex>());
+    let surface_module = validate("surface", &shaders::surface_source());
+    let lines = validate("lines", &shaders::lines_source(&surface.wgsl()));
+    let markers = validate("markers", &shaders::markers_source(&surface.wgsl()));
+    for module in [&surface_module, &lines, &markers] {
+        assert_eq!(wgsl_size(module, "Frame") as usize, size_of::<FrameUniform>());
+    }
+    assert_eq!(
+        wgsl_size(&surface_module, "MeshVertex") as usize,
+        size_of::<MeshVertex>()
+    );
+    assert_eq!(wgsl_size(&lines, "Segment") as usize, size_of::<LineSegment>());
+    assert_eq!(wgsl_size(&lines, "FillIn") as usize, size_of::<FillVertex>());
+    assert_eq!(
+        wgsl_size(&markers, "Marker") as usize,
+        size_of::<MarkerInstance>()
+    );
 }
 
 #[test]

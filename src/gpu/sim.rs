@@ -335,6 +335,17 @@ impl Simulation {
         &self.trail_buffer
     }
 
+    /// Whether step 0 has been simulated (the start points recorded in the trail).
+    pub fn has_started(&self) -> bool {
+        self.clock > 0
+    }
+
+    /// Every particle's state before the first step, group-major: the first
+    /// `starts_per_group()` of them are the start points.
+    pub fn initial_particles(&self) -> &[Particle] {
+        &self.initial
+    }
+
     /// Back to the start points; the trail is overwritten as the run goes.
     pub fn reset(&mut self, gpu: &Gpu) {
         gpu.queue

@@ -1,5 +1,666 @@
 //! Rendering: the 3D renderers (surface, trails, markers, axes) draw into an offscreen
 //! target; the overlay draws text over it. The window, tests and capture share this path.
+//!
+//! A [`Renderer`] owns the target and every pipeline, all built once in [`Renderer::new`].
+//! A frame writes one uniform ([`gpu_data::FrameUniform`]) and a few dozen axes segments,
+//! records one render pass (axes as background, surface, trails, markers) and submits it; the
+//! trail and head draws read the simulation's buffers directly, so the CPU work per frame does
+//! not grow with particles or trail length.
+
+pub mod axes;
+pub mod colormap;
+pub mod gpu_data;
 pub mod legend;
+pub mod lines;
+pub mod markers;
 pub mod overlay;
+mod pipeline;
+pub mod plot_box;
 pub mod style;
+pub mod surface;
+pub mod target;
+
+use glam::Vec3;
+
+use crate::camera::OrbitCamera;
+use crate::gpu::mesh::SurfaceMesh;
+use crate::gpu::sim::{Simulation, TrailPlan};
+use crate::gpu::{Gpu, GpuError};
+use crate::surfaces::Surface;
+
+pub use colormap::Colormap;
+use gpu_data::FrameUniform;
+pub use plot_box::PlotBox;
+use style::ScreenLabel;
+pub use target::{RenderTarget, TargetFormats};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(
+        "a {width}x{height} image is larger than this GPU allows: max_texture_dimension_2d is {limit} pixels"
+    )]
+    TooLarge { width: u32, height: u32, limit: u32 },
+    #[error("a {width}x{height} image has no pixels")]
+    EmptySize { width: u32, height: u32 },
+    #[error("this GPU cannot multisample {0}x (use msaa 1 or 4)")]
+    Msaa(u32),
+    #[error("changing msaa needs a new renderer")]
+    MsaaChange,
+    #[error("a render shader or pipeline was rejected: {0}")]
+    Shader(String),
+    #[error("the texture is not Rgba8 (it is {0:?})")]
+    Format(wgpu::TextureFormat),
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+/// How frames look. Sizes are pixels at `ui_scale` 1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderSettings {
+    pub width: u32,
+    pub height: u32,
+    /// Samples per pixel: 4 (default) or 1.
+    pub msaa: u32,
+    pub colormap: Colormap,
+    /// Isolines of loss on the surface.
+    pub contours: bool,
+    /// matplotlib's `edgecolors='k'`: thin mesh lines on the surface.
+    pub grid_lines: bool,
+    pub trail_width_px: f32,
+    /// Older parts of a trail fade out.
+    pub fade_trails: bool,
+    pub show_axes: bool,
+    pub show_trails: bool,
+    /// Start points, minima and heads.
+    pub show_markers: bool,
+    /// sRGB, opaque.
+    pub background: [u8; 4],
+    /// Multiplies every size in pixels (line widths, markers, fonts): 2 for a 4K capture.
+    pub ui_scale: f32,
+    /// The loss range of the box; None: sampled from the surface.
+    pub loss_range: Option<[f64; 2]>,
+    /// Most trail segments drawn per frame; beyond, trails skip records evenly. None: 300,000
+    /// on a CPU adapter (lavapipe), 8,000,000 on a GPU.
+    pub trail_segment_budget: Option<u32>,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        Self {
+            width: 640,
+            height: 480,
+            msaa: 4,
+            colormap: Colormap::Coolwarm,
+            contours: false,
+            grid_lines: true,
+            trail_width_px: 2.5,
+            fade_trails: false,
+            show_axes: true,
+            show_trails: true,
+            show_markers: true,
+            background: [255, 255, 255, 255],
+            ui_scale: 1.0,
+            loss_range: None,
+            trail_segment_budget: None,
+        }
+    }
+}
+
+impl RenderSettings {
+    /// Defaults for a size, with `ui_scale` growing with the height past 480 lines (sizes are
+    /// tuned for a matplotlib-sized figure, 480 pixels tall): 1.5 at 720p, 2.25 at 1080p.
+    pub fn for_size(width: u32, height: u32) -> Self {
+        Self {
+            width,
+            height,
+            ui_scale: (height as f32 / 480.0).clamp(1.0, 4.0),
+            ..Self::default()
+        }
+    }
+}
+
+/// What changes from frame to frame.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameState<'a> {
+    pub camera: &'a OrbitCamera,
+    /// Global step shown, fractional; the simulation must have been advanced to `ceil(time)`.
+    pub time: f32,
+}
+
+/// Which trail records a frame shows (see `shaders/particles.wgsl`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrailWindow {
+    /// Oldest visible record.
+    pub first: u32,
+    /// The last record at or before the frame's time.
+    pub head: u32,
+    /// 0: the head lies between `head` and the next record; 1: between `head` and the
+    /// particles' current state; 2: no trail, the head is the particle.
+    pub source: u32,
+    /// Segments per particle, the head segment included (0: no trail).
+    pub segments: u32,
+    /// Records per drawn segment (1: every record), see [`TrailWindow::within_budget`].
+    pub stride: u32,
+    /// Position of the head between its two ends, 0..1.
+    pub mix: f32,
+}
+
+impl TrailWindow {
+    /// The window for `time` with a ring `plan`, the simulation having run `steps_done` steps.
+    /// Times before the ring's oldest record show that record; times after `steps_done` show
+    /// the current state.
+    pub fn new(plan: TrailPlan, steps_done: u32, time: f32) -> Self {
+        let t = if time.is_finite() {
+            time.clamp(0.0, steps_done as f32)
+        } else {
+            0.0
+        };
+        if plan.capacity == 0 {
+            return Self {
+                first: 0,
+                head: 0,
+                source: 2,
+                segments: 0,
+                stride: 1,
+                mix: 0.0,
+            };
+        }
+        let every = plan.record_every.max(1);
+        let newest = steps_done / every;
+        let first = newest.saturating_sub(plan.capacity - 1);
+        let head = ((t as f64 / f64::from(every)).floor() as u32).clamp(first, newest);
+        let since = (t - (head * every) as f32).max(0.0);
+        let (source, mix) = if head < newest {
+            (0, since / every as f32)
+        } else {
+            let to_state = steps_done.saturating_sub(head * every);
+            let mix = if to_state == 0 {
+                0.0
+            } else {
+                since / to_state as f32
+            };
+            (1, mix)
+        };
+        Self {
+            first,
+            head,
+            source,
+            segments: head - first + 1,
+            stride: 1,
+            mix: mix.clamp(0.0, 1.0),
+        }
+    }
+
+    /// Draws every `stride`-th record so that `particles` trails take at most about `budget`
+    /// segments: a level of detail for swarms on slow adapters. The head segment and the
+    /// newest record are always drawn.
+    pub fn within_budget(mut self, particles: u32, budget: u32) -> Self {
+        let span = self.head - self.first;
+        let wanted = u64::from(particles) * u64::from(span);
+        if span == 0 || wanted <= u64::from(budget.max(1)) {
+            return self;
+        }
+        self.stride = wanted.div_ceil(u64::from(budget.max(1))).min(u64::from(span)) as u32;
+        self.segments = span.div_ceil(self.stride) + 1;
+        self
+    }
+}
+
+/// Draws a surface, its particles' trails and heads, start and minimum markers, and axes.
+pub struct Renderer {
+    settings: RenderSettings,
+    plot: PlotBox,
+    target: RenderTarget,
+    frame_buffer: wgpu::Buffer,
+    frame_bind_group: wgpu::BindGroup,
+    surface: surface::SurfaceRenderer,
+    lines: lines::LineRenderer,
+    markers: markers::MarkerRenderer,
+    /// Loss gap between the true surface and its mesh, in world units (for the trail lift).
+    sag_world: f32,
+    cells_per_grid_line: f32,
+    contour_spacing: f32,
+    mesh_size: [u32; 2],
+    segment_budget: u32,
+    particles: u32,
+    starts_per_group: u32,
+}
+
+impl Renderer {
+    pub fn new(
+        gpu: &Gpu,
+        surface: &Surface,
+        mesh: &SurfaceMesh,
+        sim: &Simulation,
+        settings: &RenderSettings,
+    ) -> Result<Self, RenderError> {
+        let target = RenderTarget::new(gpu, settings.width, settings.height, settings.msaa)?;
+        let formats = target.formats();
+        let plot = match settings.loss_range {
+            Some(z) => PlotBox::new(surface.domain.x, surface.domain.y, z),
+            None => PlotBox::for_surface(surface, mesh.cols, mesh.rows),
+        };
+        let sag = plot_box::mesh_sag(surface, mesh.cols, mesh.rows);
+        let sag_world = (sag * f64::from(plot.world_from_data_scale().z)) as f32;
+
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let frame_layout = gpu
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("render.frame.layout"),
+                entries: &[wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(size_of::<FrameUniform>() as u64),
+                    },
+                    count: None,
+                }],
+            });
+        let frame_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("render.frame"),
+            size: size_of::<FrameUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let frame_bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("render.frame.bind_group"),
+            layout: &frame_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: frame_buffer.as_entire_binding(),
+            }],
+        });
+        let surface_wgsl = surface.wgsl();
+        let surface_renderer =
+            surface::SurfaceRenderer::new(gpu, &formats, &frame_layout, mesh, settings.colormap)?;
+        let particle_layout = lines::particle_layout(gpu);
+        let particle_bind_group = lines::particle_bind_group(gpu, &particle_layout, sim);
+        let lines = lines::LineRenderer::new(
+            gpu,
+            &formats,
+            &frame_layout,
+            &particle_layout,
+            particle_bind_group.clone(),
+            sim,
+            &surface_wgsl,
+        )?;
+        let statics = markers::static_markers(surface, &plot, sim, settings.ui_scale);
+        let markers = markers::MarkerRenderer::new(
+            gpu,
+            &formats,
+            &frame_layout,
+            &particle_layout,
+            particle_bind_group,
+            &surface_wgsl,
+            &statics,
+        )?;
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(RenderError::Shader(e.to_string()));
+        }
+
+        let cells = mesh.cols.saturating_sub(1).max(1);
+        let (_, contour_step) = axes::nice_ticks(plot.min.z, plot.max.z, 13);
+        Ok(Self {
+            settings: settings.clone(),
+            plot,
+            target,
+            frame_buffer,
+            frame_bind_group,
+            surface: surface_renderer,
+            lines,
+            markers,
+            sag_world,
+            cells_per_grid_line: cells_per_grid_line(cells) as f32,
+            contour_spacing: contour_step as f32,
+            mesh_size: [mesh.cols, mesh.rows],
+            segment_budget: settings.trail_segment_budget.unwrap_or(
+                if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+                    300_000
+                } else {
+                    8_000_000
+                },
+            ),
+            particles: sim.particle_count(),
+            starts_per_group: sim.starts_per_group(),
+        })
+    }
+
+    pub fn settings(&self) -> &RenderSettings {
+        &self.settings
+    }
+
+    /// The data-to-world box (for picking and overlays).
+    pub fn plot_box(&self) -> &PlotBox {
+        &self.plot
+    }
+
+    pub fn target(&self) -> &RenderTarget {
+        &self.target
+    }
+
+    /// Rebuilds the target for a new size (pipelines are kept).
+    pub fn resize(&mut self, gpu: &Gpu, width: u32, height: u32) -> Result<(), RenderError> {
+        if (width, height) == (self.target.width, self.target.height) {
+            return Ok(());
+        }
+        self.target = RenderTarget::new(gpu, width, height, self.settings.msaa)?;
+        self.settings.width = width;
+        self.settings.height = height;
+        Ok(())
+    }
+
+    /// Applies new settings: a new size rebuilds the target, a new colormap rewrites the LUT,
+    /// the rest takes effect next frame. A different `msaa` needs a new renderer.
+    pub fn update_settings(&mut self, gpu: &Gpu, settings: &RenderSettings) -> Result<(), RenderError> {
+        if settings.msaa != self.settings.msaa {
+            return Err(RenderError::MsaaChange);
+        }
+        self.resize(gpu, settings.width, settings.height)?;
+        if settings.colormap != self.settings.colormap {
+            self.surface.set_colormap(gpu, settings.colormap);
+        }
+        self.settings = settings.clone();
+        Ok(())
+    }
+
+    /// Draws one frame and submits it; returns the resolved texture (Rgba8UnormSrgb,
+    /// `COPY_SRC | TEXTURE_BINDING | RENDER_ATTACHMENT`).
+    pub fn render(&mut self, gpu: &Gpu, sim: &Simulation, frame: &FrameState<'_>) -> &wgpu::Texture {
+        // Before the first step the ring holds nothing: show the start points alone.
+        let plan = if sim.has_started() {
+            sim.trail_plan()
+        } else {
+            TrailPlan {
+                capacity: 0,
+                record_every: 1,
+            }
+        };
+        let window = TrailWindow::new(plan, sim.steps_done(), frame.time)
+            .within_budget(self.particles, self.segment_budget);
+        let uniform = self.frame_uniform(frame, &window);
+        gpu.queue
+            .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
+        let axes = if self.settings.show_axes {
+            let style = axes::AxesStyle::over(self.settings.background);
+            Some(axes::build(
+                frame.camera,
+                &self.plot,
+                self.target.width,
+                self.target.height,
+                &style,
+                self.settings.ui_scale,
+            ))
+        } else {
+            None
+        };
+        self.lines.prepare_axes(gpu, axes.as_ref());
+
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("render.encoder"),
+            });
+        {
+            let bg = style::srgb_to_linear(self.settings.background);
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("render.pass"),
+                color_attachments: &[Some(self.target.color_attachment(wgpu::Color {
+                    r: f64::from(bg[0]),
+                    g: f64::from(bg[1]),
+                    b: f64::from(bg[2]),
+                    a: 1.0,
+                }))],
+                depth_stencil_attachment: Some(self.target.depth_attachment()),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            pass.push_debug_group("axes");
+            self.lines.draw_axes(&mut pass);
+            pass.pop_debug_group();
+            pass.push_debug_group("surface");
+            self.surface.draw(&mut pass);
+            pass.pop_debug_group();
+            if self.settings.show_trails {
+                pass.push_debug_group("trails");
+                self.lines.draw_trails(&mut pass, self.particles, window.segments);
+                pass.pop_debug_group();
+            }
+            if self.settings.show_markers {
+                pass.push_debug_group("markers");
+                self.markers.draw(&mut pass, self.particles);
+                pass.pop_debug_group();
+            }
+        }
+        gpu.queue.submit([encoder.finish()]);
+        self.target.texture()
+    }
+
+    /// Tick labels and axis names for the overlay, projected for this frame's camera and the
+    /// target's size; empty when the axes are off.
+    pub fn axis_labels(&self, frame: &FrameState<'_>) -> Vec<ScreenLabel> {
+        if !self.settings.show_axes {
+            return Vec::new();
+        }
+        let style = axes::AxesStyle::over(self.settings.background);
+        axes::build(
+            frame.camera,
+            &self.plot,
+            self.target.width,
+            self.target.height,
+            &style,
+            self.settings.ui_scale,
+        )
+        .labels
+    }
+
+    fn frame_uniform(&self, frame: &FrameState<'_>, window: &TrailWindow) -> FrameUniform {
+        let camera = frame.camera;
+        let (w, h) = (self.target.width as f32, self.target.height as f32);
+        let aspect = w / h;
+        let s = &self.settings;
+        let ui = s.ui_scale.max(0.1);
+        let eye = match camera.projection {
+            crate::camera::Projection::Perspective { .. } => camera.eye().extend(1.0),
+            crate::camera::Projection::Orthographic { .. } => camera.eye_direction().extend(0.0),
+        };
+        // Light from the upper left, a little in front of the viewer.
+        let (right, up, forward) = camera.basis();
+        let light = (-0.45 * right + 0.75 * up.normalize() - 0.55 * forward).normalize();
+        // Lift trails towards the eye: past the mesh's sag, and past the depth change across
+        // the line's half width on a slope.
+        let world_per_px = camera.view_height_at_target() / h;
+        let (width_factor, trail_alpha) = trail_look(self.particles);
+        let trail_width = s.trail_width_px * ui * width_factor;
+        let half_px = 0.5 * trail_width + 1.5;
+        let lift = (2.5 * self.sag_world + 1.5 * half_px * world_per_px).min(0.12);
+        let margin = plot_box::HALF_EXTENT * 0.02 + Vec3::splat(1e-4);
+        let (head_size, head_outline) = head_size(self.particles);
+        FrameUniform {
+            clip_from_world: camera.clip_from_world(aspect).to_cols_array_2d(),
+            view_from_world: camera.view_from_world().to_cols_array_2d(),
+            clip_from_view: camera.clip_from_view(aspect).to_cols_array_2d(),
+            world_from_data_scale: self.plot.world_from_data_scale().extend(0.0).to_array(),
+            world_from_data_offset: self.plot.world_from_data_offset().extend(0.0).to_array(),
+            clip_min: (-plot_box::HALF_EXTENT - margin).extend(0.0).to_array(),
+            clip_max: (plot_box::HALF_EXTENT + margin).extend(0.0).to_array(),
+            eye: eye.to_array(),
+            light: light.extend(0.05).to_array(),
+            viewport: [w, h, 1.0 / w, 1.0 / h],
+            surface: [
+                self.plot.min.z as f32,
+                self.plot.max.z as f32,
+                self.contour_spacing,
+                self.cells_per_grid_line,
+            ],
+            surface_style: [
+                if s.grid_lines { 0.55 } else { 0.0 },
+                if s.contours { 0.8 } else { 0.0 },
+                ui,
+                0.0,
+            ],
+            mesh: [self.mesh_size[0], self.mesh_size[1], window.stride, 0],
+            trail: [
+                self.particles,
+                self.starts_per_group,
+                self.lines.trail_capacity(),
+                self.lines.record_every(),
+            ],
+            records: [window.first, window.head, window.source, window.segments],
+            trail_style: [
+                trail_width,
+                if s.fade_trails { 1.0 } else { 0.0 },
+                window.mix,
+                lift,
+            ],
+            head_style: [head_size * ui, head_outline * ui, ui, trail_alpha],
+        }
+    }
+}
+
+/// Trail width factor and opacity for a particle count: a swarm's trails get thin and
+/// translucent so the surface and the flow stay readable.
+pub fn trail_look(particles: u32) -> (f32, f32) {
+    match particles {
+        0..=64 => (1.0, 1.0),
+        65..=1000 => (0.6, 0.7),
+        1001..=20000 => (0.4, 0.3),
+        _ => (0.4, 0.15),
+    }
+}
+
+/// Head marker diameter and outline (px) for a particle count: big outlined dots for a few
+/// particles, small plain dots for a swarm.
+pub fn head_size(particles: u32) -> (f32, f32) {
+    match particles {
+        0..=64 => (8.0, 1.2),
+        65..=1000 => (6.0, 0.9),
+        1001..=20000 => (3.5, 0.0),
+        _ => (2.5, 0.0),
+    }
+}
+
+/// Mesh cells between grid lines: a divisor of `cells` giving 10 to 30 lines (20 preferred),
+/// so lines fall on mesh vertices; else whatever gives about 20.
+pub fn cells_per_grid_line(cells: u32) -> u32 {
+    let cells = cells.max(1);
+    (1..=cells)
+        .filter(|d| cells.is_multiple_of(*d) && (10..=30).contains(&(cells / d)))
+        .min_by_key(|d| (cells / d).abs_diff(20))
+        .unwrap_or_else(|| (cells as f32 / 20.0).round().max(1.0) as u32)
+}
+
+/// Copies a texture (Rgba8, `COPY_SRC`) to the CPU, blocking; strips the 256-byte row padding.
+pub fn read_texture_rgba(gpu: &Gpu, texture: &wgpu::Texture) -> Result<image::RgbaImage, RenderError> {
+    let format = texture.format();
+    if !matches!(
+        format,
+        wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb
+    ) {
+        return Err(RenderError::Format(format));
+    }
+    let (width, height) = (texture.width(), texture.height());
+    let row = width * 4;
+    let padded = row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("render.readback"),
+        size: u64::from(padded) * u64::from(height),
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let mut encoder = gpu
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("render.readback"),
+        });
+    encoder.copy_texture_to_buffer(
+        texture.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &staging,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(padded),
+                rows_per_image: Some(height),
+            },
+        },
+        texture.size(),
+    );
+    gpu.queue.submit([encoder.finish()]);
+    let bytes = crate::gpu::context::map_read(gpu, &staging)?;
+    let mut pixels = Vec::with_capacity((row * height) as usize);
+    for y in 0..height as usize {
+        let start = y * padded as usize;
+        pixels.extend_from_slice(&bytes[start..start + row as usize]);
+    }
+    image::RgbaImage::from_raw(width, height, pixels)
+        .ok_or_else(|| RenderError::Gpu(GpuError::Map("readback size mismatch".into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(capacity: u32, record_every: u32) -> TrailPlan {
+        TrailPlan {
+            capacity,
+            record_every,
+        }
+    }
+
+    #[test]
+    fn trail_window_interpolates_between_records() {
+        // Every step recorded, 201 slots, sim at step 200, time 50.25.
+        let w = TrailWindow::new(plan(201, 1), 200, 50.25);
+        assert_eq!((w.first, w.head, w.source, w.segments), (0, 50, 0, 51));
+        assert!((w.mix - 0.25).abs() < 1e-6);
+        // The caller advanced to ceil(time) = 51: the head runs towards the particles.
+        let w = TrailWindow::new(plan(201, 1), 51, 50.25);
+        assert_eq!((w.head, w.source), (50, 0));
+        let w = TrailWindow::new(plan(201, 1), 50, 50.0);
+        assert_eq!((w.head, w.source, w.mix), (50, 1, 0.0));
+        // Step 0: one (empty) head segment.
+        let w = TrailWindow::new(plan(201, 1), 0, 0.0);
+        assert_eq!((w.first, w.head, w.segments, w.mix), (0, 0, 1, 0.0));
+    }
+
+    #[test]
+    fn trail_window_handles_decimation_and_wrap() {
+        // Every 10th step, 5 slots: at step 95 records 5..=9 are kept.
+        let w = TrailWindow::new(plan(5, 10), 95, 95.0);
+        assert_eq!((w.first, w.head, w.source, w.segments), (5, 9, 1, 5));
+        assert!((w.mix - 1.0).abs() < 1e-6);
+        let w = TrailWindow::new(plan(5, 10), 95, 92.5);
+        assert_eq!((w.head, w.source), (9, 1));
+        assert!((w.mix - 0.5).abs() < 1e-6);
+        // A time older than the ring shows its oldest record.
+        let w = TrailWindow::new(plan(5, 10), 95, 3.0);
+        assert_eq!((w.first, w.head, w.segments), (5, 5, 1));
+        // No trail at all.
+        assert_eq!(TrailWindow::new(plan(0, 1), 10, 5.0).source, 2);
+    }
+
+    #[test]
+    fn a_swarm_skips_records_within_its_budget() {
+        let w = TrailWindow::new(plan(201, 1), 200, 200.0);
+        assert_eq!(w.within_budget(100, 1_000_000), w);
+        let lod = w.within_budget(10_000, 300_000);
+        assert_eq!(lod.stride, 7);
+        assert_eq!(lod.segments, 200usize.div_ceil(7) as u32 + 1);
+        assert!(u64::from(lod.segments) * 10_000 <= 310_000);
+        // The last drawn record is the head record: first + (segments - 1) * stride >= head.
+        assert!(lod.first + (lod.segments - 1) * lod.stride >= lod.head);
+    }
+
+    #[test]
+    fn grid_lines_fall_on_mesh_vertices() {
+        assert_eq!(cells_per_grid_line(80), 4);
+        assert_eq!(cells_per_grid_line(20), 1);
+        assert_eq!(cells_per_grid_line(100), 5);
+        assert_eq!(cells_per_grid_line(97), 5);
+        assert_eq!(cells_per_grid_line(1), 1);
+    }
+}
