@@ -194,6 +194,44 @@ impl OrbitCamera {
         }
     }
 
+    /// Zooms by `factor` keeping the point under the cursor where it is on screen: the target
+    /// moves towards that point by the share the distance shrinks. `cursor` is in normalised
+    /// device coordinates (-1..1, y up); None zooms about the centre. The point is taken on the
+    /// plane through the target facing the camera, so it holds exactly there.
+    pub fn zoom_towards(&mut self, factor: f32, cursor: Option<[f32; 2]>, aspect: f32) {
+        let p = cursor.and_then(|ndc| self.point_on_target_plane(ndc, aspect));
+        let before = self.zoom_extent();
+        self.zoom(factor);
+        let applied = self.zoom_extent() / before;
+        let Some(p) = p else { return };
+        // With distance scaled by `applied`, moving the target by (1 - applied) (p - target)
+        // scales p's offset from the eye by `applied` too: same direction, same pixel.
+        self.target += (p - self.target) * (1.0 - applied);
+    }
+
+    /// Distance (perspective) or visible height (orthographic): what `zoom` scales.
+    fn zoom_extent(&self) -> f32 {
+        match self.projection {
+            Projection::Perspective { .. } => self.distance,
+            Projection::Orthographic { height } => height,
+        }
+    }
+
+    /// Where the ray through `ndc` meets the plane through the target facing the camera.
+    pub fn point_on_target_plane(&self, ndc: [f32; 2], aspect: f32) -> Option<Vec3> {
+        let world_from_clip = self.clip_from_world(aspect).inverse();
+        let unproject = |z: f32| world_from_clip.project_point3(Vec3::new(ndc[0], ndc[1], z));
+        let (near, far) = (unproject(0.0), unproject(1.0));
+        let dir = far - near;
+        let normal = self.eye_direction();
+        let denom = dir.dot(normal);
+        if denom.abs() < 1e-12 {
+            return None;
+        }
+        let t = (self.target - near).dot(normal) / denom;
+        t.is_finite().then(|| near + dir * t)
+    }
+
     /// Slides the target in the screen plane by fractions of the view height (`dx` right,
     /// `dy` up): a drag across the whole window moves the scene with the cursor.
     pub fn pan(&mut self, dx: f32, dy: f32) {
@@ -246,6 +284,33 @@ impl OrbitController {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn screen(c: &OrbitCamera, p: Vec3, aspect: f32) -> [f32; 2] {
+        let q = c.clip_from_world(aspect).project_point3(p);
+        [q.x, q.y]
+    }
+
+    #[test]
+    fn zoom_towards_the_cursor_keeps_the_point_under_it() {
+        for mut c in [OrbitCamera::post(), OrbitCamera::top()] {
+            let aspect = 1.6;
+            let cursor = [0.5, -0.3];
+            let p = c.point_on_target_plane(cursor, aspect).unwrap();
+            for factor in [0.8, 0.8, 1.3, 0.5] {
+                c.zoom_towards(factor, Some(cursor), aspect);
+                let s = screen(&c, p, aspect);
+                assert!(
+                    (s[0] - cursor[0]).abs() < 1e-4 && (s[1] - cursor[1]).abs() < 1e-4,
+                    "{s:?} after zoom {factor}"
+                );
+            }
+        }
+        // Without a cursor, zoom keeps the target.
+        let mut c = OrbitCamera::post();
+        let t = c.target;
+        c.zoom_towards(0.5, None, 1.0);
+        assert_eq!(c.target, t);
+    }
 
     fn close(a: Vec3, b: Vec3) -> bool {
         (a - b).length() < 1e-5

@@ -5,11 +5,16 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 
+use descent::camera::OrbitCamera;
+use descent::capture::Output;
 use descent::gpu::{AdapterPreference, Gpu};
+use descent::headless::{RenderJob, describe_output};
 use descent::optim::OptimizerSpec;
 use descent::run::{RunOptions, format_summary, run_scene, summarize};
 use descent::scene::Scene;
+use descent::scene::ViewSpec;
 use descent::surfaces::{Domain, Surface};
+use descent::timeline::Timeline;
 
 #[derive(Parser)]
 #[command(
@@ -26,8 +31,106 @@ pub struct Cli {
 enum Command {
     /// Simulate a scene headless: export trajectories as CSV, print a summary.
     Run(RunArgs),
+    /// Render a scene to PNG frames, a video (ffmpeg), a GIF or a still, without a window.
+    Render(RenderArgs),
+    /// Open the interactive window (the default when no command is given).
+    View(ViewArgs),
     /// Measure particle-steps per second, GPU next to one CPU thread.
     Bench(BenchArgs),
+}
+
+/// Camera and style flags, shared by `render` and `view`; they override the scene's [view].
+#[derive(Args, Clone, Default)]
+pub struct StyleArgs {
+    /// A preset (post, top, side) and/or angles: --camera post, --camera azim=120,elev=37,dist=3.
+    #[arg(
+        long,
+        value_name = "PRESET|azim=..,elev=..,dist=..",
+        allow_hyphen_values = true
+    )]
+    camera: Option<String>,
+    /// Colormap: coolwarm, viridis, plasma, magma, inferno, cividis, gray.
+    #[arg(long)]
+    colormap: Option<String>,
+    /// Contour lines on the surface.
+    #[arg(long)]
+    contours: bool,
+    /// Thin mesh lines on the surface (matplotlib's edgecolors='k').
+    #[arg(long)]
+    grid_lines: bool,
+    /// Hide the axes box, ticks and labels.
+    #[arg(long)]
+    no_axes: bool,
+    /// Trail width in pixels at 1080p.
+    #[arg(long)]
+    trail_width: Option<f64>,
+    /// Trails fade with age.
+    #[arg(long)]
+    fade: bool,
+    /// MSAA samples: 1 or 4 (default 4; the window uses 1 on CPU adapters, for speed).
+    #[arg(long)]
+    msaa: Option<u32>,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    #[command(flatten)]
+    scene: SceneArgs,
+    #[command(flatten)]
+    style: StyleArgs,
+    /// Write numbered PNG frames (frame_000000.png, ...) into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write a video through ffmpeg (mp4, webm, mkv, mov by extension).
+    #[arg(long, value_name = "FILE")]
+    video: Option<PathBuf>,
+    /// Write an animated GIF.
+    #[arg(long, value_name = "FILE")]
+    gif: Option<PathBuf>,
+    /// Write one PNG of the frame at --at-step (default: the last step).
+    #[arg(long, value_name = "FILE.png")]
+    still: Option<PathBuf>,
+    /// The step a --still shows.
+    #[arg(long)]
+    at_step: Option<f64>,
+    /// Frame size in pixels.
+    #[arg(long, default_value = "1920x1080", value_name = "WxH")]
+    size: String,
+    /// Frames per second of the video.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+    /// Number of frames (default: one per optimizer step).
+    #[arg(long)]
+    frames: Option<u32>,
+    /// Optimizer steps per second of video (default: one step per frame).
+    #[arg(long)]
+    steps_per_second: Option<f64>,
+    /// Orbit the camera this many degrees of azimuth per second of video.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    orbit: f64,
+    /// Continue a PNG sequence in --out from its first missing frame.
+    #[arg(long)]
+    resume: bool,
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    #[command(flatten)]
+    scene: SceneArgs,
+    #[command(flatten)]
+    style: StyleArgs,
+    /// Window size in logical pixels.
+    #[arg(long, default_value = "1280x720", value_name = "WxH")]
+    size: String,
+    /// Where F9 recordings and F12 screenshots go.
+    #[arg(long, default_value = "descent-captures", value_name = "DIR")]
+    capture_dir: PathBuf,
+    /// Start paused.
+    #[arg(long)]
+    paused: bool,
+    /// Quit after this many frames (tests, benchmarks).
+    #[arg(long, hide = true)]
+    exit_after_frames: Option<u64>,
 }
 
 /// What to simulate: a scene file and/or flags that override it.
@@ -93,13 +196,173 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run_command(args),
         Some(Command::Bench(args)) => bench_command(args),
-        None => run_command(RunArgs {
+        Some(Command::Render(args)) => render_command(args),
+        Some(Command::View(args)) => view_command(args),
+        None => view_command(ViewArgs {
             scene: SceneArgs::default(),
-            export: None,
-            every: 1,
-            summary: true,
+            style: StyleArgs::default(),
+            size: "1280x720".into(),
+            capture_dir: "descent-captures".into(),
+            paused: false,
+            exit_after_frames: None,
         }),
     }
+}
+
+/// `WxH`, both at least 1.
+fn parse_size(text: &str) -> Result<[u32; 2]> {
+    parse_grid(text).with_context(|| format!("--size {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
+}
+
+impl StyleArgs {
+    /// The scene's [view] with these flags on top.
+    fn apply(&self, view: &mut ViewSpec) -> Result<()> {
+        if let Some(text) = &self.camera {
+            for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match part.split_once('=') {
+                    None => {
+                        if OrbitCamera::preset(part).is_none() {
+                            bail!("--camera: unknown preset '{part}'; the presets are post, top and side");
+                        }
+                        view.camera = Some(part.to_string());
+                    }
+                    Some((key, value)) => {
+                        let v: f64 = value
+                            .trim()
+                            .parse()
+                            .ok()
+                            .filter(|v: &f64| v.is_finite())
+                            .ok_or_else(|| anyhow!("--camera: '{value}' for {key} is not a number"))?;
+                        match key.trim() {
+                            "azim" => view.azim = Some(v),
+                            "elev" => view.elev = Some(v),
+                            "dist" if v > 0.0 => view.dist = Some(v),
+                            "dist" => bail!("--camera: dist must be positive, got {v}"),
+                            other => bail!("--camera: unknown key '{other}'; use azim, elev and dist"),
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(c) = &self.colormap {
+            view.colormap = Some(c.clone());
+        }
+        if self.contours {
+            view.contours = Some(true);
+        }
+        if self.grid_lines {
+            view.grid_lines = Some(true);
+        }
+        if self.no_axes {
+            view.axes = Some(false);
+        }
+        if let Some(w) = self.trail_width {
+            if !(w.is_finite() && w > 0.0) {
+                bail!("--trail-width must be positive, got {w}");
+            }
+            view.trail_width = Some(w);
+        }
+        if self.fade {
+            view.fade = Some(true);
+        }
+        if let Some(m) = self.msaa
+            && !matches!(m, 1 | 4)
+        {
+            bail!("--msaa must be 1 or 4, got {m}");
+        }
+        Ok(())
+    }
+}
+
+fn render_command(args: RenderArgs) -> Result<()> {
+    let mut scene = args.scene.build()?;
+    args.style.apply(&mut scene.view)?;
+    let size = parse_size(&args.size)?;
+    let outputs = [&args.out, &args.video, &args.gif, &args.still]
+        .iter()
+        .filter(|o| o.is_some())
+        .count();
+    if outputs != 1 {
+        bail!("give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png");
+    }
+    let output = if let Some(dir) = &args.out {
+        Output::Pngs { dir: dir.clone() }
+    } else if let Some(path) = &args.video {
+        Output::Video {
+            path: path.clone(),
+            fps: args.fps,
+        }
+    } else if let Some(path) = &args.gif {
+        Output::Gif {
+            path: path.clone(),
+            fps: args.fps,
+        }
+    } else {
+        Output::Still {
+            path: args.still.clone().unwrap_or_default(),
+        }
+    };
+    let mut timeline = Timeline::new(scene.steps, args.fps, args.frames, args.steps_per_second)
+        .map_err(anyhow::Error::msg)?;
+    if let Some(step) = args.at_step {
+        if args.still.is_none() {
+            bail!("--at-step goes with --still");
+        }
+        if !(step.is_finite() && step >= 0.0 && step <= f64::from(scene.steps)) {
+            bail!("--at-step {step} is outside the run's 0..={} steps", scene.steps);
+        }
+        timeline =
+            Timeline::new(scene.steps, args.fps, Some(scene.steps + 1), None).map_err(anyhow::Error::msg)?;
+        timeline = timeline.ending_at(step);
+    }
+    let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+    let (settings, camera) = descent::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
+        .map_err(anyhow::Error::msg)?;
+    let job = RenderJob {
+        scene,
+        output: output.clone(),
+        settings,
+        camera,
+        timeline,
+        orbit_deg_per_s: args.orbit,
+        resume: args.resume,
+        progress: true,
+    };
+    let report = descent::headless::render(&gpu, &job)?;
+    let fps = f64::from(report.frames) / report.seconds.max(1e-9);
+    if report.interrupted {
+        eprintln!(
+            "interrupted: {} whole frames written to {}; run the same command with --resume to continue",
+            report.frames,
+            describe_output(&output).display()
+        );
+        std::process::exit(130);
+    }
+    eprintln!(
+        "wrote {} frame(s) to {} in {:.1}s ({fps:.1} frames/s) on {}",
+        report.frames,
+        describe_output(&output).display(),
+        report.seconds,
+        gpu.adapter_name()
+    );
+    Ok(())
+}
+
+fn view_command(args: ViewArgs) -> Result<()> {
+    let mut scene = args.scene.build()?;
+    args.style.apply(&mut scene.view)?;
+    let size = parse_size(&args.size)?;
+    let (settings, camera) = descent::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
+        .map_err(anyhow::Error::msg)?;
+    descent::app::run(descent::app::viewer::ViewerOptions {
+        scene,
+        size,
+        capture_dir: args.capture_dir,
+        exit_after_frames: args.exit_after_frames,
+        paused: args.paused,
+        settings,
+        camera,
+    })
 }
 
 fn run_command(args: RunArgs) -> Result<()> {

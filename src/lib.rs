@@ -4,6 +4,7 @@
 //! ([`scene`]), step particles of torch.optim optimizers on the GPU ([`gpu::sim`]) against the
 //! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
 
+pub mod app;
 pub mod bench;
 pub mod camera;
 pub mod capture;
@@ -11,6 +12,7 @@ pub mod cpu;
 pub mod export;
 pub mod expr;
 pub mod gpu;
+pub mod headless;
 pub mod optim;
 pub mod regression;
 pub mod render;

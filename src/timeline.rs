@@ -11,6 +11,8 @@ pub struct Timeline {
     /// Optimizer steps the run has.
     pub steps: u32,
     steps_per_frame: f64,
+    /// Time of frame 0.
+    start: f64,
 }
 
 impl Timeline {
@@ -48,12 +50,23 @@ impl Timeline {
             fps,
             steps,
             steps_per_frame,
+            start: 0.0,
         })
     }
 
     /// Simulation time (global step, fractional) shown by `frame`, clamped to the run's end.
     pub fn time(&self, frame: u32) -> f64 {
-        (f64::from(frame) * self.steps_per_frame).min(f64::from(self.steps))
+        (self.start + f64::from(frame) * self.steps_per_frame).min(f64::from(self.steps))
+    }
+
+    /// One frame showing `step` (for a still at a chosen step).
+    pub fn ending_at(self, step: f64) -> Self {
+        Self {
+            frames: 1,
+            steps_per_frame: 0.0,
+            start: step,
+            ..self
+        }
     }
 
     /// Seconds into the video at `frame`.

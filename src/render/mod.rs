@@ -19,6 +19,7 @@ pub mod plot_box;
 pub mod style;
 pub mod surface;
 pub mod target;
+pub mod view;
 
 use glam::Vec3;
 
@@ -33,6 +34,7 @@ use gpu_data::FrameUniform;
 pub use plot_box::PlotBox;
 use style::ScreenLabel;
 pub use target::{RenderTarget, TargetFormats};
+pub use view::view_settings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

@@ -58,7 +58,11 @@ impl RenderTarget {
             height,
             depth_or_array_layers: 1,
         };
-        let texture = |label: &str, format, samples, usage| {
+        let texture = |label: &str,
+                       format: wgpu::TextureFormat,
+                       samples,
+                       usage,
+                       view_formats: &[wgpu::TextureFormat]| {
             gpu.device.create_texture(&wgpu::TextureDescriptor {
                 label: Some(label),
                 size,
@@ -67,7 +71,7 @@ impl RenderTarget {
                 dimension: wgpu::TextureDimension::D2,
                 format,
                 usage,
-                view_formats: &[],
+                view_formats,
             })
         };
         let resolve = texture(
@@ -77,6 +81,8 @@ impl RenderTarget {
             wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::COPY_SRC
                 | wgpu::TextureUsages::TEXTURE_BINDING,
+            // The text overlay blends through a non-sRGB view (matplotlib-like blending).
+            &[crate::render::overlay::draw_format(COLOR_FORMAT)],
         );
         let msaa = (samples > 1).then(|| {
             texture(
@@ -84,6 +90,7 @@ impl RenderTarget {
                 COLOR_FORMAT,
                 samples,
                 wgpu::TextureUsages::RENDER_ATTACHMENT,
+                &[],
             )
         });
         let depth = texture(
@@ -91,6 +98,7 @@ impl RenderTarget {
             DEPTH_FORMAT,
             samples,
             wgpu::TextureUsages::RENDER_ATTACHMENT,
+            &[],
         );
         Ok(Self {
             width,

@@ -1,0 +1,263 @@
+//! The interactive window: winit drives the loop, egui lays out the side panel and the
+//! viewport, and the viewport shows the frame the shared renderer drew offscreen (the same
+//! pixels `descent render` and the record key write).
+//!
+//! Frame: poll input -> egui builds the UI (the viewer steps the simulation and renders its
+//! frame while laying out the viewport) -> egui paints panel + frame onto the swapchain.
+
+pub mod input;
+pub mod panel;
+pub mod picking;
+pub mod viewer;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use winit::application::ApplicationHandler;
+use winit::event::WindowEvent;
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::window::{Window, WindowId};
+
+use crate::gpu::{AdapterPreference, Gpu};
+use viewer::{Viewer, ViewerOptions};
+
+/// Opens the window and runs until it is closed (or `options.exit_after_frames`).
+pub fn run(viewer_options: ViewerOptions) -> Result<()> {
+    let event_loop = EventLoop::new()
+        .context("cannot open a window (is a display available? DISPLAY / WAYLAND_DISPLAY)")?;
+    event_loop.set_control_flow(ControlFlow::Poll);
+    let mut app = App {
+        options: Some(viewer_options),
+        running: None,
+        error: None,
+    };
+    event_loop.run_app(&mut app).context("window event loop")?;
+    match app.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+struct App {
+    options: Option<ViewerOptions>,
+    running: Option<Running>,
+    error: Option<anyhow::Error>,
+}
+
+struct Running {
+    window: Arc<Window>,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    gpu: Gpu,
+    egui_state: egui_winit::State,
+    egui_renderer: egui_wgpu::Renderer,
+    viewer: Viewer,
+    /// Minimised or zero-sized: nothing to draw into.
+    hidden: bool,
+}
+
+impl App {
+    fn start(&mut self, event_loop: &ActiveEventLoop) -> Result<Running> {
+        let options = self.options.take().context("the window was started twice")?;
+        let attributes = Window::default_attributes()
+            .with_title(format!(
+                "descent: {}",
+                options
+                    .scene
+                    .title
+                    .as_deref()
+                    .unwrap_or(&options.scene.surface.name)
+            ))
+            .with_inner_size(winit::dpi::LogicalSize::new(options.size[0], options.size[1]));
+        let window = Arc::new(
+            event_loop
+                .create_window(attributes)
+                .context("cannot create the window")?,
+        );
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
+            Box::new(event_loop.owned_display_handle()),
+        ));
+        let surface = instance
+            .create_surface(window.clone())
+            .context("cannot create a GPU surface for the window")?;
+        let gpu = Gpu::with_instance(instance, AdapterPreference::HighPerformance, Some(&surface))?;
+        let size = window.inner_size();
+        let mut config = surface
+            .get_default_config(&gpu.adapter, size.width.max(1), size.height.max(1))
+            .context("the window surface is not supported by this adapter")?;
+        // egui blends in gamma space and expects a non-sRGB framebuffer (it encodes itself).
+        let caps = surface.get_capabilities(&gpu.adapter);
+        if let Some(f) = caps.formats.iter().find(|f| !f.is_srgb()) {
+            config.format = *f;
+        }
+        // Mailbox/Immediate keep input-to-photon within a frame on software adapters; Fifo is
+        // the fallback every platform has.
+        config.present_mode = [wgpu::PresentMode::Mailbox, wgpu::PresentMode::Immediate]
+            .into_iter()
+            .find(|m| caps.present_modes.contains(m))
+            .unwrap_or(wgpu::PresentMode::Fifo);
+        config.desired_maximum_frame_latency = 1;
+        surface.configure(&gpu.device, &config);
+
+        let egui_ctx = egui::Context::default();
+        let egui_state = egui_winit::State::new(
+            egui_ctx,
+            egui::ViewportId::ROOT,
+            &window,
+            Some(window.scale_factor() as f32),
+            None,
+            Some(gpu.device.limits().max_texture_dimension_2d as usize),
+        );
+        let egui_renderer =
+            egui_wgpu::Renderer::new(&gpu.device, config.format, egui_wgpu::RendererOptions::default());
+        let viewer = Viewer::new(&gpu, options)?;
+        Ok(Running {
+            window,
+            surface,
+            config,
+            gpu,
+            egui_state,
+            egui_renderer,
+            viewer,
+            hidden: false,
+        })
+    }
+}
+
+impl ApplicationHandler for App {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.running.is_some() {
+            return;
+        }
+        match self.start(event_loop) {
+            Ok(r) => self.running = Some(r),
+            Err(e) => {
+                self.error = Some(e);
+                event_loop.exit();
+            }
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        let Some(r) = self.running.as_mut() else { return };
+        let response = r.egui_state.on_window_event(&r.window, &event);
+        match event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::Resized(size) => {
+                r.hidden = size.width == 0 || size.height == 0;
+                if !r.hidden {
+                    r.config.width = size.width;
+                    r.config.height = size.height;
+                    r.surface.configure(&r.gpu.device, &r.config);
+                }
+            }
+            WindowEvent::Occluded(occluded) => r.hidden = occluded,
+            WindowEvent::RedrawRequested => {
+                if let Err(e) = r.redraw() {
+                    self.error = Some(e);
+                    event_loop.exit();
+                    return;
+                }
+                if r.viewer.should_exit() {
+                    event_loop.exit();
+                }
+            }
+            _ => {}
+        }
+        if response.repaint {
+            r.window.request_redraw();
+        }
+    }
+
+    fn about_to_wait(&mut self, _event_loop: &ActiveEventLoop) {
+        if let Some(r) = self.running.as_ref() {
+            r.window.request_redraw();
+        }
+    }
+}
+
+impl Running {
+    fn redraw(&mut self) -> Result<()> {
+        if self.hidden {
+            // Keep simulating while minimised, but draw nothing.
+            self.viewer.idle(&self.gpu);
+            return Ok(());
+        }
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                // The surface went stale (resize race, display change): rebuild it and go on.
+                self.surface.configure(&self.gpu.device, &self.config);
+                return Ok(());
+            }
+            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => return Ok(()),
+            other => anyhow::bail!("the window surface failed: {other:?}"),
+        };
+        let raw_input = self.egui_state.take_egui_input(&self.window);
+        let ctx = self.egui_state.egui_ctx().clone();
+        let mut full_output = ctx.run_ui(raw_input, |ui| {
+            self.viewer.ui(ui, &self.gpu, &mut self.egui_renderer);
+        });
+        self.egui_state
+            .handle_platform_output(&self.window, full_output.platform_output);
+        let paint_jobs = ctx.tessellate(full_output.shapes, full_output.pixels_per_point);
+        let screen = egui_wgpu::ScreenDescriptor {
+            size_in_pixels: [self.config.width, self.config.height],
+            pixels_per_point: full_output.pixels_per_point,
+        };
+        // egui 0.37 may send several deltas per texture in a frame; they apply in order, and
+        // the set must be drained (egui asserts that none is dropped unapplied).
+        #[allow(clippy::iter_over_hash_type)] // textures are independent of each other
+        for (id, deltas) in full_output.textures_delta.set.drain() {
+            for delta in &deltas {
+                self.egui_renderer
+                    .update_texture(&self.gpu.device, &self.gpu.queue, id, delta);
+            }
+        }
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("window.encoder"),
+            });
+        let extra = self.egui_renderer.update_buffers(
+            &self.gpu.device,
+            &self.gpu.queue,
+            &mut encoder,
+            &paint_jobs,
+            &screen,
+        );
+        let view = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
+        {
+            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("window.egui"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &view,
+                    resolve_target: None,
+                    depth_slice: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            self.egui_renderer
+                .render(&mut pass.forget_lifetime(), &paint_jobs, &screen);
+        }
+        self.gpu.queue.submit(extra.into_iter().chain([encoder.finish()]));
+        self.window.pre_present_notify();
+        self.gpu.queue.present(frame);
+        #[allow(clippy::iter_over_hash_type)]
+        for id in full_output.textures_delta.free.drain() {
+            self.egui_renderer.free_texture(&id);
+        }
+        if let Some(fault) = self.gpu.take_fault() {
+            return Err(fault.into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,391 @@
+//! The side panel: surface, optimizers with their torch.optim parameters, start points,
+//! stopping rules, and the live loss plot. It edits a copy of the scene; a change that
+//! validates becomes the new scene, one that does not is shown inline (at the offending
+//! character for expressions) while the old scene keeps running.
+
+use crate::app::viewer::LossSample;
+use crate::optim::{OPTIMIZER_NAMES, OptimizerSpec, Params};
+use crate::render::style::optimizer_color;
+use crate::scene::{Scene, Starts};
+use crate::surfaces::{BUILT_INS, Surface};
+
+/// Editable state of the panel.
+pub struct Panel {
+    surface_text: String,
+    surface_error: Option<(String, usize)>,
+    pub error: Option<String>,
+    optimizers: Vec<OptimizerSpec>,
+    add_name: String,
+    starts: Starts,
+    steps: u32,
+    tol: f64,
+}
+
+const FLAGS: &[&str] = &[
+    "nesterov",
+    "maximize",
+    "centered",
+    "amsgrad",
+    "decoupled_weight_decay",
+];
+
+fn param_value(p: &Params, key: &str) -> Option<f64> {
+    Some(match key {
+        "lr" => p.lr,
+        "momentum" => p.momentum,
+        "dampening" => p.dampening,
+        "weight_decay" => p.weight_decay,
+        "lr_decay" => p.lr_decay,
+        "initial_accumulator_value" => p.initial_accumulator_value,
+        "eps" => p.eps,
+        "alpha" => p.alpha,
+        "beta1" => p.beta1,
+        "beta2" => p.beta2,
+        "momentum_decay" => p.momentum_decay,
+        _ => return None,
+    })
+}
+
+fn flag_value(p: &Params, key: &str) -> bool {
+    match key {
+        "nesterov" => p.nesterov,
+        "maximize" => p.maximize,
+        "centered" => p.centered,
+        "amsgrad" => p.amsgrad,
+        "decoupled_weight_decay" => p.decoupled_weight_decay,
+        _ => false,
+    }
+}
+
+/// Bytes a run takes on the GPU: particle state plus whole trails.
+pub fn memory_estimate(particles: u64, steps: u32) -> u64 {
+    particles * 48 + particles * (u64::from(steps) + 1) * 16
+}
+
+impl Panel {
+    pub fn from_scene(scene: &Scene) -> Self {
+        Self {
+            surface_text: scene.surface.name.clone(),
+            surface_error: None,
+            error: None,
+            optimizers: scene.optimizers.clone(),
+            add_name: "adam".into(),
+            starts: scene.starts.clone(),
+            steps: scene.steps,
+            tol: scene.tol,
+        }
+    }
+
+    /// A start point clicked on the surface.
+    pub fn add_start(&mut self, _scene: &Scene, p: [f64; 2]) {
+        self.starts.points.push(p);
+    }
+
+    /// A rectangle of 5x5 start points between two picked corners.
+    pub fn add_rectangle(&mut self, _scene: &Scene, a: Option<[f64; 2]>, b: Option<[f64; 2]>) {
+        let (Some(a), Some(b)) = (a, b) else { return };
+        for j in 0..5 {
+            for i in 0..5 {
+                let (u, v) = (f64::from(i) / 4.0, f64::from(j) / 4.0);
+                self.starts
+                    .points
+                    .push([a[0] + (b[0] - a[0]) * u, a[1] + (b[1] - a[1]) * v]);
+            }
+        }
+    }
+
+    /// The scene the panel describes, if it is valid (errors are kept for display).
+    pub fn build(&mut self, current: &Scene) -> Option<Scene> {
+        let mut scene = current.clone();
+        if self.surface_text.trim() != current.surface.name {
+            match Surface::from_name_or_expr(&self.surface_text) {
+                Ok(s) => {
+                    self.surface_error = None;
+                    scene.surface = s;
+                    scene.regression = None;
+                }
+                Err(e) => {
+                    self.surface_error = Some((e.to_string(), e.column));
+                    return None;
+                }
+            }
+        }
+        scene.optimizers = self.optimizers.clone();
+        scene.starts = self.starts.clone();
+        scene.steps = self.steps.max(1);
+        scene.tol = self.tol;
+        match scene.validate() {
+            Ok(()) => {
+                self.error = None;
+                Some(scene)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    /// Draws the panel; returns a new scene when an edit produced a valid one.
+    pub fn ui(&mut self, ui: &mut egui::Ui, scene: &Scene, loss: &[Vec<LossSample>]) -> Option<Scene> {
+        let mut changed = false;
+        ui.heading("Surface");
+        egui::ComboBox::from_id_salt("surface.builtin")
+            .selected_text("built-in…")
+            .show_ui(ui, |ui| {
+                for b in BUILT_INS {
+                    if ui.selectable_label(false, b.name).clicked() {
+                        self.surface_text = b.name.to_string();
+                        changed = true;
+                    }
+                }
+            });
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut self.surface_text)
+                .font(egui::TextStyle::Monospace)
+                .hint_text("expression in x and y"),
+        );
+        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) || edit.changed() {
+            // Parse as the user types: errors show at once, the scene changes on valid input.
+            match Surface::from_name_or_expr(&self.surface_text) {
+                Ok(_) => {
+                    self.surface_error = None;
+                    changed |= edit.lost_focus();
+                }
+                Err(e) => self.surface_error = Some((e.to_string(), e.column)),
+            }
+        }
+        if edit.lost_focus() {
+            changed = true;
+        }
+        if let Some((message, column)) = &self.surface_error {
+            let caret = format!("{}^", " ".repeat(column.saturating_sub(1)));
+            ui.label(
+                egui::RichText::new(format!("{}\n{caret}", self.surface_text))
+                    .monospace()
+                    .color(egui::Color32::RED),
+            );
+            ui.colored_label(egui::Color32::RED, message);
+        }
+
+        ui.separator();
+        ui.heading("Optimizers");
+        let mut remove = None;
+        for (i, spec) in self.optimizers.iter_mut().enumerate() {
+            let [r, g, b, _] = optimizer_color(i);
+            ui.horizontal(|ui| {
+                let (swatch, _) = ui.allocate_exact_size(egui::vec2(18.0, 10.0), egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(swatch, 2.0, egui::Color32::from_rgb(r, g, b));
+                ui.strong(&spec.name);
+                if ui.small_button("remove").clicked() {
+                    remove = Some(i);
+                }
+            });
+            for key in spec.param_names() {
+                if FLAGS.contains(key) {
+                    let mut v = flag_value(&spec.params, key);
+                    if ui.checkbox(&mut v, *key).changed() && spec.set(key, &v.to_string()).is_ok() {
+                        changed = true;
+                    }
+                } else if let Some(mut v) = param_value(&spec.params, key) {
+                    let (range, log) = match *key {
+                        "lr" => (1e-5..=10.0, true),
+                        "eps" => (1e-12..=1e-2, true),
+                        "beta1" | "beta2" | "alpha" => (0.0..=0.9999, false),
+                        "momentum" | "dampening" => (0.0..=0.999, false),
+                        _ => (0.0..=1.0, false),
+                    };
+                    let slider = egui::Slider::new(&mut v, range).text(*key).logarithmic(log);
+                    if ui.add(slider).changed() {
+                        match spec.set(key, &v.to_string()) {
+                            Ok(()) => changed = true,
+                            Err(e) => self.error = Some(e.to_string()),
+                        }
+                    }
+                }
+            }
+            spec.label = spec.describe();
+        }
+        if let Some(i) = remove {
+            self.optimizers.remove(i);
+            changed = true;
+        }
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_id_salt("optim.add")
+                .selected_text(&self.add_name)
+                .show_ui(ui, |ui| {
+                    for name in OPTIMIZER_NAMES {
+                        ui.selectable_value(&mut self.add_name, name.to_string(), *name);
+                    }
+                });
+            if ui.button("add").clicked()
+                && let Ok(mut spec) = OptimizerSpec::new(&self.add_name)
+            {
+                spec.label = spec.describe();
+                self.optimizers.push(spec);
+                changed = true;
+            }
+        });
+
+        ui.separator();
+        ui.heading("Start points");
+        ui.label(format!(
+            "{} listed (click the surface to add)",
+            self.starts.points.len()
+        ));
+        if ui.small_button("clear listed").clicked() {
+            self.starts.points.clear();
+            changed = true;
+        }
+        let mut grid = self.starts.grid.unwrap_or([0, 0])[0];
+        if ui
+            .add(
+                egui::Slider::new(&mut grid, 0..=1000)
+                    .text("grid side")
+                    .logarithmic(true),
+            )
+            .changed()
+        {
+            self.starts.grid = (grid > 0).then_some([grid, grid]);
+            changed = true;
+        }
+        if ui
+            .add(
+                egui::Slider::new(&mut self.starts.random, 0..=2_000_000)
+                    .text("random")
+                    .logarithmic(true),
+            )
+            .changed()
+        {
+            changed = true;
+        }
+        let particles = self.starts.count() * self.optimizers.len() as u64;
+        ui.label(format!(
+            "{particles} particles, ~{:.1} MiB on the GPU",
+            memory_estimate(particles, self.steps) as f64 / 1048576.0
+        ));
+
+        ui.separator();
+        ui.heading("Stopping");
+        changed |= ui
+            .add(
+                egui::Slider::new(&mut self.steps, 1..=100_000)
+                    .text("max steps")
+                    .logarithmic(true),
+            )
+            .changed();
+        changed |= ui
+            .add(
+                egui::Slider::new(&mut self.tol, 0.0..=1e-2)
+                    .text("tol")
+                    .logarithmic(true),
+            )
+            .changed();
+
+        if let Some(e) = &self.error {
+            ui.colored_label(egui::Color32::RED, e);
+        }
+        ui.separator();
+        ui.heading("Loss");
+        loss_plot(ui, loss);
+
+        // Sliders fire every frame while dragged; rebuild once the drag ends.
+        let dragging = ui.ctx().input(|i| i.pointer.any_down());
+        if changed && !dragging {
+            self.build(scene)
+        } else {
+            None
+        }
+    }
+}
+
+/// Mean (solid) and best (thin) loss against step per optimizer, log-scaled when the losses
+/// span decades, with the converged share as a faint area. Drawn with egui's painter.
+fn loss_plot(ui: &mut egui::Ui, loss: &[Vec<LossSample>]) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 160.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_stroke(
+        rect,
+        2.0,
+        egui::Stroke::new(1.0, egui::Color32::GRAY),
+        egui::StrokeKind::Inside,
+    );
+    let values: Vec<f64> = loss
+        .iter()
+        .flatten()
+        .flat_map(|s| [s.mean, s.best])
+        .filter(|v| v.is_finite())
+        .collect();
+    let steps = loss.iter().flatten().map(|s| s.step).max().unwrap_or(0).max(1);
+    if values.is_empty() {
+        return;
+    }
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    let log = lo > 0.0 && hi / lo > 100.0;
+    let map = |v: f64| if log { v.log10() } else { v };
+    let (ylo, yhi) = (map(lo), map(hi).max(map(lo) + 1e-12));
+    let to_screen = |step: u32, v: f64| {
+        egui::pos2(
+            rect.left() + rect.width() * step as f32 / steps as f32,
+            rect.bottom() - rect.height() * ((map(v) - ylo) / (yhi - ylo)) as f32,
+        )
+    };
+    for (g, series) in loss.iter().enumerate() {
+        let [r, gr, b, _] = optimizer_color(g);
+        let color = egui::Color32::from_rgb(r, gr, b);
+        let mean: Vec<egui::Pos2> = series
+            .iter()
+            .filter(|s| s.mean.is_finite())
+            .map(|s| to_screen(s.step, s.mean))
+            .collect();
+        let best: Vec<egui::Pos2> = series
+            .iter()
+            .filter(|s| s.best.is_finite())
+            .map(|s| to_screen(s.step, s.best))
+            .collect();
+        painter.add(egui::Shape::line(mean, egui::Stroke::new(1.8, color)));
+        painter.add(egui::Shape::line(best, egui::Stroke::new(0.8, color)));
+        if let Some(last) = series.last() {
+            painter.text(
+                rect.right_top() + egui::vec2(-4.0, 4.0 + 12.0 * g as f32),
+                egui::Align2::RIGHT_TOP,
+                format!(
+                    "{:.0}% conv {:.0}% div",
+                    last.converged * 100.0,
+                    last.diverged * 100.0
+                ),
+                egui::FontId::proportional(10.0),
+                color,
+            );
+        }
+    }
+    let fmt = |v: f64| crate::render::legend::short_number(v);
+    painter.text(
+        rect.left_top() + egui::vec2(3.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        fmt(hi),
+        egui::FontId::proportional(10.0),
+        egui::Color32::DARK_GRAY,
+    );
+    painter.text(
+        rect.left_bottom() + egui::vec2(3.0, -2.0),
+        egui::Align2::LEFT_BOTTOM,
+        fmt(lo),
+        egui::FontId::proportional(10.0),
+        egui::Color32::DARK_GRAY,
+    );
+    if log {
+        painter.text(
+            rect.center_bottom() + egui::vec2(0.0, -2.0),
+            egui::Align2::CENTER_BOTTOM,
+            "log scale",
+            egui::FontId::proportional(9.0),
+            egui::Color32::GRAY,
+        );
+    }
+}

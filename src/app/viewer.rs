@@ -1,0 +1,539 @@
+//! The window's state: the scene being shown, its simulation and renderer, the camera, the
+//! playback clock, recording, and the side panel that edits all of it live.
+//!
+//! The viewport shows the offscreen frame the shared renderer draws (3D + overlay), registered
+//! as an egui texture, so what F9 records is exactly what the viewport shows.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::app::input::{self, Action, DragMode};
+use crate::camera::OrbitCamera;
+use crate::capture::{Capture, Output, frame_name, write_png_atomic};
+use crate::gpu::Gpu;
+use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
+use crate::gpu::mesh::SurfaceMesh;
+use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
+use crate::render::overlay::{Overlay, pixels_per_point_for};
+use crate::render::{FrameState, RenderSettings, Renderer};
+use crate::scene::Scene;
+
+/// Trail memory the window may use (decimated beyond it, and said so in the panel).
+const TRAIL_BUDGET_BYTES: u64 = 256 << 20;
+
+pub struct ViewerOptions {
+    pub scene: Scene,
+    /// Window size in logical pixels.
+    pub size: [u32; 2],
+    /// Where F9 frames and F12 screenshots go.
+    pub capture_dir: PathBuf,
+    /// Quit after this many frames (for tests and benchmarks).
+    pub exit_after_frames: Option<u64>,
+    /// Start paused.
+    pub paused: bool,
+    pub settings: RenderSettings,
+    pub camera: OrbitCamera,
+}
+
+/// Per-step statistics of one optimizer, for the loss plot.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LossSample {
+    pub step: u32,
+    pub mean: f64,
+    pub best: f64,
+    pub converged: f64,
+    pub diverged: f64,
+}
+
+/// What the simulation and renderer need that changes when the scene changes.
+struct World {
+    sim: Simulation,
+    _mesh: SurfaceMesh,
+    renderer: Renderer,
+    trail: TrailPlan,
+    particles: u64,
+}
+
+impl World {
+    fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
+        scene.validate().map_err(anyhow::Error::msg)?;
+        let starts = scene.start_points();
+        let n = starts.len() as u64 * scene.optimizers.len() as u64;
+        let limits = gpu.device.limits();
+        Simulation::check_fits(&limits, n)?;
+        let trail = TrailPlan::whole_history(&limits, n, scene.steps, TRAIL_BUDGET_BYTES)
+            .ok_or_else(|| anyhow::anyhow!("{n} particles leave no room for trails"))?;
+        let sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
+        let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
+        let renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, settings)?;
+        Ok(Self {
+            sim,
+            _mesh: mesh,
+            renderer,
+            trail,
+            particles: n,
+        })
+    }
+}
+
+pub struct Viewer {
+    options: ViewerOptions,
+    scene: Scene,
+    world: World,
+    overlay: Overlay,
+    camera: OrbitCamera,
+    frame_texture: Option<(egui::TextureId, [u32; 2])>,
+    // playback
+    playing: bool,
+    steps_per_second: f64,
+    time: f64,
+    last_tick: Instant,
+    pending_steps: u32,
+    // recording
+    recording: Option<(Capture, PathBuf)>,
+    screenshot: bool,
+    message: String,
+    // ui
+    show_help: bool,
+    drag: Option<DragMode>,
+    panel: crate::app::panel::Panel,
+    loss: Vec<Vec<LossSample>>,
+    last_sampled_step: Option<u32>,
+    // stats
+    frames: u64,
+    fps: f64,
+    steps_rate: f64,
+}
+
+impl Viewer {
+    pub fn new(gpu: &Gpu, mut options: ViewerOptions) -> Result<Self> {
+        if options.settings.msaa == 0 {
+            // Not chosen: 4x MSAA on a GPU; none on a CPU adapter, where it costs ~3.5x a frame.
+            let cpu = gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+            options.settings.msaa = if cpu { 1 } else { 4 };
+        }
+        let scene = options.scene.clone();
+        let world = World::new(gpu, &scene, &options.settings)?;
+        let overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+        let panel = crate::app::panel::Panel::from_scene(&scene);
+        Ok(Self {
+            camera: options.camera,
+            playing: !options.paused,
+            steps_per_second: 60.0,
+            time: 0.0,
+            last_tick: Instant::now(),
+            pending_steps: 0,
+            recording: None,
+            screenshot: false,
+            message: String::new(),
+            show_help: false,
+            drag: None,
+            loss: vec![Vec::new(); scene.optimizers.len()],
+            last_sampled_step: None,
+            frames: 0,
+            fps: 0.0,
+            steps_rate: 0.0,
+            frame_texture: None,
+            panel,
+            world,
+            overlay,
+            scene,
+            options,
+        })
+    }
+
+    pub fn should_exit(&self) -> bool {
+        self.options.exit_after_frames.is_some_and(|n| self.frames >= n)
+    }
+
+    /// Minimised: the clock runs, nothing is drawn.
+    pub fn idle(&mut self, gpu: &Gpu) {
+        self.tick(gpu);
+    }
+
+    /// Replaces the scene (from the panel); on error the old scene keeps running.
+    pub fn set_scene(&mut self, gpu: &Gpu, scene: Scene) -> Result<()> {
+        let world = World::new(gpu, &scene, &self.options.settings)?;
+        self.world = world;
+        self.loss = vec![Vec::new(); scene.optimizers.len()];
+        self.last_sampled_step = None;
+        self.scene = scene;
+        self.time = 0.0;
+        self.frame_texture = None;
+        Ok(())
+    }
+
+    fn restart(&mut self, gpu: &Gpu) {
+        self.world.sim.reset(gpu);
+        self.time = 0.0;
+        self.loss.iter_mut().for_each(Vec::clear);
+        self.last_sampled_step = None;
+    }
+
+    /// Advances the clock and the simulation to it.
+    fn tick(&mut self, gpu: &Gpu) {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last_tick).as_secs_f64().min(0.25);
+        self.last_tick = now;
+        let end = f64::from(self.scene.steps);
+        let before = self.time;
+        if self.playing {
+            self.time = (self.time + dt * self.steps_per_second).min(end);
+        }
+        if self.pending_steps > 0 {
+            self.time = (self.time.floor() + f64::from(self.pending_steps)).min(end);
+            self.pending_steps = 0;
+        }
+        let stepped = self.time.ceil() as u32;
+        self.world.sim.advance_to(gpu, stepped);
+        let rate = (self.time - before) * self.world.particles as f64 / dt.max(1e-6);
+        self.steps_rate = 0.9 * self.steps_rate + 0.1 * rate;
+        if dt > 0.0 {
+            self.fps = 0.9 * self.fps + 0.1 / dt;
+        }
+        self.sample_loss(gpu, stepped);
+    }
+
+    /// Reads the particles once per new step (at most ~20 times a second for big runs) for
+    /// the loss plot.
+    fn sample_loss(&mut self, gpu: &Gpu, step: u32) {
+        if self.last_sampled_step == Some(step) {
+            return;
+        }
+        if self.world.particles > 200_000 && !self.frames.is_multiple_of(3) {
+            return;
+        }
+        let Ok(particles) = self.world.sim.read_particles(gpu) else {
+            return;
+        };
+        self.last_sampled_step = Some(step);
+        let per = self.world.sim.starts_per_group().max(1) as usize;
+        for (g, group) in particles.chunks(per).enumerate() {
+            if let Some(series) = self.loss.get_mut(g) {
+                series.push(loss_sample(step, group));
+            }
+        }
+    }
+
+    fn act(&mut self, gpu: &Gpu, action: Action) {
+        match action {
+            Action::TogglePause => self.playing = !self.playing,
+            Action::StepOnce => {
+                self.playing = false;
+                self.pending_steps += 1;
+            }
+            Action::Restart => self.restart(gpu),
+            Action::Faster => self.steps_per_second = (self.steps_per_second * 1.5).min(1e6),
+            Action::Slower => self.steps_per_second = (self.steps_per_second / 1.5).max(0.1),
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ViewPost => self.camera = OrbitCamera::post(),
+            Action::ViewTop => self.camera = OrbitCamera::top(),
+            Action::ViewSide => self.camera = OrbitCamera::side(),
+            Action::ResetView => self.camera = self.options.camera,
+            Action::ToggleRecord => self.toggle_record(gpu),
+            Action::Screenshot => self.screenshot = true,
+        }
+    }
+
+    fn toggle_record(&mut self, gpu: &Gpu) {
+        if let Some((capture, dir)) = self.recording.take() {
+            self.message = match capture.finish(gpu) {
+                Ok(n) => format!("recorded {n} frames to {}", dir.display()),
+                Err(e) => format!("recording failed: {e}"),
+            };
+            return;
+        }
+        let Some((_, size)) = self.frame_texture else {
+            return;
+        };
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let dir = self.options.capture_dir.join(format!("recording-{stamp}"));
+        match Capture::new(gpu, size[0], size[1], &Output::Pngs { dir: dir.clone() }, 0) {
+            Ok(c) => {
+                self.message = format!("recording to {} (F9 stops)", dir.display());
+                self.recording = Some((c, dir));
+            }
+            Err(e) => self.message = format!("cannot record: {e}"),
+        }
+    }
+
+    /// Builds the whole UI for a frame: panel, viewport (rendering the 3D frame), help.
+    pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu, egui_renderer: &mut egui_wgpu::Renderer) {
+        self.frames += 1;
+        self.tick(gpu);
+        let ctx = ui.ctx().clone();
+        if !ctx.egui_wants_keyboard_input() {
+            let keys: Vec<egui::Key> = ctx.input(|i| {
+                i.events
+                    .iter()
+                    .filter_map(|e| match e {
+                        egui::Event::Key {
+                            key,
+                            pressed: true,
+                            repeat: false,
+                            ..
+                        } => Some(*key),
+                        egui::Event::Text(t) if t == "+" => Some(egui::Key::Plus),
+                        _ => None,
+                    })
+                    .collect()
+            });
+            for key in keys {
+                if let Some(action) = input::key_action(key) {
+                    self.act(gpu, action);
+                }
+            }
+        }
+        egui::Panel::left("descent.panel")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    if let Some(scene) = self.panel.ui(ui, &self.scene, &self.loss) {
+                        match self.set_scene(gpu, scene) {
+                            Ok(()) => self.panel.error = None,
+                            Err(e) => self.panel.error = Some(format!("{e:#}")),
+                        }
+                    }
+                    ui.separator();
+                    self.status_ui(ui);
+                });
+            });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                self.viewport_ui(ui, gpu, egui_renderer);
+            });
+        if self.show_help {
+            egui::Window::new("Keys and mouse")
+                .collapsible(false)
+                .show(&ctx, |ui| {
+                    for line in input::help_lines() {
+                        ui.label(line);
+                    }
+                });
+        }
+    }
+
+    fn status_ui(&self, ui: &mut egui::Ui) {
+        ui.label(format!(
+            "{:.0} fps   {:.2e} particle-steps/s   {} particles",
+            self.fps, self.steps_rate, self.world.particles
+        ));
+        ui.label(format!(
+            "step {:.0} / {}   {}   speed {:.1} steps/s",
+            self.time.floor(),
+            self.scene.steps,
+            if self.playing { "playing" } else { "paused" },
+            self.steps_per_second
+        ));
+        ui.label(self.world.trail.describe(self.world.particles));
+        if self.recording.is_some() {
+            ui.colored_label(egui::Color32::RED, "● recording");
+        }
+        if !self.message.is_empty() {
+            ui.label(&self.message);
+        }
+        ui.label("h: keys and mouse");
+    }
+
+    fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu, egui_renderer: &mut egui_wgpu::Renderer) {
+        let rect = ui.available_rect_before_wrap();
+        let ppp = ui.ctx().pixels_per_point();
+        let size = [
+            ((rect.width() * ppp).round() as u32).max(1),
+            ((rect.height() * ppp).round() as u32).max(1),
+        ];
+        let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
+        self.handle_pointer(gpu, &response, rect, ppp);
+
+        if self.frame_texture.map(|(_, s)| s) != Some(size)
+            && let Err(e) = self.world.renderer.resize(gpu, size[0], size[1])
+        {
+            self.message = format!("cannot resize: {e}");
+            return;
+        }
+        let frame = FrameState {
+            camera: &self.camera,
+            time: self.time as f32,
+        };
+        let labels = self.world.renderer.axis_labels(&frame);
+        let content = crate::render::legend::overlay_content(&self.scene, self.time, labels);
+        let texture = self.world.renderer.render(gpu, &self.world.sim, &frame);
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        self.overlay
+            .draw(gpu, &view, size, pixels_per_point_for(size[1]).max(ppp), &content);
+        // egui samples user textures as gamma-encoded bytes: show the frame through a
+        // non-sRGB view so its sRGB bytes reach the screen unchanged.
+        let view = texture.create_view(&wgpu::TextureViewDescriptor {
+            format: Some(crate::render::overlay::draw_format(texture.format())),
+            ..Default::default()
+        });
+        let id = match self.frame_texture {
+            Some((id, s)) if s == size => {
+                egui_renderer.update_egui_texture_from_wgpu_texture(
+                    &gpu.device,
+                    &view,
+                    wgpu::FilterMode::Linear,
+                    id,
+                );
+                id
+            }
+            Some((id, _)) => {
+                egui_renderer.update_egui_texture_from_wgpu_texture(
+                    &gpu.device,
+                    &view,
+                    wgpu::FilterMode::Linear,
+                    id,
+                );
+                id
+            }
+            None => egui_renderer.register_native_texture(&gpu.device, &view, wgpu::FilterMode::Linear),
+        };
+        self.frame_texture = Some((id, size));
+        ui.painter().image(
+            id,
+            rect,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            egui::Color32::WHITE,
+        );
+
+        if let Some((capture, _)) = self.recording.as_mut()
+            && let Err(e) = capture.push(gpu, texture)
+        {
+            self.message = format!("recording stopped: {e}");
+            self.recording = None;
+        }
+        if std::mem::take(&mut self.screenshot) {
+            self.message = match self.save_screenshot(gpu) {
+                Ok(path) => format!("screenshot: {}", path.display()),
+                Err(e) => format!("screenshot failed: {e}"),
+            };
+        }
+    }
+
+    fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
+        let image = crate::render::read_texture_rgba(gpu, self.world.renderer.target().texture())?;
+        std::fs::create_dir_all(&self.options.capture_dir)?;
+        let mut n = 0;
+        let path = loop {
+            let p = self
+                .options
+                .capture_dir
+                .join(format!("screenshot-{}", frame_name(n)));
+            if !p.exists() {
+                break p;
+            }
+            n += 1;
+        };
+        write_png_atomic(&path, image.width(), image.height(), image.as_raw())?;
+        Ok(path)
+    }
+
+    fn handle_pointer(&mut self, gpu: &Gpu, response: &egui::Response, rect: egui::Rect, ppp: f32) {
+        let (modifiers, scroll, button) = response.ctx.input(|i| {
+            let button = [
+                egui::PointerButton::Primary,
+                egui::PointerButton::Secondary,
+                egui::PointerButton::Middle,
+            ]
+            .into_iter()
+            .find(|b| i.pointer.button_down(*b));
+            (i.modifiers, i.smooth_scroll_delta.y, button)
+        });
+        if response.drag_started() {
+            self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
+        }
+        if response.dragged() {
+            let d = response.drag_delta();
+            match self.drag {
+                Some(DragMode::Orbit) => self.camera.orbit(-d.x * 0.4, d.y * 0.4),
+                Some(DragMode::Pan) => self.camera.pan(d.x / rect.height(), d.y / rect.height()),
+                _ => {}
+            }
+        }
+        if response.drag_stopped() {
+            if self.drag == Some(DragMode::Rectangle)
+                && let (Some(end), Some(start)) = (
+                    response.interact_pointer_pos(),
+                    response.ctx.input(|i| i.pointer.press_origin()),
+                )
+            {
+                self.panel.add_rectangle(
+                    &self.scene,
+                    self.pick(start, rect, ppp),
+                    self.pick(end, rect, ppp),
+                );
+                self.apply_panel(gpu);
+            }
+            self.drag = None;
+        }
+        if response.hovered() && scroll != 0.0 {
+            let factor = (-scroll * 0.002).exp();
+            let cursor = response.hover_pos().map(|p| self.ndc(p, rect));
+            self.camera
+                .zoom_towards(factor, cursor, rect.width() / rect.height());
+        }
+        if response.double_clicked() {
+            self.camera = self.options.camera;
+        } else if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
+            && let Some(hit) = self.pick(pos, rect, ppp)
+        {
+            self.panel.add_start(&self.scene, hit);
+            self.apply_panel(gpu);
+        }
+    }
+
+    fn apply_panel(&mut self, gpu: &Gpu) {
+        if let Some(scene) = self.panel.build(&self.scene)
+            && let Err(e) = self.set_scene(gpu, scene)
+        {
+            self.panel.error = Some(format!("{e:#}"));
+        }
+    }
+
+    /// A point of the viewport in normalised device coordinates (-1..1, y up).
+    fn ndc(&self, p: egui::Pos2, rect: egui::Rect) -> [f32; 2] {
+        [
+            (p.x - rect.min.x) / rect.width() * 2.0 - 1.0,
+            1.0 - (p.y - rect.min.y) / rect.height() * 2.0,
+        ]
+    }
+
+    /// The surface point under a viewport position, if the ray hits the surface.
+    fn pick(&self, p: egui::Pos2, rect: egui::Rect, _ppp: f32) -> Option<[f64; 2]> {
+        let plot = self.world.renderer.plot_box();
+        let world_from_data = glam::Mat4::from_scale_rotation_translation(
+            plot.world_from_data_scale(),
+            glam::Quat::IDENTITY,
+            plot.world_from_data_offset(),
+        );
+        let clip_from_data = self.camera.clip_from_world(rect.width() / rect.height()) * world_from_data;
+        crate::app::picking::pick_with(clip_from_data, &self.scene.surface, self.ndc(p, rect))
+    }
+}
+
+fn loss_sample(step: u32, group: &[Particle]) -> LossSample {
+    let n = group.len().max(1) as f64;
+    let alive: Vec<f64> = group
+        .iter()
+        .filter(|p| p.status != STATUS_DIVERGED && p.loss.is_finite())
+        .map(|p| f64::from(p.loss))
+        .collect();
+    LossSample {
+        step,
+        mean: if alive.is_empty() {
+            f64::NAN
+        } else {
+            alive.iter().sum::<f64>() / alive.len() as f64
+        },
+        best: alive.iter().copied().fold(f64::INFINITY, f64::min),
+        converged: group.iter().filter(|p| p.status == STATUS_CONVERGED).count() as f64 / n,
+        diverged: group.iter().filter(|p| p.status == STATUS_DIVERGED).count() as f64 / n,
+    }
+}

@@ -1,0 +1,151 @@
+//! `descent render`: a scene to frames, without a window. The simulation runs ahead of the
+//! frame being drawn just far enough (to the step after the frame's time, for interpolation);
+//! the renderer and the overlay draw into the offscreen target; capture encodes on worker
+//! threads while the next frame renders. Ctrl-C finishes the frames in flight and stops;
+//! `--resume` continues a PNG sequence from the first frame missing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::camera::OrbitCamera;
+use crate::capture::{Capture, Output, resume_point};
+use crate::gpu::Gpu;
+use crate::gpu::mesh::SurfaceMesh;
+use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
+use crate::render::legend::overlay_content;
+use crate::render::overlay::{Overlay, pixels_per_point_for};
+use crate::render::{FrameState, RenderSettings, Renderer};
+use crate::scene::Scene;
+use crate::timeline::Timeline;
+
+/// Trail memory a render may use: whole paths for 10,000 particles x 200 steps fit easily;
+/// more is decimated (and said so).
+pub const TRAIL_BUDGET_BYTES: u64 = 256 << 20;
+
+pub struct RenderJob {
+    pub scene: Scene,
+    pub output: Output,
+    pub settings: RenderSettings,
+    pub camera: OrbitCamera,
+    pub timeline: Timeline,
+    /// Degrees of azimuth per second of video (a slow orbit), 0 for none.
+    pub orbit_deg_per_s: f64,
+    /// Continue a PNG sequence from its first missing frame.
+    pub resume: bool,
+    /// Print progress to stderr.
+    pub progress: bool,
+}
+
+pub struct RenderReport {
+    pub frames: u32,
+    pub first_frame: u32,
+    pub seconds: f64,
+    pub trail: TrailPlan,
+    pub interrupted: bool,
+}
+
+/// Set by Ctrl-C / SIGTERM; the frame loop polls it.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // Fails only if a handler is already installed (e.g. by an embedding program).
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
+    let scene = &job.scene;
+    scene.validate().map_err(anyhow::Error::msg)?;
+    let limits = gpu.device.limits();
+    let max_side = limits.max_texture_dimension_2d;
+    if job.settings.width > max_side || job.settings.height > max_side {
+        bail!(
+            "--size {}x{} is over this adapter's texture limit of {max_side}x{max_side}",
+            job.settings.width,
+            job.settings.height
+        );
+    }
+    let starts = scene.start_points();
+    let n = starts.len() as u64 * scene.optimizers.len() as u64;
+    Simulation::check_fits(&limits, n)?;
+    let trail = TrailPlan::whole_history(&limits, n, scene.steps, TRAIL_BUDGET_BYTES)
+        .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
+    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
+    let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
+    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &job.settings)?;
+    let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+
+    let first_frame = match (&job.output, job.resume) {
+        (Output::Pngs { dir }, true) => resume_point(dir)?,
+        (_, true) => bail!("--resume continues a PNG sequence (--out DIR); videos and GIFs restart"),
+        _ => 0,
+    };
+    let (w, h) = (job.settings.width, job.settings.height);
+    let mut capture = Capture::new(gpu, w, h, &job.output, first_frame)?;
+    let frames: Vec<u32> = match &job.output {
+        Output::Still { .. } => vec![job.timeline.frames.saturating_sub(1)],
+        _ => (first_frame..job.timeline.frames).collect(),
+    };
+    if job.progress && trail.record_every > 1 {
+        eprintln!("{}", trail.describe(n));
+    }
+    let interrupted = interrupt_flag();
+    let started = Instant::now();
+    let mut done = 0u32;
+    for &f in &frames {
+        if interrupted.load(Ordering::SeqCst) {
+            break;
+        }
+        let time = job.timeline.time(f);
+        sim.advance_to(gpu, time.ceil() as u32);
+        let mut camera = job.camera;
+        camera.orbit((job.orbit_deg_per_s * job.timeline.seconds(f)) as f32, 0.0);
+        let frame = FrameState {
+            camera: &camera,
+            time: time as f32,
+        };
+        let content = overlay_content(scene, time, renderer.axis_labels(&frame));
+        let texture = renderer.render(gpu, &sim, &frame);
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        overlay.draw(gpu, &view, [w, h], pixels_per_point_for(h), &content);
+        capture.push(gpu, texture)?;
+        done += 1;
+        if job.progress {
+            let elapsed = started.elapsed().as_secs_f64();
+            let rate = f64::from(done) / elapsed.max(1e-9);
+            let left = (frames.len() as u32 - done) as f64 / rate.max(1e-9);
+            eprint!(
+                "\rframe {}/{}  {rate:.1} frames/s  ETA {left:.0}s   ",
+                f + 1,
+                job.timeline.frames
+            );
+        }
+    }
+    let written = capture.finish(gpu)?;
+    if job.progress {
+        eprintln!();
+    }
+    Ok(RenderReport {
+        frames: written,
+        first_frame,
+        seconds: started.elapsed().as_secs_f64(),
+        trail,
+        interrupted: interrupted.load(Ordering::SeqCst),
+    })
+}
+
+/// Where a job's output goes, in words, for the final message.
+pub fn describe_output(output: &Output) -> PathBuf {
+    match output {
+        Output::Pngs { dir } => dir.clone(),
+        Output::Still { path } | Output::Video { path, .. } | Output::Gif { path, .. } => path.clone(),
+    }
+}

@@ -1,0 +1,61 @@
+//! A scene's `[view]` (with command-line flags applied) as the renderer's settings and camera.
+
+use crate::camera::{OrbitCamera, Projection};
+use crate::render::RenderSettings;
+use crate::render::colormap::Colormap;
+use crate::scene::ViewSpec;
+
+/// Settings for a frame of `size` pixels and the camera the view asks for (`msaa` 0: let the
+/// caller choose later).
+pub fn view_settings(
+    view: &ViewSpec,
+    size: [u32; 2],
+    msaa: u32,
+) -> Result<(RenderSettings, OrbitCamera), String> {
+    let mut settings = RenderSettings::for_size(size[0], size[1]);
+    settings.msaa = msaa;
+    if let Some(name) = &view.colormap {
+        settings.colormap = Colormap::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Colormap::ALL.iter().map(|c| c.name()).collect();
+            format!(
+                "unknown colormap '{name}'; the colormaps are {}",
+                known.join(", ")
+            )
+        })?;
+    }
+    if let Some(v) = view.contours {
+        settings.contours = v;
+    }
+    if let Some(v) = view.grid_lines {
+        settings.grid_lines = v;
+    }
+    if let Some(v) = view.axes {
+        settings.show_axes = v;
+    }
+    if let Some(w) = view.trail_width {
+        settings.trail_width_px = w as f32;
+    }
+    if let Some(v) = view.fade {
+        settings.fade_trails = v;
+    }
+    let preset = view.camera.as_deref().unwrap_or("post");
+    let mut camera = OrbitCamera::preset(preset)
+        .ok_or_else(|| format!("unknown camera preset '{preset}'; the presets are post, top and side"))?;
+    if preset == "top" && view.contours.is_none() {
+        // The tutorials' top-down view is a contour plot.
+        settings.contours = true;
+    }
+    if let Some(a) = view.azim {
+        camera.azimuth_deg = a as f32;
+    }
+    if let Some(e) = view.elev {
+        camera.elevation_deg = (e as f32).clamp(-90.0, 90.0);
+    }
+    if let Some(d) = view.dist {
+        match &mut camera.projection {
+            Projection::Perspective { .. } => camera.distance = d as f32,
+            Projection::Orthographic { height } => *height = d as f32,
+        }
+    }
+    Ok((settings, camera))
+}
