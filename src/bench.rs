@@ -145,3 +145,89 @@ pub fn format_sim_bench(gpu_name: &str, rows: &[SimBenchRow]) -> String {
     }
     out
 }
+
+/// One `descent render` measurement: frames per second rendering only (read back, not
+/// encoded) and with PNG files written, in the same run.
+pub struct RenderBenchRow {
+    pub case: String,
+    pub frames: u32,
+    pub render_seconds: f64,
+    pub png_seconds: f64,
+}
+
+/// The saddle scene at the blog post's 1200x900 (4x3 inches at dpi 300) and at 1920x1080, and
+/// 10,000 particles with full trails at 1920x1080.
+pub fn bench_render(gpu: &Gpu, frames_small: u32, frames_swarm: u32) -> anyhow::Result<Vec<RenderBenchRow>> {
+    use crate::capture::Output;
+    use crate::headless::{RenderJob, render};
+    use crate::scene::Scene;
+    use crate::timeline::Timeline;
+
+    let saddle = Scene::default_scene();
+    let mut swarm = Scene::default_scene();
+    swarm.title = Some("10,000 particles".into());
+    swarm.starts = crate::scene::Starts {
+        grid: Some([100, 100]),
+        ..Default::default()
+    };
+    let cases = [
+        ("saddle-two-starts 1200x900", &saddle, [1200, 900], frames_small),
+        ("saddle-two-starts 1920x1080", &saddle, [1920, 1080], frames_small),
+        (
+            "10,000 particles, full trails, 1920x1080",
+            &swarm,
+            [1920, 1080],
+            frames_swarm,
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("descent-bench-{}", std::process::id()));
+    let mut rows = Vec::new();
+    for (name, scene, size, frames) in cases {
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, 4).map_err(anyhow::Error::msg)?;
+        let timeline = Timeline::new(scene.steps, 30.0, Some(frames), None).map_err(anyhow::Error::msg)?;
+        let mut job = RenderJob {
+            scene: scene.clone(),
+            output: Output::Discard,
+            settings,
+            camera,
+            timeline,
+            orbit_deg_per_s: 0.0,
+            resume: false,
+            progress: false,
+        };
+        let render_only = render(gpu, &job)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        job.output = Output::Pngs { dir: dir.clone() };
+        let with_png = render(gpu, &job)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        rows.push(RenderBenchRow {
+            case: name.to_string(),
+            frames,
+            render_seconds: render_only.seconds,
+            png_seconds: with_png.seconds,
+        });
+    }
+    Ok(rows)
+}
+
+pub fn format_render_bench(gpu_name: &str, rows: &[RenderBenchRow]) -> String {
+    let mut out =
+        format!("render: 4x MSAA, overlay on; GPU = {gpu_name}; PNG = fast compression, encoder threads\n");
+    out.push_str(&format!(
+        "{:<42}  {:>6}  {:>14}  {:>14}  {:>12}\n",
+        "case", "frames", "render fps", "fps with PNG", "PNG cost/frame"
+    ));
+    for r in rows {
+        let f = f64::from(r.frames);
+        out.push_str(&format!(
+            "{:<42}  {:>6}  {:>14.2}  {:>14.2}  {:>10.1}ms\n",
+            r.case,
+            r.frames,
+            f / r.render_seconds,
+            f / r.png_seconds,
+            1e3 * (r.png_seconds - r.render_seconds).max(0.0) / f
+        ));
+    }
+    out
+}

@@ -31,6 +31,8 @@ pub enum Output {
     Video { path: PathBuf, fps: f64 },
     /// An animated GIF (frame delays in whole centiseconds, as the format has them).
     Gif { path: PathBuf, fps: f64 },
+    /// Read back and dropped: what benchmarks use to time rendering apart from encoding.
+    Discard,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -329,6 +331,18 @@ impl Sink {
                 Ok(Self {
                     tx: Some(tx),
                     workers,
+                    failed,
+                })
+            }
+            Output::Discard => {
+                let (tx, rx) = sync_channel::<Job>(2);
+                let worker = std::thread::spawn(move || {
+                    while rx.recv().is_ok() {}
+                    Ok(())
+                });
+                Ok(Self {
+                    tx: Some(tx),
+                    workers: vec![worker],
                     failed,
                 })
             }

@@ -190,6 +190,12 @@ struct BenchArgs {
     /// GPU steps per measurement.
     #[arg(long, default_value_t = 200)]
     steps: u32,
+    /// Also time `descent render` (saddle at 1200x900 and 1920x1080, 10,000 particles).
+    #[arg(long)]
+    render: bool,
+    /// Frames per render case (the 10,000-particle case renders a tenth as many).
+    #[arg(long, default_value_t = 60)]
+    render_frames: u32,
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -409,6 +415,14 @@ fn bench_command(args: BenchArgs) -> Result<()> {
     }
     let rows = descent::bench::bench_simulation(&gpu, &args.particles, args.steps, 20_000_000)?;
     print!("{}", descent::bench::format_sim_bench(&gpu.adapter_name(), &rows));
+    if args.render {
+        let frames = args.render_frames.max(2);
+        let rows = descent::bench::bench_render(&gpu, frames, (frames / 10).max(2))?;
+        print!(
+            "{}",
+            descent::bench::format_render_bench(&gpu.adapter_name(), &rows)
+        );
+    }
     Ok(())
 }
 

@@ -147,5 +147,6 @@ pub fn describe_output(output: &Output) -> PathBuf {
     match output {
         Output::Pngs { dir } => dir.clone(),
         Output::Still { path } | Output::Video { path, .. } | Output::Gif { path, .. } => path.clone(),
+        Output::Discard => PathBuf::from("nowhere"),
     }
 }

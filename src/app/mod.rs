@@ -32,6 +32,11 @@ pub fn run(viewer_options: ViewerOptions) -> Result<()> {
         error: None,
     };
     event_loop.run_app(&mut app).context("window event loop")?;
+    if let Some(r) = app.running.as_ref()
+        && r.viewer.should_exit()
+    {
+        eprintln!("{}", r.viewer.report());
+    }
     match app.error {
         Some(e) => Err(e),
         None => Ok(()),

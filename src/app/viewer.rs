@@ -102,6 +102,7 @@ pub struct Viewer {
     loss: Vec<Vec<LossSample>>,
     last_sampled_step: Option<u32>,
     // stats
+    started: Option<Instant>,
     frames: u64,
     fps: f64,
     steps_rate: f64,
@@ -132,6 +133,7 @@ impl Viewer {
             drag: None,
             loss: vec![Vec::new(); scene.optimizers.len()],
             last_sampled_step: None,
+            started: None,
             frames: 0,
             fps: 0.0,
             steps_rate: 0.0,
@@ -142,6 +144,17 @@ impl Viewer {
             scene,
             options,
         })
+    }
+
+    /// Frames drawn and their rate since the first, for `--exit-after-frames` runs.
+    pub fn report(&self) -> String {
+        let seconds = self.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        format!(
+            "{} frames in {seconds:.1}s: {:.1} frames/s, {} particles",
+            self.frames,
+            self.frames.saturating_sub(1) as f64 / seconds.max(1e-9),
+            self.world.particles
+        )
     }
 
     pub fn should_exit(&self) -> bool {
@@ -264,6 +277,7 @@ impl Viewer {
     /// Builds the whole UI for a frame: panel, viewport (rendering the 3D frame), help.
     pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu, egui_renderer: &mut egui_wgpu::Renderer) {
         self.frames += 1;
+        self.started.get_or_insert_with(Instant::now);
         self.tick(gpu);
         let ctx = ui.ctx().clone();
         if !ctx.egui_wants_keyboard_input() {
