@@ -78,3 +78,49 @@ pub fn project(clip_from_data: Mat4, p: DVec3) -> [f64; 2] {
     let c = clip_from_data.as_dmat4() * p.extend(1.0);
     [c.x / c.w, c.y / c.w]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camera::OrbitCamera;
+    use crate::render::PlotBox;
+
+    /// clip_from_data for a camera over a surface's plot box, as the viewer builds it.
+    fn clip_from_data(camera: &OrbitCamera, surface: &Surface, aspect: f32) -> Mat4 {
+        let plot = PlotBox::for_surface(surface, 81, 81);
+        let world_from_data = Mat4::from_scale_rotation_translation(
+            plot.world_from_data_scale(),
+            glam::Quat::IDENTITY,
+            plot.world_from_data_offset(),
+        );
+        camera.clip_from_world(aspect) * world_from_data
+    }
+
+    #[test]
+    fn the_ray_hits_the_surface_point_within_a_pixel() {
+        let (width, height) = (1280.0, 720.0);
+        let aspect = width / height;
+        for (name, camera) in [
+            ("saddle", OrbitCamera::post()),
+            ("himmelblau", OrbitCamera::post()),
+            ("bowl", OrbitCamera::top()),
+        ] {
+            let surface = Surface::from_name_or_expr(name).unwrap();
+            let m = clip_from_data(&camera, &surface, aspect as f32);
+            let d = surface.domain;
+            for (u, v) in [(0.3, 0.6), (0.5, 0.5), (0.8, 0.25), (0.65, 0.7)] {
+                let (x, y) = (d.x[0] + u * (d.x[1] - d.x[0]), d.y[0] + v * (d.y[1] - d.y[0]));
+                let p = DVec3::new(x, y, surface.value([x, y]));
+                let ndc = project(m, p);
+                let hit = pick_with(m, &surface, [ndc[0] as f32, ndc[1] as f32]).expect("a hit");
+                // The hit projects back onto the same pixel (it may be a nearer surface point
+                // where the surface folds in front, which is then also what the user sees).
+                let back = project(m, DVec3::new(hit[0], hit[1], surface.value(hit)));
+                let px = ((back[0] - ndc[0]) * width / 2.0).hypot((back[1] - ndc[1]) * height / 2.0);
+                assert!(px < 1.0, "{name} at ({x}, {y}): hit {hit:?}, {px} px away");
+            }
+            // Outside the box: no hit.
+            assert!(pick_with(m, &surface, [0.99, 0.99]).is_none(), "{name}");
+        }
+    }
+}

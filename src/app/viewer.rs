@@ -307,6 +307,8 @@ impl Viewer {
             .default_size(300.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.status_ui(ui);
+                    ui.separator();
                     if let Some(scene) = self.panel.ui(ui, &self.scene, &self.loss) {
                         match self.set_scene(gpu, scene) {
                             Ok(()) => self.panel.error = None,
@@ -314,7 +316,7 @@ impl Viewer {
                         }
                     }
                     ui.separator();
-                    self.status_ui(ui);
+                    self.look_ui(ui, gpu);
                 });
             });
         egui::CentralPanel::default()
@@ -330,6 +332,30 @@ impl Viewer {
                         ui.label(line);
                     }
                 });
+        }
+    }
+
+    /// Colormap, contours, mesh lines, axes and trails: applied to the renderer in place.
+    fn look_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        ui.heading("Look");
+        let mut s = self.world.renderer.settings().clone();
+        egui::ComboBox::from_label("colormap")
+            .selected_text(s.colormap.name())
+            .show_ui(ui, |ui| {
+                for c in crate::render::Colormap::ALL {
+                    ui.selectable_value(&mut s.colormap, c, c.name());
+                }
+            });
+        ui.checkbox(&mut s.contours, "contour lines");
+        ui.checkbox(&mut s.grid_lines, "mesh lines");
+        ui.checkbox(&mut s.show_axes, "axes");
+        ui.checkbox(&mut s.fade_trails, "fade trails");
+        ui.add(egui::Slider::new(&mut s.trail_width_px, 0.5..=8.0).text("trail width"));
+        if s != *self.world.renderer.settings() {
+            match self.world.renderer.update_settings(gpu, &s) {
+                Ok(()) => self.options.settings = s,
+                Err(e) => self.message = format!("{e}"),
+            }
         }
     }
 
