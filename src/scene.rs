@@ -516,12 +516,13 @@ fn regression_surface(r: &Regression, span: Range<usize>, err: ErrAt<'_>) -> Res
             )
         }
         None => {
-            let x = around(m.min(0.0), m.max(0.0));
-            let y = around(b.min(0.0), b.max(0.0));
+            // A square window centred on the solution that reaches the origin, where the
+            // tutorials start: the bowl's true shape, and every path stays inside.
+            let r = 1.25 * m.abs().max(b.abs()).max(1.0);
             (
                 data.mse_expr(),
                 "MSE over (m, b)",
-                Domain::new(x[0], x[1], y[0], y[1]),
+                Domain::new(m - r, m + r, b - r, b + r),
                 [m, b],
             )
         }
