@@ -196,6 +196,10 @@ struct BenchArgs {
     /// Frames per render case (the 10,000-particle case renders a tenth as many).
     #[arg(long, default_value_t = 60)]
     render_frames: u32,
+    /// Instead: a soak test of this many seconds (100,000 particles restarting every 5 s,
+    /// rendered headless), printing resident memory at each restart.
+    #[arg(long, value_name = "SECONDS")]
+    soak: Option<f64>,
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -412,6 +416,27 @@ fn bench_command(args: BenchArgs) -> Result<()> {
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run `cargo run --release -- bench` for real figures");
+    }
+    if let Some(seconds) = args.soak {
+        let samples = descent::bench::soak(&gpu, 100_000, seconds, 5.0)?;
+        println!(
+            "soak: 100,000 particles, restart every 5 s, 640x480 frames on {}",
+            gpu.adapter_name()
+        );
+        println!(
+            "{:>8}  {:>8}  {:>8}  {:>10}",
+            "seconds", "restarts", "frames", "RSS MiB"
+        );
+        for s in &samples {
+            println!(
+                "{:>8.0}  {:>8}  {:>8}  {:>10.1}",
+                s.seconds,
+                s.restarts,
+                s.frames,
+                s.rss as f64 / 1048576.0
+            );
+        }
+        return Ok(());
     }
     let rows = descent::bench::bench_simulation(&gpu, &args.particles, args.steps, 20_000_000)?;
     print!("{}", descent::bench::format_sim_bench(&gpu.adapter_name(), &rows));
