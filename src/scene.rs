@@ -206,6 +206,8 @@ struct SurfaceSection {
     expr: Option<Spanned<String>>,
     regression: Option<Spanned<RegressionSection>>,
     domain: Option<Spanned<Vec<f64>>>,
+    /// Known global minima to mark (built-ins have theirs).
+    minima: Option<Vec<[f64; 2]>>,
 }
 
 /// Linear regression's loss J(m, b) over generated or CSV data.
@@ -354,6 +356,9 @@ impl Scene {
             surface.domain = domain;
         }
 
+        if let Some(m) = raw.surface.as_ref().and_then(|s| s.minima.clone()) {
+            surface.minima = m;
+        }
         let mut optimizers = Vec::new();
         for table in &raw.optimizer {
             optimizers.push(optimizer_from_table(table, &err)?);
