@@ -220,3 +220,48 @@ fn interrupt_leaves_whole_frames_and_resume_finishes() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(pngs(&dir).len(), 201);
 }
+
+#[test]
+fn ffmpeg_failing_is_reported_with_its_last_lines_and_no_file() {
+    // A stand-in ffmpeg that reads a little, complains like ffmpeg does and exits 1.
+    let dir = tmpdir("fake-ffmpeg");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join("ffmpeg");
+    std::fs::write(&fake, "#!/bin/sh\nhead -c 1000 >/dev/null\necho 'Unknown encoder libx264' >&2\necho 'Conversion failed!' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mp4 = dir.join("out.mp4");
+    let out = Command::new(common::descent_bin())
+        .args([
+            "render",
+            scene(),
+            "--video",
+            mp4.to_str().unwrap(),
+            "--size",
+            "64x48",
+            "--frames",
+            "20",
+            "--msaa",
+            "1",
+        ])
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("ffmpeg failed (exit status: 1)"), "{err}");
+    assert!(
+        err.contains("Unknown encoder libx264\nConversion failed!"),
+        "{err}"
+    );
+    assert!(!mp4.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("ffmpeg")],
+        "{leftovers:?}"
+    );
+}
