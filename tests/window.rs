@@ -194,6 +194,28 @@ fn window_orbits_records_and_keeps_running() {
         recording().is_some_and(|r| screenshots(&r).len() >= 3)
     });
 
+    // Resize to almost nothing and back (the surface is reconfigured, a zero-sized viewport
+    // draws nothing), then a screenshot has the new size.
+    x.xdotool(&["windowsize", "--sync", &window, "1", "1"]);
+    std::thread::sleep(Duration::from_millis(500));
+    x.xdotool(&["windowsize", "--sync", &window, "900", "560"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = screenshots(&dir).len();
+    x.xdotool(&["key", "F12"]);
+    wait_for("a screenshot after the resize", Duration::from_secs(20), || {
+        screenshots(&dir).len() == before + 1
+    });
+    let last = screenshots(&dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("screenshot"))
+        .max()
+        .unwrap();
+    let (w, h) = image::image_dimensions(&last).unwrap();
+    assert!(
+        h == 560 && w < 900 && w > 300,
+        "{w}x{h}: the viewport beside the panel, at the new height"
+    );
+
     assert!(app.try_wait().unwrap().is_none(), "the app exited");
     let _ = app.kill();
     let out = app.wait_with_output().unwrap();
