@@ -23,17 +23,7 @@ fn main() -> anyhow::Result<()> {
     let starts = scene.start_points();
     let mut sim = Simulation::new(
         &gpu,
-        &SimSetup {
-            surface: &scene.surface,
-            optimizers: &scene.optimizers,
-            starts: &starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail: TrailPlan {
-                capacity: scene.steps + 1,
-                record_every: 1,
-            },
-        },
+        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
     )?;
     let mesh = SurfaceMesh::new(&gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
     let settings = RenderSettings {

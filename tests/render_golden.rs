@@ -44,17 +44,7 @@ fn render(scene: &Scene, settings: &RenderSettings, camera: &OrbitCamera, time: 
     let starts = scene.start_points();
     let mut sim = Simulation::new(
         gpu,
-        &SimSetup {
-            surface: &scene.surface,
-            optimizers: &scene.optimizers,
-            starts: &starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail: TrailPlan {
-                capacity: scene.steps + 1,
-                record_every: 1,
-            },
-        },
+        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
     )
     .expect("simulation");
     let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1]).expect("mesh");
@@ -323,17 +313,7 @@ fn resize_and_colormap_changes_take_effect() {
     let starts = scene.start_points();
     let mut sim = Simulation::new(
         gpu,
-        &SimSetup {
-            surface: &scene.surface,
-            optimizers: &scene.optimizers,
-            starts: &starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail: TrailPlan {
-                capacity: scene.steps + 1,
-                record_every: 1,
-            },
-        },
+        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
     )
     .unwrap();
     let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1]).unwrap();

@@ -40,17 +40,7 @@ fn a_path_behind_a_hill_is_hidden_where_the_hill_covers_it() {
     let starts = scene.start_points();
     let mut sim = Simulation::new(
         gpu,
-        &SimSetup {
-            surface: &scene.surface,
-            optimizers: &scene.optimizers,
-            starts: &starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail: TrailPlan {
-                capacity: scene.steps + 1,
-                record_every: 1,
-            },
-        },
+        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
     )
     .expect("simulation");
     let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1]).expect("mesh");

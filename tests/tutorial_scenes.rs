@@ -65,17 +65,7 @@ fn gpu_path(scene: &Scene) -> Vec<descent::gpu::gpu_data::TrailPoint> {
     let starts = scene.start_points();
     let mut sim = Simulation::new(
         gpu,
-        &SimSetup {
-            surface: &scene.surface,
-            optimizers: &scene.optimizers,
-            starts: &starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail: TrailPlan {
-                capacity: scene.steps + 1,
-                record_every: 1,
-            },
-        },
+        &SimSetup::for_scene(scene, &starts, TrailPlan::every_step(scene.steps)),
     )
     .unwrap();
     sim.advance_to(gpu, scene.steps);

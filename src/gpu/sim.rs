@@ -66,6 +66,14 @@ impl TrailPlan {
 }
 
 impl TrailPlan {
+    /// Every step of a `steps`-step run, whatever it costs (tests and small scenes).
+    pub fn every_step(steps: u32) -> Self {
+        Self {
+            capacity: steps + 1,
+            record_every: 1,
+        }
+    }
+
     /// A ring that holds a particle's whole path for `steps` steps: every step while it fits
     /// `budget_bytes` and the adapter's limits, else every k-th step (decimated) so that the
     /// path still spans the whole run. None when not even start and end fit.
