@@ -44,7 +44,7 @@ fn render(scene: &Scene, settings: &RenderSettings, camera: &OrbitCamera, time: 
     let starts = scene.start_points();
     let mut sim = Simulation::new(
         gpu,
-        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
+        &SimSetup::for_scene(scene, &starts, TrailPlan::every_step(scene.steps)),
     )
     .expect("simulation");
     let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1]).expect("mesh");
