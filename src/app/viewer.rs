@@ -85,6 +85,8 @@ pub struct Viewer {
     overlay: Overlay,
     camera: OrbitCamera,
     frame_texture: Option<(egui::TextureId, [u32; 2])>,
+    /// The renderer was rebuilt: the egui texture must point at its new target.
+    frame_stale: bool,
     // playback
     playing: bool,
     steps_per_second: f64,
@@ -138,6 +140,7 @@ impl Viewer {
             fps: 0.0,
             steps_rate: 0.0,
             frame_texture: None,
+            frame_stale: false,
             panel,
             world,
             overlay,
@@ -174,7 +177,7 @@ impl Viewer {
         self.last_sampled_step = None;
         self.scene = scene;
         self.time = 0.0;
-        self.frame_texture = None;
+        self.frame_stale = true;
         Ok(())
     }
 
@@ -391,7 +394,7 @@ impl Viewer {
         let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
         self.handle_pointer(gpu, &response, rect, ppp);
 
-        if self.frame_texture.map(|(_, s)| s) != Some(size)
+        if (self.frame_texture.map(|(_, s)| s) != Some(size) || self.frame_stale)
             && let Err(e) = self.world.renderer.resize(gpu, size[0], size[1])
         {
             self.message = format!("cannot resize: {e}");
@@ -413,16 +416,10 @@ impl Viewer {
             format: Some(crate::render::overlay::draw_format(texture.format())),
             ..Default::default()
         });
+        // The renderer's target changes only on resize or a new scene: rebind then, and
+        // reuse the one egui texture id for the window's lifetime.
         let id = match self.frame_texture {
-            Some((id, s)) if s == size => {
-                egui_renderer.update_egui_texture_from_wgpu_texture(
-                    &gpu.device,
-                    &view,
-                    wgpu::FilterMode::Linear,
-                    id,
-                );
-                id
-            }
+            Some((id, s)) if s == size && !self.frame_stale => id,
             Some((id, _)) => {
                 egui_renderer.update_egui_texture_from_wgpu_texture(
                     &gpu.device,
@@ -434,6 +431,7 @@ impl Viewer {
             }
             None => egui_renderer.register_native_texture(&gpu.device, &view, wgpu::FilterMode::Linear),
         };
+        self.frame_stale = false;
         self.frame_texture = Some((id, size));
         ui.painter().image(
             id,
