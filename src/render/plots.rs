@@ -37,12 +37,13 @@ pub struct History {
 
 impl History {
     /// Unpacks a trail ring read back with [`Simulation::read_trail`]: record r of particle i
-    /// at slot `(r % capacity) * n + i`, one record every `record_every` steps. Keeps the
-    /// records of steps `0..=up_to` that the ring still holds.
+    /// at slot `(r % capacity) * n + i`, one record every `record_every` steps, after `done`
+    /// steps were simulated. Keeps the records of steps `0..=up_to` that the ring still holds.
     pub fn from_trail(
         trail: &[TrailPoint],
         n: usize,
         plan: TrailPlan,
+        done: u32,
         up_to: u32,
         starts_per_group: usize,
     ) -> Self {
@@ -51,8 +52,14 @@ impl History {
         if capacity == 0 || n == 0 || trail.len() < capacity * n {
             return Self::default();
         }
-        let last = (up_to / every) as usize;
-        let first = (last + 1).saturating_sub(capacity);
+        // The ring holds the last `capacity` records of the `done` steps simulated.
+        let newest = (done / every) as usize;
+        let oldest = (newest + 1).saturating_sub(capacity);
+        let last = ((up_to.min(done)) / every) as usize;
+        let first = oldest;
+        if last < first {
+            return Self::default();
+        }
         let steps = (first..=last).map(|r| r as u32 * every).collect();
         let paths = (0..n)
             .map(|i| (first..=last).map(|r| trail[(r % capacity) * n + i]).collect())
@@ -107,6 +114,7 @@ pub fn plots_for_frame(gpu: &Gpu, scene: &Scene, sim: &Simulation, time: f64) ->
         &trail,
         sim.particle_count() as usize,
         sim.trail_plan(),
+        sim.steps_done(),
         up_to,
         sim.starts_per_group() as usize,
     );
@@ -298,5 +306,66 @@ fn curve_plot(scene: &Scene, history: &History) -> Plot {
             PlotPlacement::Strip
         },
         ..Plot::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(x: f32) -> TrailPoint {
+        TrailPoint {
+            pos: [x, 0.0],
+            loss: x * x,
+            status: 0,
+        }
+    }
+
+    #[test]
+    fn the_ring_unwraps_oldest_first() {
+        // 2 particles, capacity 3, a record every 2 steps: records 0..=4 (steps 0..=8) were
+        // written; the ring holds records 2, 3, 4 at slots 2, 0, 1.
+        let (n, capacity) = (2, 3);
+        let mut trail = vec![point(-1.0); n * capacity];
+        for r in 0..=4usize {
+            for i in 0..n {
+                trail[(r % capacity) * n + i] = point((10 * i + r) as f32);
+            }
+        }
+        let plan = TrailPlan {
+            capacity: capacity as u32,
+            record_every: 2,
+        };
+        let h = History::from_trail(&trail, n, plan, 9, 9, 1);
+        assert_eq!(h.steps, [4, 6, 8]);
+        let xs = |h: &History, i: usize| h.paths[i].iter().map(|p| p.pos[0]).collect::<Vec<_>>();
+        assert_eq!(xs(&h, 1), [12.0, 13.0, 14.0]);
+        // Up to step 7 (the window behind the simulation): records 2 and 3 only; records 0
+        // and 1 were overwritten.
+        let h = History::from_trail(&trail, n, plan, 9, 7, 2);
+        assert_eq!(h.steps, [4, 6]);
+        assert_eq!(xs(&h, 0), [2.0, 3.0]);
+        assert_eq!(h.group(1), 0);
+        // Up to step 2: nothing left in the ring.
+        assert!(History::from_trail(&trail, n, plan, 9, 2, 1).steps.is_empty());
+        // Nothing wrapped yet: from step 0.
+        let h = History::from_trail(&trail, n, plan, 4, 4, 1);
+        assert_eq!(h.steps, [0, 2, 4]);
+    }
+
+    #[test]
+    fn a_diverged_path_stops() {
+        let mut pts = vec![point(1.0), point(2.0), point(3.0)];
+        pts[2].status = STATUS_DIVERGED;
+        let h = History {
+            steps: vec![0, 1, 2],
+            paths: vec![pts],
+            starts_per_group: 1,
+        };
+        assert_eq!(
+            h.line(0, |p| f64::from(p.pos[0])).points,
+            [[0.0, 1.0], [1.0, 2.0]]
+        );
+        assert_eq!(h.current(0), Some([2.0, 0.0]));
     }
 }
