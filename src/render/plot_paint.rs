@@ -14,7 +14,7 @@ const TICK: f32 = 3.0;
 const TICK_GAP: f32 = 2.0;
 const TEXT: Color32 = Color32::from_rgb(34, 34, 34);
 const SPINE: Color32 = Color32::from_rgb(60, 60, 60);
-const BOX_FILL: Color32 = Color32::from_rgba_unmultiplied_const(255, 255, 255, 230);
+const BOX_FILL: Color32 = Color32::from_rgba_unmultiplied_const(255, 255, 255, 245);
 const BOX_EDGE: Color32 = Color32::from_rgb(204, 204, 204);
 
 /// Where a plot went and how data maps to it; rects in points until scaled.
@@ -175,6 +175,11 @@ pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool)
             SeriesStyle::Line { width } => {
                 if pts.len() >= 2 {
                     clipped.add(Shape::line(pts, Stroke::new(width, color)));
+                }
+            }
+            SeriesStyle::Dashed { width } => {
+                if pts.len() >= 2 {
+                    clipped.extend(Shape::dashed_line(&pts, Stroke::new(width, color), 5.0, 3.0));
                 }
             }
             SeriesStyle::Dots { radius } => {

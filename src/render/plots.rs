@@ -84,11 +84,17 @@ impl History {
             .map(|(s, p)| (f64::from(*s), p))
     }
 
+    /// Particle i's path as a line in its optimizer's colour; solid from the first start,
+    /// dashed from the others.
     fn line(&self, i: usize, f: impl Fn(&TrailPoint) -> f64) -> Series {
         Series {
             color: optimizer_color(self.group(i)),
             points: self.records(i).map(|(s, p)| [s, f(p)]).collect(),
-            style: LINE,
+            style: if i.is_multiple_of(self.starts_per_group) {
+                LINE
+            } else {
+                SeriesStyle::Dashed { width: 1.5 }
+            },
         }
     }
 

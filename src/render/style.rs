@@ -117,6 +117,8 @@ pub struct OverlayContent {
 pub enum SeriesStyle {
     /// A polyline through the points, `width` points wide.
     Line { width: f32 },
+    /// The same, dashed (a second start point's path in the same colour).
+    Dashed { width: f32 },
     /// A filled dot of `radius` points at each point.
     Dots { radius: f32 },
 }
