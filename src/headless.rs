@@ -18,6 +18,7 @@ use crate::gpu::mesh::SurfaceMesh;
 use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
 use crate::render::legend::overlay_content;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
+use crate::render::plots::plots_for_frame;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
 use crate::timeline::Timeline;
@@ -112,7 +113,8 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
             camera: &camera,
             time: time as f32,
         };
-        let content = overlay_content(scene, time, renderer.axis_labels(&frame));
+        let mut content = overlay_content(scene, time, renderer.axis_labels(&frame));
+        content.plots = plots_for_frame(gpu, scene, &sim, time);
         let texture = renderer.render(gpu, &sim, &frame);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         overlay.draw(gpu, &view, [w, h], pixels_per_point_for(h), &content);

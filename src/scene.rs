@@ -50,6 +50,9 @@ pub struct Scene {
     pub view: ViewSpec,
 }
 
+/// The plots a scene may ask for in `[view] plots = [...]`.
+pub const PLOT_KINDS: [&str; 4] = ["xy", "loss", "regression", "curve"];
+
 /// The `[view]` section: camera and style. Unset fields take the renderer's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +74,10 @@ pub struct ViewSpec {
     pub trail_width: Option<f64>,
     /// Trails fade with age.
     pub fade: Option<bool>,
+    /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
+    /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
+    #[serde(default)]
+    pub plots: Vec<String>,
 }
 
 /// A linear-regression scene's data and what the descent should find.
@@ -469,6 +476,12 @@ impl Scene {
         }
         if self.steps == 0 {
             return Err("steps must be at least 1".into());
+        }
+        if let Some(bad) = self.view.plots.iter().find(|p| !PLOT_KINDS.contains(&p.as_str())) {
+            return Err(format!(
+                "unknown plot \"{bad}\" in [view] plots: use {}",
+                PLOT_KINDS.join(", ")
+            ));
         }
         self.surface.domain.validate()
     }

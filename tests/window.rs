@@ -73,6 +73,11 @@ fn screenshots(dir: &Path) -> Vec<PathBuf> {
             d.flatten()
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "png"))
+                // Not a PNG still being written (`.NAME.partial.png`, renamed when done).
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect()
         })
         .unwrap_or_default();

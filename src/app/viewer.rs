@@ -405,7 +405,8 @@ impl Viewer {
             time: self.time as f32,
         };
         let labels = self.world.renderer.axis_labels(&frame);
-        let content = crate::render::legend::overlay_content(&self.scene, self.time, labels);
+        let mut content = crate::render::legend::overlay_content(&self.scene, self.time, labels);
+        content.plots = crate::render::plots::plots_for_frame(gpu, &self.scene, &self.world.sim, self.time);
         let texture = self.world.renderer.render(gpu, &self.world.sim, &frame);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         self.overlay

@@ -66,6 +66,7 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
         starts,
         status,
         labels,
+        plots: Vec::new(),
     }
 }
 

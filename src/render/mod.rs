@@ -16,6 +16,8 @@ pub mod markers;
 pub mod overlay;
 mod pipeline;
 pub mod plot_box;
+pub mod plot_paint;
+pub mod plots;
 pub mod style;
 pub mod surface;
 pub mod target;

@@ -28,7 +28,10 @@ use egui::epaint::{CornerRadius, Galley, Mesh, PathStroke, StrokeKind};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
 
 use crate::gpu::Gpu;
-use crate::render::style::{Anchor, LegendEntry, MarkerShape, OverlayContent, ScreenLabel, StartEntry};
+use crate::render::plot_paint::{PlotLayout, paint_plot};
+use crate::render::style::{
+    Anchor, LegendEntry, MarkerShape, OverlayContent, PlotPlacement, ScreenLabel, StartEntry,
+};
 
 /// Sizes and colours of the overlay, in logical points and sRGB. One place to tune the look.
 mod look {
@@ -79,6 +82,8 @@ pub struct OverlayLayout {
     pub status: Option<Rect>,
     /// One rect per [`OverlayContent::labels`] entry, in order.
     pub labels: Vec<Rect>,
+    /// One per [`OverlayContent::plots`] entry, in order.
+    pub plots: Vec<PlotLayout>,
 }
 
 impl OverlayLayout {
@@ -90,6 +95,11 @@ impl OverlayLayout {
             starts: self.starts.map(s),
             status: self.status.map(s),
             labels: self.labels.into_iter().map(s).collect(),
+            plots: self
+                .plots
+                .into_iter()
+                .map(|p| p.scaled(pixels_per_point))
+                .collect(),
         }
     }
 }
@@ -313,8 +323,26 @@ pub fn paint_content(ctx: &egui::Context, area: Rect, content: &OverlayContent) 
         Some(t) if rect.expand(look::BOX_GAP).intersects(t) => t.bottom() + look::BOX_GAP - rect.top(),
         _ => 0.0,
     };
+    let status = status.map(|(galley, rect)| (galley, rect.translate(vec2(0.0, clear_of_title(rect)))));
+    let column_rect = Rect::from_min_size(
+        inner.right_top() - vec2(column.width, 0.0),
+        vec2(column.width, column.height()),
+    );
+    let down = clear_of_title(column_rect);
+    // The 3D view's labels, then the plots over them, then the text over both.
+    let labels = content
+        .labels
+        .iter()
+        .map(|l| paint_label(&painter, l, ctx.pixels_per_point()))
+        .collect();
+    let top_band = [title_rect, status.as_ref().map(|(_, r)| *r)]
+        .into_iter()
+        .flatten()
+        .map(|r| r.bottom() + look::BOX_GAP)
+        .fold(inner.top(), f32::max);
+    let column_left = (column.height() > 0.0).then(|| column_rect.left() - look::BOX_GAP);
+    let plots = paint_plots(&painter, area, inner, top_band, column_left, content);
     let status = status.map(|(galley, rect)| {
-        let rect = rect.translate(vec2(0.0, clear_of_title(rect)));
         painter.galley(rect.min, galley, look::STATUS);
         rect
     });
@@ -322,24 +350,72 @@ pub fn paint_content(ctx: &egui::Context, area: Rect, content: &OverlayContent) 
         painter.galley(rect.min, galley, look::TEXT);
         rect
     });
-    let column_rect = Rect::from_min_size(
-        inner.right_top() - vec2(column.width, 0.0),
-        vec2(column.width, column.height()),
-    );
-    let down = clear_of_title(column_rect);
     let (legend, starts) = column.paint(&painter, inner.right_top() + vec2(0.0, down));
-    let labels = content
-        .labels
-        .iter()
-        .map(|l| paint_label(&painter, l, ctx.pixels_per_point()))
-        .collect();
     OverlayLayout {
         title,
         legend,
         starts,
         status,
         labels,
+        plots,
     }
+}
+
+/// Lays out and paints the plots: [`PlotPlacement::Full`] ones share the frame under the
+/// title band and left of the legend column (on a white ground that hides the 3D view), the
+/// others a strip along the bottom, left to right.
+fn paint_plots(
+    painter: &egui::Painter,
+    area: Rect,
+    inner: Rect,
+    top_band: f32,
+    column_left: Option<f32>,
+    content: &OverlayContent,
+) -> Vec<PlotLayout> {
+    const GAP: f32 = 8.0;
+    let full: Vec<usize> = (0..content.plots.len())
+        .filter(|&i| content.plots[i].placement == PlotPlacement::Full)
+        .collect();
+    let strip: Vec<usize> = (0..content.plots.len())
+        .filter(|&i| content.plots[i].placement == PlotPlacement::Strip)
+        .collect();
+    let mut rects = vec![Rect::NOTHING; content.plots.len()];
+    let mut strip_bottom = inner.bottom();
+    if !full.is_empty() {
+        painter.rect_filled(area, CornerRadius::ZERO, Color32::WHITE);
+        let right = column_left.unwrap_or(inner.right()).max(inner.left() + 100.0);
+        let mut region = Rect::from_min_max(pos2(inner.left(), top_band), pos2(right, inner.bottom()));
+        if !strip.is_empty() {
+            // Small plots keep their strip at the bottom; the big ones take the rest.
+            let h = (0.3 * inner.height()).min(170.0);
+            region.max.y -= h + GAP;
+        }
+        let w = (region.width() - GAP * (full.len() - 1) as f32) / full.len() as f32;
+        for (k, &i) in full.iter().enumerate() {
+            rects[i] = Rect::from_min_size(
+                pos2(region.left() + k as f32 * (w + GAP), region.top()),
+                vec2(w, region.height()),
+            );
+        }
+        strip_bottom = inner.bottom();
+    }
+    if !strip.is_empty() {
+        let k = strip.len() as f32;
+        let w = ((inner.width() - GAP * (k - 1.0)) / k).min(280.0);
+        let h = (0.32 * inner.height()).min(180.0);
+        for (j, &i) in strip.iter().enumerate() {
+            rects[i] = Rect::from_min_size(
+                pos2(inner.left() + j as f32 * (w + GAP), strip_bottom - h),
+                vec2(w, h),
+            );
+        }
+    }
+    content
+        .plots
+        .iter()
+        .zip(rects)
+        .map(|(plot, rect)| paint_plot(painter, rect, plot, plot.placement == PlotPlacement::Strip))
+        .collect()
 }
 
 fn paint_label(painter: &egui::Painter, label: &ScreenLabel, pixels_per_point: f32) -> Rect {

@@ -108,4 +108,51 @@ pub struct OverlayContent {
     pub status: String,
     /// Axis tick labels and axis names, already projected to the screen.
     pub labels: Vec<ScreenLabel>,
+    /// 2D plots of the run (loss, coordinates, the regression line); none by default.
+    pub plots: Vec<Plot>,
+}
+
+/// How a [`Series`] is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SeriesStyle {
+    /// A polyline through the points, `width` points wide.
+    Line { width: f32 },
+    /// The same, dashed (a second start point's path in the same colour).
+    Dashed { width: f32 },
+    /// A filled dot of `radius` points at each point.
+    Dots { radius: f32 },
+}
+
+/// One set of points in a [`Plot`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub color: [u8; 4],
+    pub points: Vec<[f64; 2]>,
+    pub style: SeriesStyle,
+}
+
+/// Where the overlay puts a [`Plot`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlotPlacement {
+    /// In a strip of small plots along the bottom of the frame, left to right.
+    #[default]
+    Strip,
+    /// The whole frame under the title, left of the legend, on an opaque white ground (the
+    /// 3D view is hidden): for 1D problems, where a curve says more than a surface.
+    Full,
+}
+
+/// A small 2D plot drawn by the overlay (the tutorials' matplotlib figures).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plot {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// Fixed axis ranges; `None`: the data's range, padded by 5%.
+    pub x_range: Option<[f64; 2]>,
+    pub y_range: Option<[f64; 2]>,
+    /// Logarithmic y axis (non-positive values are left out).
+    pub log_y: bool,
+    pub placement: PlotPlacement,
 }

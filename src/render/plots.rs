@@ -1,0 +1,377 @@
+//! The 2D plots a scene asks for in `[view] plots = [...]`, built from the simulation's trail
+//! up to the frame's time: "xy" (x, y and loss against iteration, as the blog post), "loss",
+//! "regression" (the data and each optimizer's current line, and the loss against epoch) and
+//! "curve" (1D: f against x with the steps taken and the minimum, as the course figure).
+
+use crate::gpu::Gpu;
+use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
+use crate::gpu::sim::{Simulation, TrailPlan};
+use crate::render::style::{Plot, PlotPlacement, Series, SeriesStyle, optimizer_color};
+use crate::scene::Scene;
+
+/// Scenes with more particles than this get no plots (the trail read-back and the lines
+/// would be too much per frame).
+pub const MAX_PLOT_PARTICLES: u32 = 64;
+/// Above this many particles a loss plot shows each optimizer's mean instead of every path.
+const MAX_LOSS_LINES: usize = 16;
+
+const LINE: SeriesStyle = SeriesStyle::Line { width: 1.5 };
+const RED: [u8; 4] = [214, 39, 40, 255];
+const GREEN: [u8; 4] = [44, 160, 44, 255];
+const CURVE: [u8; 4] = [31, 119, 180, 255];
+const DATA: [u8; 4] = [110, 110, 110, 255];
+
+/// Reads one number off a trail point.
+type Coordinate = fn(&TrailPoint) -> f64;
+
+/// Every particle's recorded states up to a step, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Global step of each record.
+    pub steps: Vec<u32>,
+    /// `paths[i][r]`: particle i at `steps[r]`.
+    pub paths: Vec<Vec<TrailPoint>>,
+    /// Particles per optimizer: particle i belongs to optimizer `i / starts_per_group`.
+    pub starts_per_group: usize,
+}
+
+impl History {
+    /// Unpacks a trail ring read back with [`Simulation::read_trail`]: record r of particle i
+    /// at slot `(r % capacity) * n + i`, one record every `record_every` steps, after `done`
+    /// steps were simulated. Keeps the records of steps `0..=up_to` that the ring still holds.
+    pub fn from_trail(
+        trail: &[TrailPoint],
+        n: usize,
+        plan: TrailPlan,
+        done: u32,
+        up_to: u32,
+        starts_per_group: usize,
+    ) -> Self {
+        let capacity = plan.capacity as usize;
+        let every = plan.record_every.max(1);
+        if capacity == 0 || n == 0 || trail.len() < capacity * n {
+            return Self::default();
+        }
+        // The ring holds the last `capacity` records of the `done` steps simulated.
+        let newest = (done / every) as usize;
+        let oldest = (newest + 1).saturating_sub(capacity);
+        let last = ((up_to.min(done)) / every) as usize;
+        let first = oldest;
+        if last < first {
+            return Self::default();
+        }
+        let steps = (first..=last).map(|r| r as u32 * every).collect();
+        let paths = (0..n)
+            .map(|i| (first..=last).map(|r| trail[(r % capacity) * n + i]).collect())
+            .collect();
+        Self {
+            steps,
+            paths,
+            starts_per_group: starts_per_group.max(1),
+        }
+    }
+
+    fn group(&self, i: usize) -> usize {
+        i / self.starts_per_group
+    }
+
+    /// Particle i's records as (step, point), up to where it diverged.
+    fn records(&self, i: usize) -> impl Iterator<Item = (f64, &TrailPoint)> + '_ {
+        self.steps
+            .iter()
+            .zip(&self.paths[i])
+            .take_while(|(_, p)| p.status != STATUS_DIVERGED && p.pos[0].is_finite() && p.pos[1].is_finite())
+            .map(|(s, p)| (f64::from(*s), p))
+    }
+
+    /// Particle i's path as a line in its optimizer's colour; solid from the first start,
+    /// dashed from the others.
+    fn line(&self, i: usize, f: impl Fn(&TrailPoint) -> f64) -> Series {
+        Series {
+            color: optimizer_color(self.group(i)),
+            points: self.records(i).map(|(s, p)| [s, f(p)]).collect(),
+            style: if i.is_multiple_of(self.starts_per_group) {
+                LINE
+            } else {
+                SeriesStyle::Dashed { width: 1.5 }
+            },
+        }
+    }
+
+    /// Particle i's last position.
+    fn current(&self, i: usize) -> Option<[f64; 2]> {
+        self.records(i)
+            .last()
+            .map(|(_, p)| [f64::from(p.pos[0]), f64::from(p.pos[1])])
+    }
+}
+
+/// Reads the trail and builds the scene's plots at `time` (in steps); empty when the scene
+/// asks for none or has more than [`MAX_PLOT_PARTICLES`] particles.
+pub fn plots_for_frame(gpu: &Gpu, scene: &Scene, sim: &Simulation, time: f64) -> Vec<Plot> {
+    if scene.view.plots.is_empty() || sim.particle_count() > MAX_PLOT_PARTICLES || !sim.has_started() {
+        return Vec::new();
+    }
+    let Ok(trail) = sim.read_trail(gpu) else {
+        return Vec::new();
+    };
+    let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
+    let history = History::from_trail(
+        &trail,
+        sim.particle_count() as usize,
+        sim.trail_plan(),
+        sim.steps_done(),
+        up_to,
+        sim.starts_per_group() as usize,
+    );
+    scene_plots(scene, &history)
+}
+
+/// The plots `scene.view.plots` names, from `history`.
+pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
+    let steps = [0.0, f64::from(scene.steps)];
+    let n = history.paths.len();
+    let mut out = Vec::new();
+    for kind in &scene.view.plots {
+        match kind.as_str() {
+            "xy" => {
+                let axes: [(&str, Coordinate); 3] = [
+                    ("x", |p| f64::from(p.pos[0])),
+                    ("y", |p| f64::from(p.pos[1])),
+                    ("loss", |p| f64::from(p.loss)),
+                ];
+                for (name, f) in axes {
+                    out.push(Plot {
+                        title: format!("{name} against iteration"),
+                        x_label: "iteration".into(),
+                        y_label: name.into(),
+                        series: (0..n).map(|i| history.line(i, f)).collect(),
+                        x_range: Some(steps),
+                        ..Plot::default()
+                    });
+                }
+            }
+            "loss" => out.push(loss_plot(history, "step", steps)),
+            "regression" => {
+                if let Some(plot) = regression_plot(scene, history) {
+                    out.push(plot);
+                }
+                out.push(loss_plot(history, "epoch", steps));
+            }
+            "curve" => out.push(curve_plot(scene, history)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Loss against step: one line per particle, or each optimizer's mean when there are many.
+fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
+    let n = history.paths.len();
+    let loss = |p: &TrailPoint| f64::from(p.loss);
+    let series: Vec<Series> = if n <= MAX_LOSS_LINES {
+        (0..n).map(|i| history.line(i, loss)).collect()
+    } else {
+        let groups = n.div_ceil(history.starts_per_group);
+        (0..groups)
+            .map(|g| {
+                let members: Vec<usize> = (0..n).filter(|&i| history.group(i) == g).collect();
+                let points = (0..history.steps.len())
+                    .filter_map(|r| {
+                        let vals: Vec<f64> = members
+                            .iter()
+                            .map(|&i| f64::from(history.paths[i][r].loss))
+                            .filter(|v| v.is_finite())
+                            .collect();
+                        (!vals.is_empty()).then(|| {
+                            [
+                                f64::from(history.steps[r]),
+                                vals.iter().sum::<f64>() / vals.len() as f64,
+                            ]
+                        })
+                    })
+                    .collect();
+                Series {
+                    color: optimizer_color(g),
+                    points,
+                    style: LINE,
+                }
+            })
+            .collect()
+    };
+    let (lo, hi) = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p[1]))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    Plot {
+        title: format!("loss against {x_label}"),
+        x_label: x_label.into(),
+        y_label: "loss".into(),
+        series,
+        x_range: Some(steps),
+        log_y: lo > 0.0 && hi / lo > 100.0,
+        ..Plot::default()
+    }
+}
+
+/// The data as dots and each particle's current line y = m x + b.
+fn regression_plot(scene: &Scene, history: &History) -> Option<Plot> {
+    let reg = scene.regression.as_ref()?;
+    let data = &reg.data;
+    let (x_lo, x_hi) = data
+        .x
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let (y_lo, y_hi) = data
+        .y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let pad = |lo: f64, hi: f64| {
+        let d = 0.05 * (hi - lo).max(1e-9);
+        [lo - d, hi + d]
+    };
+    let mut series = vec![Series {
+        color: DATA,
+        points: data.x.iter().zip(&data.y).map(|(&x, &y)| [x, y]).collect(),
+        style: SeriesStyle::Dots { radius: 1.8 },
+    }];
+    for i in 0..history.paths.len() {
+        let Some(p) = history.current(i) else { continue };
+        let (m, b) = match reg.fixed_slope {
+            Some(m) => (m, p[0]),
+            None => (p[0], p[1]),
+        };
+        series.push(Series {
+            color: optimizer_color(history.group(i)),
+            points: vec![[x_lo, m * x_lo + b], [x_hi, m * x_hi + b]],
+            style: SeriesStyle::Line { width: 2.0 },
+        });
+    }
+    Some(Plot {
+        title: "data and y = m x + b".into(),
+        x_label: "x".into(),
+        y_label: "y".into(),
+        series,
+        x_range: Some(pad(x_lo, x_hi)),
+        y_range: Some(pad(y_lo, y_hi)),
+        ..Plot::default()
+    })
+}
+
+/// f(x) over the domain, the steps taken as red dots and the minima as green dots; the
+/// whole frame for a 1D surface.
+fn curve_plot(scene: &Scene, history: &History) -> Plot {
+    let surface = &scene.surface;
+    let [x0, x1] = surface.domain.x;
+    let samples = 256;
+    let curve: Vec<[f64; 2]> = (0..=samples)
+        .map(|k| {
+            let x = x0 + (x1 - x0) * f64::from(k) / f64::from(samples);
+            [x, surface.value([x, 0.0])]
+        })
+        .filter(|p| p[1].is_finite())
+        .collect();
+    let mut series = vec![Series {
+        color: CURVE,
+        points: curve,
+        style: SeriesStyle::Line { width: 2.0 },
+    }];
+    for i in 0..history.paths.len() {
+        series.push(Series {
+            color: RED,
+            points: history
+                .records(i)
+                .map(|(_, p)| {
+                    let x = f64::from(p.pos[0]);
+                    [x, surface.value([x, f64::from(p.pos[1])])]
+                })
+                .collect(),
+            style: SeriesStyle::Dots { radius: 3.5 },
+        });
+    }
+    series.push(Series {
+        color: GREEN,
+        points: surface.minima.iter().map(|m| [m[0], surface.value(*m)]).collect(),
+        style: SeriesStyle::Dots { radius: 4.5 },
+    });
+    Plot {
+        title: format!("{} and the steps taken", surface.name),
+        x_label: "x".into(),
+        y_label: "f(x)".into(),
+        series,
+        x_range: Some([x0, x1]),
+        placement: if surface.is_1d() {
+            PlotPlacement::Full
+        } else {
+            PlotPlacement::Strip
+        },
+        ..Plot::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(x: f32) -> TrailPoint {
+        TrailPoint {
+            pos: [x, 0.0],
+            loss: x * x,
+            status: 0,
+        }
+    }
+
+    #[test]
+    fn the_ring_unwraps_oldest_first() {
+        // 2 particles, capacity 3, a record every 2 steps: records 0..=4 (steps 0..=8) were
+        // written; the ring holds records 2, 3, 4 at slots 2, 0, 1.
+        let (n, capacity) = (2, 3);
+        let mut trail = vec![point(-1.0); n * capacity];
+        for r in 0..=4usize {
+            for i in 0..n {
+                trail[(r % capacity) * n + i] = point((10 * i + r) as f32);
+            }
+        }
+        let plan = TrailPlan {
+            capacity: capacity as u32,
+            record_every: 2,
+        };
+        let h = History::from_trail(&trail, n, plan, 9, 9, 1);
+        assert_eq!(h.steps, [4, 6, 8]);
+        let xs = |h: &History, i: usize| h.paths[i].iter().map(|p| p.pos[0]).collect::<Vec<_>>();
+        assert_eq!(xs(&h, 1), [12.0, 13.0, 14.0]);
+        // Up to step 7 (the window behind the simulation): records 2 and 3 only; records 0
+        // and 1 were overwritten.
+        let h = History::from_trail(&trail, n, plan, 9, 7, 2);
+        assert_eq!(h.steps, [4, 6]);
+        assert_eq!(xs(&h, 0), [2.0, 3.0]);
+        assert_eq!(h.group(1), 0);
+        // Up to step 2: nothing left in the ring.
+        assert!(History::from_trail(&trail, n, plan, 9, 2, 1).steps.is_empty());
+        // Nothing wrapped yet: from step 0.
+        let h = History::from_trail(&trail, n, plan, 4, 4, 1);
+        assert_eq!(h.steps, [0, 2, 4]);
+    }
+
+    #[test]
+    fn a_diverged_path_stops() {
+        let mut pts = vec![point(1.0), point(2.0), point(3.0)];
+        pts[2].status = STATUS_DIVERGED;
+        let h = History {
+            steps: vec![0, 1, 2],
+            paths: vec![pts],
+            starts_per_group: 1,
+        };
+        assert_eq!(
+            h.line(0, |p| f64::from(p.pos[0])).points,
+            [[0.0, 1.0], [1.0, 2.0]]
+        );
+        assert_eq!(h.current(0), Some([2.0, 0.0]));
+    }
+}

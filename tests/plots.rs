@@ -1,0 +1,329 @@
+//! The overlay's 2D plots on rendered frames (lavapipe): the course figure of f(theta) =
+//! theta^2 (red dots at theta_k = 3 * 0.4^k, green at the minimum, growing with time), the
+//! regression lines along y = m x + b of the particles, and goldens of the tutorial scenes
+//! with plots (same comparator as tests/render_golden.rs; `UPDATE_GOLDEN=1` rewrites them).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
+use descent::render::legend::overlay_content;
+use descent::render::overlay::{Overlay, OverlayLayout, pixels_per_point_for};
+use descent::render::plots::plots_for_frame;
+use descent::render::style::{PlotPlacement, optimizer_color};
+use descent::render::{FrameState, Renderer, read_texture_rgba, view_settings};
+use descent::scene::Scene;
+use image::{Rgba, RgbaImage};
+
+const W: u32 = 640;
+const H: u32 = 480;
+
+fn scene(name: &str) -> Scene {
+    Scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("assets/scenes/{name}.toml")))
+        .expect("scene")
+}
+
+/// The frame `descent render` makes of `scene` at `step` (640x480), the overlay's layout and
+/// every particle's position then.
+fn render(scene: &Scene, step: u32) -> (RgbaImage, OverlayLayout, Vec<[f32; 2]>) {
+    let gpu = common::gpu();
+    let starts = scene.start_points();
+    let trail = TrailPlan {
+        capacity: scene.steps + 1,
+        record_every: 1,
+    };
+    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail)).expect("simulation");
+    let mesh = descent::gpu::mesh::SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])
+        .expect("mesh");
+    let (settings, camera) = view_settings(&scene.view, [W, H], 4).expect("view");
+    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &settings).expect("renderer");
+    let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+    sim.advance_to(gpu, step);
+    let frame = FrameState {
+        camera: &camera,
+        time: step as f32,
+    };
+    let mut content = overlay_content(scene, f64::from(step), renderer.axis_labels(&frame));
+    content.plots = plots_for_frame(gpu, scene, &sim, f64::from(step));
+    let texture = renderer.render(gpu, &sim, &frame);
+    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+    overlay.draw(gpu, &view, [W, H], pixels_per_point_for(H), &content);
+    let image = read_texture_rgba(gpu, texture).expect("readback");
+    let positions = sim
+        .read_particles(gpu)
+        .expect("particles")
+        .iter()
+        .map(|p| p.pos)
+        .collect();
+    assert!(gpu.take_fault().is_none(), "the GPU reported an error");
+    (image, overlay.layout().clone(), positions)
+}
+
+/// Pixels within `r` of `at` that satisfy `pred`.
+fn count_near(image: &RgbaImage, at: egui::Pos2, r: i32, pred: impl Fn(&Rgba<u8>) -> bool) -> usize {
+    let (cx, cy) = (at.x.floor() as i32, at.y.floor() as i32);
+    let mut n = 0;
+    for y in cy - r..=cy + r {
+        for x in cx - r..=cx + r {
+            if x >= 0 && y >= 0 && (x as u32) < image.width() && (y as u32) < image.height() {
+                n += usize::from(pred(image.get_pixel(x as u32, y as u32)));
+            }
+        }
+    }
+    n
+}
+
+fn red(p: &Rgba<u8>) -> bool {
+    p[0] > 180 && p[1] < 90 && p[2] < 90
+}
+
+fn green(p: &Rgba<u8>) -> bool {
+    p[1] > 130 && p[0] < 100 && p[2] < 100
+}
+
+fn close_to(c: [u8; 4], tol: u8) -> impl Fn(&Rgba<u8>) -> bool {
+    move |p| (0..3).all(|k| p[k].abs_diff(c[k]) <= tol)
+}
+
+#[test]
+fn theta_squared_curve_takes_the_frame_with_red_steps_and_a_green_minimum() {
+    let scene = scene("theta-squared");
+    let (image, layout, _) = render(&scene, 20);
+    assert_eq!(layout.plots.len(), 1);
+    let plot = &layout.plots[0];
+    assert!(
+        plot.frame.width() > 0.6 * W as f32 && plot.frame.height() > 0.6 * H as f32,
+        "{plot:?}"
+    );
+    for k in 0..4 {
+        let theta = 3.0 * 0.4f64.powi(k);
+        let at = plot.to_screen([theta, theta * theta]).expect("on the plot");
+        assert!(
+            plot.data.contains(at),
+            "theta_{k} at {at:?} outside {:?}",
+            plot.data
+        );
+        let n = count_near(&image, at, 2, red);
+        assert!(n >= 5, "theta_{k} = {theta}: {n} red pixels at {at:?}");
+    }
+    let min = plot.to_screen([0.0, 0.0]).expect("minimum");
+    let n = count_near(&image, min, 3, green);
+    assert!(n >= 15, "{n} green pixels at the minimum {min:?}");
+    // The 3D view is hidden: no surface colours (coolwarm) in the data area away from marks.
+    let blue_red_surface = |p: &Rgba<u8>| p[2] > 150 && p[0] < 150 && p[1] < 150;
+    let corner = plot.data.left_top() + egui::vec2(20.0, 20.0);
+    assert_eq!(count_near(&image, corner, 10, blue_red_surface), 0);
+    if std::env::var("SAVE_FRAMES").is_ok() {
+        image.save("/tmp/theta-squared-plot.png").expect("save");
+    }
+}
+
+#[test]
+fn the_curve_grows_with_time() {
+    let scene = scene("theta-squared");
+    let (image, layout, _) = render(&scene, 2);
+    let plot = &layout.plots[0];
+    for k in 0..=2 {
+        let theta = 3.0 * 0.4f64.powi(k);
+        let at = plot.to_screen([theta, theta * theta]).expect("on the plot");
+        assert!(count_near(&image, at, 2, red) >= 5, "theta_{k} missing at step 2");
+    }
+    let theta3 = 3.0 * 0.4f64.powi(3);
+    let at = plot.to_screen([theta3, theta3 * theta3]).expect("on the plot");
+    assert_eq!(count_near(&image, at, 2, red), 0, "theta_3 drawn before step 3");
+}
+
+/// Samples of the line y = m x + b across the middle of the data's x range.
+fn line_samples(scene: &Scene, m: f64, b: f64) -> Vec<[f64; 2]> {
+    let data = &scene.regression.as_ref().expect("regression").data;
+    let lo = data.x.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = data.x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (1..20)
+        .map(|k| {
+            let x = lo + (hi - lo) * f64::from(k) / 20.0;
+            [x, m * x + b]
+        })
+        .collect()
+}
+
+#[test]
+fn regression_lines_lie_along_the_particles_lines() {
+    let scene = scene("linear-regression");
+    // Step 20: the three optimizers' lines still differ.
+    let (image, layout, positions) = render(&scene, 20);
+    assert_eq!(layout.plots.len(), 2, "the data with the lines, and the loss");
+    let plot = &layout.plots[0];
+    assert!(
+        plot.frame.bottom() <= H as f32 + 0.5 && plot.frame.top() > 0.5 * H as f32,
+        "in the bottom strip"
+    );
+    let legend = layout.legend.expect("legend");
+    assert!(!plot.frame.intersects(legend) && !layout.plots[1].frame.intersects(legend));
+    for (g, p) in positions.iter().enumerate() {
+        let (m, b) = (f64::from(p[0]), f64::from(p[1]));
+        let samples = line_samples(&scene, m, b);
+        let inside: Vec<_> = samples
+            .iter()
+            .filter_map(|&s| plot.to_screen(s))
+            .filter(|at| plot.data.shrink(2.0).contains(*at))
+            .collect();
+        assert!(
+            inside.len() >= 5,
+            "optimizer {g}: line (m {m}, b {b}) mostly off the plot"
+        );
+        let hits = inside
+            .iter()
+            .filter(|at| count_near(&image, **at, 1, close_to(optimizer_color(g), 40)) > 0)
+            .count();
+        assert!(
+            hits * 10 >= inside.len() * 6,
+            "optimizer {g}: {hits} of {} samples of y = {m} x + {b} on its line",
+            inside.len()
+        );
+    }
+}
+
+#[test]
+fn the_final_regression_line_is_the_least_squares_one() {
+    let scene = scene("linear-regression");
+    let (image, layout, positions) = render(&scene, scene.steps);
+    let plot = &layout.plots[0];
+    let (m, b) = scene
+        .regression
+        .as_ref()
+        .expect("regression")
+        .data
+        .least_squares();
+    let last = positions.last().expect("adam");
+    assert!((f64::from(last[0]) - m).abs() < 0.5 && (f64::from(last[1]) - b).abs() < 0.5);
+    let any_optimizer = |p: &Rgba<u8>| (0..3).any(|g| close_to(optimizer_color(g), 40)(p));
+    let samples = line_samples(&scene, m, b);
+    let hits = samples
+        .iter()
+        .filter_map(|&s| plot.to_screen(s))
+        .filter(|at| count_near(&image, *at, 1, any_optimizer) > 0)
+        .count();
+    assert!(
+        hits * 10 >= samples.len() * 8,
+        "{hits} of {} on the least-squares line",
+        samples.len()
+    );
+}
+
+#[test]
+fn plots_are_off_by_default_and_unknown_names_are_refused() {
+    let saddle = Scene::default_scene();
+    let mut bad = saddle.clone();
+    bad.view.plots = vec!["pie".into()];
+    let err = bad.validate().expect_err("unknown plot");
+    assert!(err.contains("pie"), "{err}");
+    let (_, layout, _) = render(&scene("sgd-vs-adam"), 5);
+    assert!(layout.plots.is_empty());
+}
+
+#[test]
+fn one_d_plots_are_full_frame_and_others_in_the_strip() {
+    let s = scene("sgd-1d");
+    assert_eq!(s.view.plots, ["curve"]);
+    let (_, layout, _) = render(&s, 15);
+    assert_eq!(layout.plots.len(), 1);
+    assert!(
+        layout.plots[0].frame.width() > 0.6 * W as f32,
+        "the curve takes the frame"
+    );
+    // A 1D scene's regression plots stay in the strip at the bottom.
+    let only_b = scene("linear-regression-only-b");
+    let plots = descent::render::plots::scene_plots(&only_b, &Default::default());
+    assert!(plots.iter().all(|p| p.placement == PlotPlacement::Strip));
+    let (_, layout, _) = render(&only_b, 100);
+    assert_eq!(layout.plots.len(), 2);
+    assert!(layout.plots.iter().all(|p| p.frame.top() > 0.5 * H as f32));
+}
+
+// ---- goldens (the comparator of tests/render_golden.rs) ----
+
+const THRESHOLD: u8 = 16;
+const BUDGET: f64 = 0.0005;
+
+fn delta(a: &Rgba<u8>, b: &Rgba<u8>) -> u8 {
+    (0..3).map(|k| a[k].abs_diff(b[k])).max().unwrap_or(0)
+}
+
+fn near(image: &RgbaImage, x: u32, y: u32, color: &Rgba<u8>) -> bool {
+    let (w, h) = image.dimensions();
+    for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+        for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+            if delta(image.get_pixel(xx, yy), color) <= THRESHOLD {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn assert_golden(name: &str, actual: &RgbaImage) {
+    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let path = dir.join(format!("{name}.png"));
+    let new_path = dir.join(format!("{name}.new.png"));
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        actual.save(&path).expect("save golden");
+        return;
+    }
+    let Ok(expected) = image::open(&path) else {
+        actual.save(&new_path).expect("save");
+        panic!(
+            "no golden {}; wrote {} (UPDATE_GOLDEN=1 accepts it)",
+            path.display(),
+            new_path.display()
+        );
+    };
+    let expected = expected.to_rgba8();
+    assert_eq!(expected.dimensions(), actual.dimensions(), "image sizes differ");
+    let (w, h) = actual.dimensions();
+    let mut diff = RgbaImage::new(w, h);
+    let mut failing = 0;
+    for y in 0..h {
+        for x in 0..w {
+            let (a, e) = (actual.get_pixel(x, y), expected.get_pixel(x, y));
+            let bad = !near(&expected, x, y, a) || !near(actual, x, y, e);
+            failing += usize::from(bad);
+            diff.put_pixel(
+                x,
+                y,
+                if bad {
+                    Rgba([255, 0, 0, 255])
+                } else {
+                    Rgba([200, 200, 200, 255])
+                },
+            );
+        }
+    }
+    if failing as f64 > BUDGET * f64::from(w * h) {
+        actual.save(&new_path).expect("save");
+        diff.save(dir.join(format!("{name}.diff.png"))).expect("save");
+        panic!(
+            "{name}: {failing} of {} pixels differ; see {}",
+            w * h,
+            new_path.display()
+        );
+    }
+}
+
+#[test]
+fn golden_theta_squared_curve() {
+    let (image, _, _) = render(&scene("theta-squared"), 20);
+    assert_golden("plots-theta-squared", &image);
+}
+
+#[test]
+fn golden_linear_regression_plots() {
+    let (image, _, _) = render(&scene("linear-regression"), 40);
+    assert_golden("plots-linear-regression", &image);
+}
+
+#[test]
+fn golden_linear_regression_only_b_plots() {
+    let (image, _, _) = render(&scene("linear-regression-only-b"), 100);
+    assert_golden("plots-linear-regression-only-b", &image);
+}
