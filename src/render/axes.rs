@@ -85,8 +85,10 @@ pub fn format_tick(v: f64, step: f64) -> String {
 
 /// Colours and sizes of the axes: sRGB bytes; line widths in pixels (times the ui scale);
 /// font sizes in logical points, which the overlay scales by its own pixels-per-point.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AxesStyle {
+    /// Names of the x, y and loss axes.
+    pub names: [String; 3],
     /// Panes perpendicular to x, y, z (matplotlib's greys at 50% over the background).
     pub panes: [[u8; 4]; 3],
     pub grid: [u8; 4],
@@ -107,6 +109,7 @@ impl AxesStyle {
         };
         let dark = luminance(background) < 0.5;
         Self {
+            names: ["x", "y", "loss"].map(String::from),
             panes: [pane(0.95), pane(0.90), pane(0.925)],
             grid: if dark {
                 [90, 90, 90, 255]
@@ -257,7 +260,7 @@ pub fn build(
     // Axis lines: (axis, coordinate set to the near side, coordinate set to the far side).
     let axis_color = srgb_to_linear(style.axis);
     let axis_w = style.axis_width_px * ui_scale;
-    let names = ["x", "y", "loss"];
+    let names = &style.names;
     for (axis, near_coord, far_coord) in [(0usize, 1usize, 2usize), (1, 0, 2), (2, 0, 1)] {
         let mut a = Vec3::ZERO;
         a[near_coord] = near[near_coord];
@@ -265,6 +268,17 @@ pub fn build(
         a[axis] = -h[axis];
         let mut b = a;
         b[axis] = h[axis];
+        // An axis seen end-on (the loss axis from straight above) would be a blot of stacked
+        // tick marks: leave it out, with its labels.
+        let (Some(pa), Some(pb), Some(centre)) = (projector.px(a), projector.px(b), projector.px(Vec3::ZERO))
+        else {
+            continue;
+        };
+        let along = [pb[0] - pa[0], pb[1] - pa[1]];
+        let on_screen = (along[0] * along[0] + along[1] * along[1]).sqrt();
+        if on_screen < 0.15 * width.min(height) as f32 {
+            continue;
+        }
         out.segments.push(segment(a, b, axis_w, axis_color, true));
 
         // Tick marks point away from the box along the near coordinate.
@@ -286,15 +300,6 @@ pub fn build(
 
         // Labels are placed in screen space, off the axis on the side away from the box's
         // centre: robust in every view, even where the tick direction points at the eye.
-        let (Some(pa), Some(pb), Some(centre)) = (projector.px(a), projector.px(b), projector.px(Vec3::ZERO))
-        else {
-            continue;
-        };
-        let along = [pb[0] - pa[0], pb[1] - pa[1]];
-        let on_screen = (along[0] * along[0] + along[1] * along[1]).sqrt();
-        if on_screen < 0.15 * width.min(height) as f32 {
-            continue; // seen end-on
-        }
         let dir = [along[0] / on_screen, along[1] / on_screen];
         let mid = [(pa[0] + pb[0]) / 2.0, (pa[1] + pb[1]) / 2.0];
         let mut n = [-dir[1], dir[0]];
@@ -337,13 +342,17 @@ pub fn build(
         let name_off = pad + extent + 4.0 * text_scale;
         out.labels.push(ScreenLabel {
             pos: [mid[0] + n[0] * name_off, mid[1] + n[1] * name_off],
-            text: names[axis].to_string(),
+            text: names[axis].clone(),
             anchor,
             size: style.label_font,
             color: style.text,
         });
     }
-    out.labels = declutter(std::mem::take(&mut out.labels), text_pixels_per_point(height));
+    out.labels = declutter(
+        std::mem::take(&mut out.labels),
+        names,
+        text_pixels_per_point(height),
+    );
     out
 }
 
@@ -363,8 +372,8 @@ fn label_box(l: &ScreenLabel, text_scale: f32) -> [f32; 4] {
 
 /// Drops tick labels that would overlap a label kept before them (axis names first), so a
 /// corner where two axes meet does not print two numbers on top of each other.
-fn declutter(labels: Vec<ScreenLabel>, text_scale: f32) -> Vec<ScreenLabel> {
-    let is_name = |l: &ScreenLabel| ["x", "y", "loss"].contains(&l.text.as_str());
+fn declutter(labels: Vec<ScreenLabel>, names: &[String; 3], text_scale: f32) -> Vec<ScreenLabel> {
+    let is_name = |l: &ScreenLabel| names.contains(&l.text);
     let (names, ticks): (Vec<_>, Vec<_>) = labels.into_iter().partition(is_name);
     let mut kept: Vec<ScreenLabel> = Vec::new();
     let mut boxes: Vec<[f32; 4]> = Vec::new();
@@ -495,5 +504,25 @@ mod tests {
         );
         assert_eq!(x.anchor, Anchor::Bottom);
         assert_eq!(y.anchor, Anchor::Left);
+        // Nor its line and tick marks: seen end-on they would stack into one blot.
+        let style = AxesStyle::over([255; 4]);
+        let projector = Projector {
+            clip_from_world: camera.clip_from_world(1.0),
+            width: 400.0,
+            height: 400.0,
+        };
+        let ends: Vec<[i32; 4]> = g
+            .segments
+            .iter()
+            .filter(|s| s.color == srgb_to_linear(style.axis))
+            .map(|s| {
+                let a = projector.px(Vec3::new(s.a[0], s.a[1], s.a[2])).unwrap();
+                let b = projector.px(Vec3::new(s.b[0], s.b[1], s.b[2])).unwrap();
+                [a[0], a[1], b[0], b[1]].map(|v| v.round() as i32)
+            })
+            .collect();
+        for (i, e) in ends.iter().enumerate() {
+            assert!(!ends[i + 1..].contains(e), "stacked axis segments at {e:?}");
+        }
     }
 }
