@@ -9,23 +9,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::camera::OrbitCamera;
 use crate::capture::{Capture, Output, resume_point};
 use crate::gpu::Gpu;
-use crate::gpu::mesh::SurfaceMesh;
-use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
+use crate::gpu::sim::TrailPlan;
 use crate::render::legend::overlay_content;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::render::plots::plots_for_frame;
-use crate::render::{FrameState, RenderSettings, Renderer};
+use crate::render::{FrameState, RenderSettings};
 use crate::scene::Scene;
 use crate::timeline::Timeline;
-
-/// Trail memory a render may use: whole paths for 10,000 particles x 200 steps fit easily;
-/// more is decimated (and said so).
-pub const TRAIL_BUDGET_BYTES: u64 = 256 << 20;
+use crate::world::World;
 
 pub struct RenderJob {
     pub scene: Scene,
@@ -74,14 +70,8 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
             job.settings.height
         );
     }
-    let starts = scene.start_points();
-    let n = starts.len() as u64 * scene.optimizers.len() as u64;
-    Simulation::check_fits(&limits, n)?;
-    let trail = TrailPlan::whole_history(&limits, n, scene.steps, TRAIL_BUDGET_BYTES)
-        .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
-    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
-    let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &job.settings)?;
+    let mut world = World::new(gpu, scene, &job.settings)?;
+    let (n, trail) = (world.particles, world.trail);
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
 
     let first_frame = match (&job.output, job.resume) {
@@ -106,16 +96,17 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
             break;
         }
         let time = job.timeline.time(f);
-        sim.advance_to(gpu, time.ceil() as u32);
+        world.sim.advance_to(gpu, time.ceil() as u32);
         let mut camera = job.camera;
         camera.orbit((job.orbit_deg_per_s * job.timeline.seconds(f)) as f32, 0.0);
         let frame = FrameState {
             camera: &camera,
             time: time as f32,
         };
-        let mut content = overlay_content(scene, time, renderer.axis_labels(&frame));
-        content.plots = plots_for_frame(gpu, scene, &sim, time);
-        let texture = renderer.render(gpu, &sim, &frame);
+        let mut content = overlay_content(scene, time, world.renderer.axis_labels(&frame));
+        world.annotate(scene, &mut content);
+        content.plots = plots_for_frame(gpu, scene, &world.sim, time);
+        let texture = world.renderer.render(gpu, &world.sim, &frame);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         overlay.draw(gpu, &view, [w, h], pixels_per_point_for(h), &content);
         capture.push(gpu, texture)?;

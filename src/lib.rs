@@ -5,6 +5,7 @@
 //! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
 
 pub mod app;
+pub mod basins;
 pub mod bench;
 pub mod camera;
 pub mod capture;
@@ -21,3 +22,4 @@ pub mod scene;
 pub mod shaders;
 pub mod surfaces;
 pub mod timeline;
+pub mod world;

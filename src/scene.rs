@@ -78,6 +78,20 @@ pub struct ViewSpec {
     /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
     #[serde(default)]
     pub plots: Vec<String>,
+    /// What a particle's colour says: its optimizer (default) or the minimum it ends at.
+    #[serde(default)]
+    pub color_by: ColorBy,
+}
+
+/// `[view] color_by`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorBy {
+    /// A colour per optimizer.
+    #[default]
+    Optimizer,
+    /// A colour per known minimum: the basin each particle ends in (see `basins`).
+    Basin,
 }
 
 /// A linear-regression scene's data and what the descent should find.
@@ -481,6 +495,13 @@ impl Scene {
             return Err(format!(
                 "unknown plot \"{bad}\" in [view] plots: use {}",
                 PLOT_KINDS.join(", ")
+            ));
+        }
+        if self.view.color_by == ColorBy::Basin && self.surface.minima.is_empty() {
+            return Err(format!(
+                "[view] color_by = \"basin\" needs the surface's minima, and {} has none: \
+                 list them in [surface] minima = [[x, y], ...]",
+                self.surface.name
             ));
         }
         self.surface.domain.validate()

@@ -14,14 +14,10 @@ use crate::camera::OrbitCamera;
 use crate::capture::{Capture, Output, frame_name, write_png_atomic};
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
-use crate::gpu::mesh::SurfaceMesh;
-use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
 use crate::render::overlay::{Overlay, pixels_per_point_for};
-use crate::render::{FrameState, RenderSettings, Renderer};
+use crate::render::{FrameState, RenderSettings};
 use crate::scene::Scene;
-
-/// Trail memory the window may use (decimated beyond it, and said so in the panel).
-const TRAIL_BUDGET_BYTES: u64 = 256 << 20;
+use crate::world::World;
 
 pub struct ViewerOptions {
     pub scene: Scene,
@@ -45,37 +41,6 @@ pub struct LossSample {
     pub best: f64,
     pub converged: f64,
     pub diverged: f64,
-}
-
-/// What the simulation and renderer need that changes when the scene changes.
-struct World {
-    sim: Simulation,
-    _mesh: SurfaceMesh,
-    renderer: Renderer,
-    trail: TrailPlan,
-    particles: u64,
-}
-
-impl World {
-    fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
-        scene.validate().map_err(anyhow::Error::msg)?;
-        let starts = scene.start_points();
-        let n = starts.len() as u64 * scene.optimizers.len() as u64;
-        let limits = gpu.device.limits();
-        Simulation::check_fits(&limits, n)?;
-        let trail = TrailPlan::whole_history(&limits, n, scene.steps, TRAIL_BUDGET_BYTES)
-            .ok_or_else(|| anyhow::anyhow!("{n} particles leave no room for trails"))?;
-        let sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
-        let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, settings)?;
-        Ok(Self {
-            sim,
-            _mesh: mesh,
-            renderer,
-            trail,
-            particles: n,
-        })
-    }
 }
 
 pub struct Viewer {
@@ -406,6 +371,7 @@ impl Viewer {
         };
         let labels = self.world.renderer.axis_labels(&frame);
         let mut content = crate::render::legend::overlay_content(&self.scene, self.time, labels);
+        self.world.annotate(&self.scene, &mut content);
         content.plots = crate::render::plots::plots_for_frame(gpu, &self.scene, &self.world.sim, self.time);
         let texture = self.world.renderer.render(gpu, &self.world.sim, &frame);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());

@@ -54,10 +54,11 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
     let shown = step.floor().min(f64::from(scene.steps)) as u32;
     let mut status = format!("step {shown} / {}", scene.steps);
     if points.len() > MAX_LISTED_STARTS {
+        let k = scene.optimizers.len();
         status.push_str(&format!(
-            "   {} starts x {} optimizers",
+            "   {} starts x {k} optimizer{}",
             points.len(),
-            scene.optimizers.len()
+            if k == 1 { "" } else { "s" }
         ));
     }
     OverlayContent {

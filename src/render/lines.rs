@@ -32,14 +32,27 @@ pub fn particle_layout(gpu: &Gpu) -> wgpu::BindGroupLayout {
         })
 }
 
-pub fn particle_bind_group(gpu: &Gpu, layout: &wgpu::BindGroupLayout, sim: &Simulation) -> wgpu::BindGroup {
+/// The colour of optimizer group g (particles `g * starts_per_group ..`), one per group.
+pub fn group_colors(sim: &Simulation) -> Vec<[u8; 4]> {
     let groups = sim
         .particle_count()
         .div_ceil(sim.starts_per_group().max(1))
         .max(1);
-    let colors: Vec<[f32; 4]> = (0..groups as usize)
-        .map(|g| srgb_to_linear(optimizer_color(g)))
-        .collect();
+    (0..groups as usize).map(optimizer_color).collect()
+}
+
+/// Binds the simulation's buffers and `colors` (sRGB): one per optimizer group, or one per
+/// particle (the frame's colour stride says which).
+pub fn particle_bind_group(
+    gpu: &Gpu,
+    layout: &wgpu::BindGroupLayout,
+    sim: &Simulation,
+    colors: &[[u8; 4]],
+) -> wgpu::BindGroup {
+    let mut colors: Vec<[f32; 4]> = colors.iter().map(|&c| srgb_to_linear(c)).collect();
+    if colors.is_empty() {
+        colors.push([0.0, 0.0, 0.0, 1.0]);
+    }
     let color_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("particles.group_colors"),
         contents: bytemuck::cast_slice(&colors),
@@ -181,6 +194,10 @@ impl LineRenderer {
             trail_capacity: plan.capacity,
             record_every: plan.record_every.max(1),
         })
+    }
+
+    pub fn set_particle_bind_group(&mut self, bind_group: wgpu::BindGroup) {
+        self.particle_bind_group = bind_group;
     }
 
     pub fn trail_capacity(&self) -> u32 {

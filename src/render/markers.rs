@@ -154,6 +154,10 @@ impl MarkerRenderer {
         })
     }
 
+    pub fn set_particle_bind_group(&mut self, bind_group: wgpu::BindGroup) {
+        self.particle_bind_group = bind_group;
+    }
+
     /// Start points and minima, then the heads on top.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, particles: u32) {
         if self.static_count > 0 {

@@ -83,6 +83,8 @@ pub struct RenderSettings {
     pub ui_scale: f32,
     /// The loss range of the box; None: sampled from the surface.
     pub loss_range: Option<[f64; 2]>,
+    /// Names of the x, y and loss axes ("m", "b", "J(m, b)" for linear regression).
+    pub axis_names: [String; 3],
     /// Most trail segments drawn per frame; beyond, trails skip records evenly. None: 300,000
     /// on a CPU adapter (lavapipe), 8,000,000 on a GPU.
     pub trail_segment_budget: Option<u32>,
@@ -105,6 +107,7 @@ impl Default for RenderSettings {
             background: [255, 255, 255, 255],
             ui_scale: 1.0,
             loss_range: None,
+            axis_names: ["x", "y", "loss"].map(String::from),
             trail_segment_budget: None,
         }
     }
@@ -227,7 +230,10 @@ pub struct Renderer {
     mesh_size: [u32; 2],
     segment_budget: u32,
     particles: u32,
-    starts_per_group: u32,
+    /// Particle i takes colour `i / color_stride`: starts per group (a colour per optimizer) or
+    /// 1 (a colour per particle).
+    color_stride: u32,
+    particle_layout: wgpu::BindGroupLayout,
 }
 
 impl Renderer {
@@ -281,7 +287,8 @@ impl Renderer {
         let surface_renderer =
             surface::SurfaceRenderer::new(gpu, &formats, &frame_layout, mesh, settings.colormap)?;
         let particle_layout = lines::particle_layout(gpu);
-        let particle_bind_group = lines::particle_bind_group(gpu, &particle_layout, sim);
+        let particle_bind_group =
+            lines::particle_bind_group(gpu, &particle_layout, sim, &lines::group_colors(sim));
         let lines = lines::LineRenderer::new(
             gpu,
             &formats,
@@ -328,8 +335,18 @@ impl Renderer {
                 },
             ),
             particles: sim.particle_count(),
-            starts_per_group: sim.starts_per_group(),
+            color_stride: sim.starts_per_group(),
+            particle_layout,
         })
+    }
+
+    /// Colours trails and heads per particle (sRGB, one per particle of `sim`) instead of
+    /// per optimizer.
+    pub fn set_particle_colors(&mut self, gpu: &Gpu, sim: &Simulation, colors: &[[u8; 4]]) {
+        let bind_group = lines::particle_bind_group(gpu, &self.particle_layout, sim, colors);
+        self.lines.set_particle_bind_group(bind_group.clone());
+        self.markers.set_particle_bind_group(bind_group);
+        self.color_stride = 1;
     }
 
     pub fn settings(&self) -> &RenderSettings {
@@ -388,7 +405,7 @@ impl Renderer {
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
         let axes = if self.settings.show_axes {
-            let style = axes::AxesStyle::over(self.settings.background);
+            let style = self.axes_style();
             Some(axes::build(
                 frame.camera,
                 &self.plot,
@@ -450,7 +467,7 @@ impl Renderer {
         if !self.settings.show_axes {
             return Vec::new();
         }
-        let style = axes::AxesStyle::over(self.settings.background);
+        let style = self.axes_style();
         axes::build(
             frame.camera,
             &self.plot,
@@ -460,6 +477,13 @@ impl Renderer {
             self.settings.ui_scale,
         )
         .labels
+    }
+
+    fn axes_style(&self) -> axes::AxesStyle {
+        axes::AxesStyle {
+            names: self.settings.axis_names.clone(),
+            ..axes::AxesStyle::over(self.settings.background)
+        }
     }
 
     fn frame_uniform(&self, frame: &FrameState<'_>, window: &TrailWindow) -> FrameUniform {
@@ -510,7 +534,7 @@ impl Renderer {
             mesh: [self.mesh_size[0], self.mesh_size[1], window.stride, 0],
             trail: [
                 self.particles,
-                self.starts_per_group,
+                self.color_stride,
                 self.lines.trail_capacity(),
                 self.lines.record_every(),
             ],

@@ -1,0 +1,112 @@
+//! `[view] color_by = "basin"`: particles coloured by the minimum they end at, classified from
+//! the GPU run, agreeing with the f64 reference, and visible as four coloured regions.
+
+mod common;
+
+use std::path::Path;
+
+use descent::basins::Basins;
+use descent::camera::OrbitCamera;
+use descent::cpu::sim::simulate;
+use descent::gpu::gpu_data::Particle;
+use descent::render::{FrameState, RenderSettings, read_texture_rgba};
+use descent::scene::{ColorBy, Scene, Starts};
+use descent::world::World;
+use glam::DVec3;
+
+fn himmelblau(random: u32) -> Scene {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/himmelblau-basins.toml");
+    let mut scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scene.view.color_by, ColorBy::Basin);
+    scene.starts = Starts {
+        random,
+        ..scene.starts
+    };
+    scene
+}
+
+#[test]
+fn gpu_basins_agree_with_the_f64_reference() {
+    let gpu = common::gpu();
+    let scene = himmelblau(4_000);
+    let world = World::new(gpu, &scene, &RenderSettings::for_size(64, 64)).expect("world");
+    let gpu_basins = world.basins.as_ref().expect("basins");
+    // The classification run was reset: the window starts from the start points.
+    assert_eq!(world.sim.steps_done(), 0);
+    assert!(!world.sim.has_started());
+
+    let starts = scene.start_points();
+    let cpu = simulate(&scene.surface, &scene.optimizers, &starts, scene.steps, scene.tol);
+    let last: Vec<Particle> = cpu
+        .iter()
+        .map(|t| {
+            let p = t.last().unwrap();
+            Particle {
+                pos: p.pos.map(|v| v as f32),
+                status: p.status,
+                ..Particle::default()
+            }
+        })
+        .collect();
+    let cpu_basins = Basins::classify(&last, &scene.surface.minima, &scene.surface.domain);
+    let agree = gpu_basins
+        .of_particle
+        .iter()
+        .zip(&cpu_basins.of_particle)
+        .filter(|(a, b)| a == b)
+        .count();
+    // f32 against f64 may disagree only for starts on a basin boundary (a ridge of measure
+    // zero, thickened by rounding): a handful in 4,000.
+    assert!(agree >= 3_980, "{agree} of 4000 agree");
+    let (counts, none) = gpu_basins.counts();
+    assert!(counts.iter().all(|&c| c > 700), "{counts:?}");
+    assert!(none < 20, "{none} reached no minimum");
+}
+
+#[test]
+fn basins_are_drawn_in_their_colours() {
+    let gpu = common::gpu();
+    let scene = himmelblau(20_000);
+    let settings = RenderSettings {
+        show_axes: false,
+        show_markers: false,
+        ..RenderSettings::for_size(320, 320)
+    };
+    let mut world = World::new(gpu, &scene, &settings).expect("world");
+    let basins = world.basins.clone().expect("basins");
+    let camera = OrbitCamera::top();
+    world.sim.advance_to(gpu, scene.steps);
+    let frame = FrameState {
+        camera: &camera,
+        time: scene.steps as f32,
+    };
+    let texture = world.renderer.render(gpu, &world.sim, &frame);
+    let image = read_texture_rgba(gpu, texture).expect("readback");
+    assert!(gpu.take_fault().is_none(), "the GPU reported an error");
+
+    // Halfway from each minimum towards its own corner of the domain lies deep in its basin:
+    // the colour there is nearer that basin's colour than any other's.
+    let plot = world.renderer.plot_box();
+    let clip = camera.clip_from_world(1.0);
+    for (k, m) in basins.minima.iter().enumerate() {
+        let toward = [
+            m[0] + 0.3 * (5.0 * m[0].signum() - m[0]),
+            m[1] + 0.3 * (5.0 * m[1].signum() - m[1]),
+        ];
+        let loss = scene.surface.value(toward);
+        let w = plot.world_from_data(DVec3::new(toward[0], toward[1], loss));
+        let c = clip * w.extend(1.0);
+        let px = ((c.x / c.w * 0.5 + 0.5) * 320.0) as u32;
+        let py = ((0.5 - c.y / c.w * 0.5) * 320.0) as u32;
+        let seen = image.get_pixel(px, py).0;
+        let distance =
+            |c: [u8; 4]| -> i32 { (0..3).map(|i| (i32::from(c[i]) - i32::from(seen[i])).abs()).sum() };
+        let nearest = (0..basins.minima.len())
+            .min_by_key(|&j| distance(Basins::color(j)))
+            .unwrap();
+        assert_eq!(
+            nearest, k,
+            "at {toward:?} ({px}, {py}) the colour {seen:?} is not basin {k}'s"
+        );
+    }
+}
