@@ -74,6 +74,8 @@ pub struct ViewSpec {
     pub trail_width: Option<f64>,
     /// Trails fade with age.
     pub fade: Option<bool>,
+    /// Names of the x, y and loss axes; linear regression's default is m, b, J(m, b).
+    pub axis_names: Option<[String; 3]>,
     /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
     /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
     #[serde(default)]
@@ -458,8 +460,13 @@ impl Scene {
             None => DEFAULT_MESH,
         };
 
+        let mut view = raw.view.unwrap_or_default();
+        if regression.is_some() && view.axis_names.is_none() {
+            // The surface is the mean squared error over the line's slope and intercept.
+            view.axis_names = Some(["m", "b", "J(m, b)"].map(String::from));
+        }
         Ok(Scene {
-            view: raw.view.unwrap_or_default(),
+            view,
             regression,
             title: raw.title,
             surface,

@@ -38,6 +38,9 @@ pub fn view_settings(
     if let Some(v) = view.fade {
         settings.fade_trails = v;
     }
+    if let Some(names) = &view.axis_names {
+        settings.axis_names = names.clone();
+    }
     let preset = view.camera.as_deref().unwrap_or("post");
     let mut camera = OrbitCamera::preset(preset)
         .ok_or_else(|| format!("unknown camera preset '{preset}'; the presets are post, top and side"))?;
