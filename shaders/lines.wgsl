@@ -23,11 +23,18 @@ struct Segment {
 
 @group(1) @binding(3) var<storage, read> segments: array<Segment>;
 
+// The light halo around few-particle trails: its width (px at ui scale 1) and opacity.
+const HALO_PX: f32 = 1.0;
+const HALO_ALPHA: f32 = 0.7;
+
 struct LineOut {
     @builtin(position) clip: vec4<f32>,
     @location(0) color: vec4<f32>,
     // Signed distance from the centre line (px), half width (px), dark casing width (px).
     @location(1) across: vec3<f32>,
+    // Width (px) of a light halo outside the line, which keeps a blue path readable on a blue
+    // surface; 0 for axes and for swarms (whose translucent trails would turn milky).
+    @location(2) halo: f32,
 }
 
 // A point of particle i's visible polyline: k = 0 is the first visible record, then every
@@ -128,7 +135,8 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     }
 
     let half = 0.5 * frame.trail_style.x;
-    let outer = half + 1.0;
+    let halo = select(0.0, HALO_PX * frame.head_style.z, frame.head_style.w >= 0.999);
+    let outer = half + 1.0 + halo;
     let side = select(-1.0, 1.0, (v & 1u) == 1u);
     var px: vec2<f32>;
     var clip: vec4<f32>;
@@ -150,6 +158,7 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     }
     out.color = color;
     out.across = vec3<f32>(side * outer, half, min(0.8, 0.3 * half));
+    out.halo = halo;
     return out;
 }
 
@@ -199,11 +208,14 @@ fn fs_line(in: LineOut) -> @location(0) vec4<f32> {
     let coverage = clamp(width + 0.5 - dist, 0.0, 1.0) * min(half / width, 1.0);
     let core = clamp(width - in.across.z + 0.5 - dist, 0.0, 1.0);
     let rgb = mix(in.color.rgb * 0.3, in.color.rgb, core);
-    let a = in.color.a * coverage;
-    if a <= 0.0 {
+    // The line over its halo ("over" compositing, straight alpha).
+    let halo = HALO_ALPHA * clamp(width + 0.5 + in.halo - dist, 0.0, 1.0) * step(0.001, in.halo);
+    let a = coverage + halo * (1.0 - coverage);
+    if a * in.color.a <= 0.0 {
         discard;
     }
-    return vec4<f32>(rgb, a);
+    let mixed = (rgb * coverage + vec3<f32>(1.0) * halo * (1.0 - coverage)) / a;
+    return vec4<f32>(mixed, a * in.color.a);
 }
 
 // Flat-coloured triangles (the panes).
