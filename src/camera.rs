@@ -41,6 +41,9 @@ pub struct OrbitCamera {
     pub distance: f32,
     pub target: Vec3,
     pub projection: Projection,
+    /// Share of the frame's height, at the bottom, that the view leaves free (for the 2D plot
+    /// strip): the picture is scaled by 1 - share and moved up into the rest.
+    pub bottom_inset: f32,
 }
 
 impl Default for OrbitCamera {
@@ -58,6 +61,7 @@ impl OrbitCamera {
             distance: 8.0,
             target: Vec3::new(0.0, 0.0, -0.08),
             projection: Projection::Perspective { fov_y_deg: 26.0 },
+            bottom_inset: 0.0,
         }
     }
 
@@ -69,6 +73,7 @@ impl OrbitCamera {
             distance: 10.0,
             target: Vec3::ZERO,
             projection: Projection::Orthographic { height: 2.8 },
+            bottom_inset: 0.0,
         }
     }
 
@@ -80,6 +85,7 @@ impl OrbitCamera {
             distance: 7.0,
             target: Vec3::ZERO,
             projection: Projection::Perspective { fov_y_deg: 26.0 },
+            bottom_inset: 0.0,
         }
     }
 
@@ -131,8 +137,12 @@ impl OrbitCamera {
         }
     }
 
-    /// Projection with 0..1 depth. `aspect` is width / height.
+    /// Projection with 0..1 depth, then the bottom inset. `aspect` is width / height.
     pub fn clip_from_view(&self, aspect: f32) -> Mat4 {
+        self.inset() * self.projection_matrix(aspect)
+    }
+
+    fn projection_matrix(&self, aspect: f32) -> Mat4 {
         let aspect = if aspect.is_finite() && aspect > 0.0 {
             aspect
         } else {
@@ -156,6 +166,19 @@ impl OrbitCamera {
 
     pub fn clip_from_world(&self, aspect: f32) -> Mat4 {
         self.clip_from_view(aspect) * self.view_from_world()
+    }
+
+    /// Scales clip space by 1 - bottom_inset about the top edge: NDC y in [-1, 1] lands in
+    /// [-1 + 2 * inset, 1].
+    fn inset(&self) -> Mat4 {
+        let f = self.bottom_inset.clamp(0.0, 0.9);
+        let s = 1.0 - f;
+        Mat4::from_cols(
+            glam::Vec4::new(s, 0.0, 0.0, 0.0),
+            glam::Vec4::new(0.0, s, 0.0, 0.0),
+            glam::Vec4::new(0.0, 0.0, 1.0, 0.0),
+            glam::Vec4::new(0.0, f, 0.0, 1.0),
+        )
     }
 
     /// Height in world units of the view at the target (for panning by screen fractions).
@@ -291,8 +314,33 @@ mod tests {
     }
 
     #[test]
+    fn bottom_inset_moves_the_view_above_the_strip() {
+        let aspect = 1.5;
+        let plain = OrbitCamera::post();
+        let inset = OrbitCamera {
+            bottom_inset: 0.25,
+            ..plain
+        };
+        for p in [
+            Vec3::ZERO,
+            Vec3::new(1.0, -1.0, 0.75),
+            Vec3::new(-1.0, 1.0, -0.75),
+        ] {
+            let a = screen(&plain, p, aspect);
+            let b = screen(&inset, p, aspect);
+            // NDC y in [-1, 1] lands in [-0.5, 1]: scaled by 0.75 about the top edge.
+            assert!((b[0] - 0.75 * a[0]).abs() < 1e-5, "{a:?} {b:?}");
+            assert!((b[1] - (0.75 * a[1] + 0.25)).abs() < 1e-5, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
     fn zoom_towards_the_cursor_keeps_the_point_under_it() {
-        for mut c in [OrbitCamera::post(), OrbitCamera::top()] {
+        let inset = OrbitCamera {
+            bottom_inset: 0.2,
+            ..OrbitCamera::post()
+        };
+        for mut c in [OrbitCamera::post(), OrbitCamera::top(), inset] {
             let aspect = 1.6;
             let cursor = [0.5, -0.3];
             let p = c.point_on_target_plane(cursor, aspect).unwrap();

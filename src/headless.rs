@@ -17,7 +17,7 @@ use crate::gpu::Gpu;
 use crate::gpu::sim::TrailPlan;
 use crate::render::legend::overlay_content;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
-use crate::render::plots::plots_for_frame;
+use crate::render::plots::{plots_for_frame, strip_share};
 use crate::render::{FrameState, RenderSettings};
 use crate::scene::Scene;
 use crate::timeline::Timeline;
@@ -88,6 +88,7 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
     if job.progress && trail.record_every > 1 {
         eprintln!("{}", trail.describe(n));
     }
+    let strip = strip_share(scene, world.sim.particle_count(), h);
     let interrupted = interrupt_flag();
     let started = Instant::now();
     let mut done = 0u32;
@@ -99,6 +100,7 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
         world.sim.advance_to(gpu, time.ceil() as u32);
         let mut camera = job.camera;
         camera.orbit((job.orbit_deg_per_s * job.timeline.seconds(f)) as f32, 0.0);
+        camera.bottom_inset = strip;
         let frame = FrameState {
             camera: &camera,
             time: time as f32,

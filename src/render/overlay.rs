@@ -361,6 +361,22 @@ pub fn paint_content(ctx: &egui::Context, area: Rect, content: &OverlayContent) 
     }
 }
 
+/// Gap between plots, and between the strip and the 3D view above it (points).
+const PLOT_GAP: f32 = 8.0;
+
+/// Height of the plot strip for an inner area `inner_height` points tall.
+fn strip_height(inner_height: f32) -> f32 {
+    (0.32 * inner_height).min(180.0)
+}
+
+/// Share of a frame `height_px` tall that a strip of plots takes at the bottom (margin and gap
+/// included): the camera's `bottom_inset`, so the 3D view sits above the strip.
+pub fn strip_share(height_px: u32) -> f32 {
+    let height = height_px as f32 / pixels_per_point_for(height_px);
+    let inner = height - 2.0 * look::MARGIN;
+    ((strip_height(inner) + look::MARGIN + PLOT_GAP) / height).clamp(0.0, 0.5)
+}
+
 /// Lays out and paints the plots: [`PlotPlacement::Full`] ones share the frame under the
 /// title band and left of the legend column (on a white ground that hides the 3D view), the
 /// others a strip along the bottom, left to right.
@@ -372,7 +388,7 @@ fn paint_plots(
     column_left: Option<f32>,
     content: &OverlayContent,
 ) -> Vec<PlotLayout> {
-    const GAP: f32 = 8.0;
+    const GAP: f32 = PLOT_GAP;
     let full: Vec<usize> = (0..content.plots.len())
         .filter(|&i| content.plots[i].placement == PlotPlacement::Full)
         .collect();
@@ -402,7 +418,7 @@ fn paint_plots(
     if !strip.is_empty() {
         let k = strip.len() as f32;
         let w = ((inner.width() - GAP * (k - 1.0)) / k).min(280.0);
-        let h = (0.32 * inner.height()).min(180.0);
+        let h = strip_height(inner.height());
         for (j, &i) in strip.iter().enumerate() {
             rects[i] = Rect::from_min_size(
                 pos2(inner.left() + j as f32 * (w + GAP), strip_bottom - h),

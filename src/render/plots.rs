@@ -108,6 +108,19 @@ impl History {
 
 /// Reads the trail and builds the scene's plots at `time` (in steps); empty when the scene
 /// asks for none or has more than [`MAX_PLOT_PARTICLES`] particles.
+/// The camera's `bottom_inset` for `scene` in a frame `height_px` tall: the share the plot
+/// strip takes, or 0 without one (or when a full-frame plot hides the 3D view). Depends on
+/// the scene only, so the view does not jump when the first plots appear.
+pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
+    let shown = !scene.view.plots.is_empty() && particles <= MAX_PLOT_PARTICLES;
+    let full = scene.surface.is_1d() && scene.view.plots.iter().any(|p| p == "curve");
+    if shown && !full {
+        crate::render::overlay::strip_share(height_px)
+    } else {
+        0.0
+    }
+}
+
 pub fn plots_for_frame(gpu: &Gpu, scene: &Scene, sim: &Simulation, time: f64) -> Vec<Plot> {
     if scene.view.plots.is_empty() || sim.particle_count() > MAX_PLOT_PARTICLES || !sim.has_started() {
         return Vec::new();
