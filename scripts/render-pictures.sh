@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Renders the README's picture of every scene in assets/scenes/ into assets/pictures/, with
+# the command the README shows for it (plus the size). Run from the repository root after
+# `cargo build --release`.
+set -euo pipefail
+
+descent=${DESCENT:-target/release/descent}
+size=${SIZE:-1200x900}
+out=assets/pictures
+
+picture() {
+    local scene=$1
+    shift
+    echo "== $scene"
+    "$descent" render "assets/scenes/$scene.toml" --still "$out/$scene.png" --size "$size" "$@"
+}
+
+picture saddle-two-starts
+picture sgd-vs-adam
+picture theta-squared
+picture sgd-1d
+picture linear-regression
+picture linear-regression-only-b
+picture sgd-2d-top
+picture rosenbrock-race --camera top
+picture himmelblau-basins
+picture rastrigin-swarm
