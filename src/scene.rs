@@ -54,8 +54,7 @@ pub struct Scene {
 pub const PLOT_KINDS: [&str; 4] = ["xy", "loss", "regression", "curve"];
 
 /// The `[view]` section: camera and style. Unset fields take the renderer's defaults.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ViewSpec {
     /// A preset: "post" (azimuth 120, elevation 37, as the blog post), "top" or "side".
     pub camera: Option<String>,
@@ -78,10 +77,8 @@ pub struct ViewSpec {
     pub axis_names: Option<[String; 3]>,
     /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
     /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
-    #[serde(default)]
     pub plots: Vec<String>,
     /// What a particle's colour says: its optimizer (default) or the minimum it ends at.
-    #[serde(default)]
     pub color_by: ColorBy,
 }
 
@@ -219,7 +216,120 @@ struct SceneFile {
     optimizer: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     starts: Option<Spanned<StartsSection>>,
     run: Option<RunSection>,
-    view: Option<ViewSpec>,
+    view: Option<ViewSection>,
+}
+
+/// `[view]` as written, with the places of the values that are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ViewSection {
+    camera: Option<Spanned<String>>,
+    azim: Option<Spanned<f64>>,
+    elev: Option<Spanned<f64>>,
+    dist: Option<Spanned<f64>>,
+    colormap: Option<Spanned<String>>,
+    contours: Option<bool>,
+    grid_lines: Option<bool>,
+    axes: Option<bool>,
+    trail_width: Option<Spanned<f64>>,
+    fade: Option<bool>,
+    axis_names: Option<[String; 3]>,
+    #[serde(default)]
+    plots: Vec<Spanned<String>>,
+    color_by: Option<Spanned<ColorBy>>,
+}
+
+impl ViewSection {
+    /// Checks every value where it is written, against the scene's surface.
+    fn check(self, surface: &Surface, err: ErrAt<'_>) -> Result<ViewSpec, SceneError> {
+        if let Some(c) = &self.camera
+            && crate::camera::OrbitCamera::preset(c.get_ref()).is_none()
+        {
+            return Err(err(
+                Some(c.span()),
+                format!(
+                    "unknown camera preset '{}'; the presets are post, top and side",
+                    c.get_ref()
+                ),
+            ));
+        }
+        if let Some(c) = &self.colormap
+            && crate::render::Colormap::from_name(c.get_ref()).is_none()
+        {
+            let known: Vec<&str> = crate::render::Colormap::ALL.iter().map(|c| c.name()).collect();
+            return Err(err(
+                Some(c.span()),
+                format!(
+                    "unknown colormap '{}'; the colormaps are {}",
+                    c.get_ref(),
+                    known.join(", ")
+                ),
+            ));
+        }
+        let finite = |v: &Option<Spanned<f64>>, name: &str, ok: &dyn Fn(f64) -> bool, rule: &str| match v {
+            Some(v) if !(v.get_ref().is_finite() && ok(*v.get_ref())) => Err(err(
+                Some(v.span()),
+                format!("{name} must be {rule}, got {}", v.get_ref()),
+            )),
+            _ => Ok(()),
+        };
+        finite(&self.azim, "azim", &|_| true, "a finite number of degrees")?;
+        finite(
+            &self.elev,
+            "elev",
+            &|e| (-90.0..=90.0).contains(&e),
+            "between -90 and 90 degrees",
+        )?;
+        finite(&self.dist, "dist", &|d| d > 0.0, "positive")?;
+        finite(
+            &self.trail_width,
+            "trail_width",
+            &|w| w > 0.0 && w <= 100.0,
+            "between 0 and 100 pixels",
+        )?;
+        if let Some(bad) = self
+            .plots
+            .iter()
+            .find(|p| !PLOT_KINDS.contains(&p.get_ref().as_str()))
+        {
+            return Err(err(
+                Some(bad.span()),
+                format!(
+                    "unknown plot '{}'; the plots are {}",
+                    bad.get_ref(),
+                    PLOT_KINDS.join(", ")
+                ),
+            ));
+        }
+        if let Some(c) = &self.color_by
+            && *c.get_ref() == ColorBy::Basin
+            && surface.minima.is_empty()
+        {
+            return Err(err(Some(c.span()), basin_needs_minima(surface)));
+        }
+        Ok(ViewSpec {
+            camera: self.camera.map(Spanned::into_inner),
+            azim: self.azim.map(Spanned::into_inner),
+            elev: self.elev.map(Spanned::into_inner),
+            dist: self.dist.map(Spanned::into_inner),
+            colormap: self.colormap.map(Spanned::into_inner),
+            contours: self.contours,
+            grid_lines: self.grid_lines,
+            axes: self.axes,
+            trail_width: self.trail_width.map(Spanned::into_inner),
+            fade: self.fade,
+            axis_names: self.axis_names,
+            plots: self.plots.into_iter().map(Spanned::into_inner).collect(),
+            color_by: self.color_by.map_or(ColorBy::Optimizer, Spanned::into_inner),
+        })
+    }
+}
+
+fn basin_needs_minima(surface: &Surface) -> String {
+    format!(
+        "color_by = \"basin\" needs the surface's minima, and {} has none: list them in [surface] minima = [[x, y], ...]",
+        surface.name
+    )
 }
 
 #[derive(Deserialize)]
@@ -262,7 +372,7 @@ struct StartsSection {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunSection {
-    steps: Option<Spanned<u32>>,
+    steps: Option<Spanned<i64>>,
     tol: Option<Spanned<f64>>,
     mesh: Option<Spanned<u32>>,
 }
@@ -398,7 +508,11 @@ impl Scene {
                     _ => {
                         return Err(err(
                             Some(p.span()),
-                            format!("a start point needs [x, y], got {} numbers", v.len()),
+                            format!(
+                                "a start point needs [x, y], got {} number{}",
+                                v.len(),
+                                if v.len() == 1 { "" } else { "s" }
+                            ),
                         ));
                     }
                 };
@@ -433,10 +547,15 @@ impl Scene {
 
         let run = raw.run.as_ref();
         let steps = match run.and_then(|r| r.steps.as_ref()) {
-            Some(s) if *s.get_ref() == 0 => {
-                return Err(err(Some(s.span()), "steps must be at least 1".into()));
-            }
-            Some(s) => *s.get_ref(),
+            Some(s) => u32::try_from(*s.get_ref())
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| {
+                    err(
+                        Some(s.span()),
+                        format!("steps must be between 1 and {}, got {}", u32::MAX, s.get_ref()),
+                    )
+                })?,
             None => DEFAULT_STEPS,
         };
         let tol = match run.and_then(|r| r.tol.as_ref()) {
@@ -460,7 +579,10 @@ impl Scene {
             None => DEFAULT_MESH,
         };
 
-        let mut view = raw.view.unwrap_or_default();
+        let mut view = match raw.view {
+            Some(v) => v.check(&surface, &err)?,
+            None => ViewSpec::default(),
+        };
         if regression.is_some() && view.axis_names.is_none() {
             // The surface is the mean squared error over the line's slope and intercept.
             view.axis_names = Some(["m", "b", "J(m, b)"].map(String::from));
@@ -500,16 +622,12 @@ impl Scene {
         }
         if let Some(bad) = self.view.plots.iter().find(|p| !PLOT_KINDS.contains(&p.as_str())) {
             return Err(format!(
-                "unknown plot \"{bad}\" in [view] plots: use {}",
+                "unknown plot '{bad}'; the plots are {}",
                 PLOT_KINDS.join(", ")
             ));
         }
         if self.view.color_by == ColorBy::Basin && self.surface.minima.is_empty() {
-            return Err(format!(
-                "[view] color_by = \"basin\" needs the surface's minima, and {} has none: \
-                 list them in [surface] minima = [[x, y], ...]",
-                self.surface.name
-            ));
+            return Err(basin_needs_minima(&self.surface));
         }
         self.surface.domain.validate()
     }
@@ -610,7 +728,7 @@ fn optimizer_from_table(
                 return Err(err(
                     Some(value.span()),
                     format!(
-                        "{} must be a number or a boolean, got {}",
+                        "{} must be a number or a boolean, got {} {other}",
                         key.get_ref(),
                         other.type_str()
                     ),

@@ -59,7 +59,10 @@ fn errors_name_file_line_and_column() {
     assert!(e.starts_with("scene.toml:4:9:"), "{e}");
 
     let e = err("[surface]\nname = \"saddle\"\n[run]\nsteps = 0\n");
-    assert!(e.starts_with("scene.toml:4:9: steps must be at least 1"), "{e}");
+    assert!(
+        e.starts_with("scene.toml:4:9: steps must be between 1 and 4294967295, got 0"),
+        "{e}"
+    );
 
     let e = err("[surface]\nname = \"saddle\"\ndomain = [1, -1, 0, 1]\n");
     assert!(
@@ -146,4 +149,101 @@ fn regression_scene_errors() {
     );
     let e = err("[surface.regression]\nsamples = 10\nslope = 3\n");
     assert!(e.starts_with("scene.toml:3:1:") && e.contains("slope"), "{e}");
+}
+
+/// Every bad value a scene file can hold, with the exact first line of its error (file, line,
+/// column, message) and the exact snippet for one of them.
+#[test]
+fn every_bad_value_gets_its_exact_message() {
+    const HEAD: &str = "[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"gd\"\n";
+    let cases: &[(&str, &str)] = &[
+        ("lr = -0.5", "scene.toml:5:1: lr must be >= 0, got -0.5"),
+        (
+            "lr = \"fast\"",
+            "scene.toml:5:6: lr must be a number or a boolean, got string \"fast\"",
+        ),
+        (
+            "momentum = 0.9",
+            "scene.toml:5:1: unknown parameter 'momentum' for gd (gd takes lr, weight_decay, maximize)",
+        ),
+        (
+            "[starts]\ngrid = [0, 0]",
+            "scene.toml:6:8: grid needs [columns, rows], both at least 1",
+        ),
+        (
+            "[starts]\npoints = [[1.0]]",
+            "scene.toml:6:11: a start point needs [x, y], got 1 number",
+        ),
+        (
+            "[starts]\npoints = [[1.0, 2.0, 3.0]]",
+            "scene.toml:6:11: a start point needs [x, y], got 3 numbers",
+        ),
+        (
+            "[run]\nsteps = 0",
+            "scene.toml:6:9: steps must be between 1 and 4294967295, got 0",
+        ),
+        (
+            "[run]\nsteps = -5",
+            "scene.toml:6:9: steps must be between 1 and 4294967295, got -5",
+        ),
+        (
+            "[run]\ntol = -1",
+            "scene.toml:6:7: tol must be a finite number >= 0, got -1",
+        ),
+        (
+            "[run]\nmesh = 1",
+            "scene.toml:6:8: mesh must be between 2 and 4096, got 1",
+        ),
+        (
+            "[view]\ncolormap = \"viridiss\"",
+            "scene.toml:6:12: unknown colormap 'viridiss'; the colormaps are coolwarm, viridis, plasma, \
+             magma, inferno, cividis, gray",
+        ),
+        (
+            "[view]\ncamera = \"above\"",
+            "scene.toml:6:10: unknown camera preset 'above'; the presets are post, top and side",
+        ),
+        (
+            "[view]\nplots = [\"xy\", \"histogram\"]",
+            "scene.toml:6:16: unknown plot 'histogram'; the plots are xy, loss, regression, curve",
+        ),
+        (
+            "[view]\ncolor_by = \"basin\"",
+            "scene.toml:6:12: color_by = \"basin\" needs the surface's minima, and saddle has none: \
+             list them in [surface] minima = [[x, y], ...]",
+        ),
+        (
+            "[view]\ncolor_by = \"minimum\"",
+            "scene.toml:6:12: unknown variant `minimum`, expected `optimizer` or `basin`",
+        ),
+        (
+            "[view]\nelev = 120",
+            "scene.toml:6:8: elev must be between -90 and 90 degrees, got 120",
+        ),
+        (
+            "[view]\ndist = -2.0",
+            "scene.toml:6:8: dist must be positive, got -2",
+        ),
+        (
+            "[view]\ntrail_width = 0",
+            "scene.toml:6:15: trail_width must be between 0 and 100 pixels, got 0",
+        ),
+        (
+            "[view]\nzoom = 2",
+            "scene.toml:6:1: unknown field `zoom`, expected one of `camera`, `azim`, \
+             `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, `fade`, \
+             `axis_names`, `plots`, `color_by`",
+        ),
+    ];
+    for (tail, expected) in cases {
+        let e = err(&format!("{HEAD}{tail}\n"));
+        let first = e.lines().next().unwrap();
+        assert_eq!(first, *expected, "for {tail:?}");
+    }
+    // The snippet: the offending line and a caret under the column.
+    let e = err(&format!("{HEAD}[view]\ncamera = \"above\"\n"));
+    assert_eq!(
+        e.lines().skip(1).collect::<Vec<_>>(),
+        ["  | camera = \"above\"", "  |          ^"]
+    );
 }
