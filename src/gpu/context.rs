@@ -46,6 +46,20 @@ pub enum GpuError {
     Map(String),
 }
 
+/// A wgpu error on one line, with its causes (wgpu's text puts them on lines of their own).
+pub fn describe_error(e: &wgpu::Error) -> String {
+    let text = match e {
+        wgpu::Error::OutOfMemory { source } => format!("out of GPU memory: {source}"),
+        other => other.to_string(),
+    };
+    // "Validation Error\n\nCaused by:\n  In X\n    reason\n" -> one line.
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "Caused by:")
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// Everything needed to talk to one GPU.
 pub struct Gpu {
     pub instance: wgpu::Instance,
@@ -130,17 +144,23 @@ impl Gpu {
         let faults: Arc<Mutex<Vec<GpuError>>> = Arc::default();
         let sink = faults.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-            log::error!("{e}");
+            let message = describe_error(&e);
+            log::error!("{message}");
             if let Ok(mut f) = sink.lock() {
-                f.push(GpuError::Uncaptured(e.to_string()));
+                f.push(GpuError::Uncaptured(message));
             }
         }));
         let sink = faults.clone();
+        // Destroyed too: descent never destroys its device while using it, so a loss of either
+        // kind mid-run is worth reporting (at drop nobody reads the faults any more).
         device.set_device_lost_callback(move |reason, message| {
-            if reason != wgpu::DeviceLostReason::Destroyed
-                && let Ok(mut f) = sink.lock()
-            {
-                f.push(GpuError::DeviceLost(format!("{reason:?}: {message}")));
+            if let Ok(mut f) = sink.lock() {
+                let why = if message.is_empty() {
+                    format!("{reason:?}")
+                } else {
+                    format!("{reason:?}: {message}")
+                };
+                f.push(GpuError::DeviceLost(why));
             }
         });
         Ok(Self {
@@ -158,14 +178,15 @@ impl Gpu {
         format!("{} ({:?}, {:?})", info.name, info.device_type, info.backend)
     }
 
-    /// Returns the first error the device reported since the last call, if any.
+    /// Returns the first error the device reported since the last call, if any; a lost
+    /// device first, since it is the cause of whatever failed after it.
     pub fn take_fault(&self) -> Option<GpuError> {
         let mut faults = self.faults.lock().ok()?;
-        if faults.is_empty() {
-            None
-        } else {
-            Some(faults.remove(0))
-        }
+        let first = faults
+            .iter()
+            .position(|f| matches!(f, GpuError::DeviceLost(_)))
+            .unwrap_or(0);
+        (!faults.is_empty()).then(|| faults.remove(first))
     }
 
     /// Blocks until all submitted work is done, surfacing device faults as errors.
