@@ -221,6 +221,20 @@ fn window_orbits_records_and_keeps_running() {
         "{w}x{h}: the viewport beside the panel, at the new height"
     );
 
+    // Minimise (unmapped: what a window manager does to an iconified window; Xvfb has none)
+    // and restore: the app idles without drawing, then draws again.
+    x.xdotool(&["windowunmap", "--sync", &window]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(app.try_wait().unwrap().is_none(), "the app exited while minimised");
+    x.xdotool(&["windowmap", "--sync", &window]);
+    x.xdotool(&["windowfocus", "--sync", &window]);
+    std::thread::sleep(Duration::from_millis(1000));
+    let before = screenshots(&dir).len();
+    x.xdotool(&["key", "F12"]);
+    wait_for("a screenshot after restoring", Duration::from_secs(20), || {
+        screenshots(&dir).len() == before + 1
+    });
+
     assert!(app.try_wait().unwrap().is_none(), "the app exited");
     let _ = app.kill();
     let out = app.wait_with_output().unwrap();
