@@ -149,3 +149,132 @@ fn himmelblau_starts_settle_in_the_four_basins() {
     // Every basin is reached by a good share of the uniform starts.
     assert!(per_minimum.iter().all(|&c| c > 10_000), "{per_minimum:?}");
 }
+
+/// Every particle's trajectory on the GPU, every step: `out[i][s]`.
+fn gpu_paths(scene: &Scene) -> Vec<Vec<descent::gpu::gpu_data::TrailPoint>> {
+    use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
+    let gpu = common::gpu();
+    let starts = scene.start_points();
+    let mut sim = Simulation::new(
+        gpu,
+        &SimSetup::for_scene(scene, &starts, TrailPlan::every_step(scene.steps)),
+    )
+    .unwrap();
+    sim.advance_to(gpu, scene.steps);
+    let n = sim.particle_count() as usize;
+    let trail = sim.read_trail(gpu).unwrap();
+    (0..n)
+        .map(|i| (0..=scene.steps as usize).map(|s| trail[s * n + i]).collect())
+        .collect()
+}
+
+fn close(got: f32, want: f64) -> bool {
+    (f64::from(got) - want).abs() <= 1e-5 * want.abs().max(1e-2)
+}
+
+#[test]
+fn saddle_two_starts_follow_the_closed_form() {
+    // GD with lr 0.01 on x^2 - y^2: x <- 0.98 x, y <- 1.02 y. From (1, 0) the path runs down
+    // the ridge to the saddle point; from (1, 0.25) it slides off, y = 0.25 * 1.02^k.
+    let scene = load("saddle-two-starts.toml");
+    let paths = gpu_paths(&scene);
+    assert_eq!(paths.len(), 2);
+    for (i, y0) in [(0, 0.0), (1, 0.25)] {
+        for (k, p) in paths[i].iter().enumerate() {
+            let (x, y) = (0.98f64.powi(k as i32), y0 * 1.02f64.powi(k as i32));
+            assert!(
+                close(p.pos[0], x) && close(p.pos[1], y),
+                "start {i} step {k}: {p:?}"
+            );
+            // The loss is a difference of squares: its rounding scales with x^2 + y^2.
+            let loss_tol = 1e-5 * (x * x + y * y).max(1e-2);
+            assert!(
+                (f64::from(p.loss) - (x * x - y * y)).abs() <= loss_tol,
+                "start {i} step {k}: {p:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sgd_2d_top_zig_zags_across_the_valley() {
+    // x^2 + 4 y^2 with SGD lr 0.2: x <- 0.6 x, y <- -0.6 y (the step overshoots in y and the
+    // path zig-zags); momentum matches the f64 reference.
+    let scene = load("sgd-2d-top.toml");
+    let paths = gpu_paths(&scene);
+    for (k, p) in paths[0].iter().enumerate().take(20) {
+        let (x, y) = (-2.5 * 0.6f64.powi(k as i32), 2.0 * (-0.6f64).powi(k as i32));
+        assert!(close(p.pos[0], x) && close(p.pos[1], y), "step {k}: {p:?}");
+    }
+    let cpu = simulate(
+        &scene.surface,
+        &scene.optimizers,
+        &scene.start_points(),
+        scene.steps,
+        scene.tol,
+    );
+    for (k, (g, c)) in paths[1].iter().zip(&cpu[1]).enumerate() {
+        for d in 0..2 {
+            assert!(
+                (f64::from(g.pos[d]) - c.pos[d]).abs() < 1e-4,
+                "momentum step {k}: {g:?} vs {c:?}"
+            );
+        }
+    }
+    // Both end near the marked minimum: the loss 100 times below the start's (22.25).
+    for path in &paths {
+        let end = path.last().unwrap();
+        assert!(end.loss < 0.2225, "{end:?}");
+    }
+}
+
+#[test]
+fn rosenbrock_race_adaptive_methods_reach_the_valley_and_blowups_are_marked() {
+    use descent::gpu::gpu_data::STATUS_DIVERGED;
+    let scene = load("rosenbrock-race.toml");
+    let outcome = run_scene(common::gpu(), &scene, &RunOptions::default()).unwrap();
+    let starts = scene.start_points().len();
+    assert_eq!(outcome.particles.len(), 7 * starts);
+    let group = |name: &str| {
+        let g = scene.optimizers.iter().position(|o| o.name == name).unwrap();
+        &outcome.particles[g * starts..(g + 1) * starts]
+    };
+    // Adam reaches the banana's floor (loss < 0.3 from every start, < 0.05 from the best);
+    // plain GD with the same budget is behind from its worst start.
+    let worst = |name: &str| group(name).iter().map(|p| p.loss).fold(0.0f32, f32::max);
+    let best = |name: &str| group(name).iter().map(|p| p.loss).fold(f32::INFINITY, f32::min);
+    assert!(worst("adam") < 0.3 && best("adam") < 0.05, "{:?}", group("adam"));
+    assert!(worst("gd") > worst("adam"), "{:?}", group("gd"));
+    // Momentum with lr 1e-3 blows up from (1.8, -0.5) within a few steps: marked diverged,
+    // its position and loss the last finite ones.
+    for p in &outcome.particles {
+        assert!(p.pos.iter().all(|v| v.is_finite()) && p.loss.is_finite(), "{p:?}");
+    }
+    assert_eq!(
+        group("momentum")[2].status,
+        STATUS_DIVERGED,
+        "{:?}",
+        group("momentum")
+    );
+}
+
+#[test]
+fn rastrigin_swarm_is_caught_by_local_minima() {
+    let scene = load("rastrigin-swarm.toml");
+    let outcome = run_scene(common::gpu(), &scene, &RunOptions::default()).unwrap();
+    let n = outcome.particles.len();
+    assert_eq!(n, 2 * 1600);
+    // Rastrigin's local minima sit near the integer lattice points.
+    let at_lattice = outcome
+        .particles
+        .iter()
+        .filter(|p| p.pos.iter().all(|v| (v - v.round()).abs() < 0.05))
+        .count();
+    assert!(
+        at_lattice * 100 >= n * 95,
+        "{at_lattice} of {n} at a lattice point"
+    );
+    // Few find the global minimum at the origin.
+    let global = outcome.particles.iter().filter(|p| p.loss < 1e-3).count();
+    assert!(global >= 1 && global * 100 < n * 2, "{global} of {n}");
+}
