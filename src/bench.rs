@@ -245,69 +245,84 @@ pub struct SoakSample {
     pub restarts: u32,
     pub frames: u64,
     pub rss: u64,
+    /// Bytes of the GPU buffers descent holds for the scene (particles, trail ring, mesh).
+    pub gpu_bytes: u64,
 }
 
 /// The soak test of the headless path: `particles` random starts on Himmelblau with Adam,
-/// rendered at 640x480 while the simulation restarts every `restart_s` seconds, for `seconds`;
-/// a sample of resident memory every restart. Flat memory means nothing leaks per frame or
-/// per restart.
+/// rendered at 640x480 for `seconds`, restarting every `restart_s` seconds: odd restarts
+/// reset the simulation (the window's `r`), even ones build the whole scene anew with other
+/// starts (a change in the window's panel), so buffers are freed and allocated again. A
+/// sample of resident memory at every restart; on a CPU adapter the GPU's buffers live in
+/// the process too, so flat RSS means flat GPU memory.
 pub fn soak(gpu: &Gpu, particles: u32, seconds: f64, restart_s: f64) -> anyhow::Result<Vec<SoakSample>> {
     use crate::camera::OrbitCamera;
-    use crate::gpu::mesh::SurfaceMesh;
     use crate::render::legend::overlay_content;
     use crate::render::overlay::{Overlay, pixels_per_point_for};
-    use crate::render::{FrameState, RenderSettings, Renderer};
+    use crate::render::{FrameState, RenderSettings};
     use crate::scene::{Scene, Starts};
+    use crate::world::World;
 
     let mut scene = Scene::parse(
         "soak",
-        "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n",
+        "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n[run]\nsteps = 400\n",
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    scene.starts = Starts {
-        random: particles,
-        seed: 1,
-        ..Default::default()
+    let scene_with_seed = |scene: &mut Scene, seed: u64| {
+        scene.starts = Starts {
+            random: particles,
+            seed,
+            ..Default::default()
+        };
     };
-    scene.steps = 400;
-    let starts = scene.start_points();
-    let n = u64::from(particles);
-    let trail = TrailPlan::whole_history(&gpu.device.limits(), n, scene.steps, 256 << 20)
-        .ok_or_else(|| anyhow::anyhow!("no room for trails"))?;
-    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(&scene, &starts, trail))?;
-    let mesh = SurfaceMesh::new(gpu, &scene.surface, 81, 81)?;
+    scene_with_seed(&mut scene, 1);
     let settings = RenderSettings {
         msaa: 1,
         ..RenderSettings::for_size(640, 480)
     };
-    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &settings)?;
+    let mut world = World::new(gpu, &scene, &settings)?;
+    let gpu_bytes = |w: &World| {
+        w.sim.particle_buffer().size() + w.sim.trail_buffer().size() + w.mesh.vertex_buffer().size()
+    };
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
     let camera = OrbitCamera::post();
     let start = Instant::now();
-    let mut samples = Vec::new();
+    let mut samples = vec![SoakSample {
+        seconds: 0.0,
+        restarts: 0,
+        frames: 0,
+        rss: resident_bytes().unwrap_or(0),
+        gpu_bytes: gpu_bytes(&world),
+    }];
     let (mut restarts, mut frames, mut run_started) = (0u32, 0u64, Instant::now());
     let mut step = 0u32;
     while start.elapsed().as_secs_f64() < seconds {
         if run_started.elapsed().as_secs_f64() >= restart_s {
-            sim.reset(gpu);
-            step = 0;
             restarts += 1;
+            if restarts.is_multiple_of(2) {
+                scene_with_seed(&mut scene, u64::from(restarts));
+                world = World::new(gpu, &scene, &settings)?;
+            } else {
+                world.sim.reset(gpu);
+            }
+            step = 0;
             run_started = Instant::now();
             samples.push(SoakSample {
                 seconds: start.elapsed().as_secs_f64(),
                 restarts,
                 frames,
                 rss: resident_bytes().unwrap_or(0),
+                gpu_bytes: gpu_bytes(&world),
             });
         }
         step = (step + 5).min(scene.steps);
-        sim.advance_to(gpu, step);
+        world.sim.advance_to(gpu, step);
         let frame = FrameState {
             camera: &camera,
             time: step as f32,
         };
-        let content = overlay_content(&scene, f64::from(step), renderer.axis_labels(&frame));
-        let texture = renderer.render(gpu, &sim, &frame);
+        let content = overlay_content(&scene, f64::from(step), world.renderer.axis_labels(&frame));
+        let texture = world.renderer.render(gpu, &world.sim, &frame);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         overlay.draw(gpu, &view, [640, 480], pixels_per_point_for(480), &content);
         gpu.wait()?;

@@ -64,6 +64,9 @@ pub struct StyleArgs {
     /// Trail width in pixels at 1080p.
     #[arg(long)]
     trail_width: Option<f64>,
+    /// Steps of history each trail shows behind its head (default: the whole path).
+    #[arg(long)]
+    trail_length: Option<u32>,
     /// Trails fade with age.
     #[arg(long)]
     fade: bool,
@@ -272,6 +275,12 @@ impl StyleArgs {
             }
             view.trail_width = Some(w);
         }
+        if let Some(n) = self.trail_length {
+            if n == 0 {
+                bail!("--trail-length must be at least 1 step, got 0");
+            }
+            view.trail_length = Some(n);
+        }
         if self.fade {
             view.fade = Some(true);
         }
@@ -420,20 +429,21 @@ fn bench_command(args: BenchArgs) -> Result<()> {
     if let Some(seconds) = args.soak {
         let samples = descent::bench::soak(&gpu, 100_000, seconds, 5.0)?;
         println!(
-            "soak: 100,000 particles, restart every 5 s, 640x480 frames on {}",
+            "soak: 100,000 particles, restart every 5 s (every other one a new scene), 640x480 frames on {}",
             gpu.adapter_name()
         );
         println!(
-            "{:>8}  {:>8}  {:>8}  {:>10}",
-            "seconds", "restarts", "frames", "RSS MiB"
+            "{:>8}  {:>8}  {:>8}  {:>10}  {:>12}",
+            "seconds", "restarts", "frames", "RSS MiB", "GPU buf MiB"
         );
         for s in &samples {
             println!(
-                "{:>8.0}  {:>8}  {:>8}  {:>10.1}",
+                "{:>8.0}  {:>8}  {:>8}  {:>10.1}  {:>12.1}",
                 s.seconds,
                 s.restarts,
                 s.frames,
-                s.rss as f64 / 1048576.0
+                s.rss as f64 / 1048576.0,
+                s.gpu_bytes as f64 / 1048576.0
             );
         }
         return Ok(());

@@ -71,6 +71,8 @@ pub struct ViewSpec {
     pub axes: Option<bool>,
     /// Trail width in pixels (at 1080p; scaled with the frame height).
     pub trail_width: Option<f64>,
+    /// Steps of history a trail shows behind its head; unset: the whole path.
+    pub trail_length: Option<u32>,
     /// Trails fade with age.
     pub fade: Option<bool>,
     /// Names of the x, y and loss axes; linear regression's default is m, b, J(m, b).
@@ -232,6 +234,7 @@ struct ViewSection {
     grid_lines: Option<bool>,
     axes: Option<bool>,
     trail_width: Option<Spanned<f64>>,
+    trail_length: Option<Spanned<i64>>,
     fade: Option<bool>,
     axis_names: Option<[String; 3]>,
     #[serde(default)]
@@ -287,6 +290,20 @@ impl ViewSection {
             &|w| w > 0.0 && w <= 100.0,
             "between 0 and 100 pixels",
         )?;
+        let trail_length = match &self.trail_length {
+            Some(n) => Some(
+                u32::try_from(*n.get_ref())
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| {
+                        err(
+                            Some(n.span()),
+                            format!("trail_length must be at least 1 step, got {}", n.get_ref()),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
         if let Some(bad) = self
             .plots
             .iter()
@@ -317,6 +334,7 @@ impl ViewSection {
             grid_lines: self.grid_lines,
             axes: self.axes,
             trail_width: self.trail_width.map(Spanned::into_inner),
+            trail_length,
             fade: self.fade,
             axis_names: self.axis_names,
             plots: self.plots.into_iter().map(Spanned::into_inner).collect(),

@@ -188,6 +188,28 @@ fn golden_top_down_contours() {
 }
 
 #[test]
+fn trail_length_shortens_the_drawn_trails() {
+    // Top-down, no markers: pixels of the trails' blue are the trails alone.
+    let blue = Rgba([31, 119, 180, 255]);
+    let count = |trail_length| {
+        let settings = RenderSettings {
+            trail_length,
+            show_markers: false,
+            contours: false,
+            grid_lines: false,
+            colormap: Colormap::Gray,
+            ..settings()
+        };
+        let image = render(&saddle(), &settings, &OrbitCamera::top(), 60.0);
+        image.pixels().filter(|p| delta(p, &blue) <= 24).count()
+    };
+    let (whole, short) = (count(None), count(Some(20)));
+    // At step 60, the last 20 steps are about a third of each path's length.
+    assert!(whole > 300, "{whole}");
+    assert!(short > 20 && short * 2 < whole, "{short} of {whole}");
+}
+
+#[test]
 fn golden_trail_behind_a_hill() {
     let scene = Scene::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenes/behind-the-hill.toml"))
         .expect("hill scene");

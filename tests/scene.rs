@@ -217,6 +217,10 @@ fn every_bad_value_gets_its_exact_message() {
             "scene.toml:6:12: unknown variant `minimum`, expected `optimizer` or `basin`",
         ),
         (
+            "[view]\ntrail_length = 0",
+            "scene.toml:6:16: trail_length must be at least 1 step, got 0",
+        ),
+        (
             "[view]\nelev = 120",
             "scene.toml:6:8: elev must be between -90 and 90 degrees, got 120",
         ),
@@ -231,7 +235,8 @@ fn every_bad_value_gets_its_exact_message() {
         (
             "[view]\nzoom = 2",
             "scene.toml:6:1: unknown field `zoom`, expected one of `camera`, `azim`, \
-             `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, `fade`, \
+             `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, \
+             `trail_length`, `fade`, \
              `axis_names`, `plots`, `color_by`",
         ),
     ];

@@ -225,7 +225,10 @@ fn window_orbits_records_and_keeps_running() {
     // and restore: the app idles without drawing, then draws again.
     x.xdotool(&["windowunmap", "--sync", &window]);
     std::thread::sleep(Duration::from_secs(1));
-    assert!(app.try_wait().unwrap().is_none(), "the app exited while minimised");
+    assert!(
+        app.try_wait().unwrap().is_none(),
+        "the app exited while minimised"
+    );
     x.xdotool(&["windowmap", "--sync", &window]);
     x.xdotool(&["windowfocus", "--sync", &window]);
     std::thread::sleep(Duration::from_millis(1000));

@@ -319,6 +319,19 @@ impl Viewer {
         ui.checkbox(&mut s.show_axes, "axes");
         ui.checkbox(&mut s.fade_trails, "fade trails");
         ui.add(egui::Slider::new(&mut s.trail_width_px, 0.5..=8.0).text("trail width"));
+        let mut whole = s.trail_length.is_none();
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut whole, "whole trails");
+            let mut n = s.trail_length.unwrap_or(50);
+            if !whole {
+                ui.add(
+                    egui::Slider::new(&mut n, 1..=self.scene.steps.max(2))
+                        .logarithmic(true)
+                        .text("steps"),
+                );
+            }
+            s.trail_length = (!whole).then_some(n);
+        });
         if s != *self.world.renderer.settings() {
             match self.world.renderer.update_settings(gpu, &s) {
                 Ok(()) => self.options.settings = s,

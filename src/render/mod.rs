@@ -71,6 +71,8 @@ pub struct RenderSettings {
     /// matplotlib's `edgecolors='k'`: thin mesh lines on the surface.
     pub grid_lines: bool,
     pub trail_width_px: f32,
+    /// Steps of history each trail shows behind its head (a comet's tail); None: all.
+    pub trail_length: Option<u32>,
     /// Older parts of a trail fade out.
     pub fade_trails: bool,
     pub show_axes: bool,
@@ -100,6 +102,7 @@ impl Default for RenderSettings {
             contours: false,
             grid_lines: true,
             trail_width_px: 2.5,
+            trail_length: None,
             fade_trails: false,
             show_axes: true,
             show_trails: true,
@@ -196,6 +199,19 @@ impl TrailWindow {
             stride: 1,
             mix: mix.clamp(0.0, 1.0),
         }
+    }
+
+    /// Keeps only the records of the last `steps` steps before the head (None: all), for
+    /// trails of a fixed length; `every` is the ring's steps per record.
+    pub fn with_length(mut self, steps: Option<u32>, every: u32) -> Self {
+        if let Some(steps) = steps
+            && self.segments > 0
+        {
+            let records = steps.div_ceil(every.max(1));
+            self.first = self.first.max(self.head.saturating_sub(records));
+            self.segments = self.head - self.first + 1;
+        }
+        self
     }
 
     /// Draws every `stride`-th record so that `particles` trails take at most about `budget`
@@ -400,6 +416,7 @@ impl Renderer {
             }
         };
         let window = TrailWindow::new(plan, sim.steps_done(), frame.time)
+            .with_length(self.settings.trail_length, plan.record_every)
             .within_budget(self.particles, self.segment_budget);
         let uniform = self.frame_uniform(frame, &window);
         gpu.queue
@@ -669,6 +686,20 @@ mod tests {
         assert_eq!((w.first, w.head, w.segments), (5, 5, 1));
         // No trail at all.
         assert_eq!(TrailWindow::new(plan(0, 1), 10, 5.0).source, 2);
+    }
+
+    #[test]
+    fn trail_length_keeps_the_last_steps_behind_the_head() {
+        let w = TrailWindow::new(plan(201, 1), 200, 120.5);
+        assert_eq!(w.with_length(None, 1), w);
+        let short = w.with_length(Some(30), 1);
+        assert_eq!((short.first, short.head, short.segments), (90, 120, 31));
+        assert_eq!((short.source, short.mix), (w.source, w.mix));
+        // Longer than the history so far: all of it.
+        assert_eq!(w.with_length(Some(500), 1), w);
+        // Every 10th step recorded: 25 steps take 3 records.
+        let d = TrailWindow::new(plan(21, 10), 200, 200.0).with_length(Some(25), 10);
+        assert_eq!((d.first, d.head), (17, 20));
     }
 
     #[test]

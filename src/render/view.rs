@@ -35,6 +35,9 @@ pub fn view_settings(
     if let Some(w) = view.trail_width {
         settings.trail_width_px = w as f32;
     }
+    if let Some(n) = view.trail_length {
+        settings.trail_length = Some(n);
+    }
     if let Some(v) = view.fade {
         settings.fade_trails = v;
     }
