@@ -15,7 +15,8 @@
 //!   `n` as `1/...`), exact in sign for negative `a` where WGSL `pow` is NaN;
 //!   larger integers use `pow(abs(a), n)` with the sign restored for odd `n`;
 //!   `a^0.5` is `sqrt(a)`, which is more accurate than `pow`; any other
-//!   constant or variable exponent stays `pow`, NaN for `a < 0` like `eval`.
+//!   constant or variable exponent stays `pow`, NaN for `a < 0` like `eval`; a variable
+//!   exponent that is 0 gives 1 without calling `pow` (whose `pow(0, 0)` varies by GPU).
 //! - `ifle` becomes `select`.
 //!
 //! Only names chosen here (`p`, `x`, `y`, `tN`), WGSL builtins and numbers
@@ -203,8 +204,19 @@ impl Tape {
             (Val::Const(p), Val::Const(q)) => Val::Const(eval::pow(p, q, true)),
             (Val::Node(a), Val::Const(n)) => Val::Node(self.const_pow(a, n)),
             (va, Val::Node(b)) => {
+                // a^0 is 1 for every a, as in `eval`; WGSL's pow(0, 0) is exp2(0 * -inf),
+                // whatever the GPU makes of that (lavapipe: 0), so it is never asked.
                 let a = self.node(va);
-                Val::Node(self.intern(Op::Call2(Func::Pow, a, b)))
+                let pow = self.intern(Op::Call2(Func::Pow, a, b));
+                let abs = self.intern(Op::Call1(Func::Abs, b));
+                let (zero, one) = (self.constant(0.0), self.constant(1.0));
+                Val::Node(self.intern(Op::Select {
+                    strict: false,
+                    a: abs,
+                    b: zero,
+                    t: one,
+                    f: pow,
+                }))
             }
         }
     }
@@ -293,7 +305,10 @@ impl Tape {
             }
             (_, [a]) => match self.lower(a) {
                 Val::Const(c) => Val::Const(eval::apply(f, &[c])),
-                Val::Node(a) => Val::Node(self.intern(Op::Call1(f, a))),
+                Val::Node(a) => Val::Node(match f {
+                    Func::Asin | Func::Acos => self.arc(f, a),
+                    _ => self.intern(Op::Call1(f, a)),
+                }),
             },
             (_, [a, b]) => match (self.lower(a), self.lower(b)) {
                 (Val::Const(p), Val::Const(q)) => Val::Const(eval::apply(f, &[p, q])),
@@ -304,6 +319,31 @@ impl Tape {
             },
             // Wrong arity (hand-built trees only): NaN, as in `eval`.
             _ => Val::Const(f64::NAN),
+        }
+    }
+}
+
+impl Tape {
+    /// asin and acos through atan: WGSL lets them inherit atan2's error through
+    /// sqrt(1 - a*a), and GPUs take the licence (lavapipe: 4e-4 relative for asin against
+    /// 1e-5 for atan). asin a = atan(a / sqrt((1 - a)(1 + a))) and
+    /// acos a = 2 atan(sqrt((1 - a) / (1 + a))) keep 1 - a exact near the ends; at a = +-1
+    /// the quotients are infinite or 0, and atan gives the right limits.
+    fn arc(&mut self, f: Func, a: Id) -> Id {
+        let one = self.constant(1.0);
+        let below = self.intern(Op::Sub(one, a));
+        let above = self.intern(Op::Add(one, a));
+        if f == Func::Asin {
+            let product = self.intern(Op::Mul(below, above));
+            let root = self.intern(Op::Call1(Func::Sqrt, product));
+            let ratio = self.intern(Op::Div(a, root));
+            self.intern(Op::Call1(Func::Atan, ratio))
+        } else {
+            let ratio = self.intern(Op::Div(below, above));
+            let root = self.intern(Op::Call1(Func::Sqrt, ratio));
+            let angle = self.intern(Op::Call1(Func::Atan, root));
+            let two = self.constant(2.0);
+            self.intern(Op::Mul(two, angle))
         }
     }
 }
