@@ -1,5 +1,8 @@
 //! Integration tests for the surface expression language (`descent::expr`).
 
+mod common;
+
+use common::arb_ast;
 use descent::expr::{Ast, ExprError, Func, MAX_LEN, SurfaceExpr, Var, parse};
 use proptest::prelude::*;
 
@@ -701,37 +704,6 @@ fn check_parse_outcome(src: &str) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
-}
-
-fn arb_ast() -> impl Strategy<Value = Ast> {
-    let leaf = prop_oneof![
-        3 => prop::sample::select(vec![
-            0.0, -0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -2.0, 1e-8, 1e10, 17.0, 0.1, 2.5, -16.0, 1e300, -1e300, 1e-300,
-        ])
-            .prop_map(Ast::Num),
-        1 => (-1e3f64..1e3).prop_map(Ast::Num),
-        2 => Just(Ast::Var(Var::X)),
-        2 => Just(Ast::Var(Var::Y)),
-    ];
-    leaf.prop_recursive(6, 64, 4, |inner| {
-        let pair = || (inner.clone(), inner.clone());
-        prop_oneof![
-            inner.clone().prop_map(|a| Ast::Neg(Box::new(a))),
-            pair().prop_map(|(a, b)| Ast::Add(Box::new(a), Box::new(b))),
-            pair().prop_map(|(a, b)| Ast::Sub(Box::new(a), Box::new(b))),
-            pair().prop_map(|(a, b)| Ast::Mul(Box::new(a), Box::new(b))),
-            pair().prop_map(|(a, b)| Ast::Div(Box::new(a), Box::new(b))),
-            pair().prop_map(|(a, b)| Ast::Pow(Box::new(a), Box::new(b))),
-            (
-                prop::sample::select(Func::ALL.to_vec()),
-                prop::collection::vec(inner.clone(), 4)
-            )
-                .prop_map(|(f, mut args)| {
-                    args.truncate(f.arity());
-                    Ast::Call(f, args)
-                }),
-        ]
-    })
 }
 
 const POINTS: [(f64, f64); 5] = [(0.5, -1.25), (-2.0, 3.0), (0.0, 0.0), (1e3, -1e-3), (-0.75, -0.5)];

@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
+use descent::expr::{Ast, Func, Var};
 use descent::gpu::{AdapterPreference, Gpu};
+use proptest::prelude::*;
 
 /// The GPU for tests: a software adapter when present, so results do not depend on the
 /// developer's GPU. No adapter fails the test, loudly: GPU tests are never skipped.
@@ -21,4 +23,36 @@ pub fn gpu() -> &'static Gpu {
 /// Path to the built `descent` binary.
 pub fn descent_bin() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_BIN_EXE_descent"))
+}
+
+/// Random expression trees: every node kind and function, constants from tiny to huge.
+pub fn arb_ast() -> impl Strategy<Value = Ast> {
+    let leaf = prop_oneof![
+        3 => prop::sample::select(vec![
+            0.0, -0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -2.0, 1e-8, 1e10, 17.0, 0.1, 2.5, -16.0, 1e300, -1e300, 1e-300,
+        ])
+            .prop_map(Ast::Num),
+        1 => (-1e3f64..1e3).prop_map(Ast::Num),
+        2 => Just(Ast::Var(Var::X)),
+        2 => Just(Ast::Var(Var::Y)),
+    ];
+    leaf.prop_recursive(6, 64, 4, |inner| {
+        let pair = || (inner.clone(), inner.clone());
+        prop_oneof![
+            inner.clone().prop_map(|a| Ast::Neg(Box::new(a))),
+            pair().prop_map(|(a, b)| Ast::Add(Box::new(a), Box::new(b))),
+            pair().prop_map(|(a, b)| Ast::Sub(Box::new(a), Box::new(b))),
+            pair().prop_map(|(a, b)| Ast::Mul(Box::new(a), Box::new(b))),
+            pair().prop_map(|(a, b)| Ast::Div(Box::new(a), Box::new(b))),
+            pair().prop_map(|(a, b)| Ast::Pow(Box::new(a), Box::new(b))),
+            (
+                prop::sample::select(Func::ALL.to_vec()),
+                prop::collection::vec(inner.clone(), 4)
+            )
+                .prop_map(|(f, mut args)| {
+                    args.truncate(f.arity());
+                    Ast::Call(f, args)
+                }),
+        ]
+    })
 }

@@ -1,0 +1,195 @@
+//! The fuzz property the CPU cannot check alone: for random expression trees, the GPU's
+//! value (the surface mesh's compute pass, in f32) matches the f64 evaluator within a bound on
+//! f32 rounding, wherever the f64 value is finite and the bound is meaningful.
+//!
+//! The bound is a first-order forward error analysis of the tree: each node adds its own
+//! rounding (a few ulps for arithmetic, more for transcendental builtins, whose WGSL accuracy
+//! is looser) and passes on its children's errors scaled by its partial derivatives. Points
+//! where an intermediate overflows f32 or falls into its subnormal range are skipped: there f32
+//! and f64 legitimately part ways. `PROPTEST_CASES` sets the number of trees (default 48).
+
+mod common;
+
+use descent::expr::{Ast, Func, SurfaceExpr};
+use descent::gpu::mesh::SurfaceMesh;
+use descent::surfaces::{DEFAULT_DOMAIN, Surface};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+const EPS: f64 = f32::EPSILON as f64;
+
+/// Value and error bound of `e` at (x, y) as f32 arithmetic would compute it, or None where
+/// the comparison means nothing (non-finite, f32 overflow or underflow on the way).
+fn value_and_bound(e: &Ast, x: f64, y: f64) -> Option<(f64, f64)> {
+    let v = e.eval(x, y);
+    if !v.is_finite() || v.abs() > 1e30 || (v != 0.0 && v.abs() < 1e-30) {
+        return None;
+    }
+    let at = |a: &Ast| value_and_bound(a, x, y);
+    // Central difference of a one-argument function at a (f64, smooth where it matters).
+    let slope = |f: &dyn Fn(f64) -> f64, a: f64| {
+        let h = 1e-6 * a.abs().max(1e-6);
+        ((f(a + h) - f(a - h)) / (2.0 * h)).abs()
+    };
+    let err = match e {
+        Ast::Num(_) => v.abs() * EPS,
+        Ast::Var(_) => 0.0,
+        Ast::Neg(a) => at(a)?.1,
+        Ast::Add(a, b) | Ast::Sub(a, b) => at(a)?.1 + at(b)?.1 + v.abs() * EPS,
+        Ast::Mul(a, b) => {
+            let ((va, ea), (vb, eb)) = (at(a)?, at(b)?);
+            vb.abs() * ea + va.abs() * eb + ea * eb + v.abs() * EPS
+        }
+        Ast::Div(a, b) => {
+            let ((_, ea), (vb, eb)) = (at(a)?, at(b)?);
+            if eb >= 0.5 * vb.abs() {
+                return None; // the divisor's sign or size is not known in f32
+            }
+            (ea + v.abs() * eb) / (vb.abs() - eb) + v.abs() * EPS
+        }
+        Ast::Pow(a, b) => pow_bound(at(a)?, at(b)?, v)?,
+        Ast::Call(Func::Pow, args) => pow_bound(at(&args[0])?, at(&args[1])?, v)?,
+        Ast::Call(Func::Min | Func::Max, args) => at(&args[0])?.1.max(at(&args[1])?.1),
+        Ast::Call(Func::Ifle, args) => {
+            let ((va, ea), (vb, eb)) = (at(&args[0])?, at(&args[1])?);
+            if (va - vb).abs() <= ea + eb {
+                return None; // the branch taken may differ
+            }
+            at(&args[2])
+                .map_or(0.0, |t| t.1)
+                .max(at(&args[3]).map_or(0.0, |f| f.1))
+        }
+        Ast::Call(Func::Abs, args) => at(&args[0])?.1,
+        Ast::Call(Func::Sign, args) => {
+            let (va, ea) = at(&args[0])?;
+            if va.abs() <= ea {
+                return None;
+            }
+            0.0
+        }
+        Ast::Call(f, args) => {
+            let (va, ea) = at(&args[0])?;
+            let g = |t: f64| Ast::Call(*f, vec![Ast::Num(t)]).eval(0.0, 0.0);
+            let d = slope(&g, va);
+            // WGSL's builtins: sin/cos within 2^-11 absolute near [-pi, pi] (here 1e-6 times
+            // the argument, what GPUs deliver), the rest a few ulps or inherited from exp2/log2.
+            let own = match f {
+                Func::Sin | Func::Cos => 1e-6 * va.abs().max(1.0),
+                // WGSL: atan within 4096 ulp; asin and acos are built from it.
+                Func::Atan | Func::Asin | Func::Acos => 4096.0 * EPS * v.abs(),
+                _ => 16.0 * EPS * v.abs() + 1e-7 * d,
+            };
+            // Past a tenth of the value a first-order bound means nothing (exp of an
+            // argument known to +-3 is not known to 3 significant digits): skip.
+            if d * ea > 0.1 * v.abs() && matches!(f, Func::Exp | Func::Sinh | Func::Cosh) {
+                return None;
+            }
+            d * ea + own
+        }
+    };
+    err.is_finite().then_some((v, err))
+}
+
+/// a^b: integer b is unrolled into multiplications (exact rules); otherwise exp2(b log2 a).
+fn pow_bound((va, ea): (f64, f64), (vb, eb): (f64, f64), v: f64) -> Option<f64> {
+    if eb == 0.0 && vb.fract() == 0.0 && vb.abs() <= 16.0 {
+        let n = vb.abs();
+        let rel = if va == 0.0 { 0.0 } else { n * ea / va.abs() };
+        return (rel < 0.1).then_some(v.abs() * (rel + n * EPS));
+    }
+    if va <= 0.0 {
+        return None;
+    }
+    let ln = va.ln();
+    let relative = (vb / va).abs() * ea + ln.abs() * eb + (vb * ln).abs() * 8.0 * EPS + 8.0 * EPS;
+    // Beyond a tenth, first order is no bound at all (1.0000000069^1e10 in f32 is 1^1e10).
+    (relative < 0.1).then_some(v.abs() * relative)
+}
+
+#[test]
+fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
+    let gpu = common::gpu();
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(48);
+    // Deterministic, so CI sees the same trees every run; PROPTEST_CASES runs more of them.
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let (compared, skipped) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0u64));
+    runner
+        .run(&common::arb_ast(), |ast| {
+            let surface = Surface {
+                name: "fuzz".into(),
+                source: ast.to_string(),
+                expr: SurfaceExpr::new(ast.clone()),
+                domain: DEFAULT_DOMAIN,
+                minima: Vec::new(),
+            };
+            let mesh = SurfaceMesh::new(gpu, &surface, 9, 9).expect("mesh pipeline");
+            for vertex in mesh.read(gpu).expect("readback") {
+                // w = 0 marks a hole (f or its gradient not finite): drawn as such, no value.
+                let [x, y, f, w] = vertex.position;
+                let Some((want, bound)) =
+                    value_and_bound(&ast, f64::from(x), f64::from(y)).filter(|_| w > 0.0)
+                else {
+                    skipped.set(skipped.get() + 1);
+                    continue;
+                };
+                compared.set(compared.get() + 1);
+                let got = f64::from(f);
+                prop_assert!(
+                    (got - want).abs() <= 4.0 * bound + 1e-30,
+                    "{ast} at ({x}, {y}): GPU {got}, f64 {want}, bound {bound}"
+                );
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (compared, skipped) = (compared.get(), skipped.get());
+    eprintln!("{cases} trees: {compared} points compared, {skipped} skipped");
+    assert!(
+        compared > u64::from(cases) * 10,
+        "too few comparable points: {compared}"
+    );
+    assert!(gpu.take_fault().is_none());
+}
+
+/// Worst relative error of the GPU's f against the f64 evaluator over [-1, 1].
+fn worst_relative_error(src: &str) -> f64 {
+    let gpu = common::gpu();
+    let expr = SurfaceExpr::parse(src).expect("expression");
+    let surface = Surface {
+        name: src.into(),
+        source: src.into(),
+        expr: expr.clone(),
+        domain: descent::surfaces::Domain::new(-1.0, 1.0, -1.0, 1.0),
+        minima: Vec::new(),
+    };
+    let mesh = SurfaceMesh::new(gpu, &surface, 65, 2).expect("mesh pipeline");
+    let mut worst: f64 = 0.0;
+    for v in mesh.read(gpu).expect("readback") {
+        let [x, y, f, w] = v.position;
+        let want = expr.value(f64::from(x), f64::from(y));
+        if want.is_finite() && w > 0.0 {
+            worst = worst.max((f64::from(f) - want).abs() / want.abs().max(1e-3));
+        }
+    }
+    worst
+}
+
+#[test]
+fn asin_and_acos_are_as_accurate_as_atan() {
+    // WGSL lets asin and acos be far worse than atan (lavapipe's builtins: 4e-4 and 1.2e-4
+    // relative); the codegen builds them from atan, which keeps them within atan's error.
+    let atan = worst_relative_error("atan(x)");
+    for src in ["asin(x)", "acos(x)"] {
+        let e = worst_relative_error(src);
+        eprintln!("{src}: {e:.2e} (atan {atan:.2e})");
+        assert!(e <= 2.0 * atan + 1e-6, "{src}: {e:.2e} against atan's {atan:.2e}");
+    }
+}
