@@ -21,7 +21,8 @@ pub enum RunError {
     Sim(#[from] SimError),
     #[error(transparent)]
     Gpu(#[from] crate::gpu::GpuError),
-    #[error("cannot write the export: {0}")]
+    /// The io error is the source (printed after the colon by `{:#}`), not repeated here.
+    #[error("cannot write the export")]
     Export(#[from] std::io::Error),
 }
 

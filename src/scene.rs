@@ -174,7 +174,7 @@ impl SplitMix64 {
 
 /// A scene error located in its source text.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}{snippet}")]
+#[error("{}{message}{snippet}", self.place())]
 pub struct SceneError {
     pub file: String,
     pub line: usize,
@@ -185,6 +185,15 @@ pub struct SceneError {
 }
 
 impl SceneError {
+    /// `file:line:column: `, or `file: ` for an error about the whole file (line 0).
+    fn place(&self) -> String {
+        if self.line == 0 {
+            format!("{}: ", self.file)
+        } else {
+            format!("{}:{}:{}: ", self.file, self.line, self.column)
+        }
+    }
+
     fn at(file: &str, src: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
         let offset = span.map_or(0, |s| s.start.min(src.len()));
         let before = &src[..offset];

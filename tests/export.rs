@@ -116,11 +116,15 @@ fn full_disk_is_reported_and_leaves_no_file() {
         },
     )
     .err()
-    .expect("a full disk fails the export")
-    .to_string();
-    assert!(
-        err.contains("traj.csv.partial") && err.contains("No space left on device"),
-        "{err}"
+    .expect("a full disk fails the export");
+    // As `descent` prints it: the error, then its cause.
+    let shown = format!("{:#}", anyhow::Error::from(err));
+    assert_eq!(
+        shown,
+        format!(
+            "cannot write the export: {}: No space left on device (os error 28)",
+            dir.join("traj.csv.partial").display()
+        )
     );
     assert!(!path.exists());
     assert!(std::fs::symlink_metadata(dir.join("traj.csv.partial")).is_err());

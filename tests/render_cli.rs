@@ -23,6 +23,11 @@ fn descent(args: &[&str]) -> std::process::Output {
     Command::new(common::descent_bin()).args(args).output().unwrap()
 }
 
+/// The last line of stderr: the error, after any progress or driver chatter.
+fn last_line(stderr: &str) -> &str {
+    stderr.lines().last().unwrap_or("")
+}
+
 fn pngs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -130,7 +135,15 @@ fn bad_render_requests_are_refused_with_the_reason() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("ffmpeg was not found on PATH"), "{err}");
+    assert_eq!(
+        last_line(&err),
+        format!(
+            "error: ffmpeg was not found on PATH, so {} cannot be written. Install it (Debian/Ubuntu: \
+             sudo apt-get install ffmpeg) or write PNG frames with --out DIR",
+            mp4.display()
+        )
+    );
+    assert!(!mp4.exists());
 
     let out = descent(&[
         "render",
@@ -141,25 +154,38 @@ fn bad_render_requests_are_refused_with_the_reason() {
         "100000x100",
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("over this adapter's texture limit of"),
-        "{err}"
+    assert!(!out.status.success());
+    let limit = common::gpu().device.limits().max_texture_dimension_2d;
+    assert_eq!(
+        last_line(&err),
+        format!("error: --size 100000x100 is over this adapter's texture limit of {limit}x{limit}")
     );
     assert!(!dir.exists() || pngs(&dir).is_empty());
 
     let out = descent(&["render", scene(), "--size", "64x48"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("give exactly one of --out DIR"),
-        "{err}"
+    assert!(!out.status.success());
+    assert_eq!(
+        last_line(&err),
+        "error: give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png"
     );
 
-    let out = descent(&["render", scene(), "--still", "/tmp/x.png", "--at-step", "999"]);
+    let still = dir.join("x.png");
+    let out = descent(&[
+        "render",
+        scene(),
+        "--still",
+        still.to_str().unwrap(),
+        "--at-step",
+        "999",
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("--at-step 999 is outside the run's 0..=200 steps"),
-        "{err}"
+    assert!(!out.status.success());
+    assert_eq!(
+        last_line(&err),
+        "error: --at-step 999 is outside the run's 0..=200 steps"
     );
+    assert!(!dir.join("x.png").exists());
 }
 
 #[test]
