@@ -56,9 +56,12 @@ impl Ast {
     }
 }
 
-/// `a^b`; `const_exponent` says whether `b` is free of variables.
+/// `a^b`; `const_exponent` says whether `b` is free of variables. `a^0` is 1 for every `a`
+/// (NaN and negative bases included), as the generated WGSL selects it without calling pow.
 pub(crate) fn pow(a: f64, b: f64, const_exponent: bool) -> f64 {
-    if const_exponent && b.is_finite() && b == b.trunc() {
+    if b == 0.0 {
+        1.0
+    } else if const_exponent && b.is_finite() && b == b.trunc() {
         a.powf(b)
     } else if a < 0.0 {
         f64::NAN
@@ -126,6 +129,9 @@ mod tests {
         assert!(pow(-2.0, 2.0, false).is_nan());
         assert_eq!(pow(2.0, 2.0, false), 4.0);
         assert_eq!(pow(f64::NAN, 0.0, true), 1.0);
+        // A variable exponent that is 0: 1 even for a negative base (pow itself is NaN there).
+        assert_eq!(pow(-2.0, 0.0, false), 1.0);
+        assert_eq!(pow(0.0, 0.0, false), 1.0);
     }
 
     #[test]
