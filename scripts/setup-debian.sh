@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what descent needs on a fresh Debian/Ubuntu machine beyond a Rust toolchain:
 # a Vulkan loader and Mesa's drivers (lavapipe runs Vulkan on the CPU when there is no GPU),
-# Xvfb and xdotool for the window tests, ffmpeg for video capture.
+# libxkbcommon-x11-0, which winit loads at run time for X11 keyboards (it panics without it,
+# and no other package here pulls it in), Xvfb and xdotool for the window tests, ffmpeg for
+# video capture.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -9,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     ca-certificates build-essential pkg-config \
-    libvulkan1 mesa-vulkan-drivers \
+    libvulkan1 mesa-vulkan-drivers libxkbcommon-x11-0 \
     xvfb xdotool x11-utils ffmpeg
 if ! command -v cargo >/dev/null; then
     echo "cargo not found: install Rust 1.88 or newer from https://rustup.rs, then re-run." >&2
