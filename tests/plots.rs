@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::golden::assert_golden;
+
+use std::path::Path;
 
 use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
 use descent::render::legend::overlay_content;
@@ -241,74 +243,7 @@ fn one_d_plots_are_full_frame_and_others_in_the_strip() {
     assert!(layout.plots.iter().all(|p| p.frame.top() > 0.5 * H as f32));
 }
 
-// ---- goldens (the comparator of tests/render_golden.rs) ----
-
-const THRESHOLD: u8 = 16;
-const BUDGET: f64 = 0.0005;
-
-fn delta(a: &Rgba<u8>, b: &Rgba<u8>) -> u8 {
-    (0..3).map(|k| a[k].abs_diff(b[k])).max().unwrap_or(0)
-}
-
-fn near(image: &RgbaImage, x: u32, y: u32, color: &Rgba<u8>) -> bool {
-    let (w, h) = image.dimensions();
-    for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-        for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-            if delta(image.get_pixel(xx, yy), color) <= THRESHOLD {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-fn assert_golden(name: &str, actual: &RgbaImage) {
-    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let path = dir.join(format!("{name}.png"));
-    let new_path = dir.join(format!("{name}.new.png"));
-    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-        actual.save(&path).expect("save golden");
-        return;
-    }
-    let Ok(expected) = image::open(&path) else {
-        actual.save(&new_path).expect("save");
-        panic!(
-            "no golden {}; wrote {} (UPDATE_GOLDEN=1 accepts it)",
-            path.display(),
-            new_path.display()
-        );
-    };
-    let expected = expected.to_rgba8();
-    assert_eq!(expected.dimensions(), actual.dimensions(), "image sizes differ");
-    let (w, h) = actual.dimensions();
-    let mut diff = RgbaImage::new(w, h);
-    let mut failing = 0;
-    for y in 0..h {
-        for x in 0..w {
-            let (a, e) = (actual.get_pixel(x, y), expected.get_pixel(x, y));
-            let bad = !near(&expected, x, y, a) || !near(actual, x, y, e);
-            failing += usize::from(bad);
-            diff.put_pixel(
-                x,
-                y,
-                if bad {
-                    Rgba([255, 0, 0, 255])
-                } else {
-                    Rgba([200, 200, 200, 255])
-                },
-            );
-        }
-    }
-    if failing as f64 > BUDGET * f64::from(w * h) {
-        actual.save(&new_path).expect("save");
-        diff.save(dir.join(format!("{name}.diff.png"))).expect("save");
-        panic!(
-            "{name}: {failing} of {} pixels differ; see {}",
-            w * h,
-            new_path.display()
-        );
-    }
-}
+// ---- goldens ----
 
 #[test]
 fn golden_theta_squared_curve() {

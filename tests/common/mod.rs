@@ -1,6 +1,8 @@
 //! Shared by the integration tests: one lavapipe (or other CPU) device per test binary.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use std::sync::OnceLock;
 
 use descent::expr::{Ast, Func, Var};
