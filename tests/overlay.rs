@@ -10,8 +10,8 @@
 mod common;
 
 use descent::gpu::Gpu;
-use descent::gpu::context::map_read;
 use descent::render::overlay::{Overlay, pixels_per_point_for};
+use descent::render::read_texture_rgba;
 use descent::render::style::{
     Anchor, LegendEntry, MarkerShape, OverlayContent, PALETTE, ScreenLabel, StartEntry, optimizer_color,
 };
@@ -148,36 +148,8 @@ fn render(
 
     overlay.draw(gpu, &view, size, ppp, content);
 
-    // Readback: rows padded to 256 bytes, stripped here.
-    let row = 4 * width;
-    let padded = row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("test.readback"),
-        size: u64::from(padded * height),
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    encoder.copy_texture_to_buffer(
-        texture.as_image_copy(),
-        wgpu::TexelCopyBufferInfo {
-            buffer: &staging,
-            layout: wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(padded),
-                rows_per_image: Some(height),
-            },
-        },
-        texture.size(),
-    );
-    gpu.queue.submit([encoder.finish()]);
-    let bytes = map_read(gpu, &staging).expect("readback");
+    let rgba = read_texture_rgba(gpu, &texture).expect("readback").into_raw();
     assert!(gpu.take_fault().is_none(), "GPU error while drawing the overlay");
-    let rgba = bytes
-        .chunks_exact(padded as usize)
-        .flat_map(|r| &r[..row as usize])
-        .copied()
-        .collect();
     Frame { width, height, rgba }
 }
 

@@ -58,26 +58,10 @@ fn linear_regression_only_b_is_one_dimensional() {
     );
 }
 
-/// The trajectory of particle 0 on the GPU, every step.
-fn gpu_path(scene: &Scene) -> Vec<descent::gpu::gpu_data::TrailPoint> {
-    use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
-    let gpu = common::gpu();
-    let starts = scene.start_points();
-    let mut sim = Simulation::new(
-        gpu,
-        &SimSetup::for_scene(scene, &starts, TrailPlan::every_step(scene.steps)),
-    )
-    .unwrap();
-    sim.advance_to(gpu, scene.steps);
-    let n = sim.particle_count() as usize;
-    let trail = sim.read_trail(gpu).unwrap();
-    (0..=scene.steps as usize).map(|s| trail[s * n]).collect()
-}
-
 #[test]
 fn theta_squared_course_example() {
     let scene = load("theta-squared.toml");
-    let path = gpu_path(&scene);
+    let path = gpu_paths(&scene).swap_remove(0);
     let stop = path
         .iter()
         .position(|p| p.status == descent::gpu::gpu_data::STATUS_CONVERGED)
@@ -100,7 +84,7 @@ fn sgd_1d_post_is_15_steps_of_x_times_0_8() {
     assert_eq!(scene.steps, 15);
     let x0 = scene.start_points()[0][0];
     assert!((-4.0..4.0).contains(&x0) && x0.abs() > 0.1, "{x0}");
-    let path = gpu_path(&scene);
+    let path = gpu_paths(&scene).swap_remove(0);
     assert_eq!(path.len(), 16);
     for (k, p) in path.iter().enumerate() {
         let want = x0 * 0.8f64.powi(k as i32);
