@@ -185,6 +185,21 @@ fn optim_decay(o: Optimizer, p: vec2<f32>, grad: vec2<f32>) -> OptimDecayed {
     return OptimDecayed(p, grad);
 }
 
+struct OptimMoments {
+    exp_avg: vec2<f32>,
+    exp_avg_sq: vec2<f32>,
+}
+
+// The first and second moments of Adam, NAdam and RAdam, updated in the state:
+// exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2).
+fn optim_adam_moments(o: Optimizer, st: ptr<function, OptState>, grad: vec2<f32>) -> OptimMoments {
+    let exp_avg = optim_lerp((*st).s1, grad, 1.0 - o.beta1);
+    let exp_avg_sq = (*st).s2 * o.beta2 + (1.0 - o.beta2) * grad * grad;
+    (*st).s1 = exp_avg;
+    (*st).s2 = exp_avg_sq;
+    return OptimMoments(exp_avg, exp_avg_sq);
+}
+
 // _single_tensor_adam (torch/optim/adam.py); AdamW has OPTIM_FLAG_DECOUPLED.
 fn optim_adam(o: Optimizer, st: ptr<function, OptState>, t: u32, p: vec2<f32>, g: vec2<f32>) -> vec2<f32> {
     let bias_correction1 = 1.0 - optim_powi(o.beta1, t);
@@ -194,10 +209,9 @@ fn optim_adam(o: Optimizer, st: ptr<function, OptState>, t: u32, p: vec2<f32>, g
     let d = optim_decay(o, p, optim_signed(o, g));
     let param = d.param;
     let grad = d.grad;
-    let exp_avg = optim_lerp((*st).s1, grad, 1.0 - o.beta1);
-    let exp_avg_sq = (*st).s2 * o.beta2 + (1.0 - o.beta2) * grad * grad;
-    (*st).s1 = exp_avg;
-    (*st).s2 = exp_avg_sq;
+    let m = optim_adam_moments(o, st, grad);
+    let exp_avg = m.exp_avg;
+    let exp_avg_sq = m.exp_avg_sq;
     var v = exp_avg_sq;
     if optim_flag(o, OPTIM_FLAG_AMSGRAD) {
         v = max((*st).s3, exp_avg_sq);
@@ -220,10 +234,9 @@ fn optim_nadam(o: Optimizer, st: ptr<function, OptState>, t: u32, p: vec2<f32>, 
     let exp_avg_scale = (-o.lr * mu_next) / (1.0 - mu_product_next);
     let d = optim_decay(o, p, optim_signed(o, g));
     let grad = d.grad;
-    let exp_avg = optim_lerp((*st).s1, grad, 1.0 - o.beta1);
-    let exp_avg_sq = (*st).s2 * o.beta2 + (1.0 - o.beta2) * grad * grad;
-    (*st).s1 = exp_avg;
-    (*st).s2 = exp_avg_sq;
+    let m = optim_adam_moments(o, st, grad);
+    let exp_avg = m.exp_avg;
+    let exp_avg_sq = m.exp_avg_sq;
     let denom = sqrt(exp_avg_sq / bias_correction2) + o.eps;
     let param = d.param + grad_scale * grad / denom;
     return param + exp_avg_scale * exp_avg / denom;
@@ -240,10 +253,9 @@ fn optim_radam(o: Optimizer, st: ptr<function, OptState>, t: u32, p: vec2<f32>, 
     let bias_correction2_sqrt = sqrt(bias_correction2);
     let d = optim_decay(o, p, optim_signed(o, g));
     let grad = d.grad;
-    let exp_avg = optim_lerp((*st).s1, grad, 1.0 - o.beta1);
-    let exp_avg_sq = (*st).s2 * o.beta2 + (1.0 - o.beta2) * grad * grad;
-    (*st).s1 = exp_avg;
-    (*st).s2 = exp_avg_sq;
+    let m = optim_adam_moments(o, st, grad);
+    let exp_avg = m.exp_avg;
+    let exp_avg_sq = m.exp_avg_sq;
     let bias_corrected_exp_avg = exp_avg / bias_correction1;
     var update = bias_corrected_exp_avg * o.lr;
     if rho_t > 5.0 {

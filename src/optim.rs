@@ -1036,6 +1036,30 @@ fn signed(o: &Params, g: f64) -> f64 {
     if o.maximize { -g } else { g }
 }
 
+/// Weight decay of Adam, AdamW, NAdam and RAdam: decoupled scales the parameter
+/// (`param.mul_(1 - lr * weight_decay)`), coupled adds to the gradient
+/// (`grad = grad.add(param, alpha=weight_decay)`). Returns (param, grad); WGSL's `optim_decay`.
+fn decay(o: &Params, decoupled: bool, param: f64, grad: f64) -> (f64, f64) {
+    if o.weight_decay == 0.0 {
+        (param, grad)
+    } else if decoupled {
+        (param * (1.0 - o.lr * o.weight_decay), grad)
+    } else {
+        (param, grad + o.weight_decay * param)
+    }
+}
+
+/// The first and second moments of Adam, NAdam and RAdam, updated in `st` for coordinate `i`:
+/// `exp_avg.lerp_(grad, 1 - beta1)`, `exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)`.
+/// WGSL's `optim_adam_moments`.
+fn adam_moments(o: &Params, st: &mut OptState, i: usize, grad: f64) -> (f64, f64) {
+    let exp_avg = lerp(st.s1[i], grad, 1.0 - o.beta1);
+    let exp_avg_sq = st.s2[i] * o.beta2 + (1.0 - o.beta2) * grad * grad;
+    st.s1[i] = exp_avg;
+    st.s2[i] = exp_avg_sq;
+    (exp_avg, exp_avg_sq)
+}
+
 /// `_single_tensor_sgd` (`torch/optim/sgd.py`).
 fn sgd(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f64; 2] {
     let mut out = p;
@@ -1124,20 +1148,8 @@ fn adam(o: &Params, decoupled: bool, st: &mut OptState, t: u32, p: [f64; 2], g: 
     let bias_correction2_sqrt = bias_correction2.sqrt();
     let mut out = p;
     for i in 0..2 {
-        let mut param = p[i];
-        let mut grad = signed(o, g[i]);
-        if o.weight_decay != 0.0 {
-            if decoupled {
-                param *= 1.0 - o.lr * o.weight_decay;
-            } else {
-                grad += o.weight_decay * param;
-            }
-        }
-        // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        let exp_avg = lerp(st.s1[i], grad, 1.0 - o.beta1);
-        let exp_avg_sq = st.s2[i] * o.beta2 + (1.0 - o.beta2) * grad * grad;
-        st.s1[i] = exp_avg;
-        st.s2[i] = exp_avg_sq;
+        let (param, grad) = decay(o, decoupled, p[i], signed(o, g[i]));
+        let (exp_avg, exp_avg_sq) = adam_moments(o, st, i, grad);
         // amsgrad: torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
         let v = if o.amsgrad {
             st.s3[i] = maximum(st.s3[i], exp_avg_sq);
@@ -1168,19 +1180,8 @@ fn nadam(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f6
     let exp_avg_scale = (-o.lr * mu_next) / (1.0 - mu_product_next);
     let mut out = p;
     for i in 0..2 {
-        let mut param = p[i];
-        let mut grad = signed(o, g[i]);
-        if o.weight_decay != 0.0 {
-            if o.decoupled_weight_decay {
-                param *= 1.0 - o.lr * o.weight_decay;
-            } else {
-                grad += o.weight_decay * param;
-            }
-        }
-        let exp_avg = lerp(st.s1[i], grad, 1.0 - o.beta1);
-        let exp_avg_sq = st.s2[i] * o.beta2 + (1.0 - o.beta2) * grad * grad;
-        st.s1[i] = exp_avg;
-        st.s2[i] = exp_avg_sq;
+        let (mut param, grad) = decay(o, o.decoupled_weight_decay, p[i], signed(o, g[i]));
+        let (exp_avg, exp_avg_sq) = adam_moments(o, st, i, grad);
         // denom = exp_avg_sq.div(bias_correction2).sqrt(); denom.add_(eps)
         let denom = (exp_avg_sq / bias_correction2).sqrt() + o.eps;
         // param.addcdiv_(grad, denom, value=...); param.addcdiv_(exp_avg, denom, value=...)
@@ -1205,19 +1206,8 @@ fn radam(o: &Params, st: &mut OptState, t: u32, p: [f64; 2], g: [f64; 2]) -> [f6
     let bias_correction2_sqrt = bias_correction2.sqrt();
     let mut out = p;
     for i in 0..2 {
-        let mut param = p[i];
-        let mut grad = signed(o, g[i]);
-        if o.weight_decay != 0.0 {
-            if o.decoupled_weight_decay {
-                param *= 1.0 - o.lr * o.weight_decay;
-            } else {
-                grad += o.weight_decay * param;
-            }
-        }
-        let exp_avg = lerp(st.s1[i], grad, 1.0 - o.beta1);
-        let exp_avg_sq = st.s2[i] * o.beta2 + (1.0 - o.beta2) * grad * grad;
-        st.s1[i] = exp_avg;
-        st.s2[i] = exp_avg_sq;
+        let (param, grad) = decay(o, o.decoupled_weight_decay, p[i], signed(o, g[i]));
+        let (exp_avg, exp_avg_sq) = adam_moments(o, st, i, grad);
         let bias_corrected_exp_avg = exp_avg / bias_correction1;
         // param.add_(bias_corrected_exp_avg * lr [* adaptive_lr * rect], alpha=-1.0)
         let update = match rect {
