@@ -63,6 +63,26 @@ fn project_lifted(world: vec3<f32>, lift: f32) -> Projected {
     return Projected(pixels_from_clip(c), c, true);
 }
 
+// A segment's ends in pixels and its unit direction there; not ok when an end is behind the
+// eye or the segment is shorter than a thousandth of a pixel (nothing to draw).
+struct ScreenSegment {
+    a: Projected,
+    b: Projected,
+    d: vec2<f32>,
+    ok: bool,
+}
+
+fn screen_segment(a: vec3<f32>, b: vec3<f32>, lift: f32) -> ScreenSegment {
+    let pa = project_lifted(a, lift);
+    let pb = project_lifted(b, lift);
+    let ab = pb.px - pa.px;
+    let len = length(ab);
+    if !(pa.ok && pb.ok) || len < 1e-3 {
+        return ScreenSegment(pa, pb, vec2<f32>(0.0), false);
+    }
+    return ScreenSegment(pa, pb, ab / len, true);
+}
+
 // Where corner `side` of segment end `e` goes: `d` is the segment direction (px, unit), `dn`
 // the direction of the neighbouring segment at that end (towards the end for the start,
 // away from it for the end), `has` whether there is one; `sign` is -1 at the start, +1 at
@@ -106,17 +126,13 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     let a = mix(a0, b0, range.x);
     let b = mix(a0, b0, range.y);
     let lift = frame.trail_style.w;
-    let pa = project_lifted(a, lift);
-    let pb = project_lifted(b, lift);
-    if !(pa.ok && pb.ok) {
+    let seg = screen_segment(a, b, lift);
+    if !seg.ok {
         return out;
     }
-    let ab = pb.px - pa.px;
-    let len = length(ab);
-    if len < 1e-3 {
-        return out;
-    }
-    let d = ab / len;
+    let pa = seg.a;
+    let pb = seg.b;
+    let d = seg.d;
 
     // The neighbour at this vertex's end, for the join (only where the box did not cut the
     // segment there): the previous point at the start, the next one at the end.
@@ -169,17 +185,13 @@ fn vs_segment(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: 
     out.color = vec4<f32>(0.0);
     out.across = vec3<f32>(0.0);
     let s = segments[instance];
-    let pa = project_lifted(s.a.xyz, 0.0);
-    let pb = project_lifted(s.b.xyz, 0.0);
-    if !(pa.ok && pb.ok) {
+    let seg = screen_segment(s.a.xyz, s.b.xyz, 0.0);
+    if !seg.ok {
         return out;
     }
-    let ab = pb.px - pa.px;
-    let len = length(ab);
-    if len < 1e-3 {
-        return out;
-    }
-    let d = ab / len;
+    let pa = seg.a;
+    let pb = seg.b;
+    let d = seg.d;
     let half = 0.5 * s.a.w;
     let outer = half + 1.0;
     let cap = select(0.0, half, s.b.w > 0.5);
