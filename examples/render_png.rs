@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
         gpu.adapter_name()
     );
     image.save(arg(1, "render.png"))?;
-    for l in renderer.axis_labels(&frame) {
+    for l in renderer.axis_labels() {
         println!(
             "{:.1}\t{:.1}\t{:?}\t{}\t{}",
             l.pos[0], l.pos[1], l.anchor, l.size, l.text

@@ -321,8 +321,9 @@ pub fn soak(gpu: &Gpu, particles: u32, seconds: f64, restart_s: f64) -> anyhow::
             camera: &camera,
             time: step as f32,
         };
-        let content = overlay_content(&scene, f64::from(step), world.renderer.axis_labels(&frame));
-        let texture = world.renderer.render(gpu, &world.sim, &frame);
+        world.renderer.render(gpu, &world.sim, &frame);
+        let content = overlay_content(&scene, f64::from(step), world.renderer.axis_labels().to_vec());
+        let texture = world.renderer.target().texture();
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         overlay.draw(gpu, &view, [640, 480], pixels_per_point_for(480), &content);
         gpu.wait()?;

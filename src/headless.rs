@@ -105,10 +105,11 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
             camera: &camera,
             time: time as f32,
         };
-        let mut content = overlay_content(scene, time, world.renderer.axis_labels(&frame));
+        world.renderer.render(gpu, &world.sim, &frame);
+        let mut content = overlay_content(scene, time, world.renderer.axis_labels().to_vec());
         world.annotate(scene, &mut content);
         content.plots = plots_for_frame(gpu, scene, &world.sim, time);
-        let texture = world.renderer.render(gpu, &world.sim, &frame);
+        let texture = world.renderer.target().texture();
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         overlay.draw(gpu, &view, [w, h], pixels_per_point_for(h), &content);
         capture.push(gpu, texture)?;

@@ -46,9 +46,10 @@ fn render(scene: &Scene, step: u32) -> (RgbaImage, OverlayLayout, Vec<[f32; 2]>)
         camera: &camera,
         time: step as f32,
     };
-    let mut content = overlay_content(scene, f64::from(step), renderer.axis_labels(&frame));
+    renderer.render(gpu, &sim, &frame);
+    let mut content = overlay_content(scene, f64::from(step), renderer.axis_labels().to_vec());
     content.plots = plots_for_frame(gpu, scene, &sim, f64::from(step));
-    let texture = renderer.render(gpu, &sim, &frame);
+    let texture = renderer.target().texture();
     let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
     overlay.draw(gpu, &view, [W, H], pixels_per_point_for(H), &content);
     let image = read_texture_rgba(gpu, texture).expect("readback");

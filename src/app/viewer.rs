@@ -385,11 +385,12 @@ impl Viewer {
             camera: &self.camera,
             time: self.time as f32,
         };
-        let labels = self.world.renderer.axis_labels(&frame);
+        self.world.renderer.render(gpu, &self.world.sim, &frame);
+        let labels = self.world.renderer.axis_labels().to_vec();
         let mut content = crate::render::legend::overlay_content(&self.scene, self.time, labels);
         self.world.annotate(&self.scene, &mut content);
         content.plots = crate::render::plots::plots_for_frame(gpu, &self.scene, &self.world.sim, self.time);
-        let texture = self.world.renderer.render(gpu, &self.world.sim, &frame);
+        let texture = self.world.renderer.target().texture();
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         self.overlay
             .draw(gpu, &view, size, pixels_per_point_for(size[1]).max(ppp), &content);

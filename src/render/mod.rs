@@ -250,6 +250,8 @@ pub struct Renderer {
     /// 1 (a colour per particle).
     color_stride: u32,
     particle_layout: wgpu::BindGroupLayout,
+    /// The axes' labels of the frame last rendered.
+    labels: Vec<ScreenLabel>,
 }
 
 impl Renderer {
@@ -353,6 +355,7 @@ impl Renderer {
             particles: sim.particle_count(),
             color_stride: sim.starts_per_group(),
             particle_layout,
+            labels: Vec::new(),
         })
     }
 
@@ -421,7 +424,7 @@ impl Renderer {
         let uniform = self.frame_uniform(frame, &window);
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
-        let axes = if self.settings.show_axes {
+        let mut axes = if self.settings.show_axes {
             let style = self.axes_style();
             Some(axes::build(
                 frame.camera,
@@ -435,6 +438,11 @@ impl Renderer {
             None
         };
         self.lines.prepare_axes(gpu, axes.as_ref());
+        // One build per frame: its labels are what the overlay prints.
+        self.labels = axes
+            .as_mut()
+            .map(|a| std::mem::take(&mut a.labels))
+            .unwrap_or_default();
 
         let mut encoder = gpu
             .device
@@ -478,22 +486,10 @@ impl Renderer {
         self.target.texture()
     }
 
-    /// Tick labels and axis names for the overlay, projected for this frame's camera and the
-    /// target's size; empty when the axes are off.
-    pub fn axis_labels(&self, frame: &FrameState<'_>) -> Vec<ScreenLabel> {
-        if !self.settings.show_axes {
-            return Vec::new();
-        }
-        let style = self.axes_style();
-        axes::build(
-            frame.camera,
-            &self.plot,
-            self.target.width,
-            self.target.height,
-            &style,
-            self.settings.ui_scale,
-        )
-        .labels
+    /// Tick labels and axis names of the frame last rendered, for the overlay (projected with
+    /// that frame's camera and size); empty when the axes are off.
+    pub fn axis_labels(&self) -> &[ScreenLabel] {
+        &self.labels
     }
 
     fn axes_style(&self) -> axes::AxesStyle {
