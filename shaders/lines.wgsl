@@ -220,14 +220,23 @@ fn fs_line(in: LineOut) -> @location(0) vec4<f32> {
     let coverage = clamp(width + 0.5 - dist, 0.0, 1.0) * min(half / width, 1.0);
     let core = clamp(width - in.across.z + 0.5 - dist, 0.0, 1.0);
     let rgb = mix(in.color.rgb * 0.3, in.color.rgb, core);
-    // The line over its halo ("over" compositing, straight alpha).
-    let halo = HALO_ALPHA * clamp(width + 0.5 + in.halo - dist, 0.0, 1.0) * step(0.001, in.halo);
-    let a = coverage + halo * (1.0 - coverage);
-    if a * in.color.a <= 0.0 {
+    let a = in.color.a * coverage;
+    if a <= 0.0 {
         discard;
     }
-    let mixed = (rgb * coverage + vec3<f32>(1.0) * halo * (1.0 - coverage)) / a;
-    return vec4<f32>(mixed, a * in.color.a);
+    return vec4<f32>(rgb, a);
+}
+
+// The halo under a trail, drawn for every trail before any trail's line, so a halo never
+// covers a line (a zig-zag's later segments would otherwise whiten its earlier ones).
+@fragment
+fn fs_halo(in: LineOut) -> @location(0) vec4<f32> {
+    let width = max(in.across.y, 0.5);
+    let a = HALO_ALPHA * clamp(width + 0.5 + in.halo - abs(in.across.x), 0.0, 1.0) * in.color.a;
+    if in.halo <= 0.0 || a <= 0.0 {
+        discard;
+    }
+    return vec4<f32>(1.0, 1.0, 1.0, a);
 }
 
 // Flat-coloured triangles (the panes).

@@ -80,6 +80,7 @@ pub fn particle_bind_group(
 
 pub struct LineRenderer {
     trail_pipeline: wgpu::RenderPipeline,
+    halo_pipeline: wgpu::RenderPipeline,
     segment_pipeline: wgpu::RenderPipeline,
     fill_pipeline: wgpu::RenderPipeline,
     particle_bind_group: wgpu::BindGroup,
@@ -109,7 +110,7 @@ impl LineRenderer {
                 label: Some("axes.layout"),
                 entries: &[storage_entry(3)],
             });
-        let strip = |label, vs, layout, compare| {
+        let strip = |label, vs, fs, layout, compare| {
             render_pipeline(
                 gpu,
                 formats,
@@ -117,7 +118,7 @@ impl LineRenderer {
                     label,
                     module: &module,
                     vs,
-                    fs: "fs_line",
+                    fs,
                     layouts: &[frame_layout, layout],
                     buffers: &[],
                     topology: wgpu::PrimitiveTopology::TriangleStrip,
@@ -130,12 +131,21 @@ impl LineRenderer {
         let trail_pipeline = strip(
             "trails.pipeline",
             "vs_trail",
+            "fs_line",
+            particle_layout,
+            wgpu::CompareFunction::LessEqual,
+        );
+        let halo_pipeline = strip(
+            "trails.halo.pipeline",
+            "vs_trail",
+            "fs_halo",
             particle_layout,
             wgpu::CompareFunction::LessEqual,
         );
         let segment_pipeline = strip(
             "axes.lines.pipeline",
             "vs_segment",
+            "fs_line",
             &axes_layout,
             wgpu::CompareFunction::Always,
         );
@@ -183,6 +193,7 @@ impl LineRenderer {
         let plan = sim.trail_plan();
         Ok(Self {
             trail_pipeline,
+            halo_pipeline,
             segment_pipeline,
             fill_pipeline,
             particle_bind_group,
@@ -242,14 +253,19 @@ impl LineRenderer {
         }
     }
 
-    /// `segments` per particle, from the frame's trail window.
-    pub fn draw_trails(&self, pass: &mut wgpu::RenderPass<'_>, particles: u32, segments: u32) {
+    /// `segments` per particle, from the frame's trail window; with `halo`, every trail's
+    /// halo first, then the lines over them.
+    pub fn draw_trails(&self, pass: &mut wgpu::RenderPass<'_>, particles: u32, segments: u32, halo: bool) {
         let instances = (u64::from(particles) * u64::from(segments)).min(u64::from(u32::MAX)) as u32;
         if instances == 0 || self.trail_capacity == 0 {
             return;
         }
-        pass.set_pipeline(&self.trail_pipeline);
         pass.set_bind_group(1, &self.particle_bind_group, &[]);
+        if halo {
+            pass.set_pipeline(&self.halo_pipeline);
+            pass.draw(0..4, 0..instances);
+        }
+        pass.set_pipeline(&self.trail_pipeline);
         pass.draw(0..4, 0..instances);
     }
 }
