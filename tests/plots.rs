@@ -9,13 +9,13 @@ use common::golden::assert_golden;
 
 use std::path::Path;
 
-use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
 use descent::render::legend::overlay_content;
 use descent::render::overlay::{Overlay, OverlayLayout, pixels_per_point_for};
-use descent::render::plots::plots_for_frame;
+use descent::render::plots::{plots_for_frame, strip_share};
 use descent::render::style::{PlotPlacement, optimizer_color};
-use descent::render::{FrameState, Renderer, read_texture_rgba, view_settings};
+use descent::render::{FrameState, read_texture_rgba, view_settings};
 use descent::scene::Scene;
+use descent::world::World;
 use image::{Rgba, RgbaImage};
 
 const W: u32 = 640;
@@ -30,30 +30,25 @@ fn scene(name: &str) -> Scene {
 /// every particle's position then.
 fn render(scene: &Scene, step: u32) -> (RgbaImage, OverlayLayout, Vec<[f32; 2]>) {
     let gpu = common::gpu();
-    let starts = scene.start_points();
-    let trail = TrailPlan {
-        capacity: scene.steps + 1,
-        record_every: 1,
-    };
-    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail)).expect("simulation");
-    let mesh = descent::gpu::mesh::SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])
-        .expect("mesh");
-    let (settings, camera) = view_settings(&scene.view, [W, H], 4).expect("view");
-    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &settings).expect("renderer");
+    let (settings, mut camera) = view_settings(&scene.view, [W, H], 4).expect("view");
+    let mut world = World::new(gpu, scene, &settings).expect("world");
+    camera.bottom_inset = strip_share(scene, world.sim.particle_count(), H);
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
-    sim.advance_to(gpu, step);
+    world.sim.advance_to(gpu, step);
     let frame = FrameState {
         camera: &camera,
         time: step as f32,
     };
-    renderer.render(gpu, &sim, &frame);
-    let mut content = overlay_content(scene, f64::from(step), renderer.axis_labels().to_vec());
-    content.plots = plots_for_frame(gpu, scene, &sim, f64::from(step));
-    let texture = renderer.target().texture();
+    world.renderer.render(gpu, &world.sim, &frame);
+    let mut content = overlay_content(scene, f64::from(step), world.renderer.axis_labels().to_vec());
+    world.annotate(scene, &mut content);
+    content.plots = plots_for_frame(gpu, scene, &world.sim, f64::from(step));
+    let texture = world.renderer.target().texture();
     let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
     overlay.draw(gpu, &view, [W, H], pixels_per_point_for(H), &content);
     let image = read_texture_rgba(gpu, texture).expect("readback");
-    let positions = sim
+    let positions = world
+        .sim
         .read_particles(gpu)
         .expect("particles")
         .iter()
