@@ -475,7 +475,8 @@ impl Renderer {
                 pass.push_debug_group("trails");
                 // Few, opaque trails get a halo (the shader widens them by it in that case).
                 let halo = trail_look(self.particles).1 >= 1.0;
-                self.lines.draw_trails(&mut pass, self.particles, window.segments, halo);
+                self.lines
+                    .draw_trails(&mut pass, self.particles, window.segments, halo);
                 pass.pop_debug_group();
             }
             if self.settings.show_markers {
