@@ -4,8 +4,10 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Xvfb {
@@ -14,30 +16,42 @@ struct Xvfb {
 }
 
 impl Xvfb {
+    /// Starts Xvfb on a display it picks itself (`-displayfd`): a fixed number may belong to
+    /// another X server or to a stale socket on a CI machine.
     fn start() -> Self {
-        let n = 90 + std::process::id() % 100;
-        let child = Command::new("Xvfb")
+        let mut child = Command::new("Xvfb")
             .args([
-                format!(":{n}").as_str(),
+                "-displayfd",
+                "1",
                 "-screen",
                 "0",
                 "1280x800x24",
                 "-nolisten",
                 "tcp",
             ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("Xvfb (apt-get install xvfb; scripts/setup-debian.sh installs it)");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let start = Instant::now();
-        while !socket.exists() {
-            assert!(start.elapsed() < Duration::from_secs(20), "Xvfb did not start");
-            std::thread::sleep(Duration::from_millis(50));
+        // Xvfb writes the display number once it accepts clients, and nothing if it fails.
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let n = line.trim();
+        if n.parse::<u32>().is_err() {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "Xvfb did not start ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
+        // Its log is not needed any more; a full pipe must not stall it.
+        let mut log = child.stderr.take().unwrap();
+        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
         Self {
-            child,
             display: format!(":{n}"),
+            child,
         }
     }
 
@@ -59,11 +73,62 @@ impl Drop for Xvfb {
     }
 }
 
-fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
+/// The app under test, with its stderr drained on a thread (a full pipe would block it) so a
+/// failure can say how the app ended and what it printed.
+struct App {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl App {
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Self { child, stderr }
+    }
+
+    /// Panics with the app's state and output: what a CI log needs to explain a failure.
+    fn fail(&mut self, what: &str) -> ! {
+        let state = match self.child.try_wait() {
+            Ok(Some(status)) => format!("the app exited ({status})"),
+            Ok(None) => "the app is still running".to_string(),
+            Err(e) => format!("cannot query the app: {e}"),
+        };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(200));
+        panic!("{what}; {state}; its stderr:\n{}", self.stderr.lock().unwrap());
+    }
+
+    fn wait_for(&mut self, what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !f() {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                self.fail(&format!("waiting for {what}"));
+            }
+            if start.elapsed() > timeout {
+                self.fail(&format!("timed out waiting for {what}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn assert_running(&mut self, what: &str) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            self.fail(what);
+        }
     }
 }
 
@@ -108,7 +173,8 @@ fn window_orbits_records_and_keeps_running() {
         env!("CARGO_MANIFEST_DIR"),
         "/assets/scenes/saddle-two-starts.toml"
     );
-    let mut app = Command::new(common::descent_bin())
+    let mut command = Command::new(common::descent_bin());
+    command
         .args([
             "view",
             scene,
@@ -121,36 +187,47 @@ fn window_orbits_records_and_keeps_running() {
         ])
         .arg(&dir)
         .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        // descent's own info lines (the adapter, the surface) go into a failure's message.
+        .env("RUST_LOG", "warn,descent=info")
+        .env_remove("WAYLAND_DISPLAY");
+    let mut app = App::spawn(command);
     // The window exists once xdotool finds it; give the first frames time on lavapipe.
-    wait_for("the window", Duration::from_secs(60), || {
-        Command::new("xdotool")
+    // `find` gives the window, or what xdotool said, for the message if it never appears.
+    let find = |display: &str| -> Result<String, String> {
+        let o = Command::new("xdotool")
             .args(["search", "--name", "descent"])
-            .env("DISPLAY", &x.display)
+            .env("DISPLAY", display)
             .output()
-            .is_ok_and(|o| !o.stdout.is_empty())
-    });
+            .map_err(|e| format!("xdotool: {e}"))?;
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                format!(
+                    "xdotool search ({}): {}",
+                    o.status,
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )
+            })
+    };
+    let start = Instant::now();
+    while let Err(why) = find(&x.display) {
+        app.assert_running("the app exited before its window appeared");
+        if start.elapsed() > Duration::from_secs(60) {
+            app.fail(&format!("timed out waiting for the window; last {why}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     std::thread::sleep(Duration::from_secs(3));
-    let window = String::from_utf8(
-        Command::new("xdotool")
-            .args(["search", "--name", "descent"])
-            .env("DISPLAY", &x.display)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let window = window.lines().next().unwrap().to_string();
+    app.assert_running("the app exited after opening its window");
+    let window = find(&x.display).unwrap_or_else(|why| app.fail(&format!("the window is gone: {why}")));
     // No window manager under Xvfb: give the window the input focus directly; keys and the
     // mouse then go through XTEST, as real input does.
     x.xdotool(&["windowfocus", "--sync", &window]);
 
     x.xdotool(&["key", "F12"]);
-    wait_for("the first screenshot", Duration::from_secs(20), || {
+    app.wait_for("the first screenshot", Duration::from_secs(20), || {
         screenshots(&dir).len() == 1
     });
 
@@ -170,7 +247,7 @@ fn window_orbits_records_and_keeps_running() {
     x.xdotool(&["mouseup", "1"]);
     std::thread::sleep(Duration::from_millis(500));
     x.xdotool(&["key", "F12"]);
-    wait_for("the second screenshot", Duration::from_secs(20), || {
+    app.wait_for("the second screenshot", Duration::from_secs(20), || {
         screenshots(&dir).len() == 2
     });
     let shots = screenshots(&dir);
@@ -195,7 +272,7 @@ fn window_orbits_records_and_keeps_running() {
                     .is_some_and(|n| n.to_string_lossy().starts_with("recording-"))
             })
     };
-    wait_for("recorded frames", Duration::from_secs(20), || {
+    app.wait_for("recorded frames", Duration::from_secs(20), || {
         recording().is_some_and(|r| screenshots(&r).len() >= 3)
     });
 
@@ -207,7 +284,7 @@ fn window_orbits_records_and_keeps_running() {
     std::thread::sleep(Duration::from_millis(1500));
     let before = screenshots(&dir).len();
     x.xdotool(&["key", "F12"]);
-    wait_for("a screenshot after the resize", Duration::from_secs(20), || {
+    app.wait_for("a screenshot after the resize", Duration::from_secs(20), || {
         screenshots(&dir).len() == before + 1
     });
     let last = screenshots(&dir)
@@ -225,22 +302,20 @@ fn window_orbits_records_and_keeps_running() {
     // and restore: the app idles without drawing, then draws again.
     x.xdotool(&["windowunmap", "--sync", &window]);
     std::thread::sleep(Duration::from_secs(1));
-    assert!(
-        app.try_wait().unwrap().is_none(),
-        "the app exited while minimised"
-    );
+    app.assert_running("the app exited while minimised");
     x.xdotool(&["windowmap", "--sync", &window]);
     x.xdotool(&["windowfocus", "--sync", &window]);
     std::thread::sleep(Duration::from_millis(1000));
     let before = screenshots(&dir).len();
     x.xdotool(&["key", "F12"]);
-    wait_for("a screenshot after restoring", Duration::from_secs(20), || {
+    app.wait_for("a screenshot after restoring", Duration::from_secs(20), || {
         screenshots(&dir).len() == before + 1
     });
 
-    assert!(app.try_wait().unwrap().is_none(), "the app exited");
-    let _ = app.kill();
-    let out = app.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    app.assert_running("the app exited");
+    let _ = app.child.kill();
+    let _ = app.child.wait();
+    std::thread::sleep(Duration::from_millis(200));
+    let stderr = app.stderr.lock().unwrap().clone();
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
