@@ -128,6 +128,9 @@ struct ViewArgs {
     /// Where F9 recordings and F12 screenshots go.
     #[arg(long, default_value = "descent-captures", value_name = "DIR")]
     capture_dir: PathBuf,
+    /// F9 records at this size, drawn offscreen, instead of the viewport as shown.
+    #[arg(long, value_name = "WxH")]
+    record_size: Option<String>,
     /// Start paused.
     #[arg(long)]
     paused: bool,
@@ -216,6 +219,7 @@ pub fn run(cli: Cli) -> Result<()> {
             style: StyleArgs::default(),
             size: "1280x720".into(),
             capture_dir: "descent-captures".into(),
+            record_size: None,
             paused: false,
             exit_after_frames: None,
         }),
@@ -371,12 +375,21 @@ fn view_command(args: ViewArgs) -> Result<()> {
     let mut scene = args.scene.build()?;
     args.style.apply(&mut scene.view)?;
     let size = parse_size(&args.size)?;
+    let record_size = args
+        .record_size
+        .as_deref()
+        .map(|text| {
+            parse_grid(text)
+                .with_context(|| format!("--record-size {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
+        })
+        .transpose()?;
     let (settings, camera) = descent::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
         .map_err(anyhow::Error::msg)?;
     descent::app::run(descent::app::viewer::ViewerOptions {
         scene,
         size,
         capture_dir: args.capture_dir,
+        record_size,
         exit_after_frames: args.exit_after_frames,
         paused: args.paused,
         settings,

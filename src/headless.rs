@@ -15,10 +15,8 @@ use crate::camera::OrbitCamera;
 use crate::capture::{Capture, Output, resume_point};
 use crate::gpu::Gpu;
 use crate::gpu::sim::TrailPlan;
-use crate::render::legend::overlay_content;
+use crate::render::RenderSettings;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
-use crate::render::plots::{plots_for_frame, strip_share};
-use crate::render::{FrameState, RenderSettings};
 use crate::scene::Scene;
 use crate::timeline::Timeline;
 use crate::world::World;
@@ -88,7 +86,6 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
     if job.progress && trail.record_every > 1 {
         eprintln!("{}", trail.describe(n));
     }
-    let strip = strip_share(scene, world.sim.particle_count(), h);
     let interrupted = interrupt_flag();
     let started = Instant::now();
     let mut done = 0u32;
@@ -100,18 +97,7 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
         world.sim.advance_to(gpu, time.ceil() as u32);
         let mut camera = job.camera;
         camera.orbit((job.orbit_deg_per_s * job.timeline.seconds(f)) as f32, 0.0);
-        camera.bottom_inset = strip;
-        let frame = FrameState {
-            camera: &camera,
-            time: time as f32,
-        };
-        world.renderer.render(gpu, &world.sim, &frame);
-        let mut content = overlay_content(scene, time, world.renderer.axis_labels().to_vec());
-        world.annotate(scene, &mut content);
-        content.plots = plots_for_frame(gpu, scene, &world.sim, time);
-        let texture = world.renderer.target().texture();
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        overlay.draw(gpu, &view, [w, h], pixels_per_point_for(h), &content);
+        let texture = world.draw(gpu, scene, &mut overlay, &camera, time, pixels_per_point_for(h));
         capture.push(gpu, texture)?;
         done += 1;
         if job.progress {

@@ -4,11 +4,14 @@
 use anyhow::{Context, Result};
 
 use crate::basins::Basins;
+use crate::camera::OrbitCamera;
 use crate::gpu::Gpu;
 use crate::gpu::mesh::SurfaceMesh;
 use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
-use crate::render::style::OverlayContent;
-use crate::render::{RenderSettings, Renderer};
+use crate::render::legend::overlay_content;
+use crate::render::overlay::Overlay;
+use crate::render::plots::{plots_for_frame, strip_share};
+use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::{ColorBy, Scene};
 
 /// Trail memory a scene may use: whole paths for 10,000 particles x 200 steps fit easily;
@@ -61,13 +64,113 @@ impl World {
         })
     }
 
-    /// A basin-coloured scene's legend names the minima instead of the optimizers, which move
-    /// to the status line.
-    pub fn annotate(&self, scene: &Scene, content: &mut OverlayContent) {
-        if let Some(basins) = &self.basins {
-            content.legend = basins.legend();
-            let names: Vec<String> = scene.optimizers.iter().map(|o| o.describe()).collect();
-            content.status.push_str(&format!("   {}", names.join(", ")));
-        }
+    /// Draws the whole frame at `time` (the 3D view above the plot strip, then legend, axis
+    /// labels and plots) into the world's renderer and returns its texture: what `descent
+    /// render` writes and the window shows. The simulation must be at `ceil(time)`.
+    pub fn draw(
+        &mut self,
+        gpu: &Gpu,
+        scene: &Scene,
+        overlay: &mut Overlay,
+        camera: &OrbitCamera,
+        time: f64,
+        pixels_per_point: f32,
+    ) -> &wgpu::Texture {
+        let look = Look {
+            camera,
+            time,
+            pixels_per_point,
+        };
+        draw_frame(
+            gpu,
+            scene,
+            &self.sim,
+            self.basins.as_ref(),
+            &mut self.renderer,
+            overlay,
+            &look,
+        );
+        self.renderer.target().texture()
     }
+
+    /// [`Self::draw`] through another renderer of this world, e.g. one at a recording's size
+    /// (see [`Self::renderer_at`]). `overlay` should be that renderer's own: a change of
+    /// text scale rebuilds an overlay's glyph atlas.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw_on<'r>(
+        &self,
+        gpu: &Gpu,
+        renderer: &'r mut Renderer,
+        scene: &Scene,
+        overlay: &mut Overlay,
+        camera: &OrbitCamera,
+        time: f64,
+        pixels_per_point: f32,
+    ) -> &'r wgpu::Texture {
+        let look = Look {
+            camera,
+            time,
+            pixels_per_point,
+        };
+        draw_frame(
+            gpu,
+            scene,
+            &self.sim,
+            self.basins.as_ref(),
+            renderer,
+            overlay,
+            &look,
+        );
+        renderer.target().texture()
+    }
+
+    /// A second renderer of this world (same surface, particles and colours) with its own
+    /// size and settings: recordings at a chosen resolution from the window.
+    pub fn renderer_at(&self, gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Renderer> {
+        let mut renderer = Renderer::new(gpu, &scene.surface, &self.mesh, &self.sim, settings)?;
+        if let Some(basins) = &self.basins {
+            renderer.set_particle_colors(gpu, &self.sim, &basins.particle_colors());
+        }
+        Ok(renderer)
+    }
+}
+
+/// How a frame is looked at.
+struct Look<'a> {
+    camera: &'a OrbitCamera,
+    time: f64,
+    pixels_per_point: f32,
+}
+
+fn draw_frame(
+    gpu: &Gpu,
+    scene: &Scene,
+    sim: &Simulation,
+    basins: Option<&Basins>,
+    renderer: &mut Renderer,
+    overlay: &mut Overlay,
+    look: &Look<'_>,
+) {
+    let (w, h) = (renderer.settings().width, renderer.settings().height);
+    let mut camera = *look.camera;
+    camera.bottom_inset = strip_share(scene, sim.particle_count(), h);
+    let frame = FrameState {
+        camera: &camera,
+        time: look.time as f32,
+    };
+    renderer.render(gpu, sim, &frame);
+    let mut content = overlay_content(scene, look.time, renderer.axis_labels().to_vec());
+    if let Some(basins) = basins {
+        // A basin-coloured scene's legend names the minima; the optimizers move to the
+        // status line.
+        content.legend = basins.legend();
+        let names: Vec<String> = scene.optimizers.iter().map(|o| o.describe()).collect();
+        content.status.push_str(&format!("   {}", names.join(", ")));
+    }
+    content.plots = plots_for_frame(gpu, scene, sim, look.time);
+    let view = renderer
+        .target()
+        .texture()
+        .create_view(&wgpu::TextureViewDescriptor::default());
+    overlay.draw(gpu, &view, [w, h], look.pixels_per_point, &content);
 }

@@ -9,11 +9,9 @@ use common::golden::assert_golden;
 
 use std::path::Path;
 
-use descent::render::legend::overlay_content;
 use descent::render::overlay::{Overlay, OverlayLayout, pixels_per_point_for};
-use descent::render::plots::{plots_for_frame, strip_share};
 use descent::render::style::{PlotPlacement, optimizer_color};
-use descent::render::{FrameState, read_texture_rgba, view_settings};
+use descent::render::{read_texture_rgba, view_settings};
 use descent::scene::Scene;
 use descent::world::World;
 use image::{Rgba, RgbaImage};
@@ -30,22 +28,18 @@ fn scene(name: &str) -> Scene {
 /// every particle's position then.
 fn render(scene: &Scene, step: u32) -> (RgbaImage, OverlayLayout, Vec<[f32; 2]>) {
     let gpu = common::gpu();
-    let (settings, mut camera) = view_settings(&scene.view, [W, H], 4).expect("view");
+    let (settings, camera) = view_settings(&scene.view, [W, H], 4).expect("view");
     let mut world = World::new(gpu, scene, &settings).expect("world");
-    camera.bottom_inset = strip_share(scene, world.sim.particle_count(), H);
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
     world.sim.advance_to(gpu, step);
-    let frame = FrameState {
-        camera: &camera,
-        time: step as f32,
-    };
-    world.renderer.render(gpu, &world.sim, &frame);
-    let mut content = overlay_content(scene, f64::from(step), world.renderer.axis_labels().to_vec());
-    world.annotate(scene, &mut content);
-    content.plots = plots_for_frame(gpu, scene, &world.sim, f64::from(step));
-    let texture = world.renderer.target().texture();
-    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-    overlay.draw(gpu, &view, [W, H], pixels_per_point_for(H), &content);
+    let texture = world.draw(
+        gpu,
+        scene,
+        &mut overlay,
+        &camera,
+        f64::from(step),
+        pixels_per_point_for(H),
+    );
     let image = read_texture_rgba(gpu, texture).expect("readback");
     let positions = world
         .sim

@@ -164,20 +164,24 @@ fn mean_abs_diff(a: &Path, b: &Path) -> f64 {
         / a.as_raw().len() as f64
 }
 
-#[test]
-fn window_orbits_records_and_keeps_running() {
-    let x = Xvfb::start();
-    let dir = std::env::temp_dir().join(format!("descent-window-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let scene = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/scenes/saddle-two-starts.toml"
-    );
+const SCENE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/scenes/saddle-two-starts.toml"
+);
+
+/// One window test at a time: each runs its own Xvfb and lavapipe, and two at once on a
+/// two-core CI machine would starve each other's timeouts.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Starts `descent view` on the saddle scene in `x` (paused, 800x600, captures into `dir`),
+/// waits for its window and gives it the input focus; returns the app and the window id.
+fn launch(x: &Xvfb, dir: &Path, extra: &[&str]) -> (App, String) {
+    let _ = std::fs::remove_dir_all(dir);
     let mut command = Command::new(common::descent_bin());
     command
         .args([
             "view",
-            scene,
+            SCENE,
             "--size",
             "800x600",
             "--paused",
@@ -185,7 +189,8 @@ fn window_orbits_records_and_keeps_running() {
             "1",
             "--capture-dir",
         ])
-        .arg(&dir)
+        .arg(dir)
+        .args(extra)
         .env("DISPLAY", &x.display)
         // descent's own info lines (the adapter, the surface) go into a failure's message.
         .env("RUST_LOG", "warn,descent=info")
@@ -225,6 +230,33 @@ fn window_orbits_records_and_keeps_running() {
     // No window manager under Xvfb: give the window the input focus directly; keys and the
     // mouse then go through XTEST, as real input does.
     x.xdotool(&["windowfocus", "--sync", &window]);
+    (app, window)
+}
+
+/// The folder a recording went into, once it holds `frames` whole PNGs.
+fn recording_with(app: &mut App, dir: &Path, frames: usize) -> PathBuf {
+    let recording = || {
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("recording-"))
+            })
+    };
+    app.wait_for("recorded frames", Duration::from_secs(20), || {
+        recording().is_some_and(|r| screenshots(&r).len() >= frames)
+    });
+    recording().unwrap()
+}
+
+#[test]
+fn window_orbits_records_and_keeps_running() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let x = Xvfb::start();
+    let dir = std::env::temp_dir().join(format!("descent-window-{}", std::process::id()));
+    let (mut app, window) = launch(&x, &dir, &[]);
 
     x.xdotool(&["key", "F12"]);
     app.wait_for("the first screenshot", Duration::from_secs(20), || {
@@ -262,19 +294,13 @@ fn window_orbits_records_and_keeps_running() {
     x.xdotool(&["key", "F9"]);
     std::thread::sleep(Duration::from_secs(3));
     x.xdotool(&["key", "F9"]);
-    let recording = || {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("recording-"))
-            })
-    };
-    app.wait_for("recorded frames", Duration::from_secs(20), || {
-        recording().is_some_and(|r| screenshots(&r).len() >= 3)
-    });
+    let frames = screenshots(&recording_with(&mut app, &dir, 3));
+    let viewport = image::image_dimensions(&shots[0]).unwrap();
+    assert_eq!(
+        image::image_dimensions(&frames[0]).unwrap(),
+        viewport,
+        "F9 records the viewport as shown"
+    );
 
     // Resize to almost nothing and back (the surface is reconfigured, a zero-sized viewport
     // draws nothing), then a screenshot has the new size.
@@ -318,4 +344,39 @@ fn window_orbits_records_and_keeps_running() {
     std::thread::sleep(Duration::from_millis(200));
     let stderr = app.stderr.lock().unwrap().clone();
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// `--record-size`: F9 draws the same view offscreen at that size while the window keeps its
+/// own. Paused at step 0, every recorded frame must be what `descent render --still` makes of
+/// the scene at that size (the same renderer, camera and overlay).
+#[test]
+fn window_records_at_a_chosen_size() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let x = Xvfb::start();
+    let dir = std::env::temp_dir().join(format!("descent-window-size-{}", std::process::id()));
+    let (mut app, _window) = launch(&x, &dir, &["--record-size", "640x360"]);
+    x.xdotool(&["key", "F9"]);
+    std::thread::sleep(Duration::from_secs(3));
+    x.xdotool(&["key", "F9"]);
+    let frames = screenshots(&recording_with(&mut app, &dir, 2));
+    app.assert_running("the app exited while recording");
+    let _ = app.child.kill();
+    let _ = app.child.wait();
+    assert_eq!(image::image_dimensions(&frames[0]).unwrap(), (640, 360));
+
+    let still = dir.join("still.png");
+    let out = Command::new(common::descent_bin())
+        .args(["render", SCENE, "--size", "640x360", "--at-step", "0", "--still"])
+        .arg(&still)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for frame in &frames {
+        let diff = mean_abs_diff(frame, &still);
+        assert!(
+            diff < 0.5,
+            "{} differs from descent render's still by {diff} per channel",
+            frame.display()
+        );
+    }
 }

@@ -8,6 +8,7 @@
 pub mod input;
 pub mod panel;
 pub mod picking;
+pub mod recording;
 pub mod viewer;
 
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! playback clock, recording, and the side panel that edits all of it live.
 //!
 //! The viewport shows the offscreen frame the shared renderer draws (3D + overlay), registered
-//! as an egui texture, so what F9 records is exactly what the viewport shows.
+//! as an egui texture, so what F9 records is exactly what the viewport shows (or the same view
+//! at a chosen size, drawn by a second renderer: see `recording`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,12 +11,13 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::app::input::{self, Action, DragMode};
+use crate::app::recording::{self, Recording};
 use crate::camera::OrbitCamera;
-use crate::capture::{Capture, Output, frame_name, write_png_atomic};
+use crate::capture::{frame_name, write_png_atomic};
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
+use crate::render::RenderSettings;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
-use crate::render::{FrameState, RenderSettings};
 use crate::scene::Scene;
 use crate::world::World;
 
@@ -25,6 +27,8 @@ pub struct ViewerOptions {
     pub size: [u32; 2],
     /// Where F9 frames and F12 screenshots go.
     pub capture_dir: PathBuf,
+    /// F9 records at this size offscreen; `None`: the viewport as shown.
+    pub record_size: Option<[u32; 2]>,
     /// Quit after this many frames (for tests and benchmarks).
     pub exit_after_frames: Option<u64>,
     /// Start paused.
@@ -59,7 +63,8 @@ pub struct Viewer {
     last_tick: Instant,
     pending_steps: u32,
     // recording
-    recording: Option<(Capture, PathBuf)>,
+    recording: Option<Recording>,
+    record_size: Option<[u32; 2]>,
     screenshot: bool,
     message: String,
     // ui
@@ -94,6 +99,7 @@ impl Viewer {
             last_tick: Instant::now(),
             pending_steps: 0,
             recording: None,
+            record_size: options.record_size,
             screenshot: false,
             message: String::new(),
             show_help: false,
@@ -137,6 +143,11 @@ impl Viewer {
     /// Replaces the scene (from the panel); on error the old scene keeps running.
     pub fn set_scene(&mut self, gpu: &Gpu, scene: Scene) -> Result<()> {
         let world = World::new(gpu, &scene, &self.options.settings)?;
+        if self.recording.is_some() {
+            // Its renderer draws the old world; the frames so far are kept.
+            self.toggle_record(gpu);
+            self.message = format!("{} (the scene changed)", self.message);
+        }
         self.world = world;
         self.loss = vec![Vec::new(); scene.optimizers.len()];
         self.last_sampled_step = None;
@@ -219,26 +230,31 @@ impl Viewer {
     }
 
     fn toggle_record(&mut self, gpu: &Gpu) {
-        if let Some((capture, dir)) = self.recording.take() {
-            self.message = match capture.finish(gpu) {
+        if let Some(recording) = self.recording.take() {
+            let dir = recording.dir().to_path_buf();
+            self.message = match recording.finish(gpu) {
                 Ok(n) => format!("recorded {n} frames to {}", dir.display()),
-                Err(e) => format!("recording failed: {e}"),
+                Err(e) => format!("recording failed: {e:#}"),
             };
             return;
         }
-        let Some((_, size)) = self.frame_texture else {
+        let Some((_, viewport)) = self.frame_texture else {
             return;
         };
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let dir = self.options.capture_dir.join(format!("recording-{stamp}"));
-        match Capture::new(gpu, size[0], size[1], &Output::Pngs { dir: dir.clone() }, 0) {
-            Ok(c) => {
-                self.message = format!("recording to {} (F9 stops)", dir.display());
-                self.recording = Some((c, dir));
+        match Recording::start(
+            gpu,
+            &self.world,
+            &self.scene,
+            &self.options.capture_dir,
+            self.record_size,
+            viewport,
+        ) {
+            Ok(r) => {
+                let [w, h] = r.size(viewport);
+                self.message = format!("recording {w}x{h} to {} (F9 stops)", r.dir().display());
+                self.recording = Some(r);
             }
-            Err(e) => self.message = format!("cannot record: {e}"),
+            Err(e) => self.message = format!("cannot record: {e:#}"),
         }
     }
 
@@ -285,6 +301,8 @@ impl Viewer {
                     }
                     ui.separator();
                     self.look_ui(ui, gpu);
+                    ui.separator();
+                    self.capture_ui(ui, gpu);
                 });
             });
         egui::CentralPanel::default()
@@ -301,6 +319,52 @@ impl Viewer {
                     }
                 });
         }
+    }
+
+    /// Playback and capture buttons (the same actions as the keys), and the recording size.
+    fn capture_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        ui.heading("Playback and capture");
+        ui.horizontal(|ui| {
+            let play = if self.playing { "⏸ pause" } else { "▶ play" };
+            for (label, action) in [
+                (play, Action::TogglePause),
+                ("step", Action::StepOnce),
+                ("restart", Action::Restart),
+            ] {
+                if ui.button(label).clicked() {
+                    self.act(gpu, action);
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let record = if self.recording.is_some() {
+                "■ stop (F9)"
+            } else {
+                "● record (F9)"
+            };
+            if ui.button(record).clicked() {
+                self.act(gpu, Action::ToggleRecord);
+            }
+            if ui.button("screenshot (F12)").clicked() {
+                self.act(gpu, Action::Screenshot);
+            }
+        });
+        let name = |s: Option<[u32; 2]>| s.map_or("the viewport".to_string(), |[w, h]| format!("{w}x{h}"));
+        ui.add_enabled_ui(self.recording.is_none(), |ui| {
+            egui::ComboBox::from_label("record size")
+                .selected_text(name(self.record_size))
+                .show_ui(ui, |ui| {
+                    let mut choices = vec![None];
+                    choices.extend(recording::PRESETS.map(Some));
+                    if !choices.contains(&self.options.record_size) {
+                        choices.push(self.options.record_size);
+                    }
+                    for choice in choices {
+                        ui.selectable_value(&mut self.record_size, choice, name(choice));
+                    }
+                });
+        });
+        ui.label(format!("into {}", self.options.capture_dir.display()));
     }
 
     /// Colormap, contours, mesh lines, axes and trails: applied to the renderer in place.
@@ -381,19 +445,14 @@ impl Viewer {
             self.message = format!("cannot resize: {e}");
             return;
         }
-        let frame = FrameState {
-            camera: &self.camera,
-            time: self.time as f32,
-        };
-        self.world.renderer.render(gpu, &self.world.sim, &frame);
-        let labels = self.world.renderer.axis_labels().to_vec();
-        let mut content = crate::render::legend::overlay_content(&self.scene, self.time, labels);
-        self.world.annotate(&self.scene, &mut content);
-        content.plots = crate::render::plots::plots_for_frame(gpu, &self.scene, &self.world.sim, self.time);
-        let texture = self.world.renderer.target().texture();
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        self.overlay
-            .draw(gpu, &view, size, pixels_per_point_for(size[1]).max(ppp), &content);
+        let texture = self.world.draw(
+            gpu,
+            &self.scene,
+            &mut self.overlay,
+            &self.camera,
+            self.time,
+            pixels_per_point_for(size[1]).max(ppp),
+        );
         // egui samples user textures as gamma-encoded bytes: show the frame through a
         // non-sRGB view so its sRGB bytes reach the screen unchanged.
         let view = texture.create_view(&wgpu::TextureViewDescriptor {
@@ -424,10 +483,17 @@ impl Viewer {
             egui::Color32::WHITE,
         );
 
-        if let Some((capture, _)) = self.recording.as_mut()
-            && let Err(e) = capture.push(gpu, texture)
+        if let Some(recording) = self.recording.as_mut()
+            && let Err(e) = recording.push(
+                gpu,
+                &self.world,
+                &self.scene,
+                &self.camera,
+                self.time,
+                self.world.renderer.target().texture(),
+            )
         {
-            self.message = format!("recording stopped: {e}");
+            self.message = format!("recording stopped: {e:#}");
             self.recording = None;
         }
         if std::mem::take(&mut self.screenshot) {

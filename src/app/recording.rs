@@ -1,0 +1,134 @@
+//! F9 recordings from the window: PNG frames of exactly what the viewport shows, or of the
+//! same view drawn offscreen at a chosen resolution by a second renderer of the same world
+//! (the window stays responsive at its own size while a 4K video is written).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::camera::OrbitCamera;
+use crate::capture::{Capture, Output};
+use crate::gpu::Gpu;
+use crate::render::overlay::{Overlay, pixels_per_point_for};
+use crate::render::{RenderSettings, Renderer};
+use crate::scene::Scene;
+use crate::world::World;
+
+/// Sizes offered in the panel besides the viewport's own.
+pub const PRESETS: [[u32; 2]; 4] = [[1280, 720], [1920, 1080], [2560, 1440], [3840, 2160]];
+
+/// Offscreen frames are antialiased like `descent render`'s, whatever the window uses.
+const OFFSCREEN_MSAA: u32 = 4;
+
+pub struct Recording {
+    capture: Capture,
+    dir: PathBuf,
+    /// `None`: frames are the viewport's.
+    offscreen: Option<(Renderer, Overlay)>,
+}
+
+impl Recording {
+    /// Starts writing frames into a new folder under `capture_dir`: at `size` through a
+    /// renderer of its own, or at the viewport's `viewport` size when `size` is `None`.
+    pub fn start(
+        gpu: &Gpu,
+        world: &World,
+        scene: &Scene,
+        capture_dir: &Path,
+        size: Option<[u32; 2]>,
+        viewport: [u32; 2],
+    ) -> Result<Self> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut dir = capture_dir.join(format!("recording-{stamp}"));
+        // Two recordings within a second get their own folders.
+        let mut n = 1;
+        while dir.exists() {
+            n += 1;
+            dir = capture_dir.join(format!("recording-{stamp}-{n}"));
+        }
+        let offscreen = match size {
+            None => None,
+            Some([w, h]) => {
+                let limit = gpu.device.limits().max_texture_dimension_2d;
+                if w > limit || h > limit {
+                    bail!("{w}x{h} is over this adapter's texture limit of {limit}x{limit}");
+                }
+                let settings = offscreen_settings(world.renderer.settings(), w, h);
+                let renderer = world.renderer_at(gpu, scene, &settings)?;
+                Some((renderer, Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb)))
+            }
+        };
+        let [w, h] = size.unwrap_or(viewport);
+        let capture = Capture::new(gpu, w, h, &Output::Pngs { dir: dir.clone() }, 0)?;
+        Ok(Self {
+            capture,
+            dir,
+            offscreen,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The frame's size, for the panel.
+    pub fn size(&self, viewport: [u32; 2]) -> [u32; 2] {
+        match &self.offscreen {
+            Some((r, _)) => [r.settings().width, r.settings().height],
+            None => viewport,
+        }
+    }
+
+    /// Adds one frame: `viewport_frame` itself, or the same view drawn offscreen. The
+    /// window's live look (colormap, trails, ...) is carried over every frame.
+    pub fn push(
+        &mut self,
+        gpu: &Gpu,
+        world: &World,
+        scene: &Scene,
+        camera: &OrbitCamera,
+        time: f64,
+        viewport_frame: &wgpu::Texture,
+    ) -> Result<()> {
+        match &mut self.offscreen {
+            None => self.capture.push(gpu, viewport_frame)?,
+            Some((renderer, overlay)) => {
+                let (w, h) = (renderer.settings().width, renderer.settings().height);
+                let wanted = offscreen_settings(world.renderer.settings(), w, h);
+                if wanted != *renderer.settings() {
+                    renderer.update_settings(gpu, &wanted)?;
+                }
+                let frame = world.draw_on(
+                    gpu,
+                    renderer,
+                    scene,
+                    overlay,
+                    camera,
+                    time,
+                    pixels_per_point_for(h),
+                );
+                self.capture.push(gpu, frame)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the last frames to be written; returns how many there are.
+    pub fn finish(self, gpu: &Gpu) -> Result<u32> {
+        Ok(self.capture.finish(gpu)?)
+    }
+}
+
+/// The window's live look at another size: sizes in pixels scale with the height as in
+/// `descent render`.
+fn offscreen_settings(live: &RenderSettings, width: u32, height: u32) -> RenderSettings {
+    RenderSettings {
+        width,
+        height,
+        msaa: OFFSCREEN_MSAA,
+        ui_scale: RenderSettings::for_size(width, height).ui_scale,
+        ..live.clone()
+    }
+}
