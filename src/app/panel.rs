@@ -262,7 +262,8 @@ impl Panel {
         }
         let particles = self.starts.count() * self.optimizers.len() as u64;
         ui.label(format!(
-            "{particles} particles, ~{:.1} MiB on the GPU",
+            "{} particles, ~{:.1} MiB on the GPU",
+            crate::render::legend::count(particles),
             memory_estimate(particles, self.steps) as f64 / 1048576.0
         ));
 

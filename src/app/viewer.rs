@@ -17,6 +17,7 @@ use crate::capture::{frame_name, write_png_atomic};
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
 use crate::render::RenderSettings;
+use crate::render::legend::count;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::scene::Scene;
 use crate::world::World;
@@ -127,7 +128,7 @@ impl Viewer {
             "{} frames in {seconds:.1}s: {:.1} frames/s, {} particles",
             self.frames,
             self.frames.saturating_sub(1) as f64 / seconds.max(1e-9),
-            self.world.particles
+            count(self.world.particles)
         )
     }
 
@@ -293,6 +294,8 @@ impl Viewer {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     self.status_ui(ui);
                     ui.separator();
+                    self.capture_ui(ui, gpu);
+                    ui.separator();
                     if let Some(scene) = self.panel.ui(ui, &self.scene, &self.loss) {
                         match self.set_scene(gpu, scene) {
                             Ok(()) => self.panel.error = None,
@@ -301,8 +304,6 @@ impl Viewer {
                     }
                     ui.separator();
                     self.look_ui(ui, gpu);
-                    ui.separator();
-                    self.capture_ui(ui, gpu);
                 });
             });
         egui::CentralPanel::default()
@@ -325,7 +326,7 @@ impl Viewer {
     fn capture_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
         ui.heading("Playback and capture");
         ui.horizontal(|ui| {
-            let play = if self.playing { "⏸ pause" } else { "▶ play" };
+            let play = if self.playing { "pause" } else { "play" };
             for (label, action) in [
                 (play, Action::TogglePause),
                 ("step", Action::StepOnce),
@@ -338,9 +339,9 @@ impl Viewer {
         });
         ui.horizontal(|ui| {
             let record = if self.recording.is_some() {
-                "■ stop (F9)"
+                "stop recording (F9)"
             } else {
-                "● record (F9)"
+                "record (F9)"
             };
             if ui.button(record).clicked() {
                 self.act(gpu, Action::ToggleRecord);
@@ -350,21 +351,30 @@ impl Viewer {
             }
         });
         let name = |s: Option<[u32; 2]>| s.map_or("the viewport".to_string(), |[w, h]| format!("{w}x{h}"));
-        ui.add_enabled_ui(self.recording.is_none(), |ui| {
-            egui::ComboBox::from_label("record size")
-                .selected_text(name(self.record_size))
-                .show_ui(ui, |ui| {
-                    let mut choices = vec![None];
-                    choices.extend(recording::PRESETS.map(Some));
-                    if !choices.contains(&self.options.record_size) {
-                        choices.push(self.options.record_size);
-                    }
-                    for choice in choices {
-                        ui.selectable_value(&mut self.record_size, choice, name(choice));
-                    }
-                });
+        ui.horizontal(|ui| {
+            ui.add_enabled_ui(self.recording.is_none(), |ui| {
+                egui::ComboBox::from_label("record size")
+                    .selected_text(name(self.record_size))
+                    .show_ui(ui, |ui| {
+                        let mut choices = vec![None];
+                        choices.extend(recording::PRESETS.map(Some));
+                        if !choices.contains(&self.options.record_size) {
+                            choices.push(self.options.record_size);
+                        }
+                        for choice in choices {
+                            ui.selectable_value(&mut self.record_size, choice, name(choice));
+                        }
+                    });
+            });
+            if self.recording.is_some() {
+                ui.colored_label(egui::Color32::RED, "recording");
+            }
         });
         ui.label(format!("into {}", self.options.capture_dir.display()));
+        // Below the buttons, so a message never moves them.
+        if !self.message.is_empty() {
+            ui.label(&self.message);
+        }
     }
 
     /// Colormap, contours, mesh lines, axes and trails: applied to the renderer in place.
@@ -407,7 +417,9 @@ impl Viewer {
     fn status_ui(&self, ui: &mut egui::Ui) {
         ui.label(format!(
             "{:.0} fps   {:.2e} particle-steps/s   {} particles",
-            self.fps, self.steps_rate, self.world.particles
+            self.fps,
+            self.steps_rate,
+            count(self.world.particles)
         ));
         ui.label(format!(
             "step {:.0} / {}   {}   speed {:.1} steps/s",
@@ -417,12 +429,6 @@ impl Viewer {
             self.steps_per_second
         ));
         ui.label(self.world.trail.describe(self.world.particles));
-        if self.recording.is_some() {
-            ui.colored_label(egui::Color32::RED, "● recording");
-        }
-        if !self.message.is_empty() {
-            ui.label(&self.message);
-        }
         ui.label("h: keys and mouse");
     }
 

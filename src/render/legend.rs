@@ -24,6 +24,19 @@ pub fn short_number(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A count with thousands separated: 100000 -> "100,000".
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> OverlayContent {
     let legend = scene
         .optimizers
@@ -57,7 +70,7 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
         let k = scene.optimizers.len();
         status.push_str(&format!(
             "   {} starts x {k} optimizer{}",
-            points.len(),
+            count(points.len() as u64),
             if k == 1 { "" } else { "s" }
         ));
     }
@@ -73,6 +86,16 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_have_thousands_separated() {
+        use super::count;
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(100_000), "100,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+    }
+
     use super::*;
 
     #[test]
