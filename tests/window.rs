@@ -164,6 +164,10 @@ fn mean_abs_diff(a: &Path, b: &Path) -> f64 {
         / a.as_raw().len() as f64
 }
 
+/// How long to wait for a frame's file: generous, since a cold CI machine compiles every
+/// lavapipe pipeline on first use and a wait ends as soon as the file is there.
+const PATIENCE: Duration = Duration::from_secs(60);
+
 const SCENE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/scenes/saddle-two-starts.toml"
@@ -219,7 +223,7 @@ fn launch(x: &Xvfb, dir: &Path, extra: &[&str]) -> (App, String) {
     let start = Instant::now();
     while let Err(why) = find(&x.display) {
         app.assert_running("the app exited before its window appeared");
-        if start.elapsed() > Duration::from_secs(60) {
+        if start.elapsed() > Duration::from_secs(120) {
             app.fail(&format!("timed out waiting for the window; last {why}"));
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -245,7 +249,7 @@ fn recording_with(app: &mut App, dir: &Path, frames: usize) -> PathBuf {
                     .is_some_and(|n| n.to_string_lossy().starts_with("recording-"))
             })
     };
-    app.wait_for("recorded frames", Duration::from_secs(20), || {
+    app.wait_for("recorded frames", PATIENCE, || {
         recording().is_some_and(|r| screenshots(&r).len() >= frames)
     });
     recording().unwrap()
@@ -259,9 +263,7 @@ fn window_orbits_records_and_keeps_running() {
     let (mut app, window) = launch(&x, &dir, &[]);
 
     x.xdotool(&["key", "F12"]);
-    app.wait_for("the first screenshot", Duration::from_secs(20), || {
-        screenshots(&dir).len() == 1
-    });
+    app.wait_for("the first screenshot", PATIENCE, || screenshots(&dir).len() == 1);
 
     // Drag in the viewport (right of the side panel): orbit.
     x.xdotool(&["mousemove", "--window", &window, "550", "300"]);
@@ -279,9 +281,7 @@ fn window_orbits_records_and_keeps_running() {
     x.xdotool(&["mouseup", "1"]);
     std::thread::sleep(Duration::from_millis(500));
     x.xdotool(&["key", "F12"]);
-    app.wait_for("the second screenshot", Duration::from_secs(20), || {
-        screenshots(&dir).len() == 2
-    });
+    app.wait_for("the second screenshot", PATIENCE, || screenshots(&dir).len() == 2);
     let shots = screenshots(&dir);
     let diff = mean_abs_diff(&shots[0], &shots[1]);
     assert!(
@@ -310,7 +310,7 @@ fn window_orbits_records_and_keeps_running() {
     std::thread::sleep(Duration::from_millis(1500));
     let before = screenshots(&dir).len();
     x.xdotool(&["key", "F12"]);
-    app.wait_for("a screenshot after the resize", Duration::from_secs(20), || {
+    app.wait_for("a screenshot after the resize", PATIENCE, || {
         screenshots(&dir).len() == before + 1
     });
     let last = screenshots(&dir)
@@ -334,7 +334,7 @@ fn window_orbits_records_and_keeps_running() {
     std::thread::sleep(Duration::from_millis(1000));
     let before = screenshots(&dir).len();
     x.xdotool(&["key", "F12"]);
-    app.wait_for("a screenshot after restoring", Duration::from_secs(20), || {
+    app.wait_for("a screenshot after restoring", PATIENCE, || {
         screenshots(&dir).len() == before + 1
     });
 
