@@ -227,8 +227,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// `WxH`, both at least 1.
-fn parse_size(text: &str) -> Result<[u32; 2]> {
-    parse_grid(text).with_context(|| format!("--size {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
+/// An image size given to `flag` (`--size`, `--record-size`).
+fn parse_size(flag: &str, text: &str) -> Result<[u32; 2]> {
+    parse_grid(text).with_context(|| format!("{flag} {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
 }
 
 impl StyleArgs {
@@ -300,7 +301,7 @@ impl StyleArgs {
 fn render_command(args: RenderArgs) -> Result<()> {
     let mut scene = args.scene.build()?;
     args.style.apply(&mut scene.view)?;
-    let size = parse_size(&args.size)?;
+    let size = parse_size("--size", &args.size)?;
     let outputs = [&args.out, &args.video, &args.gif, &args.still]
         .iter()
         .filter(|o| o.is_some())
@@ -374,14 +375,11 @@ fn render_command(args: RenderArgs) -> Result<()> {
 fn view_command(args: ViewArgs) -> Result<()> {
     let mut scene = args.scene.build()?;
     args.style.apply(&mut scene.view)?;
-    let size = parse_size(&args.size)?;
+    let size = parse_size("--size", &args.size)?;
     let record_size = args
         .record_size
         .as_deref()
-        .map(|text| {
-            parse_grid(text)
-                .with_context(|| format!("--record-size {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
-        })
+        .map(|text| parse_size("--record-size", text))
         .transpose()?;
     let (settings, camera) = descent::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
         .map_err(anyhow::Error::msg)?;

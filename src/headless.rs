@@ -19,7 +19,7 @@ use crate::render::RenderSettings;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::scene::Scene;
 use crate::timeline::Timeline;
-use crate::world::World;
+use crate::world::{Look, World};
 
 pub struct RenderJob {
     pub scene: Scene,
@@ -97,7 +97,12 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
         world.sim.advance_to(gpu, time.ceil() as u32);
         let mut camera = job.camera;
         camera.orbit((job.orbit_deg_per_s * job.timeline.seconds(f)) as f32, 0.0);
-        let texture = world.draw(gpu, scene, &mut overlay, &camera, time, pixels_per_point_for(h));
+        let look = Look {
+            camera,
+            time,
+            pixels_per_point: pixels_per_point_for(h),
+        };
+        let texture = world.draw(gpu, scene, &mut overlay, &look);
         capture.push(gpu, texture)?;
         done += 1;
         if job.progress {

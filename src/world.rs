@@ -42,18 +42,20 @@ impl World {
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, settings)?;
         let basins = match scene.view.color_by {
             ColorBy::Optimizer => None,
             ColorBy::Basin => {
                 sim.advance_to(gpu, sim.max_steps());
                 let last = sim.read_particles(gpu)?;
                 sim.reset(gpu);
-                let basins = Basins::classify(&last, &scene.surface.minima, &scene.surface.domain);
-                renderer.set_particle_colors(gpu, &sim, &basins.particle_colors());
-                Some(basins)
+                Some(Basins::classify(
+                    &last,
+                    &scene.surface.minima,
+                    &scene.surface.domain,
+                ))
             }
         };
+        let renderer = build_renderer(gpu, scene, &mesh, &sim, basins.as_ref(), settings)?;
         Ok(Self {
             sim,
             mesh,
@@ -64,23 +66,10 @@ impl World {
         })
     }
 
-    /// Draws the whole frame at `time` (the 3D view above the plot strip, then legend, axis
-    /// labels and plots) into the world's renderer and returns its texture: what `descent
-    /// render` writes and the window shows. The simulation must be at `ceil(time)`.
-    pub fn draw(
-        &mut self,
-        gpu: &Gpu,
-        scene: &Scene,
-        overlay: &mut Overlay,
-        camera: &OrbitCamera,
-        time: f64,
-        pixels_per_point: f32,
-    ) -> &wgpu::Texture {
-        let look = Look {
-            camera,
-            time,
-            pixels_per_point,
-        };
+    /// Draws the whole frame (the 3D view above the plot strip, then legend, axis labels
+    /// and plots) into the world's renderer and returns its texture: what `descent render`
+    /// writes and the window shows. The simulation must be at `ceil(look.time)`.
+    pub fn draw(&mut self, gpu: &Gpu, scene: &Scene, overlay: &mut Overlay, look: &Look) -> &wgpu::Texture {
         draw_frame(
             gpu,
             scene,
@@ -88,7 +77,7 @@ impl World {
             self.basins.as_ref(),
             &mut self.renderer,
             overlay,
-            &look,
+            look,
         );
         self.renderer.target().texture()
     }
@@ -96,22 +85,14 @@ impl World {
     /// [`Self::draw`] through another renderer of this world, e.g. one at a recording's size
     /// (see [`Self::renderer_at`]). `overlay` should be that renderer's own: a change of
     /// text scale rebuilds an overlay's glyph atlas.
-    #[allow(clippy::too_many_arguments)]
     pub fn draw_on<'r>(
         &self,
         gpu: &Gpu,
         renderer: &'r mut Renderer,
         scene: &Scene,
         overlay: &mut Overlay,
-        camera: &OrbitCamera,
-        time: f64,
-        pixels_per_point: f32,
+        look: &Look,
     ) -> &'r wgpu::Texture {
-        let look = Look {
-            camera,
-            time,
-            pixels_per_point,
-        };
         draw_frame(
             gpu,
             scene,
@@ -119,7 +100,7 @@ impl World {
             self.basins.as_ref(),
             renderer,
             overlay,
-            &look,
+            look,
         );
         renderer.target().texture()
     }
@@ -127,19 +108,33 @@ impl World {
     /// A second renderer of this world (same surface, particles and colours) with its own
     /// size and settings: recordings at a chosen resolution from the window.
     pub fn renderer_at(&self, gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Renderer> {
-        let mut renderer = Renderer::new(gpu, &scene.surface, &self.mesh, &self.sim, settings)?;
-        if let Some(basins) = &self.basins {
-            renderer.set_particle_colors(gpu, &self.sim, &basins.particle_colors());
-        }
-        Ok(renderer)
+        build_renderer(gpu, scene, &self.mesh, &self.sim, self.basins.as_ref(), settings)
     }
 }
 
-/// How a frame is looked at.
-struct Look<'a> {
-    camera: &'a OrbitCamera,
-    time: f64,
-    pixels_per_point: f32,
+/// How a frame is looked at: the camera (its `bottom_inset` is set per frame for the plot
+/// strip), the step shown (fractional between steps) and the text scale.
+#[derive(Clone, Copy, Debug)]
+pub struct Look {
+    pub camera: OrbitCamera,
+    pub time: f64,
+    pub pixels_per_point: f32,
+}
+
+/// A renderer of `sim` on `mesh`, its particles in their basin's colour when there are basins.
+fn build_renderer(
+    gpu: &Gpu,
+    scene: &Scene,
+    mesh: &SurfaceMesh,
+    sim: &Simulation,
+    basins: Option<&Basins>,
+    settings: &RenderSettings,
+) -> Result<Renderer> {
+    let mut renderer = Renderer::new(gpu, &scene.surface, mesh, sim, settings)?;
+    if let Some(basins) = basins {
+        renderer.set_particle_colors(gpu, sim, &basins.particle_colors());
+    }
+    Ok(renderer)
 }
 
 fn draw_frame(
@@ -149,10 +144,10 @@ fn draw_frame(
     basins: Option<&Basins>,
     renderer: &mut Renderer,
     overlay: &mut Overlay,
-    look: &Look<'_>,
+    look: &Look,
 ) {
     let (w, h) = (renderer.settings().width, renderer.settings().height);
-    let mut camera = *look.camera;
+    let mut camera = look.camera;
     camera.bottom_inset = strip_share(scene, sim.particle_count(), h);
     let frame = FrameState {
         camera: &camera,

@@ -13,7 +13,7 @@ use descent::render::overlay::{Overlay, OverlayLayout, pixels_per_point_for};
 use descent::render::style::{PlotPlacement, optimizer_color};
 use descent::render::{read_texture_rgba, view_settings};
 use descent::scene::Scene;
-use descent::world::World;
+use descent::world::{Look, World};
 use image::{Rgba, RgbaImage};
 
 const W: u32 = 640;
@@ -32,14 +32,12 @@ fn render(scene: &Scene, step: u32) -> (RgbaImage, OverlayLayout, Vec<[f32; 2]>)
     let mut world = World::new(gpu, scene, &settings).expect("world");
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
     world.sim.advance_to(gpu, step);
-    let texture = world.draw(
-        gpu,
-        scene,
-        &mut overlay,
-        &camera,
-        f64::from(step),
-        pixels_per_point_for(H),
-    );
+    let look = Look {
+        camera,
+        time: f64::from(step),
+        pixels_per_point: pixels_per_point_for(H),
+    };
+    let texture = world.draw(gpu, scene, &mut overlay, &look);
     let image = read_texture_rgba(gpu, texture).expect("readback");
     let positions = world
         .sim

@@ -4,15 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
-use crate::camera::OrbitCamera;
 use crate::capture::{Capture, Output};
 use crate::gpu::Gpu;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::render::{RenderSettings, Renderer};
 use crate::scene::Scene;
-use crate::world::World;
+use crate::world::{Look, World};
 
 /// Sizes offered in the panel besides the viewport's own.
 pub const PRESETS: [[u32; 2]; 4] = [[1280, 720], [1920, 1080], [2560, 1440], [3840, 2160]];
@@ -51,10 +50,7 @@ impl Recording {
         let offscreen = match size {
             None => None,
             Some([w, h]) => {
-                let limit = gpu.device.limits().max_texture_dimension_2d;
-                if w > limit || h > limit {
-                    bail!("{w}x{h} is over this adapter's texture limit of {limit}x{limit}");
-                }
+                // A size over the adapter's limit is refused by the renderer's target.
                 let settings = offscreen_settings(world.renderer.settings(), w, h);
                 let renderer = world.renderer_at(gpu, scene, &settings)?;
                 Some((renderer, Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb)))
@@ -81,15 +77,15 @@ impl Recording {
         }
     }
 
-    /// Adds one frame: `viewport_frame` itself, or the same view drawn offscreen. The
-    /// window's live look (colormap, trails, ...) is carried over every frame.
+    /// Adds one frame: `viewport_frame` itself (drawn with `look`), or the same view drawn
+    /// offscreen. The window's live settings (colormap, trails, ...) are carried over every
+    /// frame.
     pub fn push(
         &mut self,
         gpu: &Gpu,
         world: &World,
         scene: &Scene,
-        camera: &OrbitCamera,
-        time: f64,
+        look: &Look,
         viewport_frame: &wgpu::Texture,
     ) -> Result<()> {
         match &mut self.offscreen {
@@ -100,15 +96,12 @@ impl Recording {
                 if wanted != *renderer.settings() {
                     renderer.update_settings(gpu, &wanted)?;
                 }
-                let frame = world.draw_on(
-                    gpu,
-                    renderer,
-                    scene,
-                    overlay,
-                    camera,
-                    time,
-                    pixels_per_point_for(h),
-                );
+                // The text scale of a frame that size, not the window's.
+                let look = Look {
+                    pixels_per_point: pixels_per_point_for(h),
+                    ..*look
+                };
+                let frame = world.draw_on(gpu, renderer, scene, overlay, &look);
                 self.capture.push(gpu, frame)?;
             }
         }

@@ -20,7 +20,7 @@ use crate::render::RenderSettings;
 use crate::render::legend::count;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::scene::Scene;
-use crate::world::World;
+use crate::world::{Look, World};
 
 pub struct ViewerOptions {
     pub scene: Scene,
@@ -451,14 +451,12 @@ impl Viewer {
             self.message = format!("cannot resize: {e}");
             return;
         }
-        let texture = self.world.draw(
-            gpu,
-            &self.scene,
-            &mut self.overlay,
-            &self.camera,
-            self.time,
-            pixels_per_point_for(size[1]).max(ppp),
-        );
+        let look = Look {
+            camera: self.camera,
+            time: self.time,
+            pixels_per_point: pixels_per_point_for(size[1]).max(ppp),
+        };
+        let texture = self.world.draw(gpu, &self.scene, &mut self.overlay, &look);
         // egui samples user textures as gamma-encoded bytes: show the frame through a
         // non-sRGB view so its sRGB bytes reach the screen unchanged.
         let view = texture.create_view(&wgpu::TextureViewDescriptor {
@@ -494,8 +492,7 @@ impl Viewer {
                 gpu,
                 &self.world,
                 &self.scene,
-                &self.camera,
-                self.time,
+                &look,
                 self.world.renderer.target().texture(),
             )
         {

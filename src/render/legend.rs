@@ -86,17 +86,16 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn counts_have_thousands_separated() {
-        use super::count;
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(100_000), "100,000");
         assert_eq!(count(1_234_567), "1,234,567");
     }
-
-    use super::*;
 
     #[test]
     fn numbers_read_like_a_person_wrote_them() {
