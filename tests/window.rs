@@ -7,7 +7,8 @@ mod common;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 struct Xvfb {
@@ -74,10 +75,11 @@ impl Drop for Xvfb {
 }
 
 /// The app under test, with its stderr drained on a thread (a full pipe would block it) so a
-/// failure can say how the app ended and what it printed.
+/// failure can say how the app ended and what it printed. Dropping it ends the app, so a
+/// failed assertion leaves no renderer running beside the next test.
 struct App {
     child: Child,
-    stderr: Arc<Mutex<String>>,
+    stderr: Option<JoinHandle<String>>,
 }
 
 impl App {
@@ -87,16 +89,26 @@ impl App {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = stderr.clone();
         let mut pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = pipe.read(&mut buf) {
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
+        let stderr = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
         });
-        Self { child, stderr }
+        Self {
+            child,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Ends the app and returns everything it printed on stderr.
+    fn stop(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.stderr
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default()
     }
 
     /// Panics with the app's state and output: what a CI log needs to explain a failure.
@@ -106,10 +118,7 @@ impl App {
             Ok(None) => "the app is still running".to_string(),
             Err(e) => format!("cannot query the app: {e}"),
         };
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(200));
-        panic!("{what}; {state}; its stderr:\n{}", self.stderr.lock().unwrap());
+        panic!("{what}; {state}; its stderr:\n{}", self.stop());
     }
 
     fn wait_for(&mut self, what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
@@ -129,6 +138,20 @@ impl App {
         if !matches!(self.child.try_wait(), Ok(None)) {
             self.fail(what);
         }
+    }
+
+    /// Ends a run that went well: the app must still be running and must not have panicked.
+    fn finish(mut self, what: &str) {
+        self.assert_running(what);
+        let stderr = self.stop();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -338,12 +361,7 @@ fn window_orbits_records_and_keeps_running() {
         screenshots(&dir).len() == before + 1
     });
 
-    app.assert_running("the app exited");
-    let _ = app.child.kill();
-    let _ = app.child.wait();
-    std::thread::sleep(Duration::from_millis(200));
-    let stderr = app.stderr.lock().unwrap().clone();
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    app.finish("the app exited");
 }
 
 /// `--record-size`: F9 draws the same view offscreen at that size while the window keeps its
@@ -359,9 +377,7 @@ fn window_records_at_a_chosen_size() {
     std::thread::sleep(Duration::from_secs(3));
     x.xdotool(&["key", "F9"]);
     let frames = screenshots(&recording_with(&mut app, &dir, 2));
-    app.assert_running("the app exited while recording");
-    let _ = app.child.kill();
-    let _ = app.child.wait();
+    app.finish("the app exited while recording");
     assert_eq!(image::image_dimensions(&frames[0]).unwrap(), (640, 360));
 
     let still = dir.join("still.png");
