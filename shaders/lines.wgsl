@@ -110,7 +110,7 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     out.clip = CULLED;
     out.color = vec4<f32>(0.0);
     out.across = vec3<f32>(0.0);
-    let n = frame.trail.x;
+    let n = chunk.count;
     let segs = frame.records.w;
     let i = instance % n;
     let k = instance / n;
@@ -165,7 +165,7 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     }
     out.clip = clip_from_pixels(px, clip);
 
-    var color = group_color(i);
+    var color = particle_color(i);
     color.a *= frame.head_style.w;
     if frame.trail_style.y > 0.5 {
         // Older points fade: opaque at the head, 12% at the oldest visible record.

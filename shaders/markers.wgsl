@@ -87,7 +87,7 @@ fn vs_head(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> Ma
     m.size_px = frame.head_style.x;
     m.outline_px = frame.head_style.y;
     m.outline = vec4<f32>(0.02, 0.02, 0.02, 1.0);
-    m.fill = group_color(i);
+    m.fill = particle_color(i);
     m.shape = SHAPE_CIRCLE;
     if h.status == STATUS_CONVERGED {
         m.shape = SHAPE_RING;

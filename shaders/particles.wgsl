@@ -1,25 +1,42 @@
-// Particle heads and trail records for the trail and head pipelines (group 1, bindings 0-2).
+// Particle heads and trail records for the trail, head and density pipelines (group 1).
 // Prepended by the host: the generated surface, common.wgsl, render.wgsl.
 //
-// The trail is a ring: record r of particle i lives in slot (r % capacity) * n + i, one record
-// every `record_every` global steps. The frame says which records are visible (first..head)
-// and where the head is: between record `head` and the next record in the ring (source 0), or
-// between record `head` and the particle's current state (source 1), by `mix` in 0..1; with no
-// trail (source 2) the head is the particle itself.
+// The simulation's particles come in chunks (see src/gpu/sim.rs); one draw covers one chunk,
+// and particle indices `i` here are chunk-local. The trail is a ring: record r of the chunk's
+// particle i lives in slot (r % capacity) * chunk.count + i, one record every `record_every`
+// global steps. The frame says which records are visible (first..head) and where the head is:
+// between record `head` and the next record in the ring (source 0), or between record `head`
+// and the particle's current state (source 1), by `mix` in 0..1; with no trail (source 2) the
+// head is the particle itself.
+
+// Twin of `render::gpu_data::ChunkUniform`.
+struct Chunk {
+    first: u32,
+    count: u32,
+    color_base: u32,
+    color_stride: u32,
+}
 
 @group(1) @binding(0) var<storage, read> particles: array<Particle>;
 @group(1) @binding(1) var<storage, read> trail: array<TrailPoint>;
-// Linear RGBA per optimizer group.
-@group(1) @binding(2) var<storage, read> group_colors: array<vec4<f32>>;
+// Packed sRGB bytes, one per particle or per optimizer group (see `chunk.color_stride`).
+@group(1) @binding(2) var<storage, read> colors: array<u32>;
+@group(1) @binding(3) var<uniform> chunk: Chunk;
 
 fn trail_record(record: u32, i: u32) -> TrailPoint {
     let slot = record % max(frame.trail.z, 1u);
-    return trail[slot * frame.trail.x + i];
+    return trail[slot * chunk.count + i];
 }
 
-fn group_color(i: u32) -> vec4<f32> {
-    let g = i / max(frame.trail.y, 1u);
-    return group_colors[min(g, arrayLength(&group_colors) - 1u)];
+fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
+    return select(pow((c + 0.055) / 1.055, vec3<f32>(2.4)), c / 12.92, c <= vec3<f32>(0.04045));
+}
+
+// Linear RGBA of the chunk's particle i.
+fn particle_color(i: u32) -> vec4<f32> {
+    let k = (chunk.first + i) / max(chunk.color_stride, 1u) - chunk.color_base;
+    let c = unpack4x8unorm(colors[min(k, arrayLength(&colors) - 1u)]);
+    return vec4<f32>(srgb_to_linear(c.rgb), c.a);
 }
 
 struct Head {

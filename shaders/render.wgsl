@@ -18,11 +18,11 @@ struct Frame {
     viewport: vec4<f32>,
     // Loss min, max, contour spacing (0: none), mesh cells per grid line.
     surface: vec4<f32>,
-    // Grid line alpha, contour alpha, line width px, unused.
+    // Grid line alpha, contour alpha, line width px, colormap muted towards grey (0..1).
     surface_style: vec4<f32>,
     // Mesh columns, rows; trail stride (records per drawn segment); unused.
     mesh: vec4<u32>,
-    // Particles, starts per group, trail capacity, record_every.
+    // Particles (all chunks), unused, trail capacity, record_every.
     trail: vec4<u32>,
     // First visible record, head record, head source, segments per particle.
     records: vec4<u32>,

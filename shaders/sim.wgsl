@@ -1,6 +1,10 @@
-// Steps every particle of every optimizer group, `params.steps` times per dispatch (looping
+// Steps the particles of one slice of one chunk, `params.steps` times per dispatch (looping
 // inside the shader is 4-5x faster than one dispatch per step), and records trail points.
 // Prepended by the host: the generated surface, common.wgsl, optim.wgsl.
+//
+// Particle state and trails are split into chunks that each fit one storage binding; a chunk
+// is stepped in slices small enough that one dispatch stays short (see src/gpu/sim.rs).
+// Indices here are chunk-local; `chunk_first` makes them global for the optimizer group.
 //
 // Step rules (mirrored by src/cpu/sim.rs, the f64 reference):
 // - global step s = first_step + k; s == 0 only records the start point.
@@ -14,6 +18,7 @@
 
 // Twin of `gpu_data::SimParams`.
 struct SimParams {
+    // Particles in the chunk: the stride of its trail ring.
     n_particles: u32,
     starts_per_group: u32,
     first_step: u32,
@@ -25,6 +30,10 @@ struct SimParams {
     tol: f32,
     bound: f32,
     center: vec2<f32>,
+    chunk_first: u32,
+    slice_first: u32,
+    slice_count: u32,
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: SimParams;
@@ -42,11 +51,12 @@ fn record(i: u32, s: u32, p: Particle) {
 
 @compute @workgroup_size(64)
 fn step_particles(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x + gid.y * params.row_stride;
-    if i >= params.n_particles {
+    let j = gid.x + gid.y * params.row_stride;
+    if j >= params.slice_count {
         return;
     }
-    let o = optimizers[i / params.starts_per_group];
+    let i = params.slice_first + j;
+    let o = optimizers[(params.chunk_first + i) / params.starts_per_group];
     var p = particles[i];
     var st = OptState(p.s1, p.s2, p.s3, p.aux);
     for (var k = 0u; k < params.steps; k++) {

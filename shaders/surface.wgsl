@@ -99,7 +99,14 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
         discard;
     }
     let t = clamp((in.loss - lo) / (hi - lo), 0.0, 1.0);
-    let base = textureSampleLevel(colormap, colormap_sampler, vec2<f32>(t, 0.5), 0.0).rgb;
+    var base = textureSampleLevel(colormap, colormap_sampler, vec2<f32>(t, 0.5), 0.0).rgb;
+    // Under a density layer the colormap steps back to a light grey relief, so the
+    // optimizers' hues are the only colours in the picture.
+    let mute = frame.surface_style.w;
+    if mute > 0.0 {
+        let luma = dot(base, vec3<f32>(0.2126, 0.7152, 0.0722));
+        base = mix(base, vec3<f32>(0.5 + 0.35 * luma), mute);
+    }
 
     let s = frame.world_from_data_scale.xyz;
     var n = normalize(vec3<f32>(-in.gradient.x * s.z / s.x, -in.gradient.y * s.z / s.y, 1.0));
@@ -123,4 +130,15 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
         rgb = mix(rgb, rgb * 0.18, c * frame.surface_style.y);
     }
     return vec4<f32>(rgb, 1.0);
+}
+
+// The surface's depth alone, for the density layer's own depth buffer: the same fragments as
+// fs_surface (its colour target is not written).
+@fragment
+fn fs_surface_depth(in: SurfaceOut) -> @location(0) vec4<f32> {
+    let margin = 1e-4 * (frame.surface.y - frame.surface.x);
+    if in.loss < frame.surface.x - margin || in.loss > frame.surface.y + margin {
+        discard;
+    }
+    return vec4<f32>(0.0);
 }

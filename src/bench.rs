@@ -281,9 +281,7 @@ pub fn soak(gpu: &Gpu, particles: u32, seconds: f64, restart_s: f64) -> anyhow::
         ..RenderSettings::for_size(640, 480)
     };
     let mut world = World::new(gpu, &scene, &settings)?;
-    let gpu_bytes = |w: &World| {
-        w.sim.particle_buffer().size() + w.sim.trail_buffer().size() + w.mesh.vertex_buffer().size()
-    };
+    let gpu_bytes = |w: &World| w.sim.gpu_bytes() + w.mesh.vertex_buffer().size();
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
     let camera = OrbitCamera::post();
     let start = Instant::now();

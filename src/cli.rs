@@ -12,7 +12,7 @@ use descent::headless::{RenderJob, describe_output};
 use descent::optim::OptimizerSpec;
 use descent::run::{RunOptions, format_summary, run_scene, summarize};
 use descent::scene::Scene;
-use descent::scene::ViewSpec;
+use descent::scene::{ColorBy, DensityScale, TrailStyle, ViewSpec};
 use descent::surfaces::{Domain, Surface};
 use descent::timeline::Timeline;
 
@@ -73,6 +73,19 @@ pub struct StyleArgs {
     /// MSAA samples: 1 or 4 (default 4; the window uses 1 on CPU adapters, for speed).
     #[arg(long)]
     msaa: Option<u32>,
+    /// How trails are drawn: auto (lines up to 500 particles, density beyond), lines, density
+    /// (every segment accumulated and tone-mapped), heads (the particles now; with
+    /// --trail-length, comet tails).
+    #[arg(long, value_name = "auto|lines|density|heads")]
+    trails: Option<String>,
+    /// How density maps counts to brightness: eq_hist (histogram-equalised) or log.
+    #[arg(long, value_name = "eq_hist|log")]
+    density_scale: Option<String>,
+    /// What a particle's colour says: optimizer, basin (the known minimum it ends at), loss
+    /// (final loss, with a colour bar), start (its start position, a 2D colour wheel) or steps
+    /// (steps to converge).
+    #[arg(long, value_name = "optimizer|basin|loss|start|steps")]
+    color_by: Option<String>,
 }
 
 #[derive(Args)]
@@ -288,6 +301,30 @@ impl StyleArgs {
         }
         if self.fade {
             view.fade = Some(true);
+        }
+        if let Some(t) = &self.trails {
+            view.trails = Some(TrailStyle::from_name(t).ok_or_else(|| {
+                anyhow!(
+                    "--trails: unknown style '{t}'; the styles are {}",
+                    TrailStyle::NAMES.join(", ")
+                )
+            })?);
+        }
+        if let Some(c) = &self.color_by {
+            view.color_by = ColorBy::from_name(c).ok_or_else(|| {
+                anyhow!(
+                    "--color-by: unknown choice '{c}'; the choices are {}",
+                    ColorBy::NAMES.join(", ")
+                )
+            })?;
+        }
+        if let Some(d) = &self.density_scale {
+            view.density_scale = Some(DensityScale::from_name(d).ok_or_else(|| {
+                anyhow!(
+                    "--density-scale: unknown scale '{d}'; the scales are {}",
+                    DensityScale::NAMES.join(", ")
+                )
+            })?);
         }
         if let Some(m) = self.msaa
             && !matches!(m, 1 | 4)

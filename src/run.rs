@@ -57,7 +57,7 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
     let starts = scene.start_points();
     let n = starts.len() as u64 * scene.optimizers.len() as u64;
     let limits = gpu.device.limits();
-    Simulation::check_fits(&limits, n)?;
+    Simulation::check_fits(gpu, n)?;
 
     let every = options.every.max(1);
     let records = scene.steps / every + 1;

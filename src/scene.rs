@@ -80,8 +80,13 @@ pub struct ViewSpec {
     /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
     /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
     pub plots: Vec<String>,
-    /// What a particle's colour says: its optimizer (default) or the minimum it ends at.
+    /// What a particle's colour says: its optimizer (default), the minimum it ends at, its
+    /// final loss, its start position or its steps to converge.
     pub color_by: ColorBy,
+    /// How trails are drawn; unset: by particle count.
+    pub trails: Option<TrailStyle>,
+    /// How density counts map to brightness.
+    pub density_scale: Option<DensityScale>,
 }
 
 /// `[view] color_by`.
@@ -93,6 +98,85 @@ pub enum ColorBy {
     Optimizer,
     /// A colour per known minimum: the basin each particle ends in (see `basins`).
     Basin,
+    /// The final loss, through a colormap with a colour bar.
+    Loss,
+    /// The start position, through a 2D colour wheel over the domain: where each region of
+    /// starts goes.
+    Start,
+    /// The steps taken to converge (by `tol`); those that never converged apart.
+    Steps,
+}
+
+impl ColorBy {
+    pub const NAMES: [&'static str; 5] = ["optimizer", "basin", "loss", "start", "steps"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let all = [Self::Optimizer, Self::Basin, Self::Loss, Self::Start, Self::Steps];
+        Self::NAMES.iter().position(|n| *n == name).map(|i| all[i])
+    }
+}
+
+/// How trails are drawn (`[view] trails`, `--trails`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrailStyle {
+    /// Lines up to `render::AUTO_LINES_MAX` particles, density beyond.
+    #[default]
+    Auto,
+    /// A line per particle (right for up to a few hundred paths).
+    Lines,
+    /// Every segment accumulated and tone-mapped: where particles went and how many.
+    Density,
+    /// The particles now, with comet tails when a trail length is set.
+    Heads,
+}
+
+impl TrailStyle {
+    pub const NAMES: [&'static str; 4] = ["auto", "lines", "density", "heads"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| [Self::Auto, Self::Lines, Self::Density, Self::Heads][i])
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// What the style draws for `particles` particles (`Auto` decided).
+    pub fn resolve(self, particles: u32) -> Self {
+        match self {
+            Self::Auto if particles <= crate::render::AUTO_LINES_MAX => Self::Lines,
+            Self::Auto => Self::Density,
+            other => other,
+        }
+    }
+}
+
+/// How density counts map to brightness (`[view] density_scale`, `--density-scale`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DensityScale {
+    /// Histogram equalisation (datashader's `eq_hist`): every brightness level covers as many
+    /// pixels as any other, so structure shows at every density.
+    #[default]
+    EqHist,
+    /// log(1 + count), relative to the densest pixel.
+    Log,
+}
+
+impl DensityScale {
+    pub const NAMES: [&'static str; 2] = ["eq_hist", "log"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "eq_hist" => Some(Self::EqHist),
+            "log" => Some(Self::Log),
+            _ => None,
+        }
+    }
 }
 
 /// A linear-regression scene's data and what the descent should find.
@@ -249,6 +333,8 @@ struct ViewSection {
     #[serde(default)]
     plots: Vec<Spanned<String>>,
     color_by: Option<Spanned<ColorBy>>,
+    trails: Option<TrailStyle>,
+    density_scale: Option<DensityScale>,
 }
 
 impl ViewSection {
@@ -348,6 +434,8 @@ impl ViewSection {
             axis_names: self.axis_names,
             plots: self.plots.into_iter().map(Spanned::into_inner).collect(),
             color_by: self.color_by.map_or(ColorBy::Optimizer, Spanned::into_inner),
+            trails: self.trails,
+            density_scale: self.density_scale,
         })
     }
 }

@@ -10,6 +10,9 @@ pub const PARTICLES: &str = include_str!("../shaders/particles.wgsl");
 pub const SURFACE: &str = include_str!("../shaders/surface.wgsl");
 pub const LINES: &str = include_str!("../shaders/lines.wgsl");
 pub const MARKERS: &str = include_str!("../shaders/markers.wgsl");
+pub const DENSITY: &str = include_str!("../shaders/density.wgsl");
+pub const DENSITY_STATS: &str = include_str!("../shaders/density_stats.wgsl");
+pub const TONEMAP: &str = include_str!("../shaders/tonemap.wgsl");
 
 /// The simulation compute shader for a surface given as generated WGSL.
 pub fn sim_source(surface_wgsl: &str) -> String {
@@ -36,6 +39,21 @@ pub fn markers_source(surface_wgsl: &str) -> String {
     [surface_wgsl, COMMON, RENDER, PARTICLES, MARKERS].join("\n")
 }
 
+/// The density accumulation shader (trail segments and heads into float targets).
+pub fn density_source(surface_wgsl: &str) -> String {
+    [surface_wgsl, COMMON, RENDER, PARTICLES, DENSITY].join("\n")
+}
+
+/// The density statistics compute shader (needs no surface functions).
+pub fn density_stats_source() -> String {
+    DENSITY_STATS.to_string()
+}
+
+/// The density tone-map shader: the statistics' bins and log axis, then the tone map.
+pub fn tonemap_source() -> String {
+    [DENSITY_STATS, TONEMAP].join("\n")
+}
+
 /// Every shader file by name, for validation tests.
 pub const FILES: &[(&str, &str)] = &[
     ("common.wgsl", COMMON),
@@ -47,4 +65,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("surface.wgsl", SURFACE),
     ("lines.wgsl", LINES),
     ("markers.wgsl", MARKERS),
+    ("density.wgsl", DENSITY),
+    ("density_stats.wgsl", DENSITY_STATS),
+    ("tonemap.wgsl", TONEMAP),
 ];

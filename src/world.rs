@@ -5,18 +5,25 @@ use anyhow::{Context, Result};
 
 use crate::basins::Basins;
 use crate::camera::OrbitCamera;
+use crate::coloring::{Coloring, needs_final_state};
 use crate::gpu::Gpu;
+use crate::gpu::memory::AdapterMemory;
 use crate::gpu::mesh::SurfaceMesh;
-use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
+use crate::gpu::sim::{PARTICLE_BYTES, SimSetup, Simulation, TrailPlan};
 use crate::render::legend::overlay_content;
 use crate::render::overlay::Overlay;
 use crate::render::plots::{plots_for_frame, strip_share};
 use crate::render::{FrameState, RenderSettings, Renderer};
-use crate::scene::{ColorBy, Scene};
+use crate::scene::Scene;
 
-/// Trail memory a scene may use: whole paths for 10,000 particles x 200 steps fit easily;
-/// more is decimated (and said so).
-pub const TRAIL_BUDGET_BYTES: u64 = 256 << 20;
+/// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
+/// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they
+/// fit there; longer runs are decimated (and said so).
+pub fn trail_budget(gpu: &Gpu, particles: u64) -> u64 {
+    AdapterMemory::of(gpu)
+        .usable()
+        .saturating_sub(particles * PARTICLE_BYTES)
+}
 
 pub struct World {
     pub sim: Simulation,
@@ -26,36 +33,41 @@ pub struct World {
     pub particles: u64,
     /// Where each particle ends, for scenes coloured by basin.
     pub basins: Option<Basins>,
+    /// What the particles' colours say, and the key.
+    pub coloring: Coloring,
 }
 
 impl World {
     /// Validates the scene, refuses particle counts the adapter cannot hold before any GPU
-    /// work, and builds everything. A scene coloured by basin is simulated to its end once
-    /// first (to learn where each particle goes), then reset.
+    /// work, and builds everything. A scene coloured by what happens at the end (basin, final
+    /// loss, steps to converge) is simulated to its end once first, then reset.
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
         let starts = scene.start_points();
         let n = starts.len() as u64 * scene.optimizers.len() as u64;
         let limits = gpu.device.limits();
-        Simulation::check_fits(&limits, n)?;
-        let trail = TrailPlan::whole_history(&limits, n, scene.steps, TRAIL_BUDGET_BYTES)
+        Simulation::check_fits(gpu, n)?;
+        let trail = TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let basins = match scene.view.color_by {
-            ColorBy::Optimizer => None,
-            ColorBy::Basin => {
-                sim.advance_to(gpu, sim.max_steps());
-                let last = sim.read_particles(gpu)?;
-                sim.reset(gpu);
-                Some(Basins::classify(
-                    &last,
-                    &scene.surface.minima,
-                    &scene.surface.domain,
-                ))
-            }
+        let last = if needs_final_state(scene.view.color_by) {
+            sim.advance_to(gpu, sim.max_steps());
+            let last = sim.read_particles(gpu)?;
+            sim.reset(gpu);
+            Some(last)
+        } else {
+            None
         };
-        let renderer = build_renderer(gpu, scene, &mesh, &sim, basins.as_ref(), settings)?;
+        let mut coloring = Coloring::new(
+            scene.view.color_by,
+            sim.initial_particles(),
+            last.as_deref(),
+            &scene.surface.minima,
+            &scene.surface.domain,
+        );
+        let basins = coloring.basins.take();
+        let renderer = build_renderer(gpu, scene, &mesh, &sim, &coloring, settings)?;
         Ok(Self {
             sim,
             mesh,
@@ -63,6 +75,7 @@ impl World {
             trail,
             particles: n,
             basins,
+            coloring,
         })
     }
 
@@ -74,7 +87,7 @@ impl World {
             gpu,
             scene,
             &self.sim,
-            self.basins.as_ref(),
+            &self.coloring,
             &mut self.renderer,
             overlay,
             look,
@@ -93,22 +106,14 @@ impl World {
         overlay: &mut Overlay,
         look: &Look,
     ) -> &'r wgpu::Texture {
-        draw_frame(
-            gpu,
-            scene,
-            &self.sim,
-            self.basins.as_ref(),
-            renderer,
-            overlay,
-            look,
-        );
+        draw_frame(gpu, scene, &self.sim, &self.coloring, renderer, overlay, look);
         renderer.target().texture()
     }
 
     /// A second renderer of this world (same surface, particles and colours) with its own
     /// size and settings: recordings at a chosen resolution from the window.
     pub fn renderer_at(&self, gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Renderer> {
-        build_renderer(gpu, scene, &self.mesh, &self.sim, self.basins.as_ref(), settings)
+        build_renderer(gpu, scene, &self.mesh, &self.sim, &self.coloring, settings)
     }
 }
 
@@ -121,18 +126,18 @@ pub struct Look {
     pub pixels_per_point: f32,
 }
 
-/// A renderer of `sim` on `mesh`, its particles in their basin's colour when there are basins.
+/// A renderer of `sim` on `mesh`, its particles coloured as `coloring` says.
 fn build_renderer(
     gpu: &Gpu,
     scene: &Scene,
     mesh: &SurfaceMesh,
     sim: &Simulation,
-    basins: Option<&Basins>,
+    coloring: &Coloring,
     settings: &RenderSettings,
 ) -> Result<Renderer> {
     let mut renderer = Renderer::new(gpu, &scene.surface, mesh, sim, settings)?;
-    if let Some(basins) = basins {
-        renderer.set_particle_colors(gpu, sim, &basins.particle_colors());
+    if let Some(colors) = &coloring.colors {
+        renderer.set_particle_colors(gpu, sim, colors);
     }
     Ok(renderer)
 }
@@ -141,7 +146,7 @@ fn draw_frame(
     gpu: &Gpu,
     scene: &Scene,
     sim: &Simulation,
-    basins: Option<&Basins>,
+    coloring: &Coloring,
     renderer: &mut Renderer,
     overlay: &mut Overlay,
     look: &Look,
@@ -155,13 +160,15 @@ fn draw_frame(
     };
     renderer.render(gpu, sim, &frame);
     let mut content = overlay_content(scene, look.time, renderer.axis_labels().to_vec());
-    if let Some(basins) = basins {
-        // A basin-coloured scene's legend names the minima; the optimizers move to the
-        // status line.
-        content.legend = basins.legend();
+    if coloring.colors.is_some() {
+        // Colours that say something else: the legend explains them (basins' shares, who
+        // diverged), and the optimizers move to the status line.
+        content.legend = coloring.legend.clone().unwrap_or_default();
         let names: Vec<String> = scene.optimizers.iter().map(|o| o.describe()).collect();
         content.status.push_str(&format!("   {}", names.join(", ")));
     }
+    content.color_bar = coloring.bar.clone();
+    content.insets.extend(coloring.inset.clone());
     content.plots = plots_for_frame(gpu, scene, sim, look.time);
     let view = renderer
         .target()

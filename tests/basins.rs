@@ -99,14 +99,36 @@ fn basins_are_drawn_in_their_colours() {
         let px = ((c.x / c.w * 0.5 + 0.5) * 320.0) as u32;
         let py = ((0.5 - c.y / c.w * 0.5) * 320.0) as u32;
         let seen = image.get_pixel(px, py).0;
-        let distance =
-            |c: [u8; 4]| -> i32 { (0..3).map(|i| (i32::from(c[i]) - i32::from(seen[i])).abs()).sum() };
+        // 20,000 particles are drawn as density: tinted lighter or darker by how many passed,
+        // over a grey surface, so the hue is what says the basin.
+        let distance = |c: [u8; 4]| -> f64 {
+            let d = (hue(c) - hue(seen)).abs();
+            d.min(360.0 - d)
+        };
         let nearest = (0..basins.minima.len())
-            .min_by_key(|&j| distance(Basins::color(j)))
+            .min_by(|&a, &b| distance(Basins::color(a)).total_cmp(&distance(Basins::color(b))))
             .unwrap();
         assert_eq!(
             nearest, k,
             "at {toward:?} ({px}, {py}) the colour {seen:?} is not basin {k}'s"
         );
     }
+}
+
+/// Hue in degrees of an sRGB colour.
+fn hue(c: [u8; 4]) -> f64 {
+    let [r, g, b] = [c[0], c[1], c[2]].map(|v| f64::from(v) / 255.0);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let d = max - min;
+    if d <= 0.0 {
+        return 0.0;
+    }
+    let h = if max == r {
+        (g - b) / d
+    } else if max == g {
+        (b - r) / d + 2.0
+    } else {
+        (r - g) / d + 4.0
+    };
+    (60.0 * h).rem_euclid(360.0)
 }

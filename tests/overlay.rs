@@ -236,7 +236,7 @@ fn content(size: [u32; 2], ppp: f32) -> OverlayContent {
         starts,
         status: "step 120 / 200".to_owned(),
         labels,
-        plots: Vec::new(),
+        ..OverlayContent::default()
     }
 }
 

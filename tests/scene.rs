@@ -214,7 +214,7 @@ fn every_bad_value_gets_its_exact_message() {
         ),
         (
             "[view]\ncolor_by = \"minimum\"",
-            "scene.toml:6:12: unknown variant `minimum`, expected `optimizer` or `basin`",
+            "scene.toml:6:12: unknown variant `minimum`, expected one of `optimizer`, `basin`, `loss`, `start`, `steps`",
         ),
         (
             "[view]\ntrail_length = 0",
@@ -237,7 +237,7 @@ fn every_bad_value_gets_its_exact_message() {
             "scene.toml:6:1: unknown field `zoom`, expected one of `camera`, `azim`, \
              `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, \
              `trail_length`, `fade`, \
-             `axis_names`, `plots`, `color_by`",
+             `axis_names`, `plots`, `color_by`, `trails`, `density_scale`",
         ),
     ];
     for (tail, expected) in cases {

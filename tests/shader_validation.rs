@@ -4,7 +4,9 @@
 
 use descent::gpu::gpu_data::{MeshParams, MeshVertex, Particle, SimParams, TrailPoint};
 use descent::optim::GpuOptimizer;
-use descent::render::gpu_data::{FillVertex, FrameUniform, LineSegment, MarkerInstance};
+use descent::render::gpu_data::{
+    ChunkUniform, DensityDraw, DensityLook, FillVertex, FrameUniform, LineSegment, MarkerInstance,
+};
 use descent::shaders;
 use descent::surfaces::{BUILT_INS, Surface};
 
@@ -39,12 +41,22 @@ fn all_sources(surface: &Surface) -> Vec<(String, String)> {
             format!("markers.wgsl for {}", surface.name),
             shaders::markers_source(&wgsl),
         ),
+        (
+            format!("density.wgsl for {}", surface.name),
+            shaders::density_source(&wgsl),
+        ),
     ]
 }
 
 #[test]
 fn the_surface_render_shader_validates() {
     validate("surface.wgsl", &shaders::surface_source());
+}
+
+#[test]
+fn the_density_statistics_and_tone_map_validate() {
+    validate("density_stats.wgsl", &shaders::density_stats_source());
+    validate("tonemap.wgsl", &shaders::tonemap_source());
 }
 
 #[test]
@@ -87,6 +99,9 @@ fn every_shader_file_is_used_and_valid_in_context() {
         shaders::surface_source(),
         shaders::lines_source(&surface.wgsl()),
         shaders::markers_source(&surface.wgsl()),
+        shaders::density_source(&surface.wgsl()),
+        shaders::density_stats_source(),
+        shaders::tonemap_source(),
     ]
     .concat();
     for (file, text) in shaders::FILES {
@@ -131,6 +146,20 @@ fn pod_twins_match_the_wgsl_layouts() {
     assert_eq!(
         wgsl_size(&markers, "Marker") as usize,
         size_of::<MarkerInstance>()
+    );
+    let density = validate("density", &shaders::density_source(&surface.wgsl()));
+    for module in [&lines, &markers, &density] {
+        assert_eq!(wgsl_size(module, "Chunk") as usize, size_of::<ChunkUniform>());
+    }
+    assert_eq!(wgsl_size(&density, "Frame") as usize, size_of::<FrameUniform>());
+    assert_eq!(
+        wgsl_size(&density, "DensityDraw") as usize,
+        size_of::<DensityDraw>()
+    );
+    let tonemap = validate("tonemap", &shaders::tonemap_source());
+    assert_eq!(
+        wgsl_size(&tonemap, "DensityLook") as usize,
+        size_of::<DensityLook>()
     );
 }
 

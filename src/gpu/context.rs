@@ -127,7 +127,9 @@ impl Gpu {
         // Ask for everything the adapter can do: big particle and trail buffers need its real
         // storage-binding and buffer limits, not WebGPU's portable defaults.
         let required_limits = adapter.limits();
-        let required_features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        // Float32 blending lets the density layer count exactly (to 2^24) in 32-bit targets.
+        let required_features =
+            adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::FLOAT32_BLENDABLE);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("descent.device"),
             required_features,

@@ -37,6 +37,7 @@ const _: () = assert!(std::mem::size_of::<TrailPoint>() == 16);
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct SimParams {
+    /// Particles in the chunk: the stride of its trail ring.
     pub n_particles: u32,
     pub starts_per_group: u32,
     pub first_step: u32,
@@ -49,8 +50,14 @@ pub struct SimParams {
     pub tol: f32,
     pub bound: f32,
     pub center: [f32; 2],
+    /// Global index of the chunk's first particle (optimizer groups are global).
+    pub chunk_first: u32,
+    /// The slice this dispatch steps: its first particle within the chunk, and its size.
+    pub slice_first: u32,
+    pub slice_count: u32,
+    pub _pad: u32,
 }
-const _: () = assert!(std::mem::size_of::<SimParams>() == 48);
+const _: () = assert!(std::mem::size_of::<SimParams>() == 64);
 
 /// Twin of `MeshParams` in `shaders/mesh.wgsl`.
 #[repr(C)]

@@ -2,6 +2,7 @@
 //! the compute pipelines.
 pub mod context;
 pub mod gpu_data;
+pub mod memory;
 pub mod mesh;
 pub mod sim;
 

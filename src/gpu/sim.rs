@@ -3,9 +3,20 @@
 //! ring buffer.
 //!
 //! Memory: a particle is 48 bytes, a trail point 16. One storage binding is capped by the
-//! adapter (128 MiB on lavapipe and by wgpu's default), so the trail keeps `capacity` points
-//! per particle, recording every `record_every`-th step; `TrailPlan` says what was kept.
-//! Exports stream the ring out chunk by chunk, so the whole history never has to fit.
+//! adapter (128 MiB on lavapipe), so particles are split into *chunks*, each with its own
+//! particle buffer and trail ring that fit one binding; how many particles and trail points
+//! there may be at all follows the adapter's memory ([`crate::gpu::memory`]). The trail keeps
+//! `capacity` points per particle, recording every `record_every`-th step; [`TrailPlan`] says
+//! what was kept. Exports stream the ring out chunk by chunk.
+//!
+//! Pacing: work is submitted in *slices* (a chunk, or part of one on a CPU adapter) whose
+//! dispatches are sized from the measured particle-steps per second to take about
+//! [`DISPATCH_SECONDS`]: big enough to amortise submission at any particle count, small enough
+//! that a window can interleave frames and no GPU watchdog fires. Each slice keeps its own
+//! clock; [`Simulation::advance_within`] stops at a deadline, so a window stays interactive
+//! while a large simulation catches up.
+
+use std::time::{Duration, Instant};
 
 use wgpu::util::DeviceExt;
 
@@ -14,22 +25,30 @@ use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, GpuOptimizer, OptimizerSpec};
 use crate::surfaces::Surface;
 
-/// Particle-steps per dispatch: keeps one dispatch well under a second on a CPU adapter
-/// (and under GPU watchdog limits) while amortising submit overhead.
-const WORK_PER_DISPATCH: u64 = 1 << 24;
 const WORKGROUP: u32 = 64;
+/// Seconds one dispatch should take.
+pub const DISPATCH_SECONDS: f64 = 0.015;
+/// Particle-steps of the first dispatch, before any rate is measured.
+const FIRST_WORK: f64 = (1u64 << 20) as f64;
+/// Dispatches with less work than this are not timed: waiting on them would cost more than
+/// the measurement tells.
+const MEASURE_WORK: u64 = 1 << 20;
+/// Most particles in one slice on a CPU adapter, where one step of 2^17 particles takes a few
+/// milliseconds; a GPU takes whole chunks.
+const CPU_SLICE_PARTICLES: u32 = 1 << 17;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error(
-        "{particles} particles need {needed_mib:.1} MiB of particle state, over this adapter's \
-         {limit_mib:.1} MiB storage-buffer limit; at most {max} particles fit"
+        "{particles} particles need {needed_mib:.1} MiB of particle state, over the \
+         {usable_mib:.1} MiB descent may use of {memory}; at most {max} particles fit"
     )]
     TooManyParticles {
         particles: u64,
         max: u64,
         needed_mib: f64,
-        limit_mib: f64,
+        usable_mib: f64,
+        memory: String,
     },
     #[error("no particles: give at least one optimizer and one start point")]
     Empty,
@@ -47,8 +66,9 @@ pub struct TrailPlan {
 }
 
 impl TrailPlan {
-    /// The largest ring (up to `wanted` points per particle) that fits the adapter's limits
-    /// and `budget_bytes`. Zero when not even one point per particle fits.
+    /// The largest ring (up to `wanted` points per particle) that fits `budget_bytes` for all
+    /// particles, with at least [`WORKGROUP`] particles' rings in one storage binding. Zero
+    /// when not even one point per particle fits.
     pub fn fit(
         gpu_limits: &wgpu::Limits,
         particles: u64,
@@ -56,16 +76,16 @@ impl TrailPlan {
         record_every: u32,
         budget_bytes: u64,
     ) -> Self {
-        let max_bytes = max_binding(gpu_limits).min(budget_bytes);
-        let per_particle = (max_bytes / (particles.max(1) * TRAIL_POINT_BYTES)).min(u64::from(u32::MAX));
+        let per_binding = max_binding(gpu_limits) / (u64::from(WORKGROUP) * TRAIL_POINT_BYTES);
+        let per_particle = (budget_bytes / (particles.max(1) * TRAIL_POINT_BYTES))
+            .min(per_binding)
+            .min(u64::from(u32::MAX));
         Self {
             capacity: wanted.min(per_particle as u32),
             record_every: record_every.max(1),
         }
     }
-}
 
-impl TrailPlan {
     /// Every step of a `steps`-step run, whatever it costs (tests and small scenes).
     pub fn every_step(steps: u32) -> Self {
         Self {
@@ -114,11 +134,43 @@ impl TrailPlan {
     }
 }
 
-const PARTICLE_BYTES: u64 = std::mem::size_of::<Particle>() as u64;
-const TRAIL_POINT_BYTES: u64 = std::mem::size_of::<TrailPoint>() as u64;
+pub const PARTICLE_BYTES: u64 = std::mem::size_of::<Particle>() as u64;
+pub const TRAIL_POINT_BYTES: u64 = std::mem::size_of::<TrailPoint>() as u64;
 
-fn max_binding(limits: &wgpu::Limits) -> u64 {
+/// The largest storage binding (and buffer) the adapter allows.
+pub fn max_binding(limits: &wgpu::Limits) -> u64 {
     limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
+}
+
+/// A run of consecutive particles whose state and trail ring each fit one storage binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkRange {
+    /// Global index of its first particle.
+    pub first: u32,
+    pub count: u32,
+}
+
+/// Splits `particles` into chunks as large as one binding allows for their state and for
+/// `trail_capacity` points each; chunk sizes are multiples of 64 particles (except the last),
+/// so per-particle data bound at a chunk's offset stays aligned.
+pub fn chunk_ranges(limits: &wgpu::Limits, particles: u32, trail_capacity: u32) -> Vec<ChunkRange> {
+    let binding = max_binding(limits);
+    let per_particle = PARTICLE_BYTES.max(u64::from(trail_capacity.max(1)) * TRAIL_POINT_BYTES);
+    let most = (binding / per_particle).min(u64::from(u32::MAX)) as u32;
+    let size = if most >= WORKGROUP {
+        most - most % WORKGROUP
+    } else {
+        most.max(1)
+    };
+    (0..particles.div_ceil(size))
+        .map(|k| {
+            let first = k * size;
+            ChunkRange {
+                first,
+                count: size.min(particles - first),
+            }
+        })
+        .collect()
 }
 
 /// Everything the simulation needs, resolved from a scene.
@@ -150,44 +202,99 @@ pub fn divergence_bound(surface: &Surface) -> f64 {
     1000.0 * surface.domain.extent()
 }
 
+/// One chunk's buffers: its particles' state and their trail ring (point `slot * count + l`
+/// is the chunk's particle l in that slot).
+pub struct Chunk {
+    pub range: ChunkRange,
+    particles: wgpu::Buffer,
+    trail: wgpu::Buffer,
+}
+
+impl Chunk {
+    pub fn particle_buffer(&self) -> &wgpu::Buffer {
+        &self.particles
+    }
+
+    pub fn trail_buffer(&self) -> &wgpu::Buffer {
+        &self.trail
+    }
+}
+
+/// A unit of submitted work: part of a chunk, with its own clock.
+struct Slice {
+    chunk: usize,
+    first: u32,
+    count: u32,
+    /// Global steps taken: the next dispatch starts at this step.
+    clock: u32,
+    params_buffer: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    dispatch: [u32; 2],
+}
+
+/// Dispatch sizes from the measured rate of particle-steps per second.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pacer {
+    rate: Option<f64>,
+}
+
+impl Pacer {
+    /// Steps for a dispatch over `particles` so that it takes about [`DISPATCH_SECONDS`].
+    pub fn steps_for(&self, particles: u32) -> u32 {
+        let work = self.rate.map_or(FIRST_WORK, |r| r * DISPATCH_SECONDS);
+        (work / f64::from(particles.max(1))).clamp(1.0, 1e6) as u32
+    }
+
+    /// Takes in one timed dispatch.
+    pub fn observe(&mut self, work: u64, seconds: f64) {
+        let rate = work as f64 / seconds.max(1e-6);
+        // Smoothed, but quick to follow a surface or adapter that is much faster or slower.
+        self.rate = Some(self.rate.map_or(rate, |old| (old * rate).sqrt()));
+    }
+
+    /// The measured particle-steps per second, once a dispatch was timed.
+    pub fn rate(&self) -> Option<f64> {
+        self.rate
+    }
+}
+
 pub struct Simulation {
     pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
-    params_buffer: wgpu::Buffer,
-    particle_buffer: wgpu::Buffer,
-    trail_buffer: wgpu::Buffer,
+    chunks: Vec<Chunk>,
+    slices: Vec<Slice>,
     initial: Vec<Particle>,
     params: SimParams,
-    /// Global steps taken so far: the next dispatch starts at this step.
-    clock: u32,
-    dispatch_rows: u32,
-    dispatch_cols: u32,
+    n_particles: u32,
+    pacer: Pacer,
 }
 
 impl Simulation {
-    /// Checks the particle count against the adapter before any GPU work.
-    pub fn check_fits(limits: &wgpu::Limits, particles: u64) -> Result<(), SimError> {
-        let limit = max_binding(limits);
-        let max = limit / PARTICLE_BYTES;
-        if particles > max {
-            return Err(SimError::TooManyParticles {
-                particles,
-                max,
-                needed_mib: (particles * PARTICLE_BYTES) as f64 / 1048576.0,
-                limit_mib: limit as f64 / 1048576.0,
-            });
-        }
-        Ok(())
+    /// Checks the particle count against the memory descent may use before any GPU work.
+    pub fn check_fits(gpu: &Gpu, particles: u64) -> Result<(), SimError> {
+        let memory = crate::gpu::memory::AdapterMemory::of(gpu);
+        check_fits_in(memory.usable(), &memory.describe(), particles)
     }
 
     pub fn new(gpu: &Gpu, setup: &SimSetup<'_>) -> Result<Self, SimError> {
+        Self::with_chunk_limit(gpu, setup, u32::MAX)
+    }
+
+    /// As [`Self::new`] with at most `chunk_particles` particles per chunk (and slice): tests
+    /// split small runs the way large ones are split.
+    pub fn with_chunk_limit(gpu: &Gpu, setup: &SimSetup<'_>, chunk_particles: u32) -> Result<Self, SimError> {
         let starts_per_group = setup.starts.len() as u64;
         let n = starts_per_group * setup.optimizers.len() as u64;
         if n == 0 {
             return Err(SimError::Empty);
         }
-        Self::check_fits(&gpu.device.limits(), n)?;
-        let n = n as u32;
+        Self::check_fits(gpu, n)?;
+        let n = u32::try_from(n).map_err(|_| SimError::TooManyParticles {
+            particles: n,
+            max: u64::from(u32::MAX),
+            needed_mib: (n * PARTICLE_BYTES) as f64 / 1048576.0,
+            usable_mib: f64::INFINITY,
+            memory: "descent's particle indices (32 bits)".into(),
+        })?;
 
         let source = crate::shaders::sim_source(&setup.surface.wgsl());
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -234,85 +341,119 @@ impl Simulation {
             contents: bytemuck::cast_slice(&gpu_optimizers),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let particle_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("sim.particles"),
-            contents: bytemuck::cast_slice(&initial),
-            usage: wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::VERTEX
-                | wgpu::BufferUsages::COPY_SRC
-                | wgpu::BufferUsages::COPY_DST,
-        });
-        // A zero-capacity trail still needs a bound buffer; one point keeps it valid.
-        let trail_points = u64::from(setup.trail.capacity.max(1)) * u64::from(n);
-        let trail_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("sim.trail"),
-            size: trail_points * TRAIL_POINT_BYTES,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        let params_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("sim.params"),
-            size: std::mem::size_of::<SimParams>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("sim.bind_group"),
-            layout: &layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: params_buffer.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: optimizer_buffer.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: particle_buffer.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: trail_buffer.as_entire_binding(),
-                },
-            ],
-        });
+        let limits = gpu.device.limits();
+        let mut ranges = chunk_ranges(&limits, n, setup.trail.capacity);
+        if ranges.first().is_some_and(|r| r.count > chunk_particles) {
+            let size = chunk_particles.max(1);
+            ranges = (0..n.div_ceil(size))
+                .map(|k| ChunkRange {
+                    first: k * size,
+                    count: size.min(n - k * size),
+                })
+                .collect();
+        }
+        let chunks: Vec<Chunk> = ranges
+            .iter()
+            .map(|&range| {
+                let own = &initial[range.first as usize..(range.first + range.count) as usize];
+                let particles = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("sim.particles"),
+                    contents: bytemuck::cast_slice(own),
+                    usage: wgpu::BufferUsages::STORAGE
+                        | wgpu::BufferUsages::VERTEX
+                        | wgpu::BufferUsages::COPY_SRC
+                        | wgpu::BufferUsages::COPY_DST,
+                });
+                // A zero-capacity trail still needs a bound buffer; one point keeps it valid.
+                let trail = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("sim.trail"),
+                    size: u64::from(setup.trail.capacity.max(1)) * u64::from(range.count) * TRAIL_POINT_BYTES,
+                    usage: wgpu::BufferUsages::STORAGE
+                        | wgpu::BufferUsages::VERTEX
+                        | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                });
+                Chunk {
+                    range,
+                    particles,
+                    trail,
+                }
+            })
+            .collect();
 
-        let groups = n.div_ceil(WORKGROUP);
-        let max_groups = gpu.device.limits().max_compute_workgroups_per_dimension.max(1);
-        let dispatch_cols = groups.min(max_groups);
-        let dispatch_rows = groups.div_ceil(dispatch_cols);
+        let slice_most = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+            CPU_SLICE_PARTICLES
+        } else {
+            u32::MAX
+        };
+        let max_groups = limits.max_compute_workgroups_per_dimension.max(1);
+        let mut slices = Vec::new();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let mut first = 0;
+            while first < chunk.range.count {
+                let count = slice_most.min(chunk.range.count - first);
+                let groups = count.div_ceil(WORKGROUP);
+                let cols = groups.min(max_groups);
+                let params_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("sim.params"),
+                    size: std::mem::size_of::<SimParams>() as u64,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("sim.bind_group"),
+                    layout: &layout,
+                    entries: &[
+                        entry(0, &params_buffer),
+                        entry(1, &optimizer_buffer),
+                        entry(2, &chunk.particles),
+                        entry(3, &chunk.trail),
+                    ],
+                });
+                slices.push(Slice {
+                    chunk: k,
+                    first,
+                    count,
+                    clock: 0,
+                    params_buffer,
+                    bind_group,
+                    dispatch: [cols, groups.div_ceil(cols)],
+                });
+                first += count;
+            }
+        }
+
         let center = setup.surface.domain.center();
         let params = SimParams {
-            n_particles: n,
+            n_particles: 0,
             starts_per_group: starts_per_group as u32,
             first_step: 0,
             steps: 0,
             max_steps: setup.max_steps,
             record_every: setup.trail.record_every.max(1),
             trail_capacity: setup.trail.capacity,
-            row_stride: dispatch_cols * WORKGROUP,
+            row_stride: 0,
             tol: setup.tol as f32,
             bound: divergence_bound(setup.surface) as f32,
             center: [center[0] as f32, center[1] as f32],
+            chunk_first: 0,
+            slice_first: 0,
+            slice_count: 0,
+            _pad: 0,
         };
         Ok(Self {
             pipeline,
-            bind_group,
-            params_buffer,
-            particle_buffer,
-            trail_buffer,
+            chunks,
+            slices,
             initial,
             params,
-            clock: 0,
-            dispatch_rows,
-            dispatch_cols,
+            n_particles: n,
+            pacer: Pacer::default(),
         })
     }
 
     pub fn particle_count(&self) -> u32 {
-        self.params.n_particles
+        self.n_particles
     }
 
     pub fn starts_per_group(&self) -> u32 {
@@ -326,26 +467,37 @@ impl Simulation {
         }
     }
 
-    /// Global steps simulated so far (0: only the start points exist).
+    /// The chunks, in particle order.
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    /// Bytes of GPU buffers the particle state and trails take.
+    pub fn gpu_bytes(&self) -> u64 {
+        self.chunks
+            .iter()
+            .map(|c| c.particles.size() + c.trail.size())
+            .sum()
+    }
+
+    /// The slowest slice's clock: every particle has been simulated up to here.
+    fn clock(&self) -> u32 {
+        self.slices.iter().map(|s| s.clock).min().unwrap_or(0)
+    }
+
+    /// Global steps simulated so far for every particle (0: only the start points exist).
     pub fn steps_done(&self) -> u32 {
-        self.clock.saturating_sub(1)
+        self.clock().saturating_sub(1)
     }
 
     pub fn max_steps(&self) -> u32 {
         self.params.max_steps
     }
 
-    pub fn particle_buffer(&self) -> &wgpu::Buffer {
-        &self.particle_buffer
-    }
-
-    pub fn trail_buffer(&self) -> &wgpu::Buffer {
-        &self.trail_buffer
-    }
-
-    /// Whether step 0 has been simulated (the start points recorded in the trail).
+    /// Whether step 0 has been simulated for every particle (the start points recorded in
+    /// the trail).
     pub fn has_started(&self) -> bool {
-        self.clock > 0
+        self.clock() > 0
     }
 
     /// Every particle's state before the first step, group-major: the first
@@ -354,48 +506,128 @@ impl Simulation {
         &self.initial
     }
 
-    /// Back to the start points; the trail is overwritten as the run goes.
-    pub fn reset(&mut self, gpu: &Gpu) {
-        gpu.queue
-            .write_buffer(&self.particle_buffer, 0, bytemuck::cast_slice(&self.initial));
-        self.clock = 0;
+    /// The measured simulation rate, once a dispatch was timed.
+    pub fn pacer(&self) -> Pacer {
+        self.pacer
     }
 
-    /// Simulates up to and including global step `target` (clamped to max_steps), submitting
-    /// one dispatch per chunk of work. Step 0 records the start points.
-    pub fn advance_to(&mut self, gpu: &Gpu, target: u32) {
-        let target = target.min(self.params.max_steps);
-        let per_dispatch =
-            (WORK_PER_DISPATCH / u64::from(self.params.n_particles)).clamp(1, u64::from(u32::MAX)) as u32;
-        while self.clock <= target {
-            let steps = (target + 1 - self.clock).min(per_dispatch);
-            let params = SimParams {
-                first_step: self.clock,
-                steps,
-                ..self.params
-            };
+    /// Back to the start points; the trail is overwritten as the run goes.
+    pub fn reset(&mut self, gpu: &Gpu) {
+        for chunk in &self.chunks {
+            let r = chunk.range;
+            let own = &self.initial[r.first as usize..(r.first + r.count) as usize];
             gpu.queue
-                .write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params));
-            gpu.dispatch(
-                "sim.step",
-                &self.pipeline,
-                &self.bind_group,
-                [self.dispatch_cols, self.dispatch_rows, 1],
-            );
-            self.clock += steps;
+                .write_buffer(&chunk.particles, 0, bytemuck::cast_slice(own));
+        }
+        for slice in &mut self.slices {
+            slice.clock = 0;
         }
     }
 
-    /// Reads every particle's current state.
+    /// Simulates up to and including global step `target` (clamped to max_steps). Step 0
+    /// records the start points.
+    pub fn advance_to(&mut self, gpu: &Gpu, target: u32) {
+        self.advance(gpu, target, None);
+    }
+
+    /// As [`Self::advance_to`], but stops submitting once `budget` has passed (after at least
+    /// one dispatch); returns whether every particle reached `target`.
+    pub fn advance_within(&mut self, gpu: &Gpu, target: u32, budget: Duration) -> bool {
+        self.advance(gpu, target, Some(Instant::now() + budget))
+    }
+
+    fn advance(&mut self, gpu: &Gpu, target: u32, deadline: Option<Instant>) -> bool {
+        let target = target.min(self.params.max_steps);
+        let mut dispatched = false;
+        loop {
+            // The slice furthest behind goes next, so slices stay close to each other.
+            let Some(k) = (0..self.slices.len())
+                .filter(|&k| self.slices[k].clock <= target)
+                .min_by_key(|&k| self.slices[k].clock)
+            else {
+                return true;
+            };
+            if dispatched && deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            let slice = &self.slices[k];
+            let chunk = &self.chunks[slice.chunk];
+            let steps = (target + 1 - slice.clock).min(self.pacer.steps_for(slice.count));
+            let params = SimParams {
+                n_particles: chunk.range.count,
+                first_step: slice.clock,
+                steps,
+                row_stride: slice.dispatch[0] * WORKGROUP,
+                chunk_first: chunk.range.first,
+                slice_first: slice.first,
+                slice_count: slice.count,
+                ..self.params
+            };
+            gpu.queue
+                .write_buffer(&slice.params_buffer, 0, bytemuck::bytes_of(&params));
+            let work = u64::from(steps) * u64::from(slice.count);
+            let started = Instant::now();
+            gpu.dispatch(
+                "sim.step",
+                &self.pipeline,
+                &slice.bind_group,
+                [slice.dispatch[0], slice.dispatch[1], 1],
+            );
+            if work >= MEASURE_WORK && gpu.device.poll(wgpu::PollType::wait_indefinitely()).is_ok() {
+                self.pacer.observe(work, started.elapsed().as_secs_f64());
+            }
+            self.slices[k].clock += steps;
+            dispatched = true;
+        }
+    }
+
+    /// Reads every particle's current state, in particle order.
     pub fn read_particles(&self, gpu: &Gpu) -> Result<Vec<Particle>, GpuError> {
-        let bytes = gpu.read_buffer(&self.particle_buffer, 0, self.particle_buffer.size())?;
-        Ok(bytemuck::cast_slice(&bytes).to_vec())
+        let mut out = Vec::with_capacity(self.n_particles as usize);
+        for chunk in &self.chunks {
+            let bytes = gpu.read_buffer(&chunk.particles, 0, chunk.particles.size())?;
+            out.extend_from_slice(bytemuck::cast_slice(&bytes));
+        }
+        Ok(out)
     }
 
     /// Reads the whole trail ring: point `slot * n + i` is particle i's record in that slot.
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
-        let bytes = gpu.read_buffer(&self.trail_buffer, 0, self.trail_buffer.size())?;
-        Ok(bytemuck::cast_slice(&bytes).to_vec())
+        let n = self.n_particles as usize;
+        let capacity = self.params.trail_capacity.max(1) as usize;
+        let mut out = vec![TrailPoint::default(); capacity * n];
+        for chunk in &self.chunks {
+            let bytes = gpu.read_buffer(&chunk.trail, 0, chunk.trail.size())?;
+            let points: &[TrailPoint] = bytemuck::cast_slice(&bytes);
+            let (first, count) = (chunk.range.first as usize, chunk.range.count as usize);
+            for slot in 0..capacity {
+                out[slot * n + first..slot * n + first + count]
+                    .copy_from_slice(&points[slot * count..(slot + 1) * count]);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// [`Simulation::check_fits`] against `usable` bytes (described by `memory`).
+pub fn check_fits_in(usable: u64, memory: &str, particles: u64) -> Result<(), SimError> {
+    let max = usable / PARTICLE_BYTES;
+    if particles > max {
+        return Err(SimError::TooManyParticles {
+            particles,
+            max,
+            needed_mib: (particles * PARTICLE_BYTES) as f64 / 1048576.0,
+            usable_mib: usable as f64 / 1048576.0,
+            memory: memory.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buffer.as_entire_binding(),
     }
 }
 
@@ -439,4 +671,78 @@ fn initial_particles(setup: &SimSetup<'_>) -> Vec<Particle> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(binding: u64) -> wgpu::Limits {
+        wgpu::Limits {
+            max_storage_buffer_binding_size: binding,
+            max_buffer_size: 1 << 40,
+            ..wgpu::Limits::default()
+        }
+    }
+
+    #[test]
+    fn chunks_fit_one_binding_and_cover_every_particle() {
+        // 128 MiB bindings, 301 trail points (4816 B) per particle: 27,868 -> 27,840 (x64).
+        let l = limits(128 << 20);
+        let chunks = chunk_ranges(&l, 1_000_000, 301);
+        assert_eq!(
+            chunks[0],
+            ChunkRange {
+                first: 0,
+                count: 27_840
+            }
+        );
+        assert_eq!(chunks.len(), 1_000_000usize.div_ceil(27_840));
+        let mut next = 0;
+        for c in &chunks {
+            assert_eq!(c.first, next);
+            assert!(u64::from(c.count) * 301 * TRAIL_POINT_BYTES <= 128 << 20);
+            assert!(u64::from(c.count) * PARTICLE_BYTES <= 128 << 20);
+            next += c.count;
+        }
+        assert_eq!(next, 1_000_000);
+        // No trail: particle state alone decides (2,796,202 -> 2,796,160).
+        let chunks = chunk_ranges(&l, 10_000_000, 0);
+        assert_eq!(chunks[0].count, 2_796_160);
+        assert_eq!(chunks.len(), 4);
+        // Few particles: one chunk.
+        assert_eq!(chunk_ranges(&l, 2, 201), [ChunkRange { first: 0, count: 2 }]);
+    }
+
+    #[test]
+    fn trail_plans_follow_the_budget_not_one_binding() {
+        let l = limits(128 << 20);
+        // 1M particles x 301 points = 4.8 GB: fits a 6 GiB budget whole.
+        let p = TrailPlan::whole_history(&l, 1_000_000, 300, 6 << 30).unwrap();
+        assert_eq!(p, TrailPlan::every_step(300));
+        // A binding holds at least 64 particles' rings.
+        let p = TrailPlan::fit(&l, 1, u32::MAX, 1, u64::MAX);
+        assert_eq!(u64::from(p.capacity), (128 << 20) / (64 * TRAIL_POINT_BYTES));
+    }
+
+    #[test]
+    fn too_many_particles_name_the_number_that_fits() {
+        assert!(check_fits_in(48_000, "x", 1000).is_ok());
+        let err = check_fits_in(48_000, "1.0 GiB of GPU memory", 1001)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most 1000 particles fit"), "{err}");
+        assert!(err.contains("1.0 GiB of GPU memory"), "{err}");
+    }
+
+    #[test]
+    fn the_pacer_sizes_dispatches_to_the_measured_rate() {
+        let mut p = Pacer::default();
+        assert_eq!(p.steps_for(1 << 20), 1);
+        assert_eq!(p.steps_for(1 << 10), 1 << 10);
+        // 1e9 particle-steps/s: 15 ms is 1.5e7 particle-steps.
+        p.observe(1_000_000_000, 1.0);
+        assert_eq!(p.steps_for(1_000_000), 15);
+        assert_eq!(p.steps_for(100_000_000), 1);
+    }
 }

@@ -24,11 +24,12 @@ pub struct FrameUniform {
     pub viewport: [f32; 4],
     /// Data loss min, max, contour spacing (0: none), mesh cells per grid line.
     pub surface: [f32; 4],
-    /// Grid line alpha (0: off), contour alpha (0: off), line width px, unused.
+    /// Grid line alpha (0: off), contour alpha (0: off), line width px, colormap muted
+    /// towards grey (0..1: under a density layer).
     pub surface_style: [f32; 4],
     /// Mesh columns, rows; trail stride (records per drawn segment, >= 1); unused.
     pub mesh: [u32; 4],
-    /// Particles, starts per group, trail capacity, record_every.
+    /// Particles (all chunks), unused, trail capacity, record_every.
     pub trail: [u32; 4],
     /// First visible record, head record, head source (0: ring, 1: particles, 2: no trail),
     /// segments per particle (the head segment included; 0: no trails).
@@ -84,3 +85,59 @@ pub struct FillVertex {
     pub color: [f32; 4],
 }
 const _: () = assert!(std::mem::size_of::<FillVertex>() == 32);
+
+/// Twin of `Chunk` in `shaders/particles.wgsl`: where a chunk of the simulation's particles
+/// sits and how its colours are indexed.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct ChunkUniform {
+    /// Global index of the chunk's first particle.
+    pub first: u32,
+    /// Particles in the chunk: the stride of its trail ring.
+    pub count: u32,
+    /// Colour index of the first colour bound (colours bound at the chunk's offset).
+    pub color_base: u32,
+    /// Particles per colour: starts per group (a colour per optimizer) or 1.
+    pub color_stride: u32,
+}
+const _: () = assert!(std::mem::size_of::<ChunkUniform>() == 16);
+
+/// Twin of `DensityDraw` in `shaders/density.wgsl`: one accumulation draw.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct DensityDraw {
+    /// Records `first_record`, `+ stride`, ... up to `last_record` are joined by segments;
+    /// with `head_segment` 1, the one segment from `first_record` to the interpolated head.
+    pub first_record: u32,
+    pub stride: u32,
+    pub last_record: u32,
+    pub head_segment: u32,
+    /// Weight of one visit.
+    pub weight: f32,
+    /// 1: weights fade with the record's age, as faded lines do.
+    pub fade: f32,
+    /// Side of a head's square in pixels.
+    pub head_px: f32,
+    pub _pad: f32,
+}
+const _: () = assert!(std::mem::size_of::<DensityDraw>() == 32);
+
+/// Twin of `DensityLook` in `shaders/tonemap.wgsl`: how counts become colour.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct DensityLook {
+    /// 0: eq_hist, 1: log.
+    pub scale: u32,
+    /// Bit 0: the trail layer is drawn; bit 1: the head layer.
+    pub layers: u32,
+    pub _pad: [u32; 2],
+    /// Opacity of the faintest trail and head pixels, and of the densest.
+    pub trail_floor: f32,
+    pub head_floor: f32,
+    pub max_alpha: f32,
+    /// Colour factors at the densest pixels (heads darker than trails).
+    pub head_shade: f32,
+    pub trail_shade: f32,
+    pub _pad2: [f32; 3],
+}
+const _: () = assert!(std::mem::size_of::<DensityLook>() == 48);

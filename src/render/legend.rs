@@ -47,9 +47,11 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
             label: o.describe(),
         })
         .collect();
-    let points = scene.start_points();
-    let starts = if points.len() <= MAX_LISTED_STARTS {
-        points
+    // Generated only when few: a million random starts are not made again for every frame.
+    let n_starts = scene.starts.count();
+    let starts = if n_starts <= MAX_LISTED_STARTS as u64 {
+        scene
+            .start_points()
             .iter()
             .enumerate()
             .map(|(i, p)| StartEntry {
@@ -66,11 +68,11 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
     };
     let shown = step.floor().min(f64::from(scene.steps)) as u32;
     let mut status = format!("step {shown} / {}", scene.steps);
-    if points.len() > MAX_LISTED_STARTS {
+    if n_starts > MAX_LISTED_STARTS as u64 {
         let k = scene.optimizers.len();
         status.push_str(&format!(
             "   {} starts x {k} optimizer{}",
-            count(points.len() as u64),
+            count(n_starts),
             if k == 1 { "" } else { "s" }
         ));
     }
@@ -80,7 +82,7 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
         starts,
         status,
         labels,
-        plots: Vec::new(),
+        ..OverlayContent::default()
     }
 }
 

@@ -8,82 +8,24 @@
 //! widens the segment in screen space with mitred joins and an anti-aliasing margin. The draw
 //! is one instanced call: the CPU only computes the instance count.
 
-use wgpu::util::DeviceExt;
-
 use crate::gpu::Gpu;
 use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::axes::AxesGeometry;
 use crate::render::gpu_data::{FillVertex, LineSegment};
+use crate::render::particles::ParticleBindings;
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
-use crate::render::style::{optimizer_color, srgb_to_linear};
 use crate::render::target::TargetFormats;
 
 /// Room for the axes' segments (3 panes x 2 axes x 6 ticks, 3 axes x (1 + 6)) with margin.
 const MAX_AXES_SEGMENTS: u64 = 128;
 const PANE_VERTICES: u64 = 18;
 
-/// Group 1 of the trail and head pipelines: particles, trail ring, group colours.
-pub fn particle_layout(gpu: &Gpu) -> wgpu::BindGroupLayout {
-    gpu.device
-        .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("particles.layout"),
-            entries: &[storage_entry(0), storage_entry(1), storage_entry(2)],
-        })
-}
-
-/// The colour of optimizer group g (particles `g * starts_per_group ..`), one per group.
-pub fn group_colors(sim: &Simulation) -> Vec<[u8; 4]> {
-    let groups = sim
-        .particle_count()
-        .div_ceil(sim.starts_per_group().max(1))
-        .max(1);
-    (0..groups as usize).map(optimizer_color).collect()
-}
-
-/// Binds the simulation's buffers and `colors` (sRGB): one per optimizer group, or one per
-/// particle (the frame's colour stride says which).
-pub fn particle_bind_group(
-    gpu: &Gpu,
-    layout: &wgpu::BindGroupLayout,
-    sim: &Simulation,
-    colors: &[[u8; 4]],
-) -> wgpu::BindGroup {
-    let mut colors: Vec<[f32; 4]> = colors.iter().map(|&c| srgb_to_linear(c)).collect();
-    if colors.is_empty() {
-        colors.push([0.0, 0.0, 0.0, 1.0]);
-    }
-    let color_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("particles.group_colors"),
-        contents: bytemuck::cast_slice(&colors),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
-    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("particles.bind_group"),
-        layout,
-        entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: sim.particle_buffer().as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: sim.trail_buffer().as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: color_buffer.as_entire_binding(),
-            },
-        ],
-    })
-}
-
 pub struct LineRenderer {
     trail_pipeline: wgpu::RenderPipeline,
     halo_pipeline: wgpu::RenderPipeline,
     segment_pipeline: wgpu::RenderPipeline,
     fill_pipeline: wgpu::RenderPipeline,
-    particle_bind_group: wgpu::BindGroup,
     axes_bind_group: wgpu::BindGroup,
     segment_buffer: wgpu::Buffer,
     fill_buffer: wgpu::Buffer,
@@ -99,7 +41,6 @@ impl LineRenderer {
         formats: &TargetFormats,
         frame_layout: &wgpu::BindGroupLayout,
         particle_layout: &wgpu::BindGroupLayout,
-        particle_bind_group: wgpu::BindGroup,
         sim: &Simulation,
         surface_wgsl: &str,
     ) -> Result<Self, RenderError> {
@@ -125,6 +66,7 @@ impl LineRenderer {
                     blend: Some(ALPHA_BLEND),
                     depth_write: false,
                     depth_compare: compare,
+                    write_mask: wgpu::ColorWrites::ALL,
                 },
             )
         };
@@ -168,6 +110,7 @@ impl LineRenderer {
                 blend: None,
                 depth_write: false,
                 depth_compare: wgpu::CompareFunction::Always,
+                write_mask: wgpu::ColorWrites::ALL,
             },
         );
         let segment_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -196,7 +139,6 @@ impl LineRenderer {
             halo_pipeline,
             segment_pipeline,
             fill_pipeline,
-            particle_bind_group,
             axes_bind_group,
             segment_buffer,
             fill_buffer,
@@ -205,10 +147,6 @@ impl LineRenderer {
             trail_capacity: plan.capacity,
             record_every: plan.record_every.max(1),
         })
-    }
-
-    pub fn set_particle_bind_group(&mut self, bind_group: wgpu::BindGroup) {
-        self.particle_bind_group = bind_group;
     }
 
     pub fn trail_capacity(&self) -> u32 {
@@ -255,17 +193,22 @@ impl LineRenderer {
 
     /// `segments` per particle, from the frame's trail window; with `halo`, every trail's
     /// halo first, then the lines over them.
-    pub fn draw_trails(&self, pass: &mut wgpu::RenderPass<'_>, particles: u32, segments: u32, halo: bool) {
-        let instances = (u64::from(particles) * u64::from(segments)).min(u64::from(u32::MAX)) as u32;
-        if instances == 0 || self.trail_capacity == 0 {
+    /// Every particle's trail of `segments` segments, halos first when asked.
+    pub fn draw_trails(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        particles: &ParticleBindings,
+        segments: u32,
+        halo: bool,
+    ) {
+        if segments == 0 || self.trail_capacity == 0 {
             return;
         }
-        pass.set_bind_group(1, &self.particle_bind_group, &[]);
         if halo {
             pass.set_pipeline(&self.halo_pipeline);
-            pass.draw(0..4, 0..instances);
+            particles.draw(pass, 4, segments);
         }
         pass.set_pipeline(&self.trail_pipeline);
-        pass.draw(0..4, 0..instances);
+        particles.draw(pass, 4, segments);
     }
 }

@@ -12,6 +12,7 @@ use crate::gpu::Gpu;
 use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::gpu_data::{MarkerInstance, SHAPE_DOT};
+use crate::render::particles::ParticleBindings;
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
 use crate::render::plot_box::PlotBox;
 use crate::render::style::{MarkerShape, srgb_to_linear};
@@ -85,7 +86,6 @@ pub struct MarkerRenderer {
     static_pipeline: wgpu::RenderPipeline,
     head_pipeline: wgpu::RenderPipeline,
     static_bind_group: wgpu::BindGroup,
-    particle_bind_group: wgpu::BindGroup,
     static_count: u32,
 }
 
@@ -95,7 +95,6 @@ impl MarkerRenderer {
         formats: &TargetFormats,
         frame_layout: &wgpu::BindGroupLayout,
         particle_layout: &wgpu::BindGroupLayout,
-        particle_bind_group: wgpu::BindGroup,
         surface_wgsl: &str,
         statics: &[MarkerInstance],
     ) -> Result<Self, RenderError> {
@@ -125,6 +124,7 @@ impl MarkerRenderer {
                     blend: Some(ALPHA_BLEND),
                     depth_write: false,
                     depth_compare: wgpu::CompareFunction::LessEqual,
+                    write_mask: wgpu::ColorWrites::ALL,
                 },
             )
         };
@@ -149,26 +149,20 @@ impl MarkerRenderer {
             static_pipeline,
             head_pipeline,
             static_bind_group,
-            particle_bind_group,
             static_count: statics.len() as u32,
         })
     }
 
-    pub fn set_particle_bind_group(&mut self, bind_group: wgpu::BindGroup) {
-        self.particle_bind_group = bind_group;
-    }
-
-    /// Start points and minima, then the heads on top.
-    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, particles: u32) {
+    /// Start points and minima, then (with `heads`) every particle's head on top.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, heads: Option<&ParticleBindings>) {
         if self.static_count > 0 {
             pass.set_pipeline(&self.static_pipeline);
             pass.set_bind_group(1, &self.static_bind_group, &[]);
             pass.draw(0..4, 0..self.static_count);
         }
-        if particles > 0 {
+        if let Some(particles) = heads {
             pass.set_pipeline(&self.head_pipeline);
-            pass.set_bind_group(1, &self.particle_bind_group, &[]);
-            pass.draw(0..4, 0..particles);
+            particles.draw(pass, 4, 1);
         }
     }
 }

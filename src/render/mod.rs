@@ -9,11 +9,13 @@
 
 pub mod axes;
 pub mod colormap;
+pub mod density;
 pub mod gpu_data;
 pub mod legend;
 pub mod lines;
 pub mod markers;
 pub mod overlay;
+pub mod particles;
 mod pipeline;
 pub mod plot_box;
 pub mod plot_paint;
@@ -31,6 +33,7 @@ use crate::gpu::sim::{Simulation, TrailPlan};
 use crate::gpu::{Gpu, GpuError};
 use crate::surfaces::Surface;
 
+pub use crate::scene::{DensityScale, TrailStyle};
 pub use colormap::Colormap;
 use gpu_data::FrameUniform;
 pub use plot_box::PlotBox;
@@ -90,6 +93,59 @@ pub struct RenderSettings {
     /// Most trail segments drawn per frame; beyond, trails skip records evenly. None: 300,000
     /// on a CPU adapter (lavapipe), 8,000,000 on a GPU.
     pub trail_segment_budget: Option<u32>,
+    /// How trails are drawn: lines, density, heads only, or by particle count.
+    pub trails: TrailStyle,
+    /// How density counts map to brightness.
+    pub density_scale: DensityScale,
+    /// Most trail segments the density layer accumulates in one frame (a rebuild beyond it
+    /// skips records evenly); None: all (captures). The window sets one.
+    pub density_budget: Option<u64>,
+}
+
+/// `auto` draws lines up to this many particles, density beyond.
+pub const AUTO_LINES_MAX: u32 = 500;
+/// Up to this many heads are drawn as markers; beyond, heads are accumulated (density).
+pub const HEAD_MARKERS_MAX: u32 = 2000;
+
+/// How far the surface's colormap steps back to grey under a density layer.
+pub const DENSITY_SURFACE_MUTE: f32 = 1.0;
+
+/// What a frame draws of the particles, from the style, the settings and the count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParticleLayers {
+    pub line_trails: bool,
+    pub density_trails: bool,
+    pub head_markers: bool,
+    pub density_heads: bool,
+}
+
+impl ParticleLayers {
+    pub fn of(settings: &RenderSettings, particles: u32) -> Self {
+        let style = settings.trails.resolve(particles);
+        let many = particles > HEAD_MARKERS_MAX;
+        let trails = settings.show_trails;
+        let (line_trails, density_trails) = match style {
+            TrailStyle::Lines => (trails, false),
+            TrailStyle::Density => (false, trails),
+            // Comet tails only when a length is set, drawn as the count suits.
+            _ => {
+                let tails = trails && settings.trail_length.is_some();
+                (tails && !many, tails && many)
+            }
+        };
+        let heads = settings.show_markers;
+        let density = matches!(style, TrailStyle::Density | TrailStyle::Heads);
+        Self {
+            line_trails,
+            density_trails,
+            head_markers: heads && !(density && many),
+            density_heads: heads && density && many,
+        }
+    }
+
+    fn density(&self) -> bool {
+        self.density_trails || self.density_heads
+    }
 }
 
 impl Default for RenderSettings {
@@ -112,6 +168,9 @@ impl Default for RenderSettings {
             loss_range: None,
             axis_names: ["x", "y", "loss"].map(String::from),
             trail_segment_budget: None,
+            trails: TrailStyle::Auto,
+            density_scale: DensityScale::EqHist,
+            density_budget: None,
         }
     }
 }
@@ -239,6 +298,10 @@ pub struct Renderer {
     surface: surface::SurfaceRenderer,
     lines: lines::LineRenderer,
     markers: markers::MarkerRenderer,
+    /// Built when a frame first needs it.
+    density: Option<density::DensityRenderer>,
+    frame_layout: wgpu::BindGroupLayout,
+    surface_wgsl: String,
     /// Loss gap between the true surface and its mesh, in world units (for the trail lift).
     sag_world: f32,
     cells_per_grid_line: f32,
@@ -246,10 +309,10 @@ pub struct Renderer {
     mesh_size: [u32; 2],
     segment_budget: u32,
     particles: u32,
-    /// Particle i takes colour `i / color_stride`: starts per group (a colour per optimizer) or
-    /// 1 (a colour per particle).
-    color_stride: u32,
     particle_layout: wgpu::BindGroupLayout,
+    particle_bindings: particles::ParticleBindings,
+    /// Bumped when the particles' colours change (the density layer rebuilds).
+    colors_generation: u64,
     /// The axes' labels of the frame last rendered.
     labels: Vec<ScreenLabel>,
 }
@@ -304,25 +367,22 @@ impl Renderer {
         let surface_wgsl = surface.wgsl();
         let surface_renderer =
             surface::SurfaceRenderer::new(gpu, &formats, &frame_layout, mesh, settings.colormap)?;
-        let particle_layout = lines::particle_layout(gpu);
-        let particle_bind_group =
-            lines::particle_bind_group(gpu, &particle_layout, sim, &lines::group_colors(sim));
-        let lines = lines::LineRenderer::new(
+        let particle_layout = particles::layout(gpu);
+        let particle_bindings = particles::ParticleBindings::new(
             gpu,
-            &formats,
-            &frame_layout,
             &particle_layout,
-            particle_bind_group.clone(),
             sim,
-            &surface_wgsl,
-        )?;
+            &group_colors(sim),
+            particles::ColorStride::Group,
+        );
+        let lines =
+            lines::LineRenderer::new(gpu, &formats, &frame_layout, &particle_layout, sim, &surface_wgsl)?;
         let statics = markers::static_markers(surface, &plot, sim, settings.ui_scale);
         let markers = markers::MarkerRenderer::new(
             gpu,
             &formats,
             &frame_layout,
             &particle_layout,
-            particle_bind_group,
             &surface_wgsl,
             &statics,
         )?;
@@ -341,6 +401,9 @@ impl Renderer {
             surface: surface_renderer,
             lines,
             markers,
+            density: None,
+            frame_layout,
+            surface_wgsl,
             sag_world,
             cells_per_grid_line: cells_per_grid_line(cells) as f32,
             contour_spacing: contour_step as f32,
@@ -353,8 +416,9 @@ impl Renderer {
                 },
             ),
             particles: sim.particle_count(),
-            color_stride: sim.starts_per_group(),
             particle_layout,
+            particle_bindings,
+            colors_generation: 0,
             labels: Vec::new(),
         })
     }
@@ -362,10 +426,32 @@ impl Renderer {
     /// Colours trails and heads per particle (sRGB, one per particle of `sim`) instead of
     /// per optimizer.
     pub fn set_particle_colors(&mut self, gpu: &Gpu, sim: &Simulation, colors: &[[u8; 4]]) {
-        let bind_group = lines::particle_bind_group(gpu, &self.particle_layout, sim, colors);
-        self.lines.set_particle_bind_group(bind_group.clone());
-        self.markers.set_particle_bind_group(bind_group);
-        self.color_stride = 1;
+        self.particle_bindings = particles::ParticleBindings::new(
+            gpu,
+            &self.particle_layout,
+            sim,
+            colors,
+            particles::ColorStride::Particle,
+        );
+        self.colors_generation += 1;
+    }
+
+    /// The simulation's history changed under the renderer (a restart): accumulated density
+    /// is dropped.
+    pub fn history_changed(&mut self) {
+        if let Some(d) = &mut self.density {
+            d.invalidate();
+        }
+    }
+
+    /// What frames draw of the particles with the current settings.
+    pub fn particle_layers(&self) -> ParticleLayers {
+        ParticleLayers::of(&self.settings, self.particles)
+    }
+
+    /// The density layer, once a frame has used it (for tests).
+    pub fn density(&self) -> Option<&density::DensityRenderer> {
+        self.density.as_ref()
     }
 
     pub fn settings(&self) -> &RenderSettings {
@@ -408,6 +494,10 @@ impl Renderer {
 
     /// Draws one frame and submits it; returns the resolved texture (Rgba8UnormSrgb,
     /// `COPY_SRC | TEXTURE_BINDING | RENDER_ATTACHMENT`).
+    ///
+    /// Three layers, in one main pass: the static scene (axes, surface), what moves (the
+    /// density layer tone-mapped over the surface, or trails as lines; heads), then markers.
+    /// The density layer accumulates in passes of its own before the main pass.
     pub fn render(&mut self, gpu: &Gpu, sim: &Simulation, frame: &FrameState<'_>) -> &wgpu::Texture {
         // Before the first step the ring holds nothing: show the start points alone.
         let plan = if sim.has_started() {
@@ -418,10 +508,11 @@ impl Renderer {
                 record_every: 1,
             }
         };
+        let layers = self.particle_layers();
         let window = TrailWindow::new(plan, sim.steps_done(), frame.time)
-            .with_length(self.settings.trail_length, plan.record_every)
-            .within_budget(self.particles, self.segment_budget);
-        let uniform = self.frame_uniform(frame, &window);
+            .with_length(self.settings.trail_length, plan.record_every);
+        let line_window = window.within_budget(self.particles, self.segment_budget);
+        let uniform = self.frame_uniform(frame, if layers.line_trails { &line_window } else { &window });
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
         let mut axes = if self.settings.show_axes {
@@ -449,6 +540,47 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("render.encoder"),
             });
+        let density_frame = layers.density().then(|| density::DensityFrame {
+            key: density::DensityKey {
+                clip_from_world: uniform.clip_from_world,
+                size: [self.target.width, self.target.height],
+                lift: uniform.trail_style[3],
+                fade: self.settings.fade_trails,
+                colors: self.colors_generation,
+            },
+            window,
+            trails: layers.density_trails,
+            heads: layers.density_heads,
+            head_px: (2.5 * self.settings.ui_scale).round().max(2.0),
+            scale: self.settings.density_scale,
+            budget: self.settings.density_budget,
+        });
+        if let Some(df) = &density_frame {
+            if self.density.is_none() {
+                match density::DensityRenderer::new(
+                    gpu,
+                    &self.target.formats(),
+                    &self.frame_layout,
+                    &self.particle_layout,
+                    &self.surface,
+                    &self.surface_wgsl,
+                ) {
+                    Ok(d) => self.density = Some(d),
+                    Err(e) => log::error!("the density layer could not be built: {e}"),
+                }
+            }
+            if let Some(d) = &mut self.density {
+                d.prepare(
+                    gpu,
+                    &mut encoder,
+                    &self.frame_bind_group,
+                    &self.surface,
+                    &self.particle_bindings,
+                    self.particles,
+                    df,
+                );
+            }
+        }
         {
             let bg = style::srgb_to_linear(self.settings.background);
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -465,25 +597,40 @@ impl Renderer {
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &self.frame_bind_group, &[]);
-            pass.push_debug_group("axes");
+            pass.push_debug_group("static");
             self.lines.draw_axes(&mut pass);
-            pass.pop_debug_group();
-            pass.push_debug_group("surface");
             self.surface.draw(&mut pass);
             pass.pop_debug_group();
-            if self.settings.show_trails {
-                pass.push_debug_group("trails");
+            pass.push_debug_group("moving");
+            if density_frame.is_some()
+                && let Some(d) = &self.density
+            {
+                d.draw(&mut pass);
+                pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            }
+            if layers.line_trails {
                 // Few, opaque trails get a halo (the shader widens them by it in that case).
                 let halo = trail_look(self.particles).1 >= 1.0;
                 self.lines
-                    .draw_trails(&mut pass, self.particles, window.segments, halo);
-                pass.pop_debug_group();
+                    .draw_trails(&mut pass, &self.particle_bindings, line_window.segments, halo);
             }
+            pass.pop_debug_group();
             if self.settings.show_markers {
                 pass.push_debug_group("markers");
-                self.markers.draw(&mut pass, self.particles);
+                let heads = layers.head_markers.then_some(&self.particle_bindings);
+                self.markers.draw(&mut pass, heads);
                 pass.pop_debug_group();
             }
+        }
+        if let (Some(df), Some(d)) = (&density_frame, &mut self.density) {
+            d.finish(
+                gpu,
+                &mut encoder,
+                &self.frame_bind_group,
+                &self.surface,
+                &self.particle_bindings,
+                df,
+            );
         }
         gpu.queue.submit([encoder.finish()]);
         self.target.texture()
@@ -542,15 +689,24 @@ impl Renderer {
                 self.cells_per_grid_line,
             ],
             surface_style: [
-                if s.grid_lines { 0.55 } else { 0.0 },
+                match (s.grid_lines, self.particle_layers().density_trails) {
+                    (false, _) => 0.0,
+                    // Mesh lines would compete with the density's texture.
+                    (true, true) => 0.2,
+                    (true, false) => 0.55,
+                },
                 if s.contours { 0.8 } else { 0.0 },
                 ui,
-                0.0,
+                if self.particle_layers().density_trails {
+                    DENSITY_SURFACE_MUTE
+                } else {
+                    0.0
+                },
             ],
             mesh: [self.mesh_size[0], self.mesh_size[1], window.stride, 0],
             trail: [
                 self.particles,
-                self.color_stride,
+                0,
                 self.lines.trail_capacity(),
                 self.lines.record_every(),
             ],
@@ -564,6 +720,15 @@ impl Renderer {
             head_style: [head_size * ui, head_outline * ui, ui, trail_alpha],
         }
     }
+}
+
+/// The colour of each optimizer group (particles `g * starts_per_group ..`).
+pub fn group_colors(sim: &Simulation) -> Vec<[u8; 4]> {
+    let groups = sim
+        .particle_count()
+        .div_ceil(sim.starts_per_group().max(1))
+        .max(1);
+    (0..groups as usize).map(style::optimizer_color).collect()
 }
 
 /// Trail width factor and opacity for a particle count: a swarm's trails get thin and

@@ -22,6 +22,7 @@
 //! [`ScreenLabel::pos`] is in physical pixels (it comes from projecting 3D points) and is
 //! divided by `pixels_per_point` here.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::epaint::{CornerRadius, Galley, Mesh, PathStroke, StrokeKind};
@@ -30,7 +31,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2}
 use crate::gpu::Gpu;
 use crate::render::plot_paint::{PlotLayout, paint_plot};
 use crate::render::style::{
-    Anchor, LegendEntry, MarkerShape, OverlayContent, PlotPlacement, ScreenLabel, StartEntry,
+    Anchor, ColorBar, Inset, LegendEntry, MarkerShape, OverlayContent, PlotPlacement, ScreenLabel, StartEntry,
 };
 
 /// Sizes and colours of the overlay, in logical points and sRGB. One place to tune the look.
@@ -84,6 +85,9 @@ pub struct OverlayLayout {
     pub labels: Vec<Rect>,
     /// One per [`OverlayContent::plots`] entry, in order.
     pub plots: Vec<PlotLayout>,
+    pub color_bar: Option<Rect>,
+    /// Where each of [`OverlayContent::insets`] went (its image, without title and labels).
+    pub insets: Vec<Rect>,
 }
 
 impl OverlayLayout {
@@ -100,6 +104,8 @@ impl OverlayLayout {
                 .into_iter()
                 .map(|p| p.scaled(pixels_per_point))
                 .collect(),
+            color_bar: self.color_bar.map(s),
+            insets: self.insets.into_iter().map(s).collect(),
         }
     }
 }
@@ -117,6 +123,8 @@ pub struct Overlay {
     renderer: egui_wgpu::Renderer,
     max_texture_side: usize,
     layout: OverlayLayout,
+    /// The insets' images, uploaded once per id.
+    inset_textures: HashMap<u64, egui::TextureHandle>,
 }
 
 impl Overlay {
@@ -150,6 +158,7 @@ impl Overlay {
             renderer,
             max_texture_side: gpu.device.limits().max_texture_dimension_2d as usize,
             layout: OverlayLayout::default(),
+            inset_textures: HashMap::new(),
         }
     }
 
@@ -212,11 +221,25 @@ impl Overlay {
             .or_default()
             .native_pixels_per_point = Some(pixels_per_point);
 
+        let ctx = self.ctx.clone();
+        let mut textures = HashMap::new();
+        for inset in &content.insets {
+            let handle = self.inset_textures.entry(inset.id).or_insert_with(|| {
+                let (w, h) = inset.image.dimensions();
+                ctx.load_texture(
+                    format!("descent.inset.{}", inset.id),
+                    egui::ColorImage::from_rgba_unmultiplied([w as usize, h as usize], inset.image.as_raw()),
+                    egui::TextureOptions::NEAREST,
+                )
+            });
+            textures.insert(inset.id, handle.id());
+        }
+        self.inset_textures.retain(|id, _| textures.contains_key(id));
         let mut layout = OverlayLayout::default();
         let mut output = self.ctx.run_ui(input, |root| {
             ui(root);
             let area = root.available_rect_before_wrap();
-            layout = paint_content(root.ctx(), area, content);
+            layout = paint_content(root.ctx(), area, content, &textures);
         });
         self.layout = layout.scaled(pixels_per_point);
 
@@ -295,9 +318,14 @@ fn color(c: [u8; 4]) -> Color32 {
     Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3])
 }
 
-/// Paints `content` into `area` (logical points) on the overlay's layer; returns where the
-/// parts went (points).
-pub fn paint_content(ctx: &egui::Context, area: Rect, content: &OverlayContent) -> OverlayLayout {
+/// Paints `content` into `area` (logical points) on the overlay's layer, with the insets'
+/// images from `textures` (by inset id); returns where the parts went (points).
+pub fn paint_content(
+    ctx: &egui::Context,
+    area: Rect,
+    content: &OverlayContent,
+    textures: &HashMap<u64, egui::TextureId>,
+) -> OverlayLayout {
     let layer = egui::LayerId::new(egui::Order::Background, egui::Id::unique("descent.overlay"));
     let painter = ctx.layer_painter(layer).with_clip_rect(ctx.viewport_rect());
     let inner = area.shrink(look::MARGIN);
@@ -351,6 +379,25 @@ pub fn paint_content(ctx: &egui::Context, area: Rect, content: &OverlayContent) 
         rect
     });
     let (legend, starts) = column.paint(&painter, inner.right_top() + vec2(0.0, down));
+    let below = [legend, starts]
+        .into_iter()
+        .flatten()
+        .map(|r| r.bottom() + look::BOX_GAP)
+        .fold(inner.top() + down, f32::max);
+    let color_bar = content
+        .color_bar
+        .as_ref()
+        .map(|bar| paint_color_bar(&painter, bar, pos2(inner.right(), below), column.width));
+    let mut right = inner.right();
+    let insets = content
+        .insets
+        .iter()
+        .map(|inset| {
+            let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), inner, right);
+            right = rect.left() - 3.0 * look::BOX_GAP;
+            rect
+        })
+        .collect();
     OverlayLayout {
         title,
         legend,
@@ -358,7 +405,167 @@ pub fn paint_content(ctx: &egui::Context, area: Rect, content: &OverlayContent) 
         status,
         labels,
         plots,
+        color_bar,
+        insets,
     }
+}
+
+/// A colour bar in a legend-style box whose top right corner is `top_right`: its title, the
+/// gradient, ticks under it.
+fn paint_color_bar(painter: &egui::Painter, bar: &ColorBar, top_right: Pos2, min_width: f32) -> Rect {
+    const BAR_HEIGHT: f32 = 10.0;
+    const TICK_SIZE: f32 = 11.0;
+    let title = painter.layout_no_wrap(
+        bar.title.clone(),
+        FontId::proportional(look::TEXT_SIZE),
+        look::TEXT,
+    );
+    let ticks: Vec<(f32, Arc<Galley>)> = bar
+        .ticks
+        .iter()
+        .map(|(t, text)| {
+            let g = painter.layout_no_wrap(text.clone(), FontId::proportional(TICK_SIZE), look::TEXT);
+            (*t, g)
+        })
+        .collect();
+    let tick_h = ticks.iter().map(|(_, g)| g.size().y).fold(0.0, f32::max);
+    let width = (title.size().x + 2.0 * look::PAD).max(min_width).max(170.0);
+    let height = look::PAD + title.size().y + 4.0 + BAR_HEIGHT + 3.0 + tick_h + look::PAD;
+    let rect = Rect::from_min_size(pos2(top_right.x - width, top_right.y), vec2(width, height));
+    painter.rect(
+        rect,
+        CornerRadius::same(look::CORNER),
+        look::BOX_FILL,
+        Stroke::new(1.0, look::BOX_EDGE),
+        StrokeKind::Inside,
+    );
+    painter.galley(rect.min + vec2(look::PAD, look::PAD), title.clone(), look::TEXT);
+    // Room for the end labels' halves inside the box.
+    let inset = look::PAD + 8.0;
+    let bar_rect = Rect::from_min_size(
+        pos2(rect.left() + inset, rect.top() + look::PAD + title.size().y + 4.0),
+        vec2(width - 2.0 * inset, BAR_HEIGHT),
+    );
+    let mut mesh = Mesh::default();
+    let n = bar.colors.len().max(1);
+    for (k, c) in bar.colors.iter().enumerate() {
+        let x = bar_rect.left() + bar_rect.width() * k as f32 / (n - 1).max(1) as f32;
+        let c = color(*c);
+        mesh.colored_vertex(pos2(x, bar_rect.top()), c);
+        mesh.colored_vertex(pos2(x, bar_rect.bottom()), c);
+        if k > 0 {
+            let i = 2 * k as u32;
+            mesh.add_triangle(i - 2, i - 1, i);
+            mesh.add_triangle(i - 1, i + 1, i);
+        }
+    }
+    painter.add(Shape::mesh(mesh));
+    painter.rect_stroke(
+        bar_rect,
+        CornerRadius::ZERO,
+        Stroke::new(0.75, look::BOX_EDGE),
+        StrokeKind::Outside,
+    );
+    for (t, galley) in ticks {
+        let x = bar_rect.left() + bar_rect.width() * t.clamp(0.0, 1.0);
+        painter.line_segment(
+            [pos2(x, bar_rect.bottom()), pos2(x, bar_rect.bottom() + 3.0)],
+            Stroke::new(1.0, look::TEXT),
+        );
+        let at = Align2::CENTER_TOP.anchor_size(pos2(x, bar_rect.bottom() + 3.0), galley.size());
+        painter.galley(at.min, galley, look::TEXT);
+    }
+    rect
+}
+
+/// An inset in the bottom-right corner of `inner`, its right edge at `right`: a title over
+/// the image, the ranges of its axes at its edges. Returns the image's rect.
+fn paint_inset(
+    painter: &egui::Painter,
+    inset: &Inset,
+    texture: Option<egui::TextureId>,
+    inner: Rect,
+    right: f32,
+) -> Rect {
+    const LABEL_SIZE: f32 = 11.0;
+    let side = (0.3 * inner.height()).clamp(60.0, 260.0);
+    let (w, h) = inset.image.dimensions();
+    let aspect = w.max(1) as f32 / h.max(1) as f32;
+    let size = if aspect >= 1.0 {
+        vec2(side, side / aspect)
+    } else {
+        vec2(side * aspect, side)
+    };
+    let font = FontId::proportional(LABEL_SIZE);
+    let label = |text: &str| painter.layout_no_wrap(text.to_owned(), font.clone(), look::TEXT);
+    let (x0, x1) = (label(&inset.x_range[0]), label(&inset.x_range[1]));
+    let (y0, y1) = (label(&inset.y_range[0]), label(&inset.y_range[1]));
+    let y_width = y0.size().x.max(y1.size().x) + look::LABEL_GAP;
+    let image = Rect::from_min_size(
+        pos2(
+            right - size.x,
+            inner.bottom() - x0.size().y - look::LABEL_GAP - size.y,
+        ),
+        size,
+    );
+    let title = painter.layout_no_wrap(
+        inset.title.clone(),
+        FontId::proportional(look::TEXT_SIZE),
+        look::TEXT,
+    );
+    let frame = Rect::from_min_max(
+        pos2(
+            image.left() - y_width - look::PAD,
+            image.top() - title.size().y - 4.0 - look::PAD,
+        ),
+        pos2(image.right() + look::PAD, inner.bottom() + 2.0),
+    );
+    painter.rect(
+        frame,
+        CornerRadius::same(look::CORNER),
+        look::BOX_FILL,
+        Stroke::new(1.0, look::BOX_EDGE),
+        StrokeKind::Inside,
+    );
+    painter.galley(
+        pos2(
+            image.center().x - 0.5 * title.size().x,
+            image.top() - title.size().y - 4.0,
+        ),
+        title,
+        look::TEXT,
+    );
+    if let Some(id) = texture {
+        painter.image(
+            id,
+            image,
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+    }
+    painter.rect_stroke(
+        image,
+        CornerRadius::ZERO,
+        Stroke::new(0.75, look::TEXT),
+        StrokeKind::Outside,
+    );
+    let below = image.bottom() + look::LABEL_GAP;
+    painter.galley(pos2(image.left(), below), x0, look::TEXT);
+    painter.galley(pos2(image.right() - x1.size().x, below), x1, look::TEXT);
+    painter.galley(
+        pos2(
+            image.left() - look::LABEL_GAP - y0.size().x,
+            image.bottom() - y0.size().y,
+        ),
+        y0,
+        look::TEXT,
+    );
+    painter.galley(
+        pos2(image.left() - look::LABEL_GAP - y1.size().x, image.top()),
+        y1,
+        look::TEXT,
+    );
+    image
 }
 
 /// Gap between plots, and between the strip and the 3D view above it (points).

@@ -25,6 +25,35 @@ pub(crate) fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
+/// Adds source to destination in every channel (density accumulation).
+pub(crate) const ADDITIVE_BLEND: wgpu::BlendState = wgpu::BlendState {
+    color: wgpu::BlendComponent {
+        src_factor: wgpu::BlendFactor::One,
+        dst_factor: wgpu::BlendFactor::One,
+        operation: wgpu::BlendOperation::Add,
+    },
+    alpha: wgpu::BlendComponent {
+        src_factor: wgpu::BlendFactor::One,
+        dst_factor: wgpu::BlendFactor::One,
+        operation: wgpu::BlendOperation::Add,
+    },
+};
+
+/// Takes source from destination in every channel: undoes an [`ADDITIVE_BLEND`] draw of the
+/// same primitives exactly (the rasterisation is the same).
+pub(crate) const SUBTRACTIVE_BLEND: wgpu::BlendState = wgpu::BlendState {
+    color: wgpu::BlendComponent {
+        src_factor: wgpu::BlendFactor::One,
+        dst_factor: wgpu::BlendFactor::One,
+        operation: wgpu::BlendOperation::ReverseSubtract,
+    },
+    alpha: wgpu::BlendComponent {
+        src_factor: wgpu::BlendFactor::One,
+        dst_factor: wgpu::BlendFactor::One,
+        operation: wgpu::BlendOperation::ReverseSubtract,
+    },
+};
+
 /// Straight alpha blending for colour, and alpha accumulating towards opaque.
 pub(crate) const ALPHA_BLEND: wgpu::BlendState = wgpu::BlendState {
     color: wgpu::BlendComponent {
@@ -50,6 +79,8 @@ pub(crate) struct PipelineSpec<'a> {
     pub blend: Option<wgpu::BlendState>,
     pub depth_write: bool,
     pub depth_compare: wgpu::CompareFunction,
+    /// Which colour channels are written (none for a depth-only draw).
+    pub write_mask: wgpu::ColorWrites,
 }
 
 pub(crate) fn render_pipeline(
@@ -103,7 +134,7 @@ pub(crate) fn render_pipeline(
                 targets: &[Some(wgpu::ColorTargetState {
                     format: formats.color,
                     blend: spec.blend,
-                    write_mask: wgpu::ColorWrites::ALL,
+                    write_mask: spec.write_mask,
                 })],
             }),
             multiview_mask: None,

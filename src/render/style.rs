@@ -96,6 +96,29 @@ pub struct StartEntry {
     pub label: String,
 }
 
+/// A colour bar under the legend: what a particle's colour says (its final loss, its steps).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColorBar {
+    pub title: String,
+    /// sRGB colours from the low end of the bar to the high end.
+    pub colors: Vec<[u8; 4]>,
+    /// Labels at positions 0..1 along the bar.
+    pub ticks: Vec<(f32, String)>,
+}
+
+/// A picture in the bottom-right corner of the frame: the start map, or the key of the
+/// start-position colours.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inset {
+    /// Names the image: the overlay uploads an image once per id.
+    pub id: u64,
+    pub title: String,
+    pub image: std::sync::Arc<image::RgbaImage>,
+    /// Labels of the image's left and right edges, and of its bottom and top.
+    pub x_range: [String; 2],
+    pub y_range: [String; 2],
+}
+
 /// Everything the 2D overlay draws over a frame.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OverlayContent {
@@ -110,6 +133,10 @@ pub struct OverlayContent {
     pub labels: Vec<ScreenLabel>,
     /// 2D plots of the run (loss, coordinates, the regression line); none by default.
     pub plots: Vec<Plot>,
+    /// The key of colours that say something other than the optimizer.
+    pub color_bar: Option<ColorBar>,
+    /// Pictures in the bottom-right corner.
+    pub insets: Vec<Inset>,
 }
 
 /// How a [`Series`] is drawn.

@@ -11,6 +11,8 @@ use crate::render::target::TargetFormats;
 
 pub struct SurfaceRenderer {
     pipeline: wgpu::RenderPipeline,
+    module: wgpu::ShaderModule,
+    layout: wgpu::BindGroupLayout,
     bind_group: wgpu::BindGroup,
     lut: wgpu::Texture,
     vertices: u32,
@@ -63,6 +65,7 @@ impl SurfaceRenderer {
                 blend: None,
                 depth_write: true,
                 depth_compare: wgpu::CompareFunction::Less,
+                write_mask: wgpu::ColorWrites::ALL,
             },
         );
         let lut = gpu.device.create_texture(&wgpu::TextureDescriptor {
@@ -107,6 +110,8 @@ impl SurfaceRenderer {
         });
         let renderer = Self {
             pipeline,
+            module,
+            layout,
             bind_group,
             lut,
             vertices: (mesh.cols - 1) * (mesh.rows - 1) * 6,
@@ -132,7 +137,39 @@ impl SurfaceRenderer {
 
     /// Records the draw; the frame bind group is at group 0.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
-        pass.set_pipeline(&self.pipeline);
+        self.draw_with(pass, &self.pipeline);
+    }
+
+    /// A pipeline that writes the surface's depth alone into targets of `formats` (the
+    /// density layer's own depth buffer); draw it with [`Self::draw_with`].
+    pub fn depth_pipeline(
+        &self,
+        gpu: &Gpu,
+        formats: &TargetFormats,
+        frame_layout: &wgpu::BindGroupLayout,
+    ) -> wgpu::RenderPipeline {
+        render_pipeline(
+            gpu,
+            formats,
+            &PipelineSpec {
+                label: "surface.depth.pipeline",
+                module: &self.module,
+                vs: "vs_surface",
+                fs: "fs_surface_depth",
+                layouts: &[frame_layout, &self.layout],
+                buffers: &[],
+                topology: wgpu::PrimitiveTopology::TriangleList,
+                blend: None,
+                depth_write: true,
+                depth_compare: wgpu::CompareFunction::Less,
+                write_mask: wgpu::ColorWrites::empty(),
+            },
+        )
+    }
+
+    /// Records the surface's draw with `pipeline` (this renderer's or a depth pipeline).
+    pub fn draw_with(&self, pass: &mut wgpu::RenderPass<'_>, pipeline: &wgpu::RenderPipeline) {
+        pass.set_pipeline(pipeline);
         pass.set_bind_group(1, &self.bind_group, &[]);
         pass.draw(0..self.vertices, 0..1);
     }

@@ -41,6 +41,12 @@ pub fn view_settings(
     if let Some(v) = view.fade {
         settings.fade_trails = v;
     }
+    if let Some(t) = view.trails {
+        settings.trails = t;
+    }
+    if let Some(d) = view.density_scale {
+        settings.density_scale = d;
+    }
     if let Some(names) = &view.axis_names {
         settings.axis_names = names.clone();
     }

@@ -1,0 +1,837 @@
+//! The density layer: many particles' trails and heads accumulated into float targets and
+//! tone-mapped (see `shaders/density.wgsl`, `density_stats.wgsl` and `tonemap.wgsl`), so a
+//! million paths read as where particles went and how many, instead of one opaque blob.
+//!
+//! Incremental: the trail target keeps what it has accumulated while the camera, size and
+//! colours stay the same, and each frame adds only the segments recorded since (and, for a
+//! trail of fixed length, subtracts those that left it), so a fixed-camera video of a million
+//! particles costs a million segments per frame, not a million times the steps so far. A
+//! change of camera rebuilds it; with a segment budget (the window) a rebuild too large for
+//! one frame skips records evenly (chords) rather than stalling. The segment from the last
+//! whole record to the interpolated head is added for the frame and subtracted after it, so
+//! the trail always reaches the head. Heads are accumulated anew every frame.
+
+use crate::gpu::Gpu;
+use crate::render::RenderError;
+use crate::render::gpu_data::{DensityDraw, DensityLook};
+use crate::render::particles::ParticleBindings;
+use crate::render::pipeline::{
+    ADDITIVE_BLEND, ALPHA_BLEND, PipelineSpec, SUBTRACTIVE_BLEND, render_pipeline, shader,
+};
+use crate::render::surface::SurfaceRenderer;
+use crate::render::target::{DEPTH_FORMAT, TargetFormats};
+use crate::render::{DensityScale, TrailWindow};
+
+/// Histogram bins of the eq_hist transfer (`BINS` in `shaders/density_stats.wgsl`).
+const BINS: u64 = 1024;
+/// max_bits, nonzero, two words of padding, the histogram, the cumulative shares.
+const STATS_BYTES: u64 = 16 + 2 * BINS * 4;
+
+/// What the density layer draws in a frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DensityFrame {
+    /// Everything the accumulated trails depend on besides the records: the view, the size,
+    /// the lift, the colours, the fading. A change rebuilds the trails.
+    pub key: DensityKey,
+    /// The visible records (and the head's place between them).
+    pub window: TrailWindow,
+    pub trails: bool,
+    pub heads: bool,
+    /// Side of a head's square, pixels.
+    pub head_px: f32,
+    pub scale: DensityScale,
+    /// Most segments to accumulate in one frame (None: all, as captures want).
+    pub budget: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DensityKey {
+    pub clip_from_world: [[f32; 4]; 4],
+    pub size: [u32; 2],
+    pub lift: f32,
+    pub fade: bool,
+    /// Bumped whenever the particles' colours or the simulation's history change under the
+    /// renderer (a restart is seen by the records going back).
+    pub colors: u64,
+}
+
+/// What the trail target holds: the segments joining records `first`, `first + stride`, ...
+/// up to `upto`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Accumulated {
+    key: DensityKey,
+    first: u32,
+    upto: u32,
+    stride: u32,
+}
+
+/// The accumulation draws of one frame, decided from what the target holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccumulationPlan {
+    /// Clear the target first.
+    pub clear: bool,
+    /// Segments to subtract: starting records `from, from + stride, ...` before `to`.
+    pub remove: Option<(u32, u32)>,
+    /// Segments to add: starting records `from, from + stride, ...`, ending by `to`.
+    pub add: Option<(u32, u32)>,
+    pub stride: u32,
+    /// What the target holds afterwards (first, upto).
+    pub holds: (u32, u32),
+}
+
+/// Decides the accumulation for visible records `first..=head` given what the target holds
+/// (`held`: first, upto, stride; None: nothing valid), for `particles` particles within
+/// `budget` segments. `rebuild` forces starting over (fading trails change every weight).
+pub fn plan_accumulation(
+    held: Option<(u32, u32, u32)>,
+    first: u32,
+    head: u32,
+    particles: u32,
+    budget: Option<u64>,
+    rebuild: bool,
+) -> AccumulationPlan {
+    if let Some((h_first, h_upto, stride)) = held
+        && !rebuild
+        && first >= h_first
+        && head >= h_upto
+    {
+        // Whole strides only: a partial one is left to the next frames (the head segment
+        // covers it meanwhile).
+        let removed = (first - h_first) / stride * stride;
+        let added = (head - h_upto) / stride * stride;
+        return AccumulationPlan {
+            clear: false,
+            remove: (removed > 0).then_some((h_first, h_first + removed)),
+            add: (added > 0).then_some((h_upto, h_upto + added)),
+            stride,
+            holds: (h_first + removed, h_upto + added),
+        };
+    }
+    let span = head.saturating_sub(first);
+    let work = u64::from(particles) * u64::from(span);
+    let stride = match budget {
+        Some(b) if work > b.max(1) => work.div_ceil(b.max(1)).min(u64::from(span.max(1))) as u32,
+        _ => 1,
+    };
+    let upto = first + span / stride * stride;
+    AccumulationPlan {
+        clear: true,
+        remove: None,
+        add: (upto > first).then_some((first, upto)),
+        stride,
+        holds: (first, upto),
+    }
+}
+
+/// The texture format counts accumulate in: 32-bit floats where the adapter can blend them
+/// (exact integer counts to 2^24), else 16-bit (exact to 2048).
+pub fn accumulation_format(gpu: &Gpu) -> wgpu::TextureFormat {
+    if gpu.device.features().contains(wgpu::Features::FLOAT32_BLENDABLE) {
+        wgpu::TextureFormat::Rgba32Float
+    } else {
+        wgpu::TextureFormat::Rgba16Float
+    }
+}
+
+/// One accumulation draw's uniform and bind group.
+struct DrawSlot {
+    buffer: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+}
+
+/// The per-size targets.
+struct Targets {
+    size: [u32; 2],
+    trails: wgpu::Texture,
+    trails_view: wgpu::TextureView,
+    heads_view: wgpu::TextureView,
+    depth_view: wgpu::TextureView,
+    trail_stats: wgpu::Buffer,
+    head_stats: wgpu::Buffer,
+    trail_stats_group: wgpu::BindGroup,
+    head_stats_group: wgpu::BindGroup,
+    tonemap_group: wgpu::BindGroup,
+}
+
+pub struct DensityRenderer {
+    format: wgpu::TextureFormat,
+    surface_depth: wgpu::RenderPipeline,
+    segment_add: wgpu::RenderPipeline,
+    segment_remove: wgpu::RenderPipeline,
+    head_add: wgpu::RenderPipeline,
+    stats_max: wgpu::ComputePipeline,
+    stats_hist: wgpu::ComputePipeline,
+    stats_cdf: wgpu::ComputePipeline,
+    stats_layout: wgpu::BindGroupLayout,
+    tonemap: wgpu::RenderPipeline,
+    tonemap_layout: wgpu::BindGroupLayout,
+    look_buffer: wgpu::Buffer,
+    /// Add, remove, head segment, heads.
+    draws: [DrawSlot; 4],
+    targets: Option<Targets>,
+    held: Option<Accumulated>,
+    /// The layers the last prepared frame drew (for the tone map).
+    layers: u32,
+}
+
+const ADD: usize = 0;
+const REMOVE: usize = 1;
+const HEAD_SEGMENT: usize = 2;
+const HEADS: usize = 3;
+
+impl DensityRenderer {
+    pub fn new(
+        gpu: &Gpu,
+        main: &TargetFormats,
+        frame_layout: &wgpu::BindGroupLayout,
+        particle_layout: &wgpu::BindGroupLayout,
+        surface: &SurfaceRenderer,
+        surface_wgsl: &str,
+    ) -> Result<Self, RenderError> {
+        let format = accumulation_format(gpu);
+        let formats = TargetFormats {
+            color: format,
+            depth: DEPTH_FORMAT,
+            samples: 1,
+        };
+        let module = shader(
+            gpu,
+            "density.shader",
+            crate::shaders::density_source(surface_wgsl),
+        );
+        let draw_layout = gpu
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("density.draw.layout"),
+                entries: &[uniform_entry(0, wgpu::ShaderStages::VERTEX)],
+            });
+        let accumulate = |label, vs, topology, blend| {
+            render_pipeline(
+                gpu,
+                &formats,
+                &PipelineSpec {
+                    label,
+                    module: &module,
+                    vs,
+                    fs: "fs_density",
+                    layouts: &[frame_layout, particle_layout, &draw_layout],
+                    buffers: &[],
+                    topology,
+                    blend: Some(blend),
+                    depth_write: false,
+                    depth_compare: wgpu::CompareFunction::LessEqual,
+                    write_mask: wgpu::ColorWrites::ALL,
+                },
+            )
+        };
+        let segment_add = accumulate(
+            "density.segments.add",
+            "vs_density_segment",
+            wgpu::PrimitiveTopology::LineList,
+            ADDITIVE_BLEND,
+        );
+        let segment_remove = accumulate(
+            "density.segments.remove",
+            "vs_density_segment",
+            wgpu::PrimitiveTopology::LineList,
+            SUBTRACTIVE_BLEND,
+        );
+        let head_add = accumulate(
+            "density.heads",
+            "vs_density_head",
+            wgpu::PrimitiveTopology::TriangleList,
+            ADDITIVE_BLEND,
+        );
+        let surface_depth = surface.depth_pipeline(gpu, &formats, frame_layout);
+
+        let stats_module = shader(
+            gpu,
+            "density.stats.shader",
+            crate::shaders::density_stats_source(),
+        );
+        let stats_layout = gpu
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("density.stats.layout"),
+                entries: &[
+                    texture_entry(0, wgpu::ShaderStages::COMPUTE),
+                    wgpu::BindGroupLayoutEntry {
+                        binding: 1,
+                        visibility: wgpu::ShaderStages::COMPUTE,
+                        ty: wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Storage { read_only: false },
+                            has_dynamic_offset: false,
+                            min_binding_size: wgpu::BufferSize::new(STATS_BYTES),
+                        },
+                        count: None,
+                    },
+                ],
+            });
+        let stats_pipeline_layout = gpu
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("density.stats.pipeline_layout"),
+                bind_group_layouts: &[Some(&stats_layout)],
+                immediate_size: 0,
+            });
+        let compute = |entry: &str| {
+            gpu.device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: Some(&stats_pipeline_layout),
+                    module: &stats_module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+        };
+        let (stats_max, stats_hist, stats_cdf) =
+            (compute("stats_max"), compute("stats_hist"), compute("stats_cdf"));
+
+        let tonemap_module = shader(gpu, "density.tonemap.shader", crate::shaders::tonemap_source());
+        let read_stats = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only: true },
+                has_dynamic_offset: false,
+                min_binding_size: wgpu::BufferSize::new(STATS_BYTES),
+            },
+            count: None,
+        };
+        let tonemap_layout = gpu
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("density.tonemap.layout"),
+                entries: &[
+                    texture_entry(0, wgpu::ShaderStages::FRAGMENT),
+                    texture_entry(1, wgpu::ShaderStages::FRAGMENT),
+                    read_stats(2),
+                    read_stats(3),
+                    uniform_entry(4, wgpu::ShaderStages::FRAGMENT),
+                ],
+            });
+        let tonemap = render_pipeline(
+            gpu,
+            main,
+            &PipelineSpec {
+                label: "density.tonemap",
+                module: &tonemap_module,
+                vs: "vs_fullscreen",
+                fs: "fs_tonemap",
+                layouts: &[frame_layout, &tonemap_layout],
+                buffers: &[],
+                topology: wgpu::PrimitiveTopology::TriangleList,
+                blend: Some(ALPHA_BLEND),
+                depth_write: false,
+                depth_compare: wgpu::CompareFunction::Always,
+                write_mask: wgpu::ColorWrites::ALL,
+            },
+        );
+        let look_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("density.look"),
+            size: size_of::<DensityLook>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let slot = |label| {
+            let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size_of::<DensityDraw>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout: &draw_layout,
+                entries: &[wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: buffer.as_entire_binding(),
+                }],
+            });
+            DrawSlot { buffer, bind_group }
+        };
+        Ok(Self {
+            format,
+            surface_depth,
+            segment_add,
+            segment_remove,
+            head_add,
+            stats_max,
+            stats_hist,
+            stats_cdf,
+            stats_layout,
+            tonemap,
+            tonemap_layout,
+            look_buffer,
+            draws: [
+                slot("density.draw.add"),
+                slot("density.draw.remove"),
+                slot("density.draw.head_segment"),
+                slot("density.draw.heads"),
+            ],
+            targets: None,
+            held: None,
+            layers: 0,
+        })
+    }
+
+    /// Forgets the accumulated trails (the simulation restarted or changed under them).
+    pub fn invalidate(&mut self) {
+        self.held = None;
+    }
+
+    fn ensure_targets(&mut self, gpu: &Gpu, size: [u32; 2]) {
+        if self.targets.as_ref().is_some_and(|t| t.size == size) {
+            return;
+        }
+        self.held = None;
+        let extent = wgpu::Extent3d {
+            width: size[0],
+            height: size[1],
+            depth_or_array_layers: 1,
+        };
+        let texture = |label, format, usage| {
+            gpu.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size: extent,
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage,
+                view_formats: &[],
+            })
+        };
+        let accum_usage = wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_SRC;
+        let trails = texture("density.trails", self.format, accum_usage);
+        let heads = texture("density.heads", self.format, accum_usage);
+        let depth = texture(
+            "density.depth",
+            DEPTH_FORMAT,
+            wgpu::TextureUsages::RENDER_ATTACHMENT,
+        );
+        let stats = |label| {
+            gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: STATS_BYTES,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        let trail_stats = stats("density.trails.stats");
+        let head_stats = stats("density.heads.stats");
+        let trails_view = trails.create_view(&Default::default());
+        let heads_view = heads.create_view(&Default::default());
+        let stats_group = |view: &wgpu::TextureView, buffer: &wgpu::Buffer| {
+            gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("density.stats.bind_group"),
+                layout: &self.stats_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: buffer.as_entire_binding(),
+                    },
+                ],
+            })
+        };
+        let trail_stats_group = stats_group(&trails_view, &trail_stats);
+        let head_stats_group = stats_group(&heads_view, &head_stats);
+        let tonemap_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("density.tonemap.bind_group"),
+            layout: &self.tonemap_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&trails_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&heads_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: trail_stats.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: head_stats.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: self.look_buffer.as_entire_binding(),
+                },
+            ],
+        });
+        self.targets = Some(Targets {
+            size,
+            trails,
+            trails_view,
+            heads_view,
+            depth_view: depth.create_view(&Default::default()),
+            trail_stats,
+            head_stats,
+            trail_stats_group,
+            head_stats_group,
+            tonemap_group,
+        });
+    }
+
+    /// Records the accumulation and statistics of a frame into `encoder`, before the main
+    /// pass that tone-maps them ([`Self::draw`]); [`Self::finish`] after it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn prepare(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        frame_group: &wgpu::BindGroup,
+        surface: &SurfaceRenderer,
+        particles: &ParticleBindings,
+        particle_count: u32,
+        frame: &DensityFrame,
+    ) {
+        self.ensure_targets(gpu, frame.key.size);
+        let w = frame.window;
+        let has_trail = frame.trails && w.segments > 0 && w.source != 2;
+        let mut layers = 0;
+        if has_trail {
+            let held = self
+                .held
+                .filter(|h| h.key == frame.key)
+                .map(|h| (h.first, h.upto, h.stride));
+            let plan = plan_accumulation(
+                held,
+                w.first,
+                w.head,
+                particle_count,
+                frame.budget,
+                frame.key.fade,
+            );
+            self.held = Some(Accumulated {
+                key: frame.key,
+                first: plan.holds.0,
+                upto: plan.holds.1,
+                stride: plan.stride,
+            });
+            self.accumulate_trails(gpu, encoder, frame_group, surface, particles, &plan, frame, false);
+            layers |= 1;
+        } else {
+            self.held = None;
+        }
+        if frame.heads {
+            self.accumulate_heads(gpu, encoder, frame_group, surface, particles, frame);
+            layers |= 2;
+        }
+        self.layers = layers;
+        let targets = self.targets.as_ref().expect("targets made above");
+        let look = DensityLook {
+            scale: match frame.scale {
+                DensityScale::EqHist => 0,
+                DensityScale::Log => 1,
+            },
+            layers,
+            _pad: [0; 2],
+            trail_floor: 0.15,
+            head_floor: 0.7,
+            max_alpha: 0.94,
+            head_shade: 0.45,
+            trail_shade: 0.75,
+            _pad2: [0.0; 3],
+        };
+        gpu.queue
+            .write_buffer(&self.look_buffer, 0, bytemuck::bytes_of(&look));
+        let groups = [frame.key.size[0].div_ceil(16), frame.key.size[1].div_ceil(16)];
+        for (on, buffer, group) in [
+            (layers & 1 != 0, &targets.trail_stats, &targets.trail_stats_group),
+            (layers & 2 != 0, &targets.head_stats, &targets.head_stats_group),
+        ] {
+            if !on {
+                continue;
+            }
+            encoder.clear_buffer(buffer, 0, None);
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("density.stats"),
+                timestamp_writes: None,
+            });
+            pass.set_bind_group(0, group, &[]);
+            pass.set_pipeline(&self.stats_max);
+            pass.dispatch_workgroups(groups[0], groups[1], 1);
+            pass.set_pipeline(&self.stats_hist);
+            pass.dispatch_workgroups(groups[0], groups[1], 1);
+            pass.set_pipeline(&self.stats_cdf);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+    }
+
+    /// Tone-maps the layers over what the main pass has drawn so far.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
+        let Some(targets) = &self.targets else { return };
+        if self.layers == 0 {
+            return;
+        }
+        pass.set_pipeline(&self.tonemap);
+        pass.set_bind_group(1, &targets.tonemap_group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// After the main pass: takes the frame's head segments back out of the trail target.
+    pub fn finish(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        frame_group: &wgpu::BindGroup,
+        surface: &SurfaceRenderer,
+        particles: &ParticleBindings,
+        frame: &DensityFrame,
+    ) {
+        if self.layers & 1 == 0 {
+            return;
+        }
+        let plan = AccumulationPlan {
+            clear: false,
+            remove: None,
+            add: None,
+            stride: 1,
+            holds: (0, 0),
+        };
+        self.accumulate_trails(gpu, encoder, frame_group, surface, particles, &plan, frame, true);
+    }
+
+    /// The trail target's pass: the surface's depth, then the plan's draws and the head
+    /// segment (added, or with `undo_head` subtracted alone).
+    #[allow(clippy::too_many_arguments)]
+    fn accumulate_trails(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        frame_group: &wgpu::BindGroup,
+        surface: &SurfaceRenderer,
+        particles: &ParticleBindings,
+        plan: &AccumulationPlan,
+        frame: &DensityFrame,
+        undo_head: bool,
+    ) {
+        let targets = self.targets.as_ref().expect("targets made before accumulating");
+        let held = self.held.expect("a trail plan was made");
+        let fade = if frame.key.fade { 1.0 } else { 0.0 };
+        let segments = |draw: &DensityDraw| {
+            if draw.head_segment == 1 {
+                1
+            } else {
+                (draw.last_record - draw.first_record).div_ceil(draw.stride.max(1))
+            }
+        };
+        let head = DensityDraw {
+            first_record: held.upto,
+            stride: 1,
+            last_record: held.upto,
+            head_segment: 1,
+            weight: 1.0,
+            fade,
+            head_px: 0.0,
+            _pad: 0.0,
+        };
+        let range = |(from, to): (u32, u32)| DensityDraw {
+            first_record: from,
+            stride: plan.stride,
+            last_record: to,
+            head_segment: 0,
+            weight: 1.0,
+            fade,
+            head_px: 0.0,
+            _pad: 0.0,
+        };
+        let mut draws: Vec<(usize, DensityDraw)> = Vec::new();
+        if undo_head {
+            draws.push((HEAD_SEGMENT, head));
+        } else {
+            if let Some(r) = plan.remove {
+                draws.push((REMOVE, range(r)));
+            }
+            if let Some(r) = plan.add {
+                draws.push((ADD, range(r)));
+            }
+            draws.push((HEAD_SEGMENT, head));
+        }
+        for (slot, draw) in &draws {
+            gpu.queue
+                .write_buffer(&self.draws[*slot].buffer, 0, bytemuck::bytes_of(draw));
+        }
+        let load = if plan.clear {
+            wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT)
+        } else {
+            wgpu::LoadOp::Load
+        };
+        let mut pass = begin_accumulation(
+            encoder,
+            "density.trails",
+            &targets.trails_view,
+            load,
+            &targets.depth_view,
+        );
+        pass.set_bind_group(0, frame_group, &[]);
+        surface.draw_with(&mut pass, &self.surface_depth);
+        for (slot, draw) in &draws {
+            let pipeline = if *slot == REMOVE || undo_head {
+                &self.segment_remove
+            } else {
+                &self.segment_add
+            };
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(2, &self.draws[*slot].bind_group, &[]);
+            particles.draw_flat(&mut pass, 2, segments(draw));
+        }
+    }
+
+    fn accumulate_heads(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        frame_group: &wgpu::BindGroup,
+        surface: &SurfaceRenderer,
+        particles: &ParticleBindings,
+        frame: &DensityFrame,
+    ) {
+        let targets = self.targets.as_ref().expect("targets made before accumulating");
+        let draw = DensityDraw {
+            weight: 1.0,
+            head_px: frame.head_px.max(1.0),
+            ..DensityDraw::default()
+        };
+        gpu.queue
+            .write_buffer(&self.draws[HEADS].buffer, 0, bytemuck::bytes_of(&draw));
+        let clear = wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT);
+        let mut pass = begin_accumulation(
+            encoder,
+            "density.heads",
+            &targets.heads_view,
+            clear,
+            &targets.depth_view,
+        );
+        pass.set_bind_group(0, frame_group, &[]);
+        surface.draw_with(&mut pass, &self.surface_depth);
+        pass.set_pipeline(&self.head_add);
+        pass.set_bind_group(2, &self.draws[HEADS].bind_group, &[]);
+        particles.draw_flat(&mut pass, 6, 1);
+    }
+
+    /// The trail accumulation texture (counts in alpha), for tests.
+    pub fn trail_texture(&self) -> Option<&wgpu::Texture> {
+        self.targets.as_ref().map(|t| &t.trails)
+    }
+
+    pub fn format(&self) -> wgpu::TextureFormat {
+        self.format
+    }
+}
+
+fn begin_accumulation<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    label: &str,
+    view: &wgpu::TextureView,
+    load: wgpu::LoadOp<wgpu::Color>,
+    depth: &wgpu::TextureView,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load,
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+            view: depth,
+            depth_ops: Some(wgpu::Operations {
+                load: wgpu::LoadOp::Clear(1.0),
+                store: wgpu::StoreOp::Discard,
+            }),
+            stencil_ops: None,
+        }),
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
+}
+
+fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn texture_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_view_adds_only_new_records() {
+        // Nothing held: everything from scratch.
+        let p = plan_accumulation(None, 0, 10, 100, None, false);
+        assert_eq!(
+            (p.clear, p.add, p.remove, p.holds),
+            (true, Some((0, 10)), None, (0, 10))
+        );
+        // Then records 10..12.
+        let p = plan_accumulation(Some((0, 10, 1)), 0, 12, 100, None, false);
+        assert_eq!(
+            (p.clear, p.add, p.remove, p.holds),
+            (false, Some((10, 12)), None, (0, 12))
+        );
+        // Nothing new.
+        let p = plan_accumulation(Some((0, 12, 1)), 0, 12, 100, None, false);
+        assert_eq!((p.clear, p.add, p.remove), (false, None, None));
+        // A comet's tail moves on: the old records go out.
+        let p = plan_accumulation(Some((0, 12, 1)), 3, 15, 100, None, false);
+        assert_eq!(
+            (p.add, p.remove, p.holds),
+            (Some((12, 15)), Some((0, 3)), (3, 15))
+        );
+        // Time went back (a restart): from scratch.
+        let p = plan_accumulation(Some((0, 12, 1)), 0, 5, 100, None, false);
+        assert!(p.clear && p.holds == (0, 5));
+        // Fading: always from scratch.
+        assert!(plan_accumulation(Some((0, 12, 1)), 0, 13, 100, None, true).clear);
+    }
+
+    #[test]
+    fn a_rebuild_over_budget_skips_records_evenly() {
+        // 1000 particles x 300 records = 300,000 segments in a 50,000 budget: every 6th.
+        let p = plan_accumulation(None, 0, 300, 1000, Some(50_000), false);
+        assert_eq!((p.stride, p.add, p.holds), (6, Some((0, 300)), (0, 300)));
+        // Later records join at that stride, whole strides only.
+        let p = plan_accumulation(Some((0, 300, 6)), 0, 304, 1000, Some(50_000), false);
+        assert_eq!((p.add, p.holds), (None, (0, 300)));
+        let p = plan_accumulation(Some((0, 300, 6)), 0, 307, 1000, Some(50_000), false);
+        assert_eq!((p.add, p.holds), (Some((300, 306)), (0, 306)));
+    }
+}
