@@ -5,7 +5,7 @@
 // Accumulation (render passes into an Rgba32Float target, 1 sample, with its own depth buffer
 // holding the surface): every trail segment is a 1-pixel line (LineList, Bresenham-like
 // rasterisation: a segment adds its weight once to each pixel it crosses along its major
-// axis), every head a small square; each writes (colour * w, w), so a pixel ends with the
+// axis), every head a point in a target of lower resolution; each writes (colour * w, w), so a pixel ends with the
 // sum of its visitors' colours and their count. Depth-tested against the surface with the
 // trails' lift, so a hill hides what is behind it exactly as it hides lines. Zero-length
 // segments (a frozen particle) add nothing.
@@ -29,7 +29,7 @@ struct DensityDraw {
     // Weight of one visit; fade: 1 to scale it with the record's age as faded lines do.
     weight: f32,
     fade: f32,
-    // Side of a head's square (px).
+    // Frame pixels per head-target pixel.
     head_px: f32,
     _pad: f32,
 }
@@ -113,11 +113,11 @@ fn vs_density_segment(@builtin(vertex_index) vertex: u32) -> AccumOut {
     return out;
 }
 
-// Two triangles (6 vertices) per head, without instancing.
+// One point per head, into the head target at 1 / head_block of the frame's resolution (the
+// tone map spreads it over a few pixels), lifted towards the eye by half a block so a head on
+// a slope is not hidden by the surface it sits on.
 @vertex
-fn vs_density_head(@builtin(vertex_index) vertex: u32) -> AccumOut {
-    let i = vertex / 6u;
-    let v = array<u32, 6>(0u, 1u, 2u, 2u, 1u, 3u)[vertex % 6u];
+fn vs_density_head(@builtin(vertex_index) i: u32) -> AccumOut {
     var out: AccumOut;
     out.clip = CULLED;
     out.value = vec4<f32>(0.0);
@@ -130,18 +130,13 @@ fn vs_density_head(@builtin(vertex_index) vertex: u32) -> AccumOut {
     if c0.w <= 1e-6 {
         return out;
     }
-    let r = 0.5 * draw.head_px;
-    let lift = world_per_pixel(c0.w) * r + frame.trail_style.w;
+    let lift = world_per_pixel(c0.w) * 0.5 * draw.head_px + frame.trail_style.w;
     let c = frame.clip_from_world * vec4<f32>(world + towards_eye(world) * lift, 1.0);
     if c.w <= 1e-6 {
         return out;
     }
-    // A square of head_px pixels centred on the pixel the head falls in.
-    let centre = floor(pixels_from_clip(c0)) + 0.5;
-    let corner = vec2<f32>(select(-1.0, 1.0, (v & 1u) == 1u), select(-1.0, 1.0, v >= 2u));
-    let px = centre + corner * r;
-    let lifted = clip_from_pixels(px, c);
-    out.clip = vec4<f32>(lifted.xy / c.w * c0.w, c.z / c.w * c0.w, c0.w);
+    // The unlifted point's place on the screen, the lifted depth.
+    out.clip = vec4<f32>(c0.xy / c0.w * c.w, c.z, c.w);
     var color = mix_color(i);
     if h.status == STATUS_DIVERGED {
         // Diverged heads are marked red, as their crosses are among lines.

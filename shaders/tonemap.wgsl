@@ -16,9 +16,10 @@ struct DensityLook {
     // Colour factors at the densest pixels: heads darker than trails, so they stand out.
     head_shade: f32,
     trail_shade: f32,
+    // Frame pixels per head-target pixel.
+    head_block: f32,
     _pad2: f32,
     _pad3: f32,
-    _pad4: f32,
 }
 
 struct StatsRead {
@@ -80,6 +81,29 @@ fn layer(value: vec4<f32>, max_bits: u32, which: u32, floor_alpha: f32, shade: f
     return vec4<f32>(rgb * a, a);
 }
 
+// The head layer at a frame pixel: the head target (at 1 / head_block resolution) tone-mapped
+// texel by texel, then blended bilinearly, so a head is a soft dot about two blocks wide whose
+// middle has the shade of its texel's count (interpolating counts first would put the dots'
+// flanks below every count the statistics saw).
+fn heads_at(frag: vec2<f32>) -> vec4<f32> {
+    let size = vec2<i32>(textureDimensions(head_accum));
+    let q = frag / look.head_block - 0.5;
+    let base = vec2<i32>(floor(q));
+    let f = q - floor(q);
+    var sum = vec4<f32>(0.0);
+    for (var dy = 0; dy < 2; dy++) {
+        for (var dx = 0; dx < 2; dx++) {
+            let at = base + vec2<i32>(dx, dy);
+            if all(at >= vec2<i32>(0)) && all(at < size) {
+                let w = select(1.0 - f.x, f.x, dx == 1) * select(1.0 - f.y, f.y, dy == 1);
+                let texel = textureLoad(head_accum, at, 0);
+                sum += w * layer(texel, head_stats.max_bits, 1u, look.head_floor, look.head_shade);
+            }
+        }
+    }
+    return sum;
+}
+
 @fragment
 fn fs_tonemap(in: FullscreenOut) -> @location(0) vec4<f32> {
     let p = vec2<u32>(in.clip.xy);
@@ -88,7 +112,7 @@ fn fs_tonemap(in: FullscreenOut) -> @location(0) vec4<f32> {
         out = layer(textureLoad(trail_accum, p, 0), trail_stats.max_bits, 0u, look.trail_floor, look.trail_shade);
     }
     if (look.layers & 2u) != 0u {
-        let h = layer(textureLoad(head_accum, p, 0), head_stats.max_bits, 1u, look.head_floor, look.head_shade);
+        let h = heads_at(in.clip.xy);
         out = h + out * (1.0 - h.a);
     }
     if out.a <= 1e-4 {

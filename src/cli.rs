@@ -127,6 +127,11 @@ struct RenderArgs {
     /// Continue a PNG sequence in --out from its first missing frame.
     #[arg(long)]
     resume: bool,
+    /// Also (or only) write the start map: one pixel per start of the grid, coloured by the
+    /// basin it ends in and shaded by its steps to converge (FILE-1.png, FILE-2.png, ... for
+    /// several optimizers).
+    #[arg(long, value_name = "FILE.png")]
+    start_map: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -199,6 +204,9 @@ struct RunArgs {
     /// Print, per optimizer, how many particles converged, diverged or still run, and their losses.
     #[arg(long)]
     summary: bool,
+    /// Write the start map of a grid of starts (see `descent render --start-map`).
+    #[arg(long, value_name = "FILE.png")]
+    start_map: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -343,8 +351,17 @@ fn render_command(args: RenderArgs) -> Result<()> {
         .iter()
         .filter(|o| o.is_some())
         .count();
+    if args.start_map.is_some() {
+        descent::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+    }
+    if let (0, Some(path)) = (outputs, &args.start_map) {
+        let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+        return report_start_maps(&gpu, &scene, path);
+    }
     if outputs != 1 {
-        bail!("give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png");
+        bail!(
+            "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png if wanted)"
+        );
     }
     let output = if let Some(dir) = &args.out {
         Output::Pngs { dir: dir.clone() }
@@ -390,6 +407,9 @@ fn render_command(args: RenderArgs) -> Result<()> {
         progress: true,
     };
     let report = descent::headless::render(&gpu, &job)?;
+    if let Some(path) = &args.start_map {
+        report_start_maps(&gpu, &job.scene, path)?;
+    }
     let fps = f64::from(report.frames) / report.seconds.max(1e-9);
     if report.interrupted {
         eprintln!(
@@ -432,8 +452,19 @@ fn view_command(args: ViewArgs) -> Result<()> {
     })
 }
 
+/// Writes the start maps of `scene` and says where each went.
+fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path) -> Result<()> {
+    for (file, optimizer) in descent::start_map::write_start_maps(gpu, scene, path)? {
+        eprintln!("wrote the start map of {optimizer} to {}", file.display());
+    }
+    Ok(())
+}
+
 fn run_command(args: RunArgs) -> Result<()> {
     let scene = args.scene.build()?;
+    if args.start_map.is_some() {
+        descent::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+    }
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
     let starts = scene.starts.count();
     eprintln!(
@@ -463,7 +494,13 @@ fn run_command(args: RunArgs) -> Result<()> {
             plan.capacity
         );
     }
-    if args.summary || args.export.is_none() {
+    if let Some(path) = &args.start_map {
+        let maps = descent::start_map::start_maps(&scene, &outcome.particles).map_err(anyhow::Error::msg)?;
+        for (file, optimizer) in descent::start_map::write_maps(&maps, path)? {
+            eprintln!("wrote the start map of {optimizer} to {}", file.display());
+        }
+    }
+    if args.summary || (args.export.is_none() && args.start_map.is_none()) {
         print!("{}", format_summary(&summarize(&scene, &outcome)));
     }
     Ok(())

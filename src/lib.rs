@@ -21,6 +21,7 @@ pub mod render;
 pub mod run;
 pub mod scene;
 pub mod shaders;
+pub mod start_map;
 pub mod surfaces;
 pub mod timeline;
 pub mod world;

@@ -87,6 +87,23 @@ pub struct ViewSpec {
     pub trails: Option<TrailStyle>,
     /// How density counts map to brightness.
     pub density_scale: Option<DensityScale>,
+    /// The start map inset (a grid of starts coloured by outcome); unset: shown for grids of
+    /// at least [`AUTO_START_MAP_STARTS`] starts.
+    pub start_map: Option<bool>,
+}
+
+/// Grids of at least this many starts show the start map inset unless `[view] start_map = false`.
+pub const AUTO_START_MAP_STARTS: u64 = 10_000;
+
+impl ViewSpec {
+    /// Whether frames show the start map inset for `starts`.
+    pub fn shows_start_map(&self, starts: &Starts) -> bool {
+        let grid = starts.grid.map_or(0, |[c, r]| u64::from(c) * u64::from(r));
+        match self.start_map {
+            Some(on) => on && grid > 0,
+            None => grid >= AUTO_START_MAP_STARTS,
+        }
+    }
 }
 
 /// `[view] color_by`.
@@ -335,6 +352,7 @@ struct ViewSection {
     color_by: Option<Spanned<ColorBy>>,
     trails: Option<TrailStyle>,
     density_scale: Option<DensityScale>,
+    start_map: Option<bool>,
 }
 
 impl ViewSection {
@@ -436,6 +454,7 @@ impl ViewSection {
             color_by: self.color_by.map_or(ColorBy::Optimizer, Spanned::into_inner),
             trails: self.trails,
             density_scale: self.density_scale,
+            start_map: self.start_map,
         })
     }
 }

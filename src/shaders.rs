@@ -13,6 +13,7 @@ pub const MARKERS: &str = include_str!("../shaders/markers.wgsl");
 pub const DENSITY: &str = include_str!("../shaders/density.wgsl");
 pub const DENSITY_STATS: &str = include_str!("../shaders/density_stats.wgsl");
 pub const TONEMAP: &str = include_str!("../shaders/tonemap.wgsl");
+pub const TRAIL_STATS: &str = include_str!("../shaders/trail_stats.wgsl");
 
 /// The simulation compute shader for a surface given as generated WGSL.
 pub fn sim_source(surface_wgsl: &str) -> String {
@@ -54,6 +55,11 @@ pub fn tonemap_source() -> String {
     [DENSITY_STATS, TONEMAP].join("\n")
 }
 
+/// The per-step statistics compute shader (loss histograms and status counts of the trail).
+pub fn trail_stats_source() -> String {
+    [COMMON, TRAIL_STATS].join("\n")
+}
+
 /// Every shader file by name, for validation tests.
 pub const FILES: &[(&str, &str)] = &[
     ("common.wgsl", COMMON),
@@ -68,4 +74,5 @@ pub const FILES: &[(&str, &str)] = &[
     ("density.wgsl", DENSITY),
     ("density_stats.wgsl", DENSITY_STATS),
     ("tonemap.wgsl", TONEMAP),
+    ("trail_stats.wgsl", TRAIL_STATS),
 ];

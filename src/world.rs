@@ -1,6 +1,8 @@
 //! A scene made ready to draw: its simulation, mesh and renderer, built the same way for the
 //! window and for `descent render` so both show the same thing.
 
+use std::cell::RefCell;
+
 use anyhow::{Context, Result};
 
 use crate::basins::Basins;
@@ -10,11 +12,15 @@ use crate::gpu::Gpu;
 use crate::gpu::memory::AdapterMemory;
 use crate::gpu::mesh::SurfaceMesh;
 use crate::gpu::sim::{PARTICLE_BYTES, SimSetup, Simulation, TrailPlan};
+use crate::gpu::stats::TrailStats;
 use crate::render::legend::overlay_content;
+use crate::render::legend::short_number;
 use crate::render::overlay::Overlay;
-use crate::render::plots::{plots_for_frame, strip_share};
+use crate::render::plots::{MAX_PLOT_PARTICLES, plots_for_frame, strip_share, wants_distribution};
+use crate::render::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
+use crate::start_map::{StartMap, start_maps};
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they
@@ -35,6 +41,13 @@ pub struct World {
     pub basins: Option<Basins>,
     /// What the particles' colours say, and the key.
     pub coloring: Coloring,
+    /// The start map of each optimizer, when the scene shows it.
+    pub start_maps: Vec<StartMap>,
+    /// The start maps as overlay insets.
+    insets: Vec<Inset>,
+    /// Per-step loss distributions and outcome shares of a swarm, for its loss plot (counted
+    /// as frames need them, also by `draw_on`, hence the cell).
+    pub stats: RefCell<Option<TrailStats>>,
 }
 
 impl World {
@@ -51,7 +64,8 @@ impl World {
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let last = if needs_final_state(scene.view.color_by) {
+        let maps_shown = scene.view.shows_start_map(&scene.starts);
+        let last = if needs_final_state(scene.view.color_by) || maps_shown {
             sim.advance_to(gpu, sim.max_steps());
             let last = sim.read_particles(gpu)?;
             sim.reset(gpu);
@@ -67,7 +81,16 @@ impl World {
             &scene.surface.domain,
         );
         let basins = coloring.basins.take();
+        let start_maps = match (&last, maps_shown) {
+            (Some(last), true) => start_maps(scene, last).map_err(anyhow::Error::msg)?,
+            _ => Vec::new(),
+        };
+        let insets = start_maps.iter().map(|m| map_inset(scene, m)).collect();
         let renderer = build_renderer(gpu, scene, &mesh, &sim, &coloring, settings)?;
+        let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene)).then(|| {
+            let plot = renderer.plot_box();
+            TrailStats::new(gpu, &sim, plot.min.z, plot.max.z)
+        });
         Ok(Self {
             sim,
             mesh,
@@ -76,6 +99,9 @@ impl World {
             particles: n,
             basins,
             coloring,
+            start_maps,
+            insets,
+            stats: RefCell::new(stats),
         })
     }
 
@@ -88,6 +114,8 @@ impl World {
             scene,
             &self.sim,
             &self.coloring,
+            &self.insets,
+            &self.stats,
             &mut self.renderer,
             overlay,
             look,
@@ -106,7 +134,17 @@ impl World {
         overlay: &mut Overlay,
         look: &Look,
     ) -> &'r wgpu::Texture {
-        draw_frame(gpu, scene, &self.sim, &self.coloring, renderer, overlay, look);
+        draw_frame(
+            gpu,
+            scene,
+            &self.sim,
+            &self.coloring,
+            &self.insets,
+            &self.stats,
+            renderer,
+            overlay,
+            look,
+        );
         renderer.target().texture()
     }
 
@@ -142,11 +180,14 @@ fn build_renderer(
     Ok(renderer)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_frame(
     gpu: &Gpu,
     scene: &Scene,
     sim: &Simulation,
     coloring: &Coloring,
+    insets: &[Inset],
+    stats: &RefCell<Option<TrailStats>>,
     renderer: &mut Renderer,
     overlay: &mut Overlay,
     look: &Look,
@@ -169,10 +210,24 @@ fn draw_frame(
     }
     content.color_bar = coloring.bar.clone();
     content.insets.extend(coloring.inset.clone());
-    content.plots = plots_for_frame(gpu, scene, sim, look.time);
+    content.insets.extend(insets.iter().cloned());
+    content.plots = plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut());
     let view = renderer
         .target()
         .texture()
         .create_view(&wgpu::TextureViewDescriptor::default());
     overlay.draw(gpu, &view, [w, h], look.pixels_per_point, &content);
+}
+
+/// A start map as an overlay inset, named after its optimizer.
+fn map_inset(scene: &Scene, map: &StartMap) -> Inset {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let d = &scene.surface.domain;
+    Inset {
+        id: 0x5a27_0000_0000 + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        title: format!("start map: {}", map.optimizer),
+        image: std::sync::Arc::new(map.image.clone()),
+        x_range: [short_number(d.x[0]), short_number(d.x[1])],
+        y_range: [short_number(d.y[0]), short_number(d.y[1])],
+    }
 }

@@ -22,6 +22,18 @@ use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::scene::Scene;
 use crate::world::{Look, World};
 
+/// Density segments the window accumulates per frame on a CPU adapter (lavapipe draws about
+/// 4 million a second) and on a GPU.
+/// Past this many particles the window's loss plot does not read particles back.
+const MAX_SAMPLED_PARTICLES: u64 = 2_000_000;
+
+pub const CPU_DENSITY_BUDGET: u64 = 300_000;
+pub const GPU_DENSITY_BUDGET: u64 = 50_000_000;
+/// Simulation time a frame may take before it is drawn: a large simulation catches up over
+/// several frames while the camera stays smooth.
+const CPU_SIM_BUDGET: std::time::Duration = std::time::Duration::from_millis(30);
+const GPU_SIM_BUDGET: std::time::Duration = std::time::Duration::from_millis(10);
+
 pub struct ViewerOptions {
     pub scene: Scene,
     /// Window size in logical pixels.
@@ -83,11 +95,18 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn new(gpu: &Gpu, mut options: ViewerOptions) -> Result<Self> {
+        let cpu = gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
         if options.settings.msaa == 0 {
             // Not chosen: 4x MSAA on a GPU; none on a CPU adapter, where it costs ~3.5x a frame.
-            let cpu = gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
             options.settings.msaa = if cpu { 1 } else { 4 };
         }
+        // A camera move rebuilds the density layer: within a frame's worth of segments, by
+        // skipping records evenly when there are more.
+        options.settings.density_budget.get_or_insert(if cpu {
+            CPU_DENSITY_BUDGET
+        } else {
+            GPU_DENSITY_BUDGET
+        });
         let scene = options.scene.clone();
         let world = World::new(gpu, &scene, &options.settings)?;
         let overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
@@ -160,6 +179,7 @@ impl Viewer {
 
     fn restart(&mut self, gpu: &Gpu) {
         self.world.sim.reset(gpu);
+        self.world.renderer.history_changed();
         self.time = 0.0;
         self.loss.iter_mut().for_each(Vec::clear);
         self.last_sampled_step = None;
@@ -180,7 +200,13 @@ impl Viewer {
             self.pending_steps = 0;
         }
         let stepped = self.time.ceil() as u32;
-        self.world.sim.advance_to(gpu, stepped);
+        let cpu = gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+        let budget = if cpu { CPU_SIM_BUDGET } else { GPU_SIM_BUDGET };
+        if !self.world.sim.advance_within(gpu, stepped, budget) {
+            // The simulation is behind the clock: show what it has, and let the clock wait.
+            let done = f64::from(self.world.sim.steps_done());
+            self.time = self.time.min(done);
+        }
         let rate = (self.time - before) * self.world.particles as f64 / dt.max(1e-6);
         self.steps_rate = 0.9 * self.steps_rate + 0.1 * rate;
         if dt > 0.0 {
@@ -196,6 +222,11 @@ impl Viewer {
             return;
         }
         if self.world.particles > 200_000 && !self.frames.is_multiple_of(3) {
+            return;
+        }
+        // Reading every particle back is too slow past a few million; the loss plot then waits
+        // for the run's statistics instead.
+        if self.world.particles > MAX_SAMPLED_PARTICLES {
             return;
         }
         let Ok(particles) = self.world.sim.read_particles(gpu) else {

@@ -5,5 +5,6 @@ pub mod gpu_data;
 pub mod memory;
 pub mod mesh;
 pub mod sim;
+pub mod stats;
 
 pub use context::{AdapterPreference, Gpu, GpuError};

@@ -9,7 +9,10 @@
 //! change of camera rebuilds it; with a segment budget (the window) a rebuild too large for
 //! one frame skips records evenly (chords) rather than stalling. The segment from the last
 //! whole record to the interpolated head is added for the frame and subtracted after it, so
-//! the trail always reaches the head. Heads are accumulated anew every frame.
+//! the trail always reaches the head. Heads are accumulated anew every frame, one point each
+//! at a fraction of the frame's resolution (a CPU adapter shades a few million vertices a
+//! second, so six per head would cost a million heads over a second), and the tone map
+//! upsamples them bilinearly into soft dots.
 
 use crate::gpu::Gpu;
 use crate::render::RenderError;
@@ -37,8 +40,9 @@ pub struct DensityFrame {
     pub window: TrailWindow,
     pub trails: bool,
     pub heads: bool,
-    /// Side of a head's square, pixels.
-    pub head_px: f32,
+    /// Side of the block of pixels one head covers: heads accumulate at 1 / head_block of
+    /// the frame's resolution, one point each, and are upsampled smoothly by the tone map.
+    pub head_block: u32,
     pub scale: DensityScale,
     /// Most segments to accumulate in one frame (None: all, as captures want).
     pub budget: Option<u64>,
@@ -142,6 +146,8 @@ struct DrawSlot {
 /// The per-size targets.
 struct Targets {
     size: [u32; 2],
+    head_block: u32,
+    heads_depth_view: wgpu::TextureView,
     trails: wgpu::Texture,
     trails_view: wgpu::TextureView,
     heads_view: wgpu::TextureView,
@@ -239,7 +245,7 @@ impl DensityRenderer {
         let head_add = accumulate(
             "density.heads",
             "vs_density_head",
-            wgpu::PrimitiveTopology::TriangleList,
+            wgpu::PrimitiveTopology::PointList,
             ADDITIVE_BLEND,
         );
         let surface_depth = surface.depth_pipeline(gpu, &formats, frame_layout);
@@ -381,17 +387,26 @@ impl DensityRenderer {
         self.held = None;
     }
 
-    fn ensure_targets(&mut self, gpu: &Gpu, size: [u32; 2]) {
-        if self.targets.as_ref().is_some_and(|t| t.size == size) {
+    fn ensure_targets(&mut self, gpu: &Gpu, size: [u32; 2], head_block: u32) {
+        if self
+            .targets
+            .as_ref()
+            .is_some_and(|t| t.size == size && t.head_block == head_block)
+        {
             return;
         }
         self.held = None;
-        let extent = wgpu::Extent3d {
+        let full = wgpu::Extent3d {
             width: size[0],
             height: size[1],
             depth_or_array_layers: 1,
         };
-        let texture = |label, format, usage| {
+        let low = wgpu::Extent3d {
+            width: size[0].div_ceil(head_block),
+            height: size[1].div_ceil(head_block),
+            depth_or_array_layers: 1,
+        };
+        let texture = |label, extent, format, usage| {
             gpu.device.create_texture(&wgpu::TextureDescriptor {
                 label: Some(label),
                 size: extent,
@@ -406,13 +421,11 @@ impl DensityRenderer {
         let accum_usage = wgpu::TextureUsages::RENDER_ATTACHMENT
             | wgpu::TextureUsages::TEXTURE_BINDING
             | wgpu::TextureUsages::COPY_SRC;
-        let trails = texture("density.trails", self.format, accum_usage);
-        let heads = texture("density.heads", self.format, accum_usage);
-        let depth = texture(
-            "density.depth",
-            DEPTH_FORMAT,
-            wgpu::TextureUsages::RENDER_ATTACHMENT,
-        );
+        let trails = texture("density.trails", full, self.format, accum_usage);
+        let heads = texture("density.heads", low, self.format, accum_usage);
+        let depth_usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+        let depth = texture("density.depth", full, DEPTH_FORMAT, depth_usage);
+        let heads_depth = texture("density.heads.depth", low, DEPTH_FORMAT, depth_usage);
         let stats = |label| {
             gpu.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -471,6 +484,8 @@ impl DensityRenderer {
         });
         self.targets = Some(Targets {
             size,
+            head_block,
+            heads_depth_view: heads_depth.create_view(&Default::default()),
             trails,
             trails_view,
             heads_view,
@@ -496,7 +511,7 @@ impl DensityRenderer {
         particle_count: u32,
         frame: &DensityFrame,
     ) {
-        self.ensure_targets(gpu, frame.key.size);
+        self.ensure_targets(gpu, frame.key.size, frame.head_block.max(1));
         let w = frame.window;
         let has_trail = frame.trails && w.segments > 0 && w.source != 2;
         let mut layers = 0;
@@ -542,7 +557,8 @@ impl DensityRenderer {
             max_alpha: 0.94,
             head_shade: 0.45,
             trail_shade: 0.75,
-            _pad2: [0.0; 3],
+            head_block: frame.head_block.max(1) as f32,
+            _pad2: [0.0; 2],
         };
         gpu.queue
             .write_buffer(&self.look_buffer, 0, bytemuck::bytes_of(&look));
@@ -701,7 +717,7 @@ impl DensityRenderer {
         let targets = self.targets.as_ref().expect("targets made before accumulating");
         let draw = DensityDraw {
             weight: 1.0,
-            head_px: frame.head_px.max(1.0),
+            head_px: frame.head_block.max(1) as f32,
             ..DensityDraw::default()
         };
         gpu.queue
@@ -712,13 +728,13 @@ impl DensityRenderer {
             "density.heads",
             &targets.heads_view,
             clear,
-            &targets.depth_view,
+            &targets.heads_depth_view,
         );
         pass.set_bind_group(0, frame_group, &[]);
         surface.draw_with(&mut pass, &self.surface_depth);
         pass.set_pipeline(&self.head_add);
         pass.set_bind_group(2, &self.draws[HEADS].bind_group, &[]);
-        particles.draw_flat(&mut pass, 6, 1);
+        particles.draw_flat(&mut pass, 1, 1);
     }
 
     /// The trail accumulation texture (counts in alpha), for tests.

@@ -138,6 +138,8 @@ pub struct DensityLook {
     /// Colour factors at the densest pixels (heads darker than trails).
     pub head_shade: f32,
     pub trail_shade: f32,
-    pub _pad2: [f32; 3],
+    /// Frame pixels per head-target pixel.
+    pub head_block: f32,
+    pub _pad2: [f32; 2],
 }
 const _: () = assert!(std::mem::size_of::<DensityLook>() == 48);

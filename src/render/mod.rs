@@ -551,7 +551,7 @@ impl Renderer {
             window,
             trails: layers.density_trails,
             heads: layers.density_heads,
-            head_px: (2.5 * self.settings.ui_scale).round().max(2.0),
+            head_block: (1.8 * self.settings.ui_scale).round().max(2.0) as u32,
             scale: self.settings.density_scale,
             budget: self.settings.density_budget,
         });

@@ -165,6 +165,27 @@ pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool)
     let clipped = painter.with_clip_rect(data.expand(0.5).intersect(painter.clip_rect()));
     for s in &plot.series {
         let color = Color32::from_rgba_unmultiplied(s.color[0], s.color[1], s.color[2], s.color[3]);
+        if s.style == SeriesStyle::Band {
+            let half = s.points.len() / 2;
+            let mut mesh = egui::epaint::Mesh::default();
+            for (lo, hi) in s.points[..half].iter().zip(&s.points[half..]) {
+                let (Some(a), Some(b)) = (layout.to_screen(*lo), layout.to_screen(*hi)) else {
+                    continue;
+                };
+                if !(a.is_finite() && b.is_finite()) {
+                    continue;
+                }
+                let i = mesh.vertices.len() as u32;
+                mesh.colored_vertex(a, color);
+                mesh.colored_vertex(b, color);
+                if i >= 2 {
+                    mesh.add_triangle(i - 2, i - 1, i);
+                    mesh.add_triangle(i - 1, i + 1, i);
+                }
+            }
+            clipped.add(Shape::mesh(mesh));
+            continue;
+        }
         let pts: Vec<Pos2> = s
             .points
             .iter()
@@ -187,6 +208,7 @@ pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool)
                     clipped.circle_filled(p, radius, color);
                 }
             }
+            SeriesStyle::Band => {}
         }
     }
 

@@ -6,6 +6,7 @@
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
 use crate::gpu::sim::{Simulation, TrailPlan};
+use crate::gpu::stats::{StepStats, TrailStats};
 use crate::render::style::{Plot, PlotPlacement, Series, SeriesStyle, optimizer_color};
 use crate::scene::Scene;
 
@@ -112,7 +113,8 @@ impl History {
 /// strip takes, or 0 without one (or when a full-frame plot hides the 3D view). Depends on
 /// the scene only, so the view does not jump when the first plots appear.
 pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
-    let shown = !scene.view.plots.is_empty() && particles <= MAX_PLOT_PARTICLES;
+    let shown =
+        !scene.view.plots.is_empty() && (particles <= MAX_PLOT_PARTICLES || wants_distribution(scene));
     let full = scene.surface.is_1d() && scene.view.plots.iter().any(|p| p == "curve");
     if shown && !full {
         crate::render::overlay::strip_share(height_px)
@@ -121,9 +123,33 @@ pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
     }
 }
 
-pub fn plots_for_frame(gpu: &Gpu, scene: &Scene, sim: &Simulation, time: f64) -> Vec<Plot> {
-    if scene.view.plots.is_empty() || sim.particle_count() > MAX_PLOT_PARTICLES || !sim.has_started() {
+/// Whether the scene's plots include the loss plot, which swarms draw as distributions.
+pub fn wants_distribution(scene: &Scene) -> bool {
+    scene.view.plots.iter().any(|p| p == "loss")
+}
+
+/// The scene's plots at `time`: from the trail read back for a few particles, or for a swarm
+/// the loss distribution and outcome shares from `stats` (counted on the GPU up to `time`).
+pub fn plots_for_frame(
+    gpu: &Gpu,
+    scene: &Scene,
+    sim: &Simulation,
+    time: f64,
+    stats: Option<&mut TrailStats>,
+) -> Vec<Plot> {
+    if scene.view.plots.is_empty() || !sim.has_started() {
         return Vec::new();
+    }
+    if sim.particle_count() > MAX_PLOT_PARTICLES {
+        let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
+        let Some(stats) = stats.filter(|_| wants_distribution(scene)) else {
+            return Vec::new();
+        };
+        if let Err(e) = stats.update(gpu, sim, up_to) {
+            log::warn!("the loss statistics could not be read: {e}");
+            return Vec::new();
+        }
+        return distribution_plots(scene, stats, up_to);
     }
     let Ok(trail) = sim.read_trail(gpu) else {
         return Vec::new();
@@ -176,6 +202,85 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
         }
     }
     out
+}
+
+/// Quantile bands drawn for a swarm's loss: 5-95% lightest, 25-75% darker, the median a line.
+pub const QUANTILE_BANDS: [(f64, f64, u8); 2] = [(0.05, 0.95, 46), (0.25, 0.75, 92)];
+
+/// A swarm's plots: its loss against step as quantile bands and median per optimizer, and the
+/// shares of particles converged (solid) and diverged (dashed) against step.
+pub fn distribution_plots(scene: &Scene, stats: &TrailStats, up_to: u32) -> Vec<Plot> {
+    let steps = [0.0, f64::from(scene.steps)];
+    let axis = *stats.axis();
+    let mut loss_series = Vec::new();
+    let mut share_series = Vec::new();
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (g, rows) in stats.rows().iter().enumerate() {
+        let rows: Vec<&StepStats> = rows.iter().filter(|r| r.step <= up_to).collect();
+        let color = optimizer_color(g);
+        let at = |q: f64| -> Vec<[f64; 2]> {
+            rows.iter()
+                .filter_map(|r| r.quantile(&axis, q).map(|v| [f64::from(r.step), v]))
+                .collect()
+        };
+        for (q_lo, q_hi, alpha) in QUANTILE_BANDS {
+            let mut points = at(q_lo);
+            let upper = at(q_hi);
+            if points.len() != upper.len() {
+                continue;
+            }
+            points.extend(upper);
+            for p in &points {
+                lo = lo.min(p[1]);
+                hi = hi.max(p[1]);
+            }
+            loss_series.push(Series {
+                color: [color[0], color[1], color[2], alpha],
+                points,
+                style: SeriesStyle::Band,
+            });
+        }
+        loss_series.push(Series {
+            color,
+            points: at(0.5),
+            style: LINE,
+        });
+        let share = |f: fn(&StepStats) -> u32| -> Vec<[f64; 2]> {
+            rows.iter()
+                .map(|r| [f64::from(r.step), f64::from(f(r)) / f64::from(r.total().max(1))])
+                .collect()
+        };
+        share_series.push(Series {
+            color,
+            points: share(|r| r.converged),
+            style: LINE,
+        });
+        share_series.push(Series {
+            color,
+            points: share(|r| r.diverged),
+            style: SeriesStyle::Dashed { width: 1.5 },
+        });
+    }
+    vec![
+        Plot {
+            title: "loss: median, 25-75% and 5-95%".into(),
+            x_label: "step".into(),
+            y_label: "loss".into(),
+            series: loss_series,
+            x_range: Some(steps),
+            log_y: lo > 0.0 && hi / lo > 100.0,
+            ..Plot::default()
+        },
+        Plot {
+            title: "converged (solid), diverged (dashed)".into(),
+            x_label: "step".into(),
+            y_label: "share".into(),
+            series: share_series,
+            x_range: Some(steps),
+            y_range: Some([0.0, 1.0]),
+            ..Plot::default()
+        },
+    ]
 }
 
 /// Loss against step: one line per particle, or each optimizer's mean when there are many.

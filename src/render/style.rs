@@ -148,6 +148,9 @@ pub enum SeriesStyle {
     Dashed { width: f32 },
     /// A filled dot of `radius` points at each point.
     Dots { radius: f32 },
+    /// A filled band: the first half of the points is its lower edge, the second half its
+    /// upper edge at the same x values (quantile bands of a swarm's loss).
+    Band,
 }
 
 /// One set of points in a [`Plot`].
