@@ -80,7 +80,10 @@ fn vs_static(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u
 }
 
 @vertex
-fn vs_head(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> MarkerOut {
+fn vs_head(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> MarkerOut {
+    // Few particles: the first on top, as their trails are (see lines.wgsl's vs_trail).
+    let n = frame.trail.x;
+    let i = select(instance, n - 1u - instance, frame.head_style.w >= 0.999 && instance < n);
     let h = head_of(i);
     var m: Marker;
     m.position = h.pos;

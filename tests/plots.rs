@@ -222,13 +222,89 @@ fn one_d_plots_are_full_frame_and_others_in_the_strip() {
         layout.plots[0].frame.width() > 0.6 * W as f32,
         "the curve takes the frame"
     );
-    // A 1D scene's regression plots stay in the strip at the bottom.
-    let only_b = scene("linear-regression-only-b");
-    let plots = descent::render::plots::scene_plots(&only_b, &Default::default());
-    assert!(plots.iter().all(|p| p.placement == PlotPlacement::Strip));
-    let (_, layout, _) = render(&only_b, 100);
+    // A 2D scene's regression plots stay in the strip at the bottom.
+    let (_, layout, _) = render(&scene("linear-regression"), 10);
     assert_eq!(layout.plots.len(), 2);
     assert!(layout.plots.iter().all(|p| p.frame.top() > 0.5 * H as f32));
+}
+
+/// The only-b scene is a 1D problem: J(b) as a curve with b across (the slope held at 90 and
+/// said so) and the steps on it, beside the data with the current line; the 3D view, whose
+/// axes would name m and b for a surface that has only b, is not shown.
+#[test]
+fn only_b_draws_j_of_b_as_a_curve_beside_the_data() {
+    let only_b = scene("linear-regression-only-b");
+    let reg = only_b.regression.as_ref().expect("regression");
+    assert_eq!(reg.fixed_slope, Some(90.0));
+    let plots = descent::render::plots::scene_plots(&only_b, &Default::default());
+    assert_eq!(plots.len(), 2, "{plots:#?}");
+    assert!(plots.iter().all(|p| p.placement == PlotPlacement::Full));
+    assert_eq!(
+        (plots[0].x_label.as_str(), plots[0].y_label.as_str()),
+        ("b", "J(b)")
+    );
+    assert_eq!(plots[0].title, "J(b) with the slope held at m = 90");
+    assert_eq!(plots[1].title, "data and y = 90 x + b");
+    assert_eq!(
+        only_b.view.axis_names,
+        Some(["b", "", "J(b)"].map(String::from)),
+        "b is the 1D surface's x; its y carries nothing"
+    );
+    let content = descent::render::legend::overlay_content(&only_b, 0.0, Vec::new());
+    assert_eq!(content.starts[0].label, "b = 0");
+
+    let (image, layout, positions) = render(&only_b, 3);
+    assert_eq!(layout.plots.len(), 2);
+    let (curve, data) = (&layout.plots[0], &layout.plots[1]);
+    for p in [curve, data] {
+        assert!(
+            p.frame.top() < 0.2 * H as f32 && p.frame.height() > 0.6 * H as f32,
+            "full height: {p:?}"
+        );
+    }
+    assert!(
+        curve.frame.right() <= data.frame.left(),
+        "side by side: {curve:?} {data:?}"
+    );
+    // The steps, computed here: J(b) = b^2 + 2 b mean(m x - y) + ..., so GD with lr 0.1
+    // gives b_k - b* = 0.8^k (b_0 - b*) with b* = mean(y) - m mean(x).
+    let (data_x, data_y) = (&reg.data.x, &reg.data.y);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let b_star = mean(data_y) - 90.0 * mean(data_x);
+    let j = |b: f64| {
+        data_x
+            .iter()
+            .zip(data_y)
+            .map(|(x, y)| (90.0 * x + b - y).powi(2))
+            .sum::<f64>()
+            / data_x.len() as f64
+    };
+    for k in 0..=3 {
+        let b = b_star * (1.0 - 0.8f64.powi(k));
+        let at = curve.to_screen([b, j(b)]).expect("on the plot");
+        assert!(curve.data.contains(at), "b_{k} = {b} at {at:?}");
+        let n = count_near(&image, at, 2, red);
+        assert!(n >= 5, "b_{k} = {b}: {n} red pixels at {at:?}");
+    }
+    let b4 = b_star * (1.0 - 0.8f64.powi(4));
+    let at = curve.to_screen([b4, j(b4)]).expect("on the plot");
+    assert_eq!(count_near(&image, at, 1, red), 0, "b_4 drawn at step 3");
+    let b3 = f64::from(positions[0][0]);
+    assert!((b3 - b_star * (1.0 - 0.8f64.powi(3))).abs() < 1e-3, "{b3}");
+    // The data plot's line is y = 90 x + b_3.
+    let hits = line_samples(&only_b, 90.0, b3)
+        .iter()
+        .filter_map(|&s| data.to_screen(s))
+        .filter(|at| count_near(&image, *at, 1, close_to(optimizer_color(0), 40)) > 0)
+        .count();
+    assert!(hits >= 15, "{hits} of 19 samples on y = 90 x + b_3");
+    // No 3D view: no surface colours anywhere in the frame's middle.
+    let blue_red_surface = |p: &Rgba<u8>| p[2] > 150 && p[0] < 150 && p[1] < 150;
+    let middle = egui::pos2(0.5 * (curve.frame.right() + data.frame.left()), 0.5 * H as f32);
+    assert_eq!(count_near(&image, middle, 4, blue_red_surface), 0);
+    if std::env::var("SAVE_FRAMES").is_ok() {
+        image.save("/tmp/only-b-plot.png").expect("save");
+    }
 }
 
 // ---- goldens ----

@@ -48,6 +48,13 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
         })
         .collect();
     let points = scene.start_points();
+    // A 1D problem's start is named by its variable: "x = 3", or "b = 0" when only the
+    // intercept of a regression line descends.
+    let variable = scene
+        .view
+        .axis_names
+        .as_ref()
+        .map_or("x", |names| names[0].as_str());
     let starts = if points.len() <= MAX_LISTED_STARTS {
         points
             .iter()
@@ -55,7 +62,7 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
             .map(|(i, p)| StartEntry {
                 shape: MarkerShape::for_start(i),
                 label: if scene.surface.is_1d() {
-                    format!("x = {}", short_number(p[0]))
+                    format!("{variable} = {}", short_number(p[0]))
                 } else {
                     format!("({}, {})", short_number(p[0]), short_number(p[1]))
                 },
