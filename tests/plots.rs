@@ -326,3 +326,75 @@ fn golden_linear_regression_only_b_plots() {
     let (image, _, _) = render(&scene("linear-regression-only-b"), 100);
     assert_golden("plots-linear-regression-only-b", &image);
 }
+
+/// On linear regression's bowl (isotropic: J's Hessian is about 2 I for these data) GD and
+/// momentum from (0, 0) take the same straight line, and Adam joins it: every optimizer's
+/// path must still show. Samples of each reference path (f64), projected with the frame's
+/// camera, are looked up in the frame for the optimizer's colour.
+#[test]
+fn every_optimizer_path_shows_on_linear_regression() {
+    use descent::render::plots::strip_share;
+    let gpu = common::gpu();
+    let scene = scene("linear-regression");
+    let (settings, mut camera) = view_settings(&scene.view, [960, 720], 4).expect("view");
+    let mut world = World::new(gpu, &scene, &settings).expect("world");
+    let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+    world.sim.advance_to(gpu, scene.steps);
+    let look = Look {
+        camera,
+        time: f64::from(scene.steps),
+        pixels_per_point: pixels_per_point_for(720),
+    };
+    let texture = world.draw(gpu, &scene, &mut overlay, &look);
+    let image = read_texture_rgba(gpu, texture).expect("readback");
+    camera.bottom_inset = strip_share(&scene, world.sim.particle_count(), 720);
+    let clip = camera.clip_from_world(960.0 / 720.0);
+    let plot = *world.renderer.plot_box();
+    let to_px = |p: [f64; 3]| {
+        let c = clip * plot.world_from_data(glam::DVec3::from(p)).extend(1.0);
+        egui::pos2((c.x / c.w * 0.5 + 0.5) * 960.0, (0.5 - c.y / c.w * 0.5) * 720.0)
+    };
+    let paths = descent::cpu::sim::simulate(
+        &scene.surface,
+        &scene.optimizers,
+        &scene.start_points(),
+        scene.steps,
+        scene.tol,
+    );
+    let start = to_px([0.0, 0.0, scene.surface.value([0.0, 0.0])]);
+    let m = scene.surface.minima[0];
+    let star = to_px([m[0], m[1], scene.surface.value(m)]);
+    let mut shown = Vec::new();
+    for (g, path) in paths.iter().enumerate() {
+        let mut samples: Vec<egui::Pos2> = Vec::new();
+        for pair in path.windows(2) {
+            let (a, b) = (pair[0].pos, pair[1].pos);
+            for t in 0..8 {
+                let t = f64::from(t) / 8.0;
+                let (x, y) = (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]));
+                let at = to_px([x, y, scene.surface.value([x, y])]);
+                // Away from the start marker and the star (with the heads on it), one sample
+                // per 3 pixels of path.
+                if at.distance(start) > 14.0
+                    && at.distance(star) > 16.0
+                    && samples.iter().all(|s| s.distance(at) > 3.0)
+                {
+                    samples.push(at);
+                }
+            }
+        }
+        let seen = samples
+            .iter()
+            .filter(|at| count_near(&image, **at, 1, close_to(optimizer_color(g), 30)) > 0)
+            .count();
+        shown.push((seen, samples.len()));
+    }
+    eprintln!("samples of each path in its colour: {shown:?}");
+    // GD (the tutorials' method) shows along its whole path; the others at least where they
+    // leave it (Adam's first steps, momentum's overshoot).
+    let (gd_seen, gd_total) = shown[0];
+    assert!(gd_total >= 15 && gd_seen * 10 >= gd_total * 9, "GD: {shown:?}");
+    for (g, (seen, _)) in shown.iter().enumerate().skip(1) {
+        assert!(*seen >= 5, "optimizer {g}'s path is hidden: {shown:?}");
+    }
+}
