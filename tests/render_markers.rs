@@ -245,3 +245,135 @@ fn heads_rings_crosses_and_the_star_are_where_they_must_be() {
         "a cross before the divergence"
     );
 }
+
+/// The four start shapes (square, circle, triangle, diamond, in start order), told apart by
+/// where each has ink and where it has none, around positions derived by hand. GD (lr 0.25)
+/// halves every start's distance to the origin each step, so after 30 steps the heads sit at
+/// the origin, away from the starts.
+#[test]
+fn start_markers_have_their_shapes() {
+    let scene = scene(
+        r#"
+[surface]
+expr = "x^2 + y^2"
+domain = [-2.0, 2.0, -2.0, 2.0]
+[[optimizer]]
+name = "gd"
+lr = 0.25
+[starts]
+points = [[-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]
+[run]
+steps = 30
+"#,
+    );
+    let with = render(&scene, &base(), 30.0);
+    let without = render(
+        &scene,
+        &RenderSettings {
+            show_markers: false,
+            ..base()
+        },
+        30.0,
+    );
+    let mask = Mask::new(&with, &without);
+    // Start markers are 12 px at 480 lines: r = 12 px here (y grows downwards on screen).
+    let r = 12.0;
+    let ink = |c: (f64, f64), dx: f64, dy: f64| mask.at(c.0 + dx * r, c.1 + dy * r);
+    let [square, circle, triangle, diamond] =
+        [(-1.0, 1.0), (1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)].map(|(x, y)| px(x, y));
+    // Square (half side 0.82 r): ink in its corners.
+    for (dx, dy) in [(-0.7, -0.7), (0.7, -0.7), (-0.7, 0.7), (0.7, 0.7)] {
+        assert!(ink(square, dx, dy), "square: no corner at ({dx}, {dy})");
+    }
+    // Circle (radius r): ink across, none in the square's corners.
+    for (dx, dy) in [(-0.85, 0.0), (0.85, 0.0), (0.0, -0.85), (0.0, 0.85)] {
+        assert!(ink(circle, dx, dy), "circle: no ink at ({dx}, {dy})");
+    }
+    for (dx, dy) in [(-0.8, -0.8), (0.8, -0.8), (-0.8, 0.8), (0.8, 0.8)] {
+        assert!(!ink(circle, dx, dy), "circle: ink in a corner at ({dx}, {dy})");
+    }
+    // Triangle pointing up (centroid at the point, apex 1.18 r above, base 0.59 r below):
+    // ink near the apex and the base corners, none in the upper corners.
+    for (dx, dy) in [(0.0, -0.9), (-0.8, 0.4), (0.8, 0.4)] {
+        assert!(ink(triangle, dx, dy), "triangle: no ink at ({dx}, {dy})");
+    }
+    for (dx, dy) in [(-0.7, -0.7), (0.7, -0.7)] {
+        assert!(!ink(triangle, dx, dy), "triangle: ink at ({dx}, {dy})");
+    }
+    // Diamond (|x| + |y| <= 1.12 r): ink at its tips, none in the corners.
+    for (dx, dy) in [(-0.95, 0.0), (0.95, 0.0), (0.0, -0.95), (0.0, 0.95)] {
+        assert!(ink(diamond, dx, dy), "diamond: no tip at ({dx}, {dy})");
+    }
+    for (dx, dy) in [(-0.7, -0.7), (0.7, -0.7), (-0.7, 0.7), (0.7, 0.7)] {
+        assert!(!ink(diamond, dx, dy), "diamond: ink in a corner at ({dx}, {dy})");
+    }
+    // White inside, black edges, for each.
+    for c in [square, circle, triangle, diamond] {
+        let white = |p: &Rgba<u8>| p[0] > 240 && p[1] > 240 && p[2] > 240;
+        let black = |p: &Rgba<u8>| p[0] < 40 && p[1] < 40 && p[2] < 40;
+        assert!(count_color(&with, c, 2, white) >= 20, "no white fill at {c:?}");
+        assert!(count_color(&with, c, 13, black) >= 40, "no black edge at {c:?}");
+    }
+    // The heads at the origin, and nothing else.
+    let stray = mask.count_away(&[square, circle, triangle, diamond, px(0.0, 0.0)], 20.0);
+    assert_eq!(
+        stray, 0,
+        "{stray} marker pixels away from the starts and the heads"
+    );
+}
+
+/// A trail lies on the path GD takes, by hand: from (1.5, 1) with lr 0.1 every point moves 20%
+/// of the way to the origin, along the straight line to it. The trail's pixels (frame with
+/// trails minus frame without) cover that line and nothing away from it.
+#[test]
+fn a_trail_is_drawn_along_its_path_and_nowhere_else() {
+    let scene = scene(
+        r#"
+[surface]
+expr = "x^2 + y^2"
+domain = [-2.0, 2.0, -2.0, 2.0]
+[[optimizer]]
+name = "gd"
+lr = 0.1
+[starts]
+points = [[1.5, 1.0]]
+[run]
+steps = 40
+"#,
+    );
+    let trails = RenderSettings {
+        show_trails: true,
+        ..base()
+    };
+    let with = render(&scene, &trails, 40.0);
+    let without = render(&scene, &base(), 40.0);
+    let mask = Mask::new(&with, &without);
+    let (start, end) = (px(1.5, 1.0), px(1.5 * 0.8f64.powi(40), 1.0 * 0.8f64.powi(40)));
+    // Along the line, clear of the start marker and the head at its ends: every sample is
+    // trail.
+    let mut along = 0;
+    for k in 1..40 {
+        let t = f64::from(k) / 40.0;
+        let p = (start.0 + t * (end.0 - start.0), start.1 + t * (end.1 - start.1));
+        if (p.0 - start.0).hypot(p.1 - start.1) > 16.0 && (p.0 - end.0).hypot(p.1 - end.1) > 12.0 {
+            along += 1;
+            assert!(mask.count_near(p, 1.0) >= 3, "no trail at {p:?} (t = {t})");
+        }
+    }
+    assert!(along >= 30, "{along} samples");
+    // Its width: the trail is 2.5 px at 480 lines plus a 1 px halo each side, 9 px here; the
+    // pixels it changes lie within 8 px of the line.
+    let (dx, dy) = (end.0 - start.0, end.1 - start.1);
+    let len = dx.hypot(dy);
+    let mut far = 0;
+    for i in 0..S * S {
+        if !mask.on[i as usize] {
+            continue;
+        }
+        let (x, y) = (f64::from(i % S) + 0.5, f64::from(i / S) + 0.5);
+        let t = (((x - start.0) * dx + (y - start.1) * dy) / (len * len)).clamp(0.0, 1.0);
+        let d = (x - start.0 - t * dx).hypot(y - start.1 - t * dy);
+        far += usize::from(d > 8.0);
+    }
+    assert_eq!(far, 0, "{far} trail pixels away from the path");
+}
