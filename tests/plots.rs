@@ -398,3 +398,45 @@ fn every_optimizer_path_shows_on_linear_regression() {
         assert!(*seen >= 5, "optimizer {g}'s path is hidden: {shown:?}");
     }
 }
+
+/// The course figure checked without the plot's own mapping: the axes box is found in the
+/// picture (its grey spines, scanning out from the middle), and the steps theta_k = 3 * 0.4^k
+/// are placed in it by hand: x spans the surface's domain [-4, 4], y the curve's values 0..16
+/// padded by 5% ([-0.8, 16.8]), y up.
+#[test]
+fn theta_squared_steps_are_where_the_axes_put_them_by_hand() {
+    let (image, _, _) = render(&scene("theta-squared"), 20);
+    let grey = |x: u32, y: u32| {
+        let p = image.get_pixel(x, y);
+        let (lo, hi) = (p[0].min(p[1]).min(p[2]), p[0].max(p[1]).max(p[2]));
+        hi - lo < 12 && hi < 200
+    };
+    let (cx, cy) = (W / 2, H / 2);
+    let left = (0..cx).rev().find(|&x| grey(x, cy)).expect("left spine");
+    let right = (cx..W).find(|&x| grey(x, cy)).expect("right spine");
+    let top = (0..cy).rev().find(|&y| grey(cx + 40, y)).expect("top spine");
+    let bottom = (cy..H).find(|&y| grey(cx + 40, y)).expect("bottom spine");
+    assert!(right - left > W / 2 && bottom - top > H / 2, "{left} {right} {top} {bottom}");
+    let to_px = |x: f64, y: f64| {
+        let (l, r, t, b) = (
+            f64::from(left) + 0.5,
+            f64::from(right) + 0.5,
+            f64::from(top) + 0.5,
+            f64::from(bottom) + 0.5,
+        );
+        egui::pos2(
+            (l + (x + 4.0) / 8.0 * (r - l)) as f32,
+            (b - (y + 0.8) / 17.6 * (b - t)) as f32,
+        )
+    };
+    for k in 0..5 {
+        let theta = 3.0 * 0.4f64.powi(k);
+        let at = to_px(theta, theta * theta);
+        let n = count_near(&image, at, 2, red);
+        assert!(n >= 5, "theta_{k} = {theta}: {n} red pixels at {at:?}");
+    }
+    // The minimum's green dot at (0, 0), and no red dot where a wrong step would be (theta
+    // shrinking by 0.6 instead of 0.4: 1.8 after the first step).
+    assert!(count_near(&image, to_px(0.0, 0.0), 3, green) >= 15);
+    assert_eq!(count_near(&image, to_px(1.8, 3.24), 2, red), 0);
+}
