@@ -416,7 +416,10 @@ fn theta_squared_steps_are_where_the_axes_put_them_by_hand() {
     let right = (cx..W).find(|&x| grey(x, cy)).expect("right spine");
     let top = (0..cy).rev().find(|&y| grey(cx + 40, y)).expect("top spine");
     let bottom = (cy..H).find(|&y| grey(cx + 40, y)).expect("bottom spine");
-    assert!(right - left > W / 2 && bottom - top > H / 2, "{left} {right} {top} {bottom}");
+    assert!(
+        right - left > W / 2 && bottom - top > H / 2,
+        "{left} {right} {top} {bottom}"
+    );
     let to_px = |x: f64, y: f64| {
         let (l, r, t, b) = (
             f64::from(left) + 0.5,

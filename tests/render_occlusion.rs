@@ -261,12 +261,18 @@ steps = 30
                 drawn += usize::from(trail_near(p, 2));
             }
         }
-        eprintln!("path {i} ({}): {drawn} of {checked} samples drawn", if behind { "behind" } else { "in front" });
+        eprintln!(
+            "path {i} ({}): {drawn} of {checked} samples drawn",
+            if behind { "behind" } else { "in front" }
+        );
         assert!(checked >= 20, "path {i}: {checked} samples");
         if behind {
             assert_eq!(drawn, 0, "path {i} behind the ridge is drawn through it");
         } else {
-            assert!(drawn * 10 >= checked * 9, "path {i} in front: only {drawn} of {checked} drawn");
+            assert!(
+                drawn * 10 >= checked * 9,
+                "path {i} in front: only {drawn} of {checked} drawn"
+            );
         }
     }
     // The one behind still exists: seen from above it is drawn (the test can tell).
@@ -285,5 +291,8 @@ steps = 30
     let seen = (py.saturating_sub(2)..=py + 2)
         .flat_map(|yy| (px.saturating_sub(2)..=px + 2).map(move |xx| (xx, yy)))
         .any(|(xx, yy)| is_trail(above.get_pixel(xx, yy)));
-    assert!(seen, "the path behind the ridge is not drawn from above either, at ({px}, {py})");
+    assert!(
+        seen,
+        "the path behind the ridge is not drawn from above either, at ({px}, {py})"
+    );
 }
