@@ -443,3 +443,159 @@ fn theta_squared_steps_are_where_the_axes_put_them_by_hand() {
     assert!(count_near(&image, to_px(0.0, 0.0), 3, green) >= 15);
     assert_eq!(count_near(&image, to_px(1.8, 3.24), 2, red), 0);
 }
+
+/// The blog post's three small plots ("xy"): x, y and loss against iteration, one line per
+/// start in the optimizer's colour, the second start's dashed. y_k = 0.25 * 1.02^k for the
+/// second start and 0 for the first: the first is drawn solid along y = 0, the second in
+/// dashes along its curve.
+#[test]
+fn xy_plots_draw_the_second_start_dashed() {
+    let scene = scene("saddle-two-starts");
+    assert_eq!(scene.view.plots, ["xy"]);
+    let (image, layout, _) = render(&scene, 100);
+    assert_eq!(layout.plots.len(), 3);
+    let plots = descent::render::plots::scene_plots(&scene, &Default::default());
+    let titles: Vec<&str> = plots.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "x against iteration",
+            "y against iteration",
+            "loss against iteration"
+        ]
+    );
+    let y_plot = &layout.plots[1];
+    // The optimizer's blue, or lighter where a 1.5-point line covers part of a pixel.
+    let blue = |p: &Rgba<u8>| i32::from(p[2]) - i32::from(p[0]) > 40;
+    let hits = |f: &dyn Fn(f64) -> f64| {
+        let samples: Vec<egui::Pos2> = (20..190)
+            .map(|k| f64::from(k) / 2.0)
+            .filter_map(|t| y_plot.to_screen([t, f(t)]))
+            .collect();
+        let hit = samples
+            .iter()
+            .filter(|at| count_near(&image, **at, 0, &blue) > 0)
+            .count();
+        hit as f64 / samples.len() as f64
+    };
+    let solid = hits(&|_| 0.0);
+    eprintln!("solid {solid}");
+    let dashed = hits(&|t| 0.25 * 1.02f64.powf(t));
+    assert!(
+        solid > 0.95,
+        "the first start's line covers {solid:.2} of its samples"
+    );
+    assert!(
+        (0.35..0.85).contains(&dashed),
+        "the second start's line covers {dashed:.2} of its samples: not dashed"
+    );
+    // Nothing past the frame's step (100) in the x plot.
+    let x_plot = &layout.plots[0];
+    let late = x_plot.to_screen([150.0, 0.98f64.powi(150)]).unwrap();
+    assert_eq!(
+        count_near(&image, late, 1, &blue),
+        0,
+        "the x plot runs ahead of step 100"
+    );
+}
+
+/// A scene on the bowl with `n` starts per optimizer (a grid), two optimizers, plots = ["loss"].
+fn bowl_loss_scene(cols: u32, rows: u32, steps: u32, lr: &str) -> Scene {
+    Scene::parse(
+        "loss.toml",
+        &format!(
+            "[surface]\nname = \"bowl\"\n[[optimizer]]\nname = \"gd\"\nlr = {lr}\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+             [starts]\ngrid = [{cols}, {rows}]\n[run]\nsteps = {steps}\n[view]\nplots = [\"loss\"]\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The plots of `scene` after `steps`, from a real run.
+fn plots_after(scene: &Scene, steps: u32) -> Vec<descent::render::style::Plot> {
+    let gpu = common::gpu();
+    let starts = scene.start_points();
+    let mut sim = descent::gpu::sim::Simulation::new(
+        gpu,
+        &descent::gpu::sim::SimSetup::for_scene(
+            scene,
+            &starts,
+            descent::gpu::sim::TrailPlan::every_step(scene.steps),
+        ),
+    )
+    .expect("simulation");
+    sim.advance_to(gpu, steps);
+    descent::render::plots::plots_for_frame(gpu, scene, &sim, f64::from(steps))
+}
+
+/// "loss": one line per particle up to 16 particles, each optimizer's mean above (the means
+/// computed here from the f64 reference), and a log axis when the losses span more than two
+/// decades.
+#[test]
+fn loss_plot_lines_means_and_log_axis() {
+    // 2 optimizers x 8 starts = 16 particles: a line each, linear (5 small GD steps).
+    let few = bowl_loss_scene(4, 2, 5, "0.01");
+    let plots = plots_after(&few, 5);
+    assert_eq!(plots.len(), 1);
+    assert_eq!(plots[0].series.len(), 16, "a line per particle");
+    assert!(!plots[0].log_y, "5 small steps span no decades");
+
+    // 2 x 9 = 18 particles: a mean per optimizer in its colour; GD with lr 0.25 halves every
+    // coordinate a step, so its losses fall 4x a step: a log axis.
+    let many = bowl_loss_scene(3, 3, 20, "0.25");
+    let plots = plots_after(&many, 20);
+    let plot = &plots[0];
+    assert_eq!(plot.series.len(), 2, "a mean per optimizer");
+    assert!(plot.log_y, "losses spanning 12 decades on a linear axis");
+    let starts = many.start_points();
+    let cpu = descent::cpu::sim::simulate(&many.surface, &many.optimizers, &starts, 20, 0.0);
+    for g in 0..2 {
+        let series = plot
+            .series
+            .iter()
+            .find(|s| s.color == optimizer_color(g))
+            .expect("the optimizer's colour");
+        assert_eq!(series.points.len(), 21);
+        for &[step, mean] in &series.points {
+            let k = step as usize;
+            let want = cpu[g * 9..(g + 1) * 9].iter().map(|p| p[k].loss).sum::<f64>() / 9.0;
+            assert!(
+                (mean - want).abs() <= 1e-4 * want.max(1e-6),
+                "optimizer {g} step {k}: mean {mean}, f64 {want}"
+            );
+        }
+    }
+}
+
+/// Up to 64 particles get per-particle lines; more get none (the trail would be read back and
+/// drawn line by line every frame).
+#[test]
+fn no_per_particle_lines_past_64_particles() {
+    let xy = |cols: u32| {
+        Scene::parse(
+            "many.toml",
+            &format!(
+                "[surface]\nname = \"bowl\"\n[[optimizer]]\nname = \"gd\"\nlr = 0.1\n\
+                 [starts]\ngrid = [{cols}, 1]\n[run]\nsteps = 4\n[view]\nplots = [\"xy\", \"loss\"]\n"
+            ),
+        )
+        .unwrap()
+    };
+    let plots = plots_after(&xy(64), 4);
+    assert_eq!(plots.len(), 4);
+    assert!(
+        plots[..3].iter().all(|p| p.series.len() == 64),
+        "64 particles: a line each"
+    );
+    for n in [65, 80] {
+        let plots = plots_after(&xy(n), 4);
+        for p in &plots {
+            assert!(
+                p.series.len() < 16,
+                "{n} particles: {} series in '{}'",
+                p.series.len(),
+                p.title
+            );
+        }
+    }
+}
