@@ -474,7 +474,7 @@ fn xy_plots_draw_the_second_start_dashed() {
             .collect();
         let hit = samples
             .iter()
-            .filter(|at| count_near(&image, **at, 0, &blue) > 0)
+            .filter(|at| count_near(&image, **at, 0, blue) > 0)
             .count();
         hit as f64 / samples.len() as f64
     };
@@ -493,7 +493,7 @@ fn xy_plots_draw_the_second_start_dashed() {
     let x_plot = &layout.plots[0];
     let late = x_plot.to_screen([150.0, 0.98f64.powi(150)]).unwrap();
     assert_eq!(
-        count_near(&image, late, 1, &blue),
+        count_near(&image, late, 1, blue),
         0,
         "the x plot runs ahead of step 100"
     );
