@@ -3,7 +3,8 @@
 // flat-coloured panes of the axes. Prepended by the host: the generated surface, common.wgsl,
 // render.wgsl, particles.wgsl.
 //
-// Trails: instance = segment k of particle i (instance = k * n + i); the visible polyline of
+// Trails: instance = segment k of particle i (instance = k * n + i; for few opaque trails
+// i = n - 1 - instance / segments, k = instance % segments, see vs_trail); the visible polyline of
 // particle i is records first..head and then the interpolated head. Each segment is clipped to
 // the plot box, moved towards the eye by a small world distance (so a path lying on the
 // surface wins the depth test against it, while a hill in front still hides it), projected,
@@ -112,8 +113,16 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
     out.across = vec3<f32>(0.0);
     let n = chunk.count;
     let segs = frame.records.w;
-    let i = instance % n;
-    let k = instance / n;
+    var i = instance % n;
+    var k = instance / n;
+    if frame.head_style.w >= 0.999 && segs > 0u {
+        // Few opaque trails: one whole path after another, the last particle's first, so the
+        // first optimizer's path lies on top where paths coincide (on an isotropic bowl every
+        // non-adaptive optimizer takes the same line). Swarms keep the interleaved order their
+        // translucent blend was tuned with.
+        i = n - 1u - instance / segs;
+        k = instance % segs;
+    }
     if k >= segs {
         return out;
     }

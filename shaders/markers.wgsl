@@ -80,7 +80,10 @@ fn vs_static(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u
 }
 
 @vertex
-fn vs_head(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> MarkerOut {
+fn vs_head(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> MarkerOut {
+    // Few particles: the first on top, as their trails are (see lines.wgsl's vs_trail).
+    let n = chunk.count;
+    let i = select(instance, n - 1u - instance, frame.head_style.w >= 0.999 && instance < n);
     let h = head_of(i);
     var m: Marker;
     m.position = h.pos;
@@ -89,11 +92,15 @@ fn vs_head(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> Ma
     m.outline = vec4<f32>(0.02, 0.02, 0.02, 1.0);
     m.fill = particle_color(i);
     m.shape = SHAPE_CIRCLE;
+    // A ring's band and a cross's arms are thin: their dark edge must leave room for the
+    // colour (a full outline would fill them, and rings and crosses would show black).
     if h.status == STATUS_CONVERGED {
         m.shape = SHAPE_RING;
+        m.outline_px = min(m.outline_px, 0.06 * m.size_px);
     } else if h.status == STATUS_DIVERGED {
         m.shape = SHAPE_CROSS;
         m.fill = vec4<f32>(1.0, 0.0, 0.0, 1.0);
+        m.outline_px = min(m.outline_px, 0.06 * m.size_px);
     }
     return billboard(v, h.pos, m);
 }
@@ -141,14 +148,14 @@ fn marker_sdf(shape: u32, p: vec2<f32>, r: f32) -> f32 {
         }
         case SHAPE_CROSS: {
             let q = vec2<f32>(p.x + p.y, p.y - p.x) * 0.70710678;
-            let t = 0.24 * r;
+            let t = 0.34 * r;
             return min(sd_box(q, vec2<f32>(r, t)), sd_box(q, vec2<f32>(t, r)));
         }
         case SHAPE_STAR: {
             return sd_star5(p, 1.15 * r, 0.48);
         }
         case SHAPE_RING: {
-            return abs(length(p) - 0.72 * r) - 0.28 * r;
+            return abs(length(p) - 0.68 * r) - 0.32 * r;
         }
         default: {
             return length(p) - r;

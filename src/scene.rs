@@ -717,9 +717,16 @@ impl Scene {
             Some(v) => v.check(&surface, &err)?,
             None => ViewSpec::default(),
         };
-        if regression.is_some() && view.axis_names.is_none() {
-            // The surface is the mean squared error over the line's slope and intercept.
-            view.axis_names = Some(["m", "b", "J(m, b)"].map(String::from));
+        if let Some(r) = &regression
+            && view.axis_names.is_none()
+        {
+            // The surface is the mean squared error over the line's slope and intercept; with
+            // the slope held, over the intercept alone, which the 1D surface puts on x (its y
+            // axis carries nothing).
+            view.axis_names = Some(match r.fixed_slope {
+                None => ["m", "b", "J(m, b)"].map(String::from),
+                Some(_) => ["b", "", "J(b)"].map(String::from),
+            });
         }
         Ok(Scene {
             view,

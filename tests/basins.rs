@@ -96,8 +96,20 @@ fn basins_are_drawn_in_their_colours() {
         let loss = scene.surface.value(toward);
         let w = plot.world_from_data(DVec3::new(toward[0], toward[1], loss));
         let c = clip * w.extend(1.0);
-        let px = ((c.x / c.w * 0.5 + 0.5) * 320.0) as u32;
-        let py = ((0.5 - c.y / c.w * 0.5) * 320.0) as u32;
+        let (px, py) = (
+            ((c.x / c.w * 0.5 + 0.5) * 320.0) as u32,
+            ((0.5 - c.y / c.w * 0.5) * 320.0) as u32,
+        );
+        // By hand: the top view is orthographic, 2.8 world units tall, x right and y up;
+        // the box maps [-5, 5] to world [-1, 1]. So pixel = 160 + (x / 5) * 320 / 2.8 across
+        // and 160 - (y / 5) * 320 / 2.8 down.
+        let by_hand = |v: f64| 320.0 / 2.8 * v / 5.0;
+        let (hx, hy) = (160.0 + by_hand(toward[0]), 160.0 - by_hand(toward[1]));
+        assert!(
+            (f64::from(px) - hx).abs() <= 1.0 && (f64::from(py) - hy).abs() <= 1.0,
+            "projection ({px}, {py}) vs by hand ({hx:.1}, {hy:.1})"
+        );
+        let (px, py) = (hx as u32, hy as u32);
         let seen = image.get_pixel(px, py).0;
         // 20,000 particles are drawn as density: tinted lighter or darker by how many passed,
         // over a grey surface, so the hue is what says the basin.
@@ -131,4 +143,39 @@ fn hue(c: [u8; 4]) -> f64 {
         (r - g) / d + 4.0
     };
     (60.0 * h).rem_euclid(360.0)
+}
+
+/// Endpoints known by hand: starts a little off each minimum (where Himmelblau is locally a
+/// bowl) end in that minimum's basin, in the GPU run and in the classifier; and the reach is
+/// 2% of the domain's diagonal (0.2828 on [-5, 5]^2), pinned on both sides.
+#[test]
+fn starts_next_to_each_minimum_end_in_its_basin() {
+    let gpu = common::gpu();
+    let mut scene = himmelblau(0);
+    let minima = scene.surface.minima.clone();
+    assert_eq!(minima.len(), 4);
+    let offsets = [[0.3, 0.2], [-0.25, 0.3], [-0.3, -0.2], [0.25, -0.3]];
+    scene.starts = Starts {
+        points: minima
+            .iter()
+            .zip(offsets)
+            .map(|(m, o)| [m[0] + o[0], m[1] + o[1]])
+            .collect(),
+        ..Starts::default()
+    };
+    let world = World::new(gpu, &scene, &RenderSettings::for_size(64, 64)).expect("world");
+    let basins = world.basins.as_ref().expect("basins");
+    assert_eq!(
+        basins.of_particle,
+        [Some(0), Some(1), Some(2), Some(3)],
+        "each start ends at its own minimum"
+    );
+    let at = |x: f64, y: f64| Particle {
+        pos: [x as f32, y as f32],
+        ..Particle::default()
+    };
+    let [x, y] = minima[0];
+    let particles = [at(x, y), at(x + 0.28, y), at(x + 0.29, y), at(x, y - 0.2)];
+    let b = Basins::classify(&particles, &minima, &scene.surface.domain);
+    assert_eq!(b.of_particle, [Some(0), Some(0), None, Some(0)]);
 }

@@ -267,3 +267,167 @@ fn one_dimensional_course_example() {
     }
     assert_eq!(rows[15][6], "converged");
 }
+
+/// Rows of step 0 (the start points) of an export, as (x, y) text.
+fn starts_of(csv: &std::path::Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|r| r[2] == "0")
+        .map(|r| (r[3].clone(), r[4].clone()))
+        .collect()
+}
+
+#[test]
+fn random_starts_follow_the_seed_and_the_domain() {
+    let run = |seed: &str, name: &str, extra: &[&str]| {
+        let csv = tmp(name);
+        let mut args = vec![
+            "run",
+            "--surface",
+            "bowl",
+            "--optimizer",
+            "gd",
+            "--random",
+            "6",
+            "--seed",
+            seed,
+            "--steps",
+            "1",
+            "--export",
+            csv.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (ok, _, err) = descent(&args);
+        assert!(ok, "{err}");
+        starts_of(&csv)
+    };
+    let a = run("7", "seed7a.csv", &[]);
+    assert_eq!(a.len(), 6);
+    assert_eq!(a, run("7", "seed7b.csv", &[]), "the same seed gives other starts");
+    let b = run("8", "seed8.csv", &[]);
+    assert!(
+        a.iter().zip(&b).all(|(p, q)| p != q),
+        "seed 8 repeats seed 7's starts: {b:?}"
+    );
+    // All inside the bowl's domain [-2, 2]^2; with --domain, inside that.
+    let inside = |s: &[(String, String)], x: [f64; 2], y: [f64; 2]| {
+        s.iter().all(|(px, py)| {
+            let (px, py): (f64, f64) = (px.parse().unwrap(), py.parse().unwrap());
+            (x[0]..x[1]).contains(&px) && (y[0]..y[1]).contains(&py)
+        })
+    };
+    assert!(inside(&a, [-2.0, 2.0], [-2.0, 2.0]), "{a:?}");
+    let d = run("7", "domain.csv", &["--domain", "10,11,-3,-2"]);
+    assert!(inside(&d, [10.0, 11.0], [-3.0, -2.0]), "{d:?}");
+
+    // A grid spans the domain given, edge to edge.
+    let csv = tmp("grid-domain.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd",
+        "--grid",
+        "2x2",
+        "--domain=-1,3,0,0.5",
+        "--steps",
+        "1",
+        "--export",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let corners: Vec<(String, String)> = [("-1", "0"), ("3", "0"), ("-1", "0.5"), ("3", "0.5")]
+        .iter()
+        .map(|(x, y)| (x.to_string(), y.to_string()))
+        .collect();
+    assert_eq!(starts_of(&csv), corners);
+}
+
+/// `--summary`'s loss columns: GD with lr 0.25 on the bowl halves every coordinate, so after
+/// one step the starts (1, 0), (2, 0), (4, 0), (8, 0), (0, 16) have losses 0.25, 1, 4, 16 and
+/// 64: best 0.25, median 4. SGD with lr 5 multiplies them by -9 a step and all diverge within
+/// 5 steps: no losses to report.
+#[test]
+fn summary_reports_best_and_median_loss() {
+    let starts = [
+        "--start=1,0",
+        "--start=2,0",
+        "--start=4,0",
+        "--start=8,0",
+        "--start=0,16",
+    ];
+    let mut args = vec![
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd:lr=0.25",
+        "--steps",
+        "1",
+        "--summary",
+    ];
+    args.extend_from_slice(&starts);
+    let (ok, out, err) = descent(&args);
+    assert!(ok, "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("gd:lr=0.25"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cols,
+        ["gd:lr=0.25", "0", "0", "5", "2.500000e-1", "4.000000e0"],
+        "{out}"
+    );
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "optimizer",
+            "converged",
+            "diverged",
+            "running",
+            "best",
+            "loss",
+            "median",
+            "loss"
+        ]
+    );
+    // An even count, after 5 steps (x = x0 / 32): losses 1, 4, 16 and 64 over 1024; the
+    // median is the mean of the middle two, 10/1024.
+    let (ok, out, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd:lr=0.25",
+        "--optimizer",
+        "sgd:lr=5",
+        "--steps",
+        "5",
+        "--summary",
+        "--start=2,0",
+        "--start=4,0",
+        "--start=8,0",
+        "--start=1,0",
+    ]);
+    assert!(ok, "{err}");
+    let gd: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("gd"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(gd[4..], ["9.765625e-4", "9.765625e-3"], "{out}");
+    let sgd: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("sgd"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(sgd[1..], ["0", "4", "0", "-", "-"], "{out}");
+}

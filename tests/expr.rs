@@ -528,6 +528,152 @@ fn derivatives_match_central_differences() {
     }
 }
 
+/// Central difference of `f` along coordinate `k` at (x, y) with step h, and the rounding
+/// error it may carry (f's values amplified by 1/h).
+fn central(f: &dyn Fn(f64, f64) -> f64, x: f64, y: f64, k: usize, h: f64) -> (f64, f64) {
+    let at = |t: f64| if k == 0 { f(x + t, y) } else { f(x, y + t) };
+    let (fp, fm) = (at(h), at(-h));
+    (
+        (fp - fm) / (2.0 * h),
+        4.0 * f64::EPSILON * (fp.abs() + fm.abs()) / h,
+    )
+}
+
+/// The symbolic gradient the GPU and the f64 reference both use, against central differences
+/// (which share nothing with it), on every built-in surface over its own domain.
+#[test]
+fn every_built_in_gradient_matches_central_differences() {
+    let mut rng = Rng(0x5eed_d1ff);
+    for b in descent::surfaces::BUILT_INS {
+        let s = descent::surfaces::Surface::from_built_in(b);
+        let d = s.domain;
+        let f = |x: f64, y: f64| s.value([x, y]);
+        let mut checked = 0;
+        for _ in 0..300 {
+            let (x, y) = (rng.uniform(d.x[0], d.x[1]), rng.uniform(d.y[0], d.y[1]));
+            // Ackley's cone has a kink at its minimum: stay clear of it.
+            if b.name == "ackley" && x.hypot(y) < 1e-2 {
+                continue;
+            }
+            let grad = s.grad([x, y]);
+            for (k, g) in grad.into_iter().enumerate() {
+                let h = 1e-6 * [x, y][k].abs().max(1.0);
+                let (fd, rounding) = central(&f, x, y, k, h);
+                let tol = 1e-5 * (1.0 + g.abs()) + rounding;
+                assert!(
+                    (fd - g).abs() <= tol,
+                    "{}: d/d{} at ({x}, {y}): symbolic {g}, numeric {fd}",
+                    b.name,
+                    ["x", "y"][k]
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 290, "{}: only {checked} points", b.name);
+    }
+}
+
+/// Random expression trees: wherever f is smooth at a point (central differences with steps h
+/// and h/2 agree, all values finite), the symbolic derivative must match them. Kinks (abs,
+/// min, ifle, ...), poles and cancellation make the two steps disagree and are skipped; a
+/// wrong rule is smooth and disagrees with both. `PROPTEST_CASES` runs more trees.
+#[test]
+fn random_expression_derivatives_match_central_differences() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300u32);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let (compared, tried, nan) = (
+        std::cell::Cell::new(0u64),
+        std::cell::Cell::new(0u64),
+        std::cell::Cell::new(0u64),
+    );
+    let points = [
+        (0.5, -1.25),
+        (-2.0, 3.0),
+        (0.3, 0.7),
+        (1.7, -0.4),
+        (-0.75, -0.5),
+        (2.5, 1.5),
+    ];
+    runner
+        .run(&arb_ast(), |ast| {
+            let s = SurfaceExpr::new(ast.clone());
+            let f = |x: f64, y: f64| s.value(x, y);
+            for (x, y) in points {
+                let grad = s.grad(x, y);
+                for (k, g) in grad.into_iter().enumerate() {
+                    tried.set(tried.get() + 1);
+                    let h = 1e-5 * [x, y][k].abs().max(1.0);
+                    let (fd, rounding) = central(&f, x, y, k, h);
+                    let (fd2, rounding2) = central(&f, x, y, k, h / 2.0);
+                    // A kink averages out in a central difference; one-sided ones differ.
+                    let at = |t: f64| if k == 0 { f(x + t, y) } else { f(x, y + t) };
+                    let f0 = f(x, y);
+                    let (ahead, behind) = ((at(h) - f0) / h, (f0 - at(-h)) / h);
+                    // Infinite intermediates (a constant 1/0) make f flat and f' inf/inf.
+                    let smooth = eval_finite(&ast, x, y).is_some()
+                        && fd.is_finite()
+                        && fd2.is_finite()
+                        && f0.is_finite()
+                        && fd.abs() < 1e12
+                        && (fd - fd2).abs() <= 1e-6 * (1.0 + fd2.abs()) + rounding + rounding2
+                        && (ahead - behind).abs() <= 1e-3 * (1.0 + fd.abs()) + 4.0 * rounding;
+                    if !smooth {
+                        continue;
+                    }
+                    if g.is_nan() {
+                        // Smooth, but the rule's formula is NaN there: a negative base to an
+                        // exponent c that is 0 at this point but not a literal (pow(a, 0) is 1,
+                        // the rule's a^(c - 1) is exp2((c - 1) log2(a)), NaN). Counted, and
+                        // bounded below.
+                        nan.set(nan.get() + 1);
+                        continue;
+                    }
+                    compared.set(compared.get() + 1);
+                    // Truncation is O(h^2) and shrank 4x from h to h/2: |fd2 - f'| is about
+                    // |fd - fd2| / 3, within the tolerance that admitted the point.
+                    let tol = 1e-5 * (1.0 + fd2.abs()) + 2.0 * (rounding + rounding2);
+                    prop_assert!(
+                        (g - fd2).abs() <= tol,
+                        "d/d{} of {} at ({}, {}): symbolic {}, numeric {} (and {} with twice the step); d/d{} = {}",
+                        ["x", "y"][k],
+                        ast,
+                        x,
+                        y,
+                        g,
+                        fd2,
+                        fd,
+                        ["x", "y"][k],
+                        [&s.dfdx, &s.dfdy][k]
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (compared, tried, nan) = (compared.get(), tried.get(), nan.get());
+    eprintln!(
+        "{cases} trees: {compared} of {tried} partial derivatives compared, {nan} NaN where f is smooth"
+    );
+    // Random trees are often constant, infinite or kinked at a point; a third is still smooth.
+    assert!(
+        compared * 3 >= tried,
+        "too few smooth points: {compared} of {tried}"
+    );
+    assert!(
+        nan * 100 <= compared,
+        "{nan} NaN derivatives where f is smooth ({compared} compared)"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // WGSL
 

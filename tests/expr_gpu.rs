@@ -1,16 +1,18 @@
 //! The fuzz property the CPU cannot check alone: for random expression trees, the GPU's
 //! value (the surface mesh's compute pass, in f32) matches the f64 evaluator within a bound on
-//! f32 rounding, wherever the f64 value is finite and the bound is meaningful.
+//! f32 rounding, wherever the f64 value is finite and the bound is meaningful; and its holes
+//! (vertices marked as f or its gradient not finite) are where they must be, both ways.
 //!
 //! The bound is a first-order forward error analysis of the tree: each node adds its own
 //! rounding (a few ulps for arithmetic, more for transcendental builtins, whose WGSL accuracy
 //! is looser) and passes on its children's errors scaled by its partial derivatives. Points
-//! where an intermediate overflows f32 or falls into its subnormal range are skipped: there f32
-//! and f64 legitimately part ways. `PROPTEST_CASES` sets the number of trees (default 48).
+//! where an intermediate overflows f32 or falls into its subnormal range are not compared:
+//! there f32 and f64 legitimately part ways. Most points must be compared, and most of the
+//! rest checked as holes. `PROPTEST_CASES` sets the number of trees (default 48).
 
 mod common;
 
-use descent::expr::{Ast, Func, SurfaceExpr};
+use descent::expr::{Ast, Func, SurfaceExpr, Var};
 use descent::gpu::mesh::SurfaceMesh;
 use descent::surfaces::{DEFAULT_DOMAIN, Surface};
 use proptest::prelude::*;
@@ -106,6 +108,40 @@ fn pow_bound((va, ea): (f64, f64), (vb, eb): (f64, f64), v: f64) -> Option<f64> 
     (relative < 0.1).then_some(v.abs() * relative)
 }
 
+/// Whether the GPU must mark (x, y) a hole (f or its gradient not finite) for sure, not only
+/// by f64's account: a NaN made from a number f32 knows well enough (the log or square root
+/// of a clearly negative value, asin or acos clearly past 1, of an argument that depends on x
+/// or y: a constant one is folded on the CPU), in f or in the derivative (lavapipe's asin of
+/// -2, built from atan, is -0, but its derivative 1/sqrt(1 - x^2) is NaN), carried up through
+/// operations that always pass a NaN on, in the value and in the chain rule. Functions that
+/// can turn a NaN or an infinity into a number (exp, atan, tanh, sign, min, max, ifle, pow, a
+/// division by it) end the claim, and so does a division by zero: Vulkan leaves x / 0
+/// undefined (lavapipe gives 0 for a constant 0). False means "not sure".
+fn surely_a_hole(e: &Ast, x: f64, y: f64) -> bool {
+    let sure = |a: &Ast| surely_a_hole(a, x, y);
+    let known = |a: &Ast| value_and_bound(a, x, y);
+    match e {
+        Ast::Num(_) | Ast::Var(_) | Ast::Pow(..) => false,
+        Ast::Neg(a) => sure(a),
+        Ast::Add(a, b) | Ast::Sub(a, b) | Ast::Mul(a, b) => sure(a) || sure(b),
+        Ast::Div(a, _) => sure(a),
+        Ast::Call(f, args) => {
+            let a = &args[0];
+            let varies = a.uses(Var::X) || a.uses(Var::Y);
+            match f {
+                Func::Log | Func::Sqrt => {
+                    sure(a) || (varies && known(a).is_some_and(|(v, err)| v + err < 0.0))
+                }
+                Func::Asin | Func::Acos => {
+                    sure(a) || (varies && known(a).is_some_and(|(v, err)| v.abs() - err > 1.0))
+                }
+                Func::Sin | Func::Cos | Func::Tan | Func::Abs | Func::Sinh | Func::Cosh => sure(a),
+                _ => false,
+            }
+        }
+    }
+}
+
 #[test]
 fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
     let gpu = common::gpu();
@@ -120,23 +156,52 @@ fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
         ..Config::default()
     };
     let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
-    let (compared, skipped) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0u64));
+    let count = || std::cell::Cell::new(0u64);
+    let (compared, skipped, holes_checked, total, sure_holes) = (count(), count(), count(), count(), count());
     runner
         .run(&common::arb_ast(), |ast| {
+            let expr = SurfaceExpr::new(ast.clone());
             let surface = Surface {
                 name: "fuzz".into(),
                 source: ast.to_string(),
-                expr: SurfaceExpr::new(ast.clone()),
+                expr: expr.clone(),
                 domain: DEFAULT_DOMAIN,
                 minima: Vec::new(),
             };
             let mesh = SurfaceMesh::new(gpu, &surface, 9, 9).expect("mesh pipeline");
             for vertex in mesh.read(gpu).expect("readback") {
+                total.set(total.get() + 1);
                 // w = 0 marks a hole (f or its gradient not finite): drawn as such, no value.
                 let [x, y, f, w] = vertex.position;
-                let Some((want, bound)) =
-                    value_and_bound(&ast, f64::from(x), f64::from(y)).filter(|_| w > 0.0)
-                else {
+                let (x, y) = (f64::from(x), f64::from(y));
+                let value = value_and_bound(&ast, x, y);
+                let hole = w <= 0.0;
+                // Holes both ways: where f and both partials are finite and f32 computes them
+                // faithfully, there is no hole; where f or a partial is surely not finite in
+                // f32, there is.
+                let gradient_known = value_and_bound(&expr.dfdx, x, y).is_some()
+                    && value_and_bound(&expr.dfdy, x, y).is_some();
+                if hole {
+                    if surely_a_hole(&ast, x, y) {
+                        sure_holes.set(sure_holes.get() + 1);
+                    }
+                    prop_assert!(
+                        !(value.is_some() && gradient_known),
+                        "{ast} at ({x}, {y}): a hole where f = {:?} and its gradient ({}, {}) are finite",
+                        value,
+                        expr.dfdx.eval(x, y),
+                        expr.dfdy.eval(x, y)
+                    );
+                    holes_checked.set(holes_checked.get() + 1);
+                    continue;
+                }
+                prop_assert!(
+                    !surely_a_hole(&ast, x, y),
+                    "{ast} at ({x}, {y}): f is {} in f64 and surely not finite in f32 (or its gradient), \
+                     the GPU gives {f} and no hole",
+                    ast.eval(x, y)
+                );
+                let Some((want, bound)) = value else {
                     skipped.set(skipped.get() + 1);
                     continue;
                 };
@@ -150,11 +215,19 @@ fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
             Ok(())
         })
         .unwrap_or_else(|e| panic!("{e}"));
-    let (compared, skipped) = (compared.get(), skipped.get());
-    eprintln!("{cases} trees: {compared} points compared, {skipped} skipped");
+    let (compared, skipped, holes, total) = (compared.get(), skipped.get(), holes_checked.get(), total.get());
+    let sure_holes = sure_holes.get();
+    eprintln!(
+        "{cases} trees, {total} points: {compared} values compared, {holes} holes checked \
+         ({sure_holes} surely holes), {skipped} skipped"
+    );
     assert!(
-        compared > u64::from(cases) * 10,
-        "too few comparable points: {compared}"
+        sure_holes > 0,
+        "no point that is surely a hole: the other way is untested"
+    );
+    assert!(
+        compared * 2 > total && (compared + holes) * 4 >= total * 3,
+        "too few comparable points: {compared} compared and {holes} holes of {total}"
     );
     assert!(gpu.take_fault().is_none());
 }

@@ -19,8 +19,78 @@ fn tmpdir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// `descent` on the adapter the tests use (the binary prefers a real GPU; a machine with one
+/// would otherwise render, and report limits, on another adapter than the test compares with).
+fn command() -> Command {
+    let info = common::gpu().adapter.get_info();
+    let mut c = Command::new(common::descent_bin());
+    c.env("WGPU_ADAPTER_NAME", &info.name)
+        .env("WGPU_BACKEND", info.backend.to_str());
+    c
+}
+
 fn descent(args: &[&str]) -> std::process::Output {
-    Command::new(common::descent_bin()).args(args).output().unwrap()
+    command().args(args).output().unwrap()
+}
+
+fn rgba(path: &std::path::Path) -> image::RgbaImage {
+    image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgba8()
+}
+
+/// Mean absolute difference per channel (RGB) of two pictures of one size.
+fn mean_diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .pixels()
+        .zip(b.pixels())
+        .map(|(p, q)| (0..3).map(|k| u64::from(p[k].abs_diff(q[k]))).sum::<u64>())
+        .sum();
+    sum as f64 / (3.0 * f64::from(a.width() * a.height()))
+}
+
+/// `descent render SCENE --still` at `step`, `size`, MSAA `msaa`, plus `extra` flags.
+fn render_still(
+    dir: &std::path::Path,
+    name: &str,
+    step: &str,
+    size: &str,
+    msaa: &str,
+    extra: &[&str],
+) -> image::RgbaImage {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    let mut args = vec![
+        "render",
+        scene(),
+        "--still",
+        path.to_str().unwrap(),
+        "--at-step",
+        step,
+        "--size",
+        size,
+        "--msaa",
+        msaa,
+    ];
+    args.extend_from_slice(extra);
+    let out = descent(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    rgba(&path)
+}
+
+/// Frame `n` of a video, decoded by ffmpeg.
+fn video_frame(video: &std::path::Path, n: u32) -> image::RgbaImage {
+    let png = video.with_extension(format!("frame{n}.png"));
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(video)
+        .args(["-vf", &format!("select=eq(n\\,{n})"), "-vframes", "1"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    rgba(&png)
 }
 
 /// The last line of stderr: the error, after any progress or driver chatter.
@@ -67,6 +137,20 @@ fn frames_video_gif_and_still() {
         std::fs::read(&files[0]).unwrap(),
         std::fs::read(&files[5]).unwrap()
     );
+    // And each is the frame of its time: 6 frames over 200 steps are steps 0, 40, ..., 200,
+    // the same pictures as stills at those steps.
+    let stills = dir.join("stills");
+    let at_40 = render_still(&stills, "40.png", "40", "320x240", "1", &[]);
+    let at_200 = render_still(&stills, "200.png", "200", "320x240", "1", &[]);
+    assert!(
+        mean_diff(&rgba(&files[1]), &at_40) < 0.2,
+        "frame 1 is not step 40"
+    );
+    assert!(
+        mean_diff(&rgba(&files[5]), &at_200) < 0.2,
+        "frame 5 is not step 200"
+    );
+    assert!(mean_diff(&at_40, &at_200) > 0.5, "steps 40 and 200 look alike");
 
     let mp4 = dir.join("saddle.mp4");
     let out = descent(&[
@@ -83,6 +167,13 @@ fn frames_video_gif_and_still() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::metadata(&mp4).unwrap().len() > 1000);
+    // The last of 10 frames is step 200: x264 is lossy, but close to the still.
+    let last = video_frame(&mp4, 9);
+    let (d, d0) = (mean_diff(&last, &at_200), mean_diff(&last, &at_40));
+    assert!(
+        d < 3.0 && d < d0,
+        "mp4 frame 9 vs step 200: {d}, vs step 40: {d0}"
+    );
 
     let gif = dir.join("saddle.gif");
     let out = descent(&[
@@ -99,6 +190,60 @@ fn frames_video_gif_and_still() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read(&gif).unwrap().starts_with(b"GIF89a"));
+    // The last of 4 frames is step 200, in 256 colours.
+    use image::AnimationDecoder;
+    let frames =
+        image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap()))
+            .unwrap()
+            .into_frames()
+            .collect_frames()
+            .unwrap();
+    assert_eq!(frames.len(), 4);
+    let small_200 = render_still(&stills, "200-small.png", "200", "160x120", "1", &[]);
+    let small_0 = render_still(&stills, "0-small.png", "0", "160x120", "1", &[]);
+    let last = frames[3].buffer();
+    let (d, d0) = (mean_diff(last, &small_200), mean_diff(last, &small_0));
+    assert!(d < 3.0 && d < d0, "gif frame 3 vs step 200: {d}, vs step 0: {d0}");
+    assert!(
+        mean_diff(frames[0].buffer(), &small_0) < 3.0,
+        "gif frame 0 is not step 0"
+    );
+
+    let webm = dir.join("saddle.webm");
+    let out = descent(&[
+        "render",
+        scene(),
+        "--video",
+        webm.to_str().unwrap(),
+        "--size",
+        "320x240",
+        "--frames",
+        "10",
+        "--msaa",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&webm)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "vp9");
+    let last = video_frame(&webm, 9);
+    let (d, d0) = (mean_diff(&last, &at_200), mean_diff(&last, &at_40));
+    assert!(
+        d < 3.0 && d < d0,
+        "webm frame 9 vs step 200: {d}, vs step 40: {d0}"
+    );
 
     let still = dir.join("poster.png");
     let out = descent(&[
@@ -112,14 +257,22 @@ fn frames_video_gif_and_still() {
         "320x240",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(image::open(&still).unwrap().to_rgba8().dimensions(), (320, 240));
+    let poster = rgba(&still);
+    assert_eq!(poster.dimensions(), (320, 240));
+    // At step 100 with 4x MSAA: between the stills at 40 and 200 (1x), nearer neither's
+    // pixels exactly, and not blank.
+    let white = image::RgbaImage::from_pixel(320, 240, image::Rgba([255, 255, 255, 255]));
+    assert!(mean_diff(&poster, &white) > 5.0, "a blank still");
+    let at_100 = render_still(&stills, "100.png", "100", "320x240", "4", &[]);
+    assert!(mean_diff(&poster, &at_100) < 0.2);
+    assert!(mean_diff(&poster, &at_200) > 0.3 && mean_diff(&poster, &at_40) > 0.3);
 }
 
 #[test]
 fn bad_render_requests_are_refused_with_the_reason() {
     let dir = tmpdir("bad");
     let mp4 = dir.join("x.mp4");
-    let out = Command::new(common::descent_bin())
+    let out = command()
         .args([
             "render",
             scene(),
@@ -201,11 +354,7 @@ fn interrupt_leaves_whole_frames_and_resume_finishes() {
         "--msaa",
         "1",
     ];
-    let mut child = Command::new(common::descent_bin())
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command().args(args).stderr(Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
     while !dir.exists() || pngs(&dir).len() < 5 {
         assert!(start.elapsed() < Duration::from_secs(60), "no frames");
@@ -245,7 +394,24 @@ fn interrupt_leaves_whole_frames_and_resume_finishes() {
     resumed.push("--resume");
     let out = descent(&resumed);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(pngs(&dir).len(), 201);
+    let all = pngs(&dir);
+    assert_eq!(all.len(), 201);
+    // The first resumed frame, one after it and the last are those of an uninterrupted run:
+    // frame k shows step k.
+    let first = written.len();
+    let stills = tmpdir("interrupt-stills");
+    for k in [first, first + 1, 200] {
+        let step = k.to_string();
+        let want = render_still(&stills, &format!("{k}.png"), &step, "200x150", "1", &[]);
+        let got = rgba(&all[k]);
+        let d = mean_diff(&got, &want);
+        assert!(
+            d < 0.2,
+            "resumed frame {k} differs from step {k} by {d} per channel"
+        );
+    }
+    let before = rgba(&all[first - 1]);
+    assert!(mean_diff(&before, &rgba(&all[200])) > 0.3, "frames do not change");
 }
 
 #[test]
@@ -257,7 +423,7 @@ fn ffmpeg_failing_is_reported_with_its_last_lines_and_no_file() {
     std::fs::write(&fake, "#!/bin/sh\nhead -c 1000 >/dev/null\necho 'Unknown encoder libx264' >&2\necho 'Conversion failed!' >&2\nexit 1\n").unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let mp4 = dir.join("out.mp4");
-    let out = Command::new(common::descent_bin())
+    let out = command()
         .args([
             "render",
             scene(),
@@ -291,4 +457,135 @@ fn ffmpeg_failing_is_reported_with_its_last_lines_and_no_file() {
         vec![std::ffi::OsString::from("ffmpeg")],
         "{leftovers:?}"
     );
+}
+
+/// The style flags change the picture as they say: `--orbit` turns the camera by its degrees
+/// per second of video (frame 1 at 1 fps is 90 degrees on: the still from azimuth 120 + 90),
+/// `--camera azim=..,elev=..` places it (the post's angles give the post's view), `--fade`
+/// thins the old part of the trails, `--trail-width` widens them.
+#[test]
+fn orbit_camera_fade_and_trail_width_flags() {
+    let dir = tmpdir("flags");
+    let frames = dir.join("orbit");
+    let out = descent(&[
+        "render",
+        scene(),
+        "--out",
+        frames.to_str().unwrap(),
+        "--size",
+        "240x180",
+        "--msaa",
+        "1",
+        "--frames",
+        "2",
+        "--fps",
+        "1",
+        "--orbit",
+        "90",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let orbit = pngs(&frames);
+    let turned = render_still(
+        &dir,
+        "turned.png",
+        "200",
+        "240x180",
+        "1",
+        &["--camera", "azim=210,elev=37"],
+    );
+    let post = render_still(&dir, "post.png", "200", "240x180", "1", &[]);
+    let post_angles = render_still(
+        &dir,
+        "post-angles.png",
+        "200",
+        "240x180",
+        "1",
+        &["--camera", "azim=120,elev=37"],
+    );
+    let start = render_still(&dir, "start.png", "0", "240x180", "1", &[]);
+    assert!(
+        mean_diff(&rgba(&orbit[0]), &start) < 0.2,
+        "frame 0 is turned already"
+    );
+    assert!(
+        mean_diff(&rgba(&orbit[1]), &turned) < 0.2,
+        "frame 1 is not 90 degrees on"
+    );
+    assert!(
+        mean_diff(&turned, &post) > 2.0,
+        "azim=210 looks like the post's view"
+    );
+    assert!(
+        mean_diff(&post_angles, &post) < 0.2,
+        "azim=120,elev=37 is not the post's view"
+    );
+    let low = render_still(
+        &dir,
+        "low.png",
+        "200",
+        "240x180",
+        "1",
+        &["--camera", "azim=120,elev=5"],
+    );
+    assert!(mean_diff(&low, &post) > 2.0, "elev=5 looks like elev=37");
+
+    // Trails from the top on a grey surface: the trails' blue pixels are the trails; fading
+    // leaves fewer of them at full colour.
+    let blue = |img: &image::RgbaImage| {
+        img.pixels()
+            .filter(|p| p[0].abs_diff(31) <= 30 && p[1].abs_diff(119) <= 30 && p[2].abs_diff(180) <= 30)
+            .count()
+    };
+    let top = ["--camera", "top", "--colormap", "gray", "--no-axes"];
+    let plain = render_still(&dir, "plain.png", "200", "480x360", "1", &top);
+    let faded = render_still(
+        &dir,
+        "faded.png",
+        "200",
+        "480x360",
+        "1",
+        &[&top[..], &["--fade"]].concat(),
+    );
+    // Width: sgd-vs-adam has no plots, so the top view fills the frame and puts data (x, y)
+    // at pixel (240 + 128.6 x, 180 - 128.6 y) (2.8 world units over 360 rows). SGD runs along
+    // y = 0 from x = 0.2 to the origin; Adam leaves it diagonally (y ~ 0.1 at x = 0.1). Count
+    // the coloured pixels across SGD's path at x = 0.1, within 8 rows of it.
+    let sgd_vs_adam = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes/sgd-vs-adam.toml");
+    let width_of = |name: &str, extra: &[&str]| {
+        let path = dir.join(name);
+        let mut args = vec![
+            "render",
+            sgd_vs_adam,
+            "--still",
+            path.to_str().unwrap(),
+            "--size",
+            "480x360",
+            "--msaa",
+            "1",
+            "--camera",
+            "top",
+            "--colormap",
+            "gray",
+            "--no-axes",
+        ];
+        args.extend_from_slice(extra);
+        let out = descent(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let img = rgba(&path);
+        (172..=188)
+            .filter(|&y| {
+                let p = img.get_pixel(240 + 13, y);
+                p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]) > 30
+            })
+            .count()
+    };
+    let (narrow, broad) = (
+        width_of("narrow.png", &[]),
+        width_of("broad.png", &["--trail-width", "6"]),
+    );
+    assert!((2..=5).contains(&narrow), "a 2.5 px trail is {narrow} px across");
+    assert!((5..=9).contains(&broad), "a 6 px trail is {broad} px across");
+    let (plain, faded) = (blue(&plain), blue(&faded));
+    assert!(plain > 300, "{plain} trail pixels");
+    assert!(faded * 10 < plain * 8, "--fade: {faded} trail pixels of {plain}");
 }

@@ -158,3 +158,141 @@ fn a_path_behind_a_hill_is_hidden_where_the_hill_covers_it() {
     let trail_pixels = image.pixels().filter(|p| is_trail(p)).count();
     assert!(trail_pixels < 3000, "{trail_pixels} trail-coloured pixels");
 }
+
+/// Occlusion with a camera worked out on paper: the side view (azimuth -90, elevation 0,
+/// distance 7, 26 degree field of view) looks along +y from the eye at world (0, -7, 0), x to
+/// the right and z up, so world (x, y, z) lands at pixel (W/2 (1 + x / (a t (y + 7))),
+/// H/2 (1 - z / (t (y + 7)))) with t = tan 13 degrees and a = W/H. A ridge along y = 0,
+/// 3 exp(-20 y^2), stands between the eye and a path at y ~ 0.6 (hidden) while a path at
+/// y ~ -0.6 lies in front of it (drawn). With the loss range set to [0, 3.1], world z is
+/// -0.75 + 1.5 f / 3.1; the paths are the f64 reference's.
+#[test]
+fn a_ridge_hides_the_path_behind_it_from_the_side() {
+    let gpu = common::gpu();
+    let scene = Scene::parse(
+        "ridge.toml",
+        r#"
+[surface]
+expr = "3*exp(-20*y^2) + 0.1*x^2"
+domain = [-1.0, 1.0, -1.0, 1.0]
+[[optimizer]]
+name = "gd"
+lr = 0.5
+[starts]
+points = [[0.8, 0.6], [0.8, -0.6]]
+[run]
+steps = 30
+"#,
+    )
+    .expect("scene");
+    let starts = scene.start_points();
+    let mut sim = Simulation::new(
+        gpu,
+        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
+    )
+    .expect("simulation");
+    let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1]).expect("mesh");
+    let settings = RenderSettings {
+        width: WIDTH,
+        height: HEIGHT,
+        colormap: Colormap::Magma,
+        loss_range: Some([0.0, 3.1]),
+        show_axes: false,
+        ..RenderSettings::default()
+    };
+    let mut renderer = Renderer::new(gpu, &scene.surface, &mesh, &sim, &settings).expect("renderer");
+    let camera = OrbitCamera::side();
+    sim.advance_to(gpu, scene.steps);
+    let texture = renderer.render(
+        gpu,
+        &sim,
+        &FrameState {
+            camera: &camera,
+            time: scene.steps as f32,
+        },
+    );
+    let image = read_texture_rgba(gpu, texture).expect("readback");
+    if std::env::var("SAVE_FRAMES").is_ok() {
+        image.save("/tmp/ridge-side.png").unwrap();
+    }
+    let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
+    let t = 13f64.to_radians().tan();
+    let to_px = |x: f64, y: f64, f: f64| {
+        let z = -0.75 + 1.5 * f / 3.1;
+        let d = y + 7.0;
+        [
+            (w / 2.0 * (1.0 + x / (w / h * t * d))) as f32,
+            (h / 2.0 * (1.0 - z / (t * d))) as f32,
+        ]
+    };
+    let trail_rgb = optimizer_color(0);
+    let is_trail = |px: &image::Rgba<u8>| (0..3).all(|k| px[k].abs_diff(trail_rgb[k]) <= 30);
+    let trail_near = |p: [f32; 2], r: i64| {
+        let (x0, y0) = (p[0].round() as i64, p[1].round() as i64);
+        (-r..=r).any(|dy| {
+            (-r..=r).any(|dx| {
+                let (x, y) = (x0 + dx, y0 + dy);
+                x >= 0
+                    && y >= 0
+                    && (x as u32) < WIDTH
+                    && (y as u32) < HEIGHT
+                    && is_trail(image.get_pixel(x as u32, y as u32))
+            })
+        })
+    };
+    let paths = simulate(&scene.surface, &scene.optimizers, &starts, scene.steps, scene.tol);
+    for (i, path) in paths.iter().enumerate() {
+        let behind = path[0].pos[1] > 0.0;
+        let ends = [&path[0], &path[path.len() - 1]].map(|p| to_px(p.pos[0], p.pos[1], p.loss));
+        let (mut checked, mut drawn) = (0, 0);
+        for pair in path.windows(2) {
+            for s in 0..4 {
+                let u = f64::from(s) / 4.0;
+                let (a, b) = (pair[0].pos, pair[1].pos);
+                let (x, y) = (a[0] + u * (b[0] - a[0]), a[1] + u * (b[1] - a[1]));
+                let p = to_px(x, y, scene.surface.value([x, y]));
+                if ends
+                    .iter()
+                    .any(|e| ((p[0] - e[0]).powi(2) + (p[1] - e[1]).powi(2)).sqrt() < 12.0)
+                {
+                    continue;
+                }
+                checked += 1;
+                drawn += usize::from(trail_near(p, 2));
+            }
+        }
+        eprintln!(
+            "path {i} ({}): {drawn} of {checked} samples drawn",
+            if behind { "behind" } else { "in front" }
+        );
+        assert!(checked >= 20, "path {i}: {checked} samples");
+        if behind {
+            assert_eq!(drawn, 0, "path {i} behind the ridge is drawn through it");
+        } else {
+            assert!(
+                drawn * 10 >= checked * 9,
+                "path {i} in front: only {drawn} of {checked} drawn"
+            );
+        }
+    }
+    // The one behind still exists: seen from above it is drawn (the test can tell).
+    let top = renderer.render(
+        gpu,
+        &sim,
+        &FrameState {
+            camera: &OrbitCamera::top(),
+            time: scene.steps as f32,
+        },
+    );
+    let above = read_texture_rgba(gpu, top).expect("readback");
+    let (x, y) = (paths[0][5].pos[0], paths[0][5].pos[1]);
+    let s = w.min(h) / 2.8;
+    let (px, py) = ((w / 2.0 + x * s) as u32, (h / 2.0 - y * s) as u32);
+    let seen = (py.saturating_sub(2)..=py + 2)
+        .flat_map(|yy| (px.saturating_sub(2)..=px + 2).map(move |xx| (xx, yy)))
+        .any(|(xx, yy)| is_trail(above.get_pixel(xx, yy)));
+    assert!(
+        seen,
+        "the path behind the ridge is not drawn from above either, at ({px}, {py})"
+    );
+}

@@ -1,24 +1,86 @@
-//! Scene files: the shipped scenes load and run; bad files are reported with file, line and
-//! column of the offending value.
+//! Scene files: every shipped scene loads, runs a few steps as the f64 reference does, and
+//! draws; bad files are reported with file, line and column of the offending value.
 
+mod common;
+
+use descent::cpu::sim::simulate;
+use descent::render::overlay::Overlay;
+use descent::run::{RunOptions, run_scene};
 use descent::scene::{Scene, Starts};
 use descent::surfaces::Domain;
+use descent::world::{Look, World};
 
+/// Every scene in assets/scenes loads, validates and runs a few steps on the GPU, matching the
+/// f64 reference there, and draws a frame.
 #[test]
-fn shipped_scenes_load() {
+fn every_shipped_scene_loads_and_runs() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes");
-    let mut count = 0;
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            scene
-                .validate()
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            count += 1;
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
         }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        scene.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        // A few steps: every particle moves (or is frozen) as the reference says.
+        let steps = 3;
+        scene.steps = steps;
+        let outcome = run_scene(common::gpu(), &scene, &RunOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let starts = scene.start_points();
+        let n = starts.len() * scene.optimizers.len();
+        assert_eq!(outcome.particles.len(), n, "{name}");
+        // The reference for the first starts of each optimizer (a swarm's are alike).
+        let some: Vec<[f64; 2]> = starts.iter().copied().take(20).collect();
+        let cpu = simulate(&scene.surface, &scene.optimizers, &some, steps, scene.tol);
+        for (g, _) in scene.optimizers.iter().enumerate() {
+            for (s, start) in some.iter().enumerate() {
+                let gpu = outcome.particles[g * starts.len() + s];
+                let want = cpu[g * some.len() + s][steps as usize];
+                let close = |a: f32, b: f64| (f64::from(a) - b).abs() <= 1e-3 * (1.0 + b.abs());
+                assert!(
+                    close(gpu.pos[0], want.pos[0])
+                        && close(gpu.pos[1], want.pos[1])
+                        && gpu.status == want.status,
+                    "{name}: optimizer {g} from {start:?}: gpu {gpu:?}, f64 {want:?}"
+                );
+            }
+        }
+        // And a frame of it, with its plots.
+        let settings = descent::render::RenderSettings::for_size(160, 120);
+        let mut world =
+            World::new(common::gpu(), &scene, &settings).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut overlay = Overlay::new(common::gpu(), wgpu::TextureFormat::Rgba8UnormSrgb);
+        world.sim.advance_to(common::gpu(), steps);
+        let (_, camera) = descent::render::view_settings(&scene.view, [160, 120], 4).unwrap();
+        let look = Look {
+            camera,
+            time: f64::from(steps),
+            pixels_per_point: 1.0,
+        };
+        world.draw(common::gpu(), &scene, &mut overlay, &look);
+        assert!(common::gpu().take_fault().is_none(), "{name}: a GPU error");
+        names.push(name);
     }
-    assert!(count >= 3);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "himmelblau-basins",
+            "linear-regression",
+            "linear-regression-only-b",
+            "rastrigin-swarm",
+            "rosenbrock-race",
+            "saddle-two-starts",
+            "sgd-1d",
+            "sgd-2d-top",
+            "sgd-vs-adam",
+            "theta-squared",
+        ],
+        "the shipped scenes (the README lists each with its picture)"
+    );
 }
 
 #[test]

@@ -42,10 +42,13 @@ fn gpu_run(case: &Case<'_>, surface: &Surface, specs: &[OptimizerSpec]) -> Vec<V
     )
     .expect("simulation");
     sim.advance_to(gpu, case.steps);
+    assert_eq!(sim.steps_done(), case.steps, "the simulation stopped short");
     let trail = sim.read_trail(gpu).expect("trail");
     let n = sim.particle_count() as usize;
+    // What the GPU holds, not what was asked for: a short trail gives short paths.
+    let recorded = (trail.len() / n.max(1)).min(case.steps as usize + 1);
     (0..n)
-        .map(|i| (0..=case.steps as usize).map(|s| trail[s * n + i]).collect())
+        .map(|i| (0..recorded).map(|s| trail[s * n + i]).collect())
         .collect()
 }
 
@@ -59,6 +62,7 @@ fn compare(case: &Case<'_>, tol: f64) -> Result<(), String> {
     let specs: Vec<OptimizerSpec> = case.optimizers.iter().map(|s| s.parse().expect("spec")).collect();
     let cpu = simulate(&surface, &specs, case.starts, case.steps, case.tol);
     let gpu = gpu_run(case, &surface, &specs);
+    check_shapes(case, specs.len(), &cpu, &gpu)?;
     for (i, (c, g)) in cpu.iter().zip(&gpu).enumerate() {
         for (s, (c, g)) in c.iter().zip(g).enumerate() {
             let CpuPoint {
@@ -81,6 +85,39 @@ fn compare(case: &Case<'_>, tol: f64) -> Result<(), String> {
                     status
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Both runs hold every optimizer group, every particle and every step: a GPU run that lost
+/// any of them must not pass a comparison that pairs points with `zip`.
+fn check_shapes(
+    case: &Case<'_>,
+    groups: usize,
+    cpu: &[Vec<CpuPoint>],
+    gpu: &[Vec<TrailPoint>],
+) -> Result<(), String> {
+    let particles = groups * case.starts.len();
+    let points = case.steps as usize + 1;
+    if cpu.len() != particles || gpu.len() != particles {
+        return Err(format!(
+            "{}: {particles} particles expected ({groups} optimizers x {} starts), cpu has {}, gpu {}",
+            case.surface,
+            case.starts.len(),
+            cpu.len(),
+            gpu.len()
+        ));
+    }
+    for (i, (c, g)) in cpu.iter().zip(gpu).enumerate() {
+        if c.len() != points || g.len() != points {
+            return Err(format!(
+                "{}: particle {i} has {} cpu and {} gpu points, expected {points} (steps 0..={})",
+                case.surface,
+                c.len(),
+                g.len(),
+                case.steps
+            ));
         }
     }
     Ok(())
@@ -182,6 +219,36 @@ fn a_wrong_reference_is_caught() {
     let gpu = gpu_run(&case, &surface, std::slice::from_ref(&adamw));
     let last = (cpu[0][10].pos, gpu[0][10].pos);
     assert!(!close(f64::from(last.1[0]), last.0[0], TOL), "{last:?}");
+}
+
+#[test]
+fn lost_groups_particles_or_steps_are_caught() {
+    // The shape check, on runs with a group, a particle or a step missing from the GPU side.
+    let case = Case {
+        surface: "bowl",
+        optimizers: &["gd:lr=0.1", "adam:lr=0.05"],
+        starts: &[[1.5, -1.0], [-0.3, 0.7]],
+        steps: 5,
+        tol: 0.0,
+    };
+    let surface = Surface::from_name_or_expr("bowl").unwrap();
+    let specs: Vec<OptimizerSpec> = case.optimizers.iter().map(|s| s.parse().unwrap()).collect();
+    let cpu = simulate(&surface, &specs, case.starts, case.steps, case.tol);
+    let gpu = gpu_run(&case, &surface, &specs);
+    assert_eq!(check_shapes(&case, 2, &cpu, &gpu), Ok(()));
+    let one_group = gpu_run(&case, &surface, &specs[..1]);
+    let err = check_shapes(&case, 2, &cpu, &one_group).unwrap_err();
+    assert!(
+        err.contains("4 particles expected") && err.contains("gpu 2"),
+        "{err}"
+    );
+    let mut short = gpu.clone();
+    short[3].pop();
+    let err = check_shapes(&case, 2, &cpu, &short).unwrap_err();
+    assert!(err.contains("particle 3 has 6 cpu and 5 gpu points"), "{err}");
+    let mut fewer = gpu;
+    fewer.pop();
+    assert!(check_shapes(&case, 2, &cpu, &fewer).is_err());
 }
 
 #[test]
@@ -441,4 +508,61 @@ fn whole_history_decimates_to_fit() {
     );
     // Not even two points each.
     assert!(TrailPlan::whole_history(&limits, 1 << 30, 10, 8 << 20).is_none());
+}
+
+/// The divergence rule, pinned by hand: a particle is diverged once a step takes it more than
+/// 1000 domain widths (the larger side) from the domain's centre; it keeps its last position.
+/// GD with lr 2 on x^2 + y^2 multiplies each coordinate by 1 - 2 * 2 = -3 per step.
+#[test]
+fn divergence_bound_is_a_thousand_domain_widths_from_the_centre() {
+    use descent::gpu::sim::divergence_bound;
+    // Domain [-1, 1] x [0, 59.04]: widths 2 and 59.04, so the bound is 59,040 around
+    // (0, 29.52).
+    let mut surface = Surface::from_name_or_expr("x^2 + y^2").unwrap();
+    surface.domain = descent::surfaces::Domain::new(-1.0, 1.0, 0.0, 59.04);
+    assert!((divergence_bound(&surface) - 59_040.0).abs() < 1e-9);
+    // From (0, 1): y_k = (-3)^k. y_10 = 59,049 is 59,019.48 from the centre: inside (from
+    // the origin it would be out, with the smaller width long before). y_11 = -177,147 is
+    // out: diverged at step 11, frozen at y = 59,049.
+    let specs = vec!["gd:lr=2".parse::<OptimizerSpec>().unwrap()];
+    let starts = [[0.0, 1.0]];
+    let cpu = simulate(&surface, &specs, &starts, 14, 0.0);
+    let gpu = {
+        let g = common::gpu();
+        let mut sim = Simulation::new(
+            g,
+            &SimSetup {
+                surface: &surface,
+                optimizers: &specs,
+                starts: &starts,
+                max_steps: 14,
+                tol: 0.0,
+                trail: TrailPlan {
+                    capacity: 15,
+                    record_every: 1,
+                },
+            },
+        )
+        .unwrap();
+        sim.advance_to(g, 14);
+        sim.read_trail(g).unwrap()
+    };
+    for k in 0..=14usize {
+        let (want_y, want_status) = if k <= 10 {
+            ((-3.0f64).powi(k as i32), STATUS_RUNNING)
+        } else {
+            (59_049.0, STATUS_DIVERGED)
+        };
+        let (c, g) = (cpu[0][k], gpu[k]);
+        assert_eq!((c.pos[1], c.status), (want_y, want_status), "cpu step {k}");
+        assert_eq!(
+            (f64::from(g.pos[1]), g.status),
+            (want_y, want_status),
+            "gpu step {k}"
+        );
+        assert!(
+            close(f64::from(g.loss), want_y * want_y, 1e-6),
+            "gpu step {k}: {g:?}"
+        );
+    }
 }

@@ -76,6 +76,11 @@ impl Panel {
         }
     }
 
+    /// The expression error shown under the surface field, and its column.
+    pub fn surface_error(&self) -> Option<&(String, usize)> {
+        self.surface_error.as_ref()
+    }
+
     /// A start point clicked on the surface.
     pub fn add_start(&mut self, _scene: &Scene, p: [f64; 2]) {
         self.starts.points.push(p);

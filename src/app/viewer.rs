@@ -83,9 +83,13 @@ pub struct Viewer {
     // ui
     show_help: bool,
     drag: Option<DragMode>,
+    /// Where the current drag was pressed (egui forgets it on the frame of the release).
+    drag_origin: Option<egui::Pos2>,
     panel: crate::app::panel::Panel,
     loss: Vec<Vec<LossSample>>,
     last_sampled_step: Option<u32>,
+    /// Where the viewport was laid out last (logical points).
+    viewport: egui::Rect,
     // stats
     started: Option<Instant>,
     frames: u64,
@@ -124,6 +128,7 @@ impl Viewer {
             message: String::new(),
             show_help: false,
             drag: None,
+            drag_origin: None,
             loss: vec![Vec::new(); scene.optimizers.len()],
             last_sampled_step: None,
             started: None,
@@ -132,6 +137,7 @@ impl Viewer {
             steps_rate: 0.0,
             frame_texture: None,
             frame_stale: false,
+            viewport: egui::Rect::NOTHING,
             panel,
             world,
             overlay,
@@ -149,6 +155,42 @@ impl Viewer {
             self.frames.saturating_sub(1) as f64 / seconds.max(1e-9),
             count(self.world.particles)
         )
+    }
+
+    /// The scene shown (the panel's edits replace it when they validate).
+    pub fn scene(&self) -> &Scene {
+        &self.scene
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn camera(&self) -> &OrbitCamera {
+        &self.camera
+    }
+
+    /// The step shown, fractional between steps.
+    pub fn time(&self) -> f64 {
+        self.time
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Playback speed in optimizer steps per second.
+    pub fn steps_per_second(&self) -> f64 {
+        self.steps_per_second
+    }
+
+    pub fn panel(&self) -> &crate::app::panel::Panel {
+        &self.panel
+    }
+
+    /// Where the viewport went in the last frame, in logical points (for input in tests).
+    pub fn viewport(&self) -> egui::Rect {
+        self.viewport
     }
 
     pub fn should_exit(&self) -> bool {
@@ -465,6 +507,7 @@ impl Viewer {
 
     fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu, egui_renderer: &mut egui_wgpu::Renderer) {
         let rect = ui.available_rect_before_wrap();
+        self.viewport = rect;
         let ppp = ui.ctx().pixels_per_point();
         let size = [
             ((rect.width() * ppp).round() as u32).max(1),
@@ -569,6 +612,7 @@ impl Viewer {
         });
         if response.drag_started() {
             self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
+            self.drag_origin = response.ctx.input(|i| i.pointer.press_origin());
         }
         if response.dragged() {
             let d = response.drag_delta();
@@ -580,10 +624,7 @@ impl Viewer {
         }
         if response.drag_stopped() {
             if self.drag == Some(DragMode::Rectangle)
-                && let (Some(end), Some(start)) = (
-                    response.interact_pointer_pos(),
-                    response.ctx.input(|i| i.pointer.press_origin()),
-                )
+                && let (Some(end), Some(start)) = (response.interact_pointer_pos(), self.drag_origin)
             {
                 self.panel.add_rectangle(
                     &self.scene,
@@ -593,6 +634,7 @@ impl Viewer {
                 self.apply_panel(gpu);
             }
             self.drag = None;
+            self.drag_origin = None;
         }
         if response.hovered() && scroll != 0.0 {
             let factor = (-scroll * 0.002).exp();

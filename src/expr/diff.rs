@@ -72,6 +72,11 @@ fn diff_pow(a: &Ast, b: &Ast, v: Var) -> Ast {
         let c1 = sub(b.clone(), Ast::Num(1.0));
         return mul(mul(b, pow(a, c1)), da);
     }
+    if is_zero(&a) {
+        // 0^b is piecewise constant (0 for b > 0, 1 at 0, inf below): 0 wherever it is
+        // differentiable, as sign's rule; the general rule would give 0^b*log(0) = 0*-inf.
+        return Ast::Num(0.0);
+    }
     let f = pow(a.clone(), b.clone());
     let ln_a = f1(Func::Log, a.clone());
     if is_zero(&da) {
@@ -162,6 +167,7 @@ mod tests {
         assert_eq!(dv("max(x, y)", Var::Y), "ifle(y, x, 0, 1)");
         assert_eq!(dv("x^y", Var::X), "y*x^(y - 1)");
         assert_eq!(dv("2^x", Var::X), "0.6931471805599453*2^x");
+        assert_eq!(dv("0^x + pow(0, y)", Var::X), "0");
         assert_eq!(dv("1/x", Var::X), "-1/x^2");
         assert_eq!(dv("x/2", Var::X), "0.5");
     }

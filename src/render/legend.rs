@@ -47,6 +47,13 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
             label: o.describe(),
         })
         .collect();
+    // A 1D problem's start is named by its variable: "x = 3", or "b = 0" when only the
+    // intercept of a regression line descends.
+    let variable = scene
+        .view
+        .axis_names
+        .as_ref()
+        .map_or("x", |names| names[0].as_str());
     // Generated only when few: a million random starts are not made again for every frame.
     let n_starts = scene.starts.count();
     let starts = if n_starts <= MAX_LISTED_STARTS as u64 {
@@ -57,7 +64,7 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
             .map(|(i, p)| StartEntry {
                 shape: MarkerShape::for_start(i),
                 label: if scene.surface.is_1d() {
-                    format!("x = {}", short_number(p[0]))
+                    format!("{variable} = {}", short_number(p[0]))
                 } else {
                     format!("({}, {})", short_number(p[0]), short_number(p[1]))
                 },

@@ -2,11 +2,15 @@
 //! up to the frame's time: "xy" (x, y and loss against iteration, as the blog post), "loss",
 //! "regression" (the data and each optimizer's current line, and the loss against epoch) and
 //! "curve" (1D: f against x with the steps taken and the minimum, as the course figure).
+//!
+//! Series of several particles are listed last particle first, so the first optimizer's line
+//! is drawn on top where lines coincide, as its trail is in the 3D view.
 
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
 use crate::gpu::sim::{Simulation, TrailPlan};
 use crate::gpu::stats::{StepStats, TrailStats};
+use crate::render::legend::short_number;
 use crate::render::style::{Plot, PlotPlacement, Series, SeriesStyle, optimizer_color};
 use crate::scene::Scene;
 
@@ -107,16 +111,20 @@ impl History {
     }
 }
 
-/// Reads the trail and builds the scene's plots at `time` (in steps); empty when the scene
-/// asks for none or has more than [`MAX_PLOT_PARTICLES`] particles.
+/// Whether the scene's plots take the whole frame, hiding the 3D view: a 1D surface shown
+/// as a curve, and a 1D regression (only b descends), whose curve J(b) and data plot share
+/// the frame.
+pub fn full_frame(scene: &Scene) -> bool {
+    scene.surface.is_1d() && scene.view.plots.iter().any(|p| p == "curve" || p == "regression")
+}
+
 /// The camera's `bottom_inset` for `scene` in a frame `height_px` tall: the share the plot
 /// strip takes, or 0 without one (or when a full-frame plot hides the 3D view). Depends on
 /// the scene only, so the view does not jump when the first plots appear.
 pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
     let shown =
         !scene.view.plots.is_empty() && (particles <= MAX_PLOT_PARTICLES || wants_distribution(scene));
-    let full = scene.surface.is_1d() && scene.view.plots.iter().any(|p| p == "curve");
-    if shown && !full {
+    if shown && !full_frame(scene) {
         crate::render::overlay::strip_share(height_px)
     } else {
         0.0
@@ -184,13 +192,24 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                         title: format!("{name} against iteration"),
                         x_label: "iteration".into(),
                         y_label: name.into(),
-                        series: (0..n).map(|i| history.line(i, f)).collect(),
+                        series: (0..n).rev().map(|i| history.line(i, f)).collect(),
                         x_range: Some(steps),
                         ..Plot::default()
                     });
                 }
             }
             "loss" => out.push(loss_plot(history, "step", steps)),
+            "regression" if scene.surface.is_1d() => {
+                // Only b descends: J(b) as a curve with the steps taken (unless the scene
+                // also asks for "curve"), beside the data and the line, as in the tutorial.
+                if !scene.view.plots.iter().any(|p| p == "curve") {
+                    out.push(curve_plot(scene, history));
+                }
+                if let Some(mut plot) = regression_plot(scene, history) {
+                    plot.placement = PlotPlacement::Full;
+                    out.push(plot);
+                }
+            }
             "regression" => {
                 if let Some(plot) = regression_plot(scene, history) {
                     out.push(plot);
@@ -288,10 +307,11 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
     let n = history.paths.len();
     let loss = |p: &TrailPoint| f64::from(p.loss);
     let series: Vec<Series> = if n <= MAX_LOSS_LINES {
-        (0..n).map(|i| history.line(i, loss)).collect()
+        (0..n).rev().map(|i| history.line(i, loss)).collect()
     } else {
         let groups = n.div_ceil(history.starts_per_group);
         (0..groups)
+            .rev()
             .map(|g| {
                 let members: Vec<usize> = (0..n).filter(|&i| history.group(i) == g).collect();
                 let points = (0..history.steps.len())
@@ -359,7 +379,7 @@ fn regression_plot(scene: &Scene, history: &History) -> Option<Plot> {
         points: data.x.iter().zip(&data.y).map(|(&x, &y)| [x, y]).collect(),
         style: SeriesStyle::Dots { radius: 1.8 },
     }];
-    for i in 0..history.paths.len() {
+    for i in (0..history.paths.len()).rev() {
         let Some(p) = history.current(i) else { continue };
         let (m, b) = match reg.fixed_slope {
             Some(m) => (m, p[0]),
@@ -371,8 +391,12 @@ fn regression_plot(scene: &Scene, history: &History) -> Option<Plot> {
             style: SeriesStyle::Line { width: 2.0 },
         });
     }
+    let title = match reg.fixed_slope {
+        Some(m) => format!("data and y = {} x + b", short_number(m)),
+        None => "data and y = m x + b".into(),
+    };
     Some(Plot {
-        title: "data and y = m x + b".into(),
+        title,
         x_label: "x".into(),
         y_label: "y".into(),
         series,
@@ -418,10 +442,19 @@ fn curve_plot(scene: &Scene, history: &History) -> Plot {
         points: surface.minima.iter().map(|m| [m[0], surface.value(*m)]).collect(),
         style: SeriesStyle::Dots { radius: 4.5 },
     });
+    // The variable's and the loss's names: x and f(x), or b and J(b) for a regression line
+    // whose slope is held (the title says where).
+    let names = scene.view.axis_names.as_ref();
+    let x_label = names.map_or("x".to_string(), |n| n[0].clone());
+    let y_label = names.map_or("f(x)".to_string(), |n| n[2].clone());
+    let title = match scene.regression.as_ref().and_then(|r| r.fixed_slope) {
+        Some(m) => format!("{y_label} with the slope held at m = {}", short_number(m)),
+        None => format!("{} and the steps taken", surface.name),
+    };
     Plot {
-        title: format!("{} and the steps taken", surface.name),
-        x_label: "x".into(),
-        y_label: "f(x)".into(),
+        title,
+        x_label,
+        y_label,
         series,
         x_range: Some([x0, x1]),
         placement: if surface.is_1d() {

@@ -1,0 +1,99 @@
+//! `descent bench` and `descent bench --soak` as a user runs them (smallest sizes, a few
+//! seconds): each prints its table, with a row per case and numbers in every column.
+
+mod common;
+
+use std::process::Command;
+
+fn bench(args: &[&str]) -> String {
+    let info = common::gpu().adapter.get_info();
+    let out = Command::new(common::descent_bin())
+        .arg("bench")
+        .args(args)
+        .env("WGPU_ADAPTER_NAME", &info.name)
+        .env("WGPU_BACKEND", info.backend.to_str())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The whitespace-separated columns of the line after the one starting with `header`, and of
+/// the lines after it up to the next header or the end.
+fn rows_after<'a>(out: &'a str, header: &str) -> Vec<Vec<&'a str>> {
+    out.lines()
+        .skip_while(|l| !l.trim_start().starts_with(header))
+        .skip(1)
+        .take_while(|l| !l.is_empty() && !l.starts_with("render:") && !l.starts_with("case"))
+        .map(|l| l.split_whitespace().collect())
+        .collect()
+}
+
+fn rate(text: &str) -> f64 {
+    let v: f64 = text
+        .trim_end_matches('x')
+        .trim_end_matches("ms")
+        .parse()
+        .unwrap_or_else(|_| panic!("{text:?} is not a number"));
+    assert!(v.is_finite() && v >= 0.0, "{text}");
+    v
+}
+
+#[test]
+fn bench_prints_simulation_and_render_tables() {
+    let out = bench(&[
+        "--particles",
+        "1000,2000",
+        "--steps",
+        "10",
+        "--render",
+        "--render-frames",
+        "2",
+    ]);
+    let sim = rows_after(&out, "particles");
+    assert_eq!(sim.len(), 2, "{out}");
+    for (row, n) in sim.iter().zip(["1000", "2000"]) {
+        assert_eq!(row.len(), 6, "{out}");
+        assert_eq!((row[0], row[1]), (n, "10"), "{out}");
+        assert!(
+            rate(row[2]) > 0.0 && rate(row[4]) > 0.0 && rate(row[5]) > 0.0,
+            "{out}"
+        );
+    }
+    let cases: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("case"))
+        .skip(1)
+        .collect();
+    assert_eq!(cases.len(), 3, "{out}");
+    for (line, name) in cases.iter().zip([
+        "saddle-two-starts 1200x900",
+        "saddle-two-starts 1920x1080",
+        "10,000 particles, full trails, 1920x1080",
+    ]) {
+        assert!(line.starts_with(name), "{line:?} in\n{out}");
+        let cols: Vec<&str> = line[name.len()..].split_whitespace().collect();
+        assert_eq!(cols.len(), 4, "{line}");
+        assert_eq!(cols[0], "2", "{line}");
+        assert!(rate(cols[1]) > 0.0 && rate(cols[2]) > 0.0, "{line}");
+        rate(cols[3]);
+    }
+}
+
+#[test]
+fn soak_prints_memory_at_each_restart() {
+    // Restarts come every 5 s; 8 s leaves room for slow frames on a loaded machine.
+    let out = bench(&["--soak", "8"]);
+    assert!(out.starts_with("soak: 100,000 particles"), "{out}");
+    let rows = rows_after(&out, "seconds");
+    assert!(rows.len() >= 2, "{out}");
+    for row in &rows {
+        assert_eq!(row.len(), 5, "{out}");
+        assert!(rate(row[3]) > 1.0 && rate(row[4]) > 1.0, "{out}");
+    }
+    let last = rows.last().unwrap();
+    assert!(
+        rate(last[0]) >= 5.0 && rate(last[1]) >= 1.0 && rate(last[2]) >= 1.0,
+        "{out}"
+    );
+}

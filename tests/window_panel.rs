@@ -1,0 +1,293 @@
+//! The window's editing, driven through egui's test harness (egui_kittest): the real
+//! `Viewer` (simulation, renderer, panel) runs its UI each harness frame on the test adapter,
+//! with no window; keys, clicks, drags and panel widgets go in as egui input, and the viewer's
+//! scene, camera and clock are read back. The real window under Xvfb is tests/window.rs.
+
+mod common;
+
+use descent::app::viewer::{Viewer, ViewerOptions};
+use descent::camera::OrbitCamera;
+use descent::scene::Scene;
+use egui::{Key, Modifiers, PointerButton, Pos2, pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+struct App {
+    viewer: Viewer,
+    renderer: egui_wgpu::Renderer,
+}
+
+/// A bowl over [-2, 2]^2 with no plots (the 3D view fills the viewport), GD from (1, 1),
+/// seen from above.
+const BOWL: &str = r#"
+title = "bowl"
+[surface]
+name = "bowl"
+[[optimizer]]
+name = "gd"
+lr = 0.1
+[starts]
+points = [[1.0, 1.0]]
+[run]
+steps = 50
+[view]
+camera = "top"
+"#;
+
+fn harness(scene_text: &str) -> Harness<'static, App> {
+    let gpu = common::gpu();
+    let scene = Scene::parse("window.toml", scene_text).unwrap_or_else(|e| panic!("{e}"));
+    let (settings, camera) = descent::render::view_settings(&scene.view, [1000, 700], 1).expect("view");
+    let dir = std::env::temp_dir().join(format!("descent-panel-{}", std::process::id()));
+    let viewer = Viewer::new(
+        gpu,
+        ViewerOptions {
+            scene,
+            size: [1000, 700],
+            capture_dir: dir,
+            record_size: None,
+            exit_after_frames: None,
+            paused: true,
+            settings,
+            camera,
+        },
+    )
+    .expect("viewer");
+    let renderer = egui_wgpu::Renderer::new(
+        &gpu.device,
+        wgpu::TextureFormat::Rgba8Unorm,
+        egui_wgpu::RendererOptions::default(),
+    );
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 700.0))
+        .with_accessibility_check(false)
+        .build_ui_state(
+            |ui, app: &mut App| app.viewer.ui(ui, common::gpu(), &mut app.renderer),
+            App { viewer, renderer },
+        );
+    h.run_steps(2);
+    h
+}
+
+fn viewer<'a>(h: &'a Harness<'static, App>) -> &'a Viewer {
+    &h.state().viewer
+}
+
+fn press(h: &mut Harness<'static, App>, key: Key) {
+    h.key_press(key);
+    h.run_steps(3);
+}
+
+/// The data point under viewport position `p`, by hand: the top view is orthographic, 2.8
+/// world units tall and centred, x right and y up, the bowl's [-2, 2] mapped to world [-1, 1].
+fn data_at(viewport: egui::Rect, p: Pos2) -> [f64; 2] {
+    let scale = 2.8 / f64::from(viewport.height());
+    let c = viewport.center();
+    [
+        2.0 * f64::from(p.x - c.x) * scale,
+        -2.0 * f64::from(p.y - c.y) * scale,
+    ]
+}
+
+/// Where data (x, y) shows in the viewport (the inverse of `data_at`).
+fn screen_at(viewport: egui::Rect, x: f64, y: f64) -> Pos2 {
+    let scale = f64::from(viewport.height()) / 2.8;
+    let c = viewport.center();
+    pos2(c.x + (x / 2.0 * scale) as f32, c.y - (y / 2.0 * scale) as f32)
+}
+
+fn click(h: &mut Harness<'static, App>, p: Pos2, modifiers: Modifiers) {
+    h.event(egui::Event::PointerMoved(p));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers,
+        });
+    }
+    h.run_steps(3);
+}
+
+#[test]
+fn clicking_the_surface_adds_a_start_there() {
+    let mut h = harness(BOWL);
+    let viewport = viewer(&h).viewport();
+    assert!(viewport.width() > 400.0, "{viewport:?}");
+    let target = screen_at(viewport, -1.0, 0.5);
+    click(&mut h, target, Modifiers::NONE);
+    let points = viewer(&h).scene().starts.points.clone();
+    assert_eq!(points.len(), 2, "{points:?}");
+    let want = data_at(viewport, target);
+    assert!(
+        (points[1][0] - want[0]).abs() < 0.02 && (points[1][1] - want[1]).abs() < 0.02,
+        "clicked at {want:?} (by hand), start added at {:?}",
+        points[1]
+    );
+    // The simulation runs the new start: one particle more.
+    assert_eq!(viewer(&h).world().sim.particle_count(), 2);
+    // Outside the surface (the viewport's corner, past the box): nothing.
+    click(
+        &mut h,
+        viewport.left_top() + egui::vec2(5.0, 5.0),
+        Modifiers::NONE,
+    );
+    assert_eq!(viewer(&h).scene().starts.points.len(), 2);
+}
+
+#[test]
+fn shift_drag_adds_a_five_by_five_grid_of_starts() {
+    let mut h = harness(BOWL);
+    let viewport = viewer(&h).viewport();
+    let (a, b) = (screen_at(viewport, -1.5, -1.0), screen_at(viewport, 0.5, 1.0));
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    h.event(egui::Event::PointerMoved(a));
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::SHIFT,
+    });
+    for k in 1..=10 {
+        h.event(egui::Event::PointerMoved(a + (b - a) * (k as f32 / 10.0)));
+    }
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::SHIFT,
+    });
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(3);
+    let points = viewer(&h).scene().starts.points.clone();
+    assert_eq!(points.len(), 26, "one start and a 5x5 grid");
+    // The grid runs from corner a to corner b in quarters: x -1.5, -1, ..., 0.5; y -1, ..., 1.
+    for (k, p) in points[1..].iter().enumerate() {
+        let (i, j) = (k % 5, k / 5);
+        let want = [-1.5 + 0.5 * i as f64, -1.0 + 0.5 * j as f64];
+        assert!(
+            (p[0] - want[0]).abs() < 0.03 && (p[1] - want[1]).abs() < 0.03,
+            "grid point {k}: {p:?}, by hand {want:?}"
+        );
+    }
+    // The camera did not orbit: a shift drag draws a rectangle.
+    assert_eq!(*viewer(&h).camera(), OrbitCamera::top());
+}
+
+#[test]
+fn keys_change_the_view_the_clock_and_the_speed() {
+    let mut h = harness(BOWL);
+    press(&mut h, Key::Num1);
+    assert_eq!(*viewer(&h).camera(), OrbitCamera::post());
+    press(&mut h, Key::Num3);
+    assert_eq!(*viewer(&h).camera(), OrbitCamera::side());
+    press(&mut h, Key::Num2);
+    assert_eq!(*viewer(&h).camera(), OrbitCamera::top());
+    press(&mut h, Key::Num1);
+    press(&mut h, Key::Num0);
+    assert_eq!(
+        *viewer(&h).camera(),
+        OrbitCamera::top(),
+        "0 goes back to the scene's view"
+    );
+
+    // Paused: '.' steps once, twice; the simulation follows the clock.
+    assert!(!viewer(&h).is_playing());
+    assert_eq!(viewer(&h).time(), 0.0);
+    press(&mut h, Key::Period);
+    assert_eq!(viewer(&h).time(), 1.0);
+    press(&mut h, Key::Period);
+    assert_eq!(viewer(&h).time(), 2.0);
+    assert_eq!(viewer(&h).world().sim.steps_done(), 2);
+    // r restarts from the start points.
+    press(&mut h, Key::R);
+    assert_eq!(viewer(&h).time(), 0.0);
+    assert_eq!(viewer(&h).world().sim.steps_done(), 0);
+    // + and - change the speed by half again and back.
+    let speed = viewer(&h).steps_per_second();
+    press(&mut h, Key::Plus);
+    assert!((viewer(&h).steps_per_second() - 1.5 * speed).abs() < 1e-9);
+    press(&mut h, Key::Minus);
+    press(&mut h, Key::Minus);
+    assert!((viewer(&h).steps_per_second() - speed / 1.5).abs() < 1e-9);
+    // Space plays: the clock moves on by itself.
+    press(&mut h, Key::Space);
+    assert!(viewer(&h).is_playing());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    h.run_steps(2);
+    assert!(viewer(&h).time() > 0.0, "playing, the clock stands still");
+}
+
+#[test]
+fn the_panel_edits_the_surface_and_the_optimizers() {
+    let mut h = harness(BOWL);
+    // A bad expression: the error shows at its character, the old surface keeps running.
+    h.get_by_role(egui::Role::TextInput).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_role(egui::Role::TextInput).type_text("x^2 + sinn(y)");
+    h.run_steps(3);
+    let (message, column) = viewer(&h).panel().surface_error().cloned().expect("an error");
+    assert!(message.contains("unknown function 'sinn'"), "{message}");
+    assert_eq!(column, 7, "{message}");
+    assert!(
+        h.query_by_label_contains("unknown function 'sinn'").is_some(),
+        "the error is not shown"
+    );
+    assert_eq!(viewer(&h).scene().surface.name, "bowl");
+    // Still running: a step goes through.
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(viewer(&h).scene().surface.name, "bowl");
+    // Click off the field (in the viewport's corner, off the surface) so keys reach the view.
+    let corner = viewer(&h).viewport().left_top() + egui::vec2(5.0, 5.0);
+    click(&mut h, corner, Modifiers::NONE);
+    assert_eq!(viewer(&h).scene().starts.points.len(), 1);
+    press(&mut h, Key::Period);
+    assert_eq!(viewer(&h).world().sim.steps_done(), 1, "the old surface stopped");
+
+    // A valid expression replaces the surface.
+    h.get_by_role(egui::Role::TextInput).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_role(egui::Role::TextInput).type_text("x^2 + 2*y^2");
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert!(viewer(&h).panel().surface_error().is_none());
+    assert_eq!(viewer(&h).scene().surface.source, "x^2 + 2*y^2");
+    assert_eq!(viewer(&h).scene().surface.value([1.0, 1.0]), 3.0);
+
+    // Add an optimizer (adam, the one offered first), then remove the first (gd).
+    h.get_by_label("add").click();
+    h.run_steps(3);
+    let names: Vec<String> = viewer(&h)
+        .scene()
+        .optimizers
+        .iter()
+        .map(|o| o.name.clone())
+        .collect();
+    assert_eq!(names, ["gd", "adam"]);
+    assert_eq!(viewer(&h).world().sim.particle_count(), 2);
+    h.get_all_by_label("remove")
+        .next()
+        .expect("a remove button")
+        .click();
+    h.run_steps(3);
+    let names: Vec<String> = viewer(&h)
+        .scene()
+        .optimizers
+        .iter()
+        .map(|o| o.name.clone())
+        .collect();
+    assert_eq!(names, ["adam"]);
+
+    // Tune: adam's lr slider to 0.5 takes effect in the scene.
+    let lr = h.get_by_role_and_label(egui::Role::Slider, "lr");
+    lr.set_value_accesskit(0.5);
+    h.run_steps(3);
+    let lr = viewer(&h).scene().optimizers[0].params.lr;
+    assert!((lr - 0.5).abs() < 1e-9, "lr {lr}");
+}
