@@ -38,8 +38,9 @@ struct DensityDraw {
 
 struct AccumOut {
     @builtin(position) clip: vec4<f32>,
-    // Linear colour times weight, weight.
-    @location(0) value: vec4<f32>,
+    // Linear colour times weight, weight: flat, so counts stay whole (interpolating a
+    // constant across a primitive can round it).
+    @location(0) @interpolate(flat) value: vec4<f32>,
 }
 
 // A particle's linear colour for mixing: a cubic fit of the sRGB curve (within 0.5%), cheaper

@@ -15,6 +15,24 @@ pub struct SimBenchRow {
     pub gpu_seconds: f64,
     pub cpu_steps: u32,
     pub cpu_seconds: f64,
+    /// GPU buffers the particles take (state; the bench keeps no trail).
+    pub gpu_bytes: u64,
+}
+
+/// Seconds the GPU side of a measurement aims at: counts past a few million take fewer steps
+/// than asked, so every row finishes in a few seconds on any adapter.
+const MEASURE_SECONDS: f64 = 2.0;
+
+/// The most particles this adapter's memory holds (see `gpu::memory`): on a CPU adapter the
+/// initial state kept for restarts lives in the same memory, so half as many.
+pub fn largest_count(gpu: &Gpu) -> u32 {
+    let memory = crate::gpu::memory::AdapterMemory::of(gpu);
+    let copies = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+        2
+    } else {
+        1
+    };
+    (memory.usable() / (copies * crate::gpu::sim::PARTICLE_BYTES)).min(u64::from(u32::MAX)) as u32
 }
 
 impl SimBenchRow {
@@ -64,16 +82,23 @@ pub fn bench_simulation(
             },
         };
         let mut sim = Simulation::new(gpu, &setup).map_err(|e| GpuError::Uncaptured(e.to_string()))?;
-        // Warm-up: first dispatch pays for pipeline compilation on some drivers.
+        // Warm-up: first dispatch pays for pipeline compilation on some drivers; the next
+        // two steps give the rate that sizes the measurement.
         sim.advance_to(gpu, 1);
         gpu.wait()?;
+        let t = Instant::now();
+        sim.advance_to(gpu, 3);
+        gpu.wait()?;
+        let rate = 2.0 * f64::from(n) / t.elapsed().as_secs_f64().max(1e-9);
+        let steps = ((MEASURE_SECONDS * rate / f64::from(n)) as u32).clamp(3, gpu_steps.max(3));
         sim.reset(gpu);
         sim.advance_to(gpu, 0);
         gpu.wait()?;
         let t = Instant::now();
-        sim.advance_to(gpu, gpu_steps);
+        sim.advance_to(gpu, steps);
         gpu.wait()?;
         let gpu_seconds = t.elapsed().as_secs_f64();
+        let gpu_steps = steps;
 
         let cpu_steps = (cpu_budget_steps / u64::from(n)).clamp(1, u64::from(gpu_steps)) as u32;
         let t = Instant::now();
@@ -86,6 +111,7 @@ pub fn bench_simulation(
             gpu_seconds,
             cpu_steps,
             cpu_seconds,
+            gpu_bytes: sim.gpu_bytes(),
         });
     }
     Ok(rows)
@@ -129,18 +155,19 @@ pub fn format_sim_bench(gpu_name: &str, rows: &[SimBenchRow]) -> String {
     let mut out =
         format!("simulation: Adam (lr 0.02) on rosenbrock; GPU = {gpu_name}; CPU = one thread, f64\n");
     out.push_str(&format!(
-        "{:>10}  {:>9}  {:>16}  {:>9}  {:>16}  {:>9}\n",
-        "particles", "GPU steps", "GPU steps/s", "CPU steps", "CPU steps/s", "GPU/CPU"
+        "{:>10}  {:>9}  {:>16}  {:>9}  {:>16}  {:>9}  {:>9}\n",
+        "particles", "GPU steps", "GPU steps/s", "CPU steps", "CPU steps/s", "GPU/CPU", "GPU MiB"
     ));
     for r in rows {
         out.push_str(&format!(
-            "{:>10}  {:>9}  {:>16.3e}  {:>9}  {:>16.3e}  {:>8.1}x\n",
+            "{:>10}  {:>9}  {:>16.3e}  {:>9}  {:>16.3e}  {:>8.1}x  {:>9.1}\n",
             r.particles,
             r.gpu_steps,
             r.gpu_rate(),
             r.cpu_steps,
             r.cpu_rate(),
-            r.gpu_rate() / r.cpu_rate()
+            r.gpu_rate() / r.cpu_rate(),
+            r.gpu_bytes as f64 / 1048576.0
         ));
     }
     out
@@ -157,7 +184,12 @@ pub struct RenderBenchRow {
 
 /// The saddle scene at the blog post's 1200x900 (4x3 inches at dpi 300) and at 1920x1080, and
 /// 10,000 particles with full trails at 1920x1080.
-pub fn bench_render(gpu: &Gpu, frames_small: u32, frames_swarm: u32) -> anyhow::Result<Vec<RenderBenchRow>> {
+pub fn bench_render(
+    gpu: &Gpu,
+    frames_small: u32,
+    frames_swarm: u32,
+    density_particles: u32,
+) -> anyhow::Result<Vec<RenderBenchRow>> {
     use crate::capture::Output;
     use crate::headless::{RenderJob, render};
     use crate::scene::Scene;
@@ -170,22 +202,49 @@ pub fn bench_render(gpu: &Gpu, frames_small: u32, frames_swarm: u32) -> anyhow::
         grid: Some([100, 100]),
         ..Default::default()
     };
+    let density = density_scene(density_particles);
+    let density_name = format!(
+        "{} particles, density, 1920x1080",
+        crate::render::legend::count(u64::from(density_particles))
+    );
     let cases = [
-        ("saddle-two-starts 1200x900", &saddle, [1200, 900], frames_small),
-        ("saddle-two-starts 1920x1080", &saddle, [1920, 1080], frames_small),
+        (
+            "saddle-two-starts 1200x900",
+            &saddle,
+            [1200, 900],
+            frames_small,
+            None,
+        ),
+        (
+            "saddle-two-starts 1920x1080",
+            &saddle,
+            [1920, 1080],
+            frames_small,
+            None,
+        ),
         (
             "10,000 particles, full trails, 1920x1080",
             &swarm,
             [1920, 1080],
             frames_swarm,
+            None,
+        ),
+        // A video of the swarm: one step per frame, every step recorded and drawn.
+        (
+            density_name.as_str(),
+            &density,
+            [1920, 1080],
+            frames_swarm,
+            Some(30.0),
         ),
     ];
     let dir = std::env::temp_dir().join(format!("descent-bench-{}", std::process::id()));
     let mut rows = Vec::new();
-    for (name, scene, size, frames) in cases {
+    for (name, scene, size, frames, steps_per_second) in cases {
         let (settings, camera) =
             crate::render::view_settings(&scene.view, size, 4).map_err(anyhow::Error::msg)?;
-        let timeline = Timeline::new(scene.steps, 30.0, Some(frames), None).map_err(anyhow::Error::msg)?;
+        let timeline =
+            Timeline::new(scene.steps, 30.0, Some(frames), steps_per_second).map_err(anyhow::Error::msg)?;
         let mut job = RenderJob {
             scene: scene.clone(),
             output: Output::Discard,
@@ -209,6 +268,74 @@ pub fn bench_render(gpu: &Gpu, frames_small: u32, frames_swarm: u32) -> anyhow::
         });
     }
     Ok(rows)
+}
+
+/// Rastrigin with Adam and SGD with momentum from `particles` random starts (half each), 300
+/// steps, drawn as density.
+pub fn density_scene(particles: u32) -> crate::scene::Scene {
+    let mut scene = crate::scene::Scene::parse(
+        "bench-density",
+        "[surface]\nname = \"rastrigin\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+         [[optimizer]]\nname = \"sgd\"\nlr = 0.002\nmomentum = 0.9\n[run]\nsteps = 300\n\
+         [view]\ntrails = \"density\"\n",
+    )
+    .unwrap_or_else(|e| panic!("the density bench scene is invalid: {e}"));
+    scene.starts.random = (particles / 2).max(1);
+    scene
+}
+
+/// GPU memory a swarm of `particles` holds with whole trails over `steps` steps, as a scene
+/// would plan it: allocated for real, then freed.
+pub struct MemoryRow {
+    pub particles: u32,
+    pub state_bytes: u64,
+    pub trail: crate::gpu::sim::TrailPlan,
+    pub trail_bytes: u64,
+}
+
+pub fn bench_memory(gpu: &Gpu, counts: &[u32], steps: u32) -> anyhow::Result<Vec<MemoryRow>> {
+    let mut rows = Vec::new();
+    for &n in counts {
+        let scene = density_scene(n);
+        let starts = scene.start_points();
+        let particles = starts.len() as u64 * scene.optimizers.len() as u64;
+        let trail = TrailPlan::whole_history(
+            &gpu.device.limits(),
+            particles,
+            steps,
+            crate::world::trail_budget(gpu, particles),
+        )
+        .ok_or_else(|| anyhow::anyhow!("{particles} particles leave no room for trails"))?;
+        let sim = Simulation::new(gpu, &SimSetup::for_scene(&scene, &starts, trail))?;
+        gpu.wait()?;
+        let total = sim.gpu_bytes();
+        let trail_bytes = trail.bytes(particles);
+        rows.push(MemoryRow {
+            particles: particles as u32,
+            state_bytes: total - trail_bytes,
+            trail,
+            trail_bytes,
+        });
+    }
+    Ok(rows)
+}
+
+pub fn format_memory_bench(gpu_name: &str, memory: &str, rows: &[MemoryRow]) -> String {
+    let mut out = format!("memory: particles and whole trails of 300 steps; GPU = {gpu_name} ({memory})\n");
+    out.push_str(&format!(
+        "{:>10}  {:>12}  {:>12}  {:>12}\n",
+        "particles", "state MiB", "trails MiB", "trail keeps"
+    ));
+    for r in rows {
+        out.push_str(&format!(
+            "{:>10}  {:>12.1}  {:>12.1}  {:>12}\n",
+            r.particles,
+            r.state_bytes as f64 / 1048576.0,
+            r.trail_bytes as f64 / 1048576.0,
+            format!("1 in {}", r.trail.record_every)
+        ));
+    }
+    out
 }
 
 pub fn format_render_bench(gpu_name: &str, rows: &[RenderBenchRow]) -> String {

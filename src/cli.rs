@@ -211,18 +211,26 @@ struct RunArgs {
 
 #[derive(Args)]
 struct BenchArgs {
-    /// Particle counts to measure.
-    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
-    particles: Vec<u32>,
+    /// Particle counts to measure; `max` is the most this adapter's memory holds.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10000,100000,1000000,10000000,max"
+    )]
+    particles: Vec<String>,
     /// GPU steps per measurement.
     #[arg(long, default_value_t = 200)]
     steps: u32,
     /// Also time `descent render` (saddle at 1200x900 and 1920x1080, 10,000 particles).
     #[arg(long)]
     render: bool,
-    /// Frames per render case (the 10,000-particle case renders a tenth as many).
+    /// Frames per render case (the 10,000-particle and density cases render a tenth as many).
     #[arg(long, default_value_t = 60)]
     render_frames: u32,
+    /// Particles of the density render case and of the memory table's first row (the second
+    /// has ten times as many).
+    #[arg(long, default_value_t = 1_000_000)]
+    density_particles: u32,
     /// Instead: a soak test of this many seconds (100,000 particles restarting every 5 s,
     /// rendered headless), printing resident memory at each restart.
     #[arg(long, value_name = "SECONDS")]
@@ -533,14 +541,36 @@ fn bench_command(args: BenchArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let rows = descent::bench::bench_simulation(&gpu, &args.particles, args.steps, 20_000_000)?;
+    let counts = args
+        .particles
+        .iter()
+        .map(|p| match p.trim() {
+            "max" => Ok(descent::bench::largest_count(&gpu)),
+            n => n
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| anyhow!("--particles: '{n}' is not a count of particles or max")),
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    let rows = descent::bench::bench_simulation(&gpu, &counts, args.steps, 20_000_000)?;
     print!("{}", descent::bench::format_sim_bench(&gpu.adapter_name(), &rows));
     if args.render {
         let frames = args.render_frames.max(2);
-        let rows = descent::bench::bench_render(&gpu, frames, (frames / 10).max(2))?;
+        let rows = descent::bench::bench_render(&gpu, frames, (frames / 10).max(2), args.density_particles)?;
         print!(
             "{}",
             descent::bench::format_render_bench(&gpu.adapter_name(), &rows)
+        );
+        let n = args.density_particles;
+        let memory = descent::bench::bench_memory(&gpu, &[n, n.saturating_mul(10)], 300)?;
+        print!(
+            "{}",
+            descent::bench::format_memory_bench(
+                &gpu.adapter_name(),
+                &descent::gpu::memory::AdapterMemory::of(&gpu).describe(),
+                &memory
+            )
         );
     }
     Ok(())

@@ -49,14 +49,16 @@ fn bench_prints_simulation_and_render_tables() {
         "--render",
         "--render-frames",
         "2",
+        "--density-particles",
+        "2000",
     ]);
     let sim = rows_after(&out, "particles");
     assert_eq!(sim.len(), 2, "{out}");
     for (row, n) in sim.iter().zip(["1000", "2000"]) {
-        assert_eq!(row.len(), 6, "{out}");
+        assert_eq!(row.len(), 7, "{out}");
         assert_eq!((row[0], row[1]), (n, "10"), "{out}");
         assert!(
-            rate(row[2]) > 0.0 && rate(row[4]) > 0.0 && rate(row[5]) > 0.0,
+            rate(row[2]) > 0.0 && rate(row[4]) > 0.0 && rate(row[5]) > 0.0 && rate(row[6]) > 0.0,
             "{out}"
         );
     }
@@ -64,12 +66,14 @@ fn bench_prints_simulation_and_render_tables() {
         .lines()
         .skip_while(|l| !l.starts_with("case"))
         .skip(1)
+        .take_while(|l| !l.starts_with("memory:"))
         .collect();
-    assert_eq!(cases.len(), 3, "{out}");
+    assert_eq!(cases.len(), 4, "{out}");
     for (line, name) in cases.iter().zip([
         "saddle-two-starts 1200x900",
         "saddle-two-starts 1920x1080",
         "10,000 particles, full trails, 1920x1080",
+        "2,000 particles, density, 1920x1080",
     ]) {
         assert!(line.starts_with(name), "{line:?} in\n{out}");
         let cols: Vec<&str> = line[name.len()..].split_whitespace().collect();
@@ -77,6 +81,27 @@ fn bench_prints_simulation_and_render_tables() {
         assert_eq!(cols[0], "2", "{line}");
         assert!(rate(cols[1]) > 0.0 && rate(cols[2]) > 0.0, "{line}");
         rate(cols[3]);
+    }
+    // Memory of 2,000 and 20,000 particles with whole trails: state and trails in MiB.
+    let memory: Vec<Vec<&str>> = out
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("particles  ") || !l.contains("state MiB"))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(memory.len(), 2, "{out}");
+    for (row, n) in memory.iter().zip(["2000", "20000"]) {
+        assert_eq!(row[0], n, "{out}");
+        // 48 bytes of state a particle; 301 points of 16 bytes each.
+        let particles: f64 = n.parse().unwrap();
+        assert!(
+            (rate(row[1]) - particles * 48.0 / 1048576.0).abs() < 0.05,
+            "{out}"
+        );
+        assert!(
+            (rate(row[2]) - particles * 301.0 * 16.0 / 1048576.0).abs() < 0.05,
+            "{out}"
+        );
     }
 }
 

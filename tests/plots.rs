@@ -616,7 +616,12 @@ fn a_swarm_loss_plot_shows_quantiles_and_shares() {
     )
     .unwrap();
     let plots = plots_after(&scene, 30);
-    assert_eq!(plots.len(), 2, "{:?}", plots.iter().map(|p| &p.title).collect::<Vec<_>>());
+    assert_eq!(
+        plots.len(),
+        2,
+        "{:?}",
+        plots.iter().map(|p| &p.title).collect::<Vec<_>>()
+    );
     let starts = scene.start_points();
     let cpu = descent::cpu::sim::simulate(&scene.surface, &scene.optimizers, &starts, 30, 1e-3);
     let quantile = |k: usize, q: f64| {

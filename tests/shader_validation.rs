@@ -57,6 +57,11 @@ fn the_surface_render_shader_validates() {
 fn the_density_statistics_and_tone_map_validate() {
     validate("density_stats.wgsl", &shaders::density_stats_source());
     validate("tonemap.wgsl", &shaders::tonemap_source());
+    let stats = validate("trail_stats.wgsl", &shaders::trail_stats_source());
+    assert_eq!(
+        wgsl_size(&stats, "StatsParams") as usize,
+        size_of::<descent::gpu::stats::StatsParams>()
+    );
 }
 
 #[test]
@@ -102,6 +107,7 @@ fn every_shader_file_is_used_and_valid_in_context() {
         shaders::density_source(&surface.wgsl()),
         shaders::density_stats_source(),
         shaders::tonemap_source(),
+        shaders::trail_stats_source(),
     ]
     .concat();
     for (file, text) in shaders::FILES {

@@ -31,7 +31,7 @@ pub const ASSUMED_BYTES: u64 = 4 << 30;
 
 /// Share of the adapter's memory descent's particle state and trails may take together; the
 /// rest is left to the window, the renderer's targets and other programs.
-pub const USABLE_SHARE: f64 = 0.5;
+pub const USABLE_SHARE: f64 = 0.4;
 
 impl AdapterMemory {
     pub fn of(gpu: &Gpu) -> Self {
