@@ -25,3 +25,7 @@ picture sgd-2d-top
 picture rosenbrock-race --camera top
 picture himmelblau-basins
 picture rastrigin-swarm
+picture rastrigin-million --at-step 150
+echo "== himmelblau momentum start map"
+"$descent" render --surface himmelblau --grid 1000x1000 --optimizer sgd:lr=0.01,momentum=0.9 \
+    --steps 400 --tol 1e-5 --start-map "$out/himmelblau-momentum-start-map.png"

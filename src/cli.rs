@@ -73,7 +73,7 @@ pub struct StyleArgs {
     /// MSAA samples: 1 or 4 (default 4; the window uses 1 on CPU adapters, for speed).
     #[arg(long)]
     msaa: Option<u32>,
-    /// How trails are drawn: auto (lines up to 500 particles, density beyond), lines, density
+    /// How trails are drawn: auto (lines up to 5,000 particles, density beyond), lines, density
     /// (every segment accumulated and tone-mapped), heads (the particles now; with
     /// --trail-length, comet tails).
     #[arg(long, value_name = "auto|lines|density|heads")]

@@ -52,7 +52,6 @@ pub fn start_maps(scene: &Scene, last: &[Particle]) -> Result<Vec<StartMap>, Str
     let per_group = scene.starts.count() as usize;
     let cells = (cols * rows) as usize;
     let domain = &scene.surface.domain;
-    let max_steps = f64::from(scene.steps.max(2));
     let mut maps = Vec::new();
     for (g, spec) in scene.optimizers.iter().enumerate() {
         let group = &last[g * per_group..(g + 1) * per_group];
@@ -63,10 +62,11 @@ pub fn start_maps(scene: &Scene, last: &[Particle]) -> Result<Vec<StartMap>, Str
             let b = Basins::classify(grid, &scene.surface.minima, domain);
             (b.of_particle, scene.surface.minima.clone())
         };
+        let steps = StepRange::of(grid);
         let image = image::RgbaImage::from_fn(cols, rows, |i, j| {
             // Image row j is grid row rows - 1 - j (y up).
             let k = ((rows - 1 - j) * cols + i) as usize;
-            image::Rgba(outcome_color(&grid[k], basin[k], max_steps))
+            image::Rgba(outcome_color(&grid[k], basin[k], steps))
         });
         maps.push(StartMap {
             optimizer: spec.describe(),
@@ -78,15 +78,42 @@ pub fn start_maps(scene: &Scene, last: &[Particle]) -> Result<Vec<StartMap>, Str
     Ok(maps)
 }
 
-/// The colour of one start: its basin's hue, shaded by log steps to converge.
-pub fn outcome_color(p: &Particle, basin: Option<u16>, max_steps: f64) -> [u8; 4] {
+/// The fewest and most steps any start of a map took to converge (log scale).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepRange {
+    pub fewest: u32,
+    pub most: u32,
+}
+
+impl StepRange {
+    pub fn of(grid: &[Particle]) -> Self {
+        let converged = grid.iter().filter(|p| p.status == STATUS_CONVERGED);
+        let (fewest, most) = converged.fold((u32::MAX, 1), |(lo, hi), p| (lo.min(p.step), hi.max(p.step)));
+        Self {
+            fewest: fewest.clamp(1, most.max(1)),
+            most: most.max(1),
+        }
+    }
+
+    /// 0 for the fewest steps, 1 for the most, on a log scale.
+    fn position(&self, steps: u32) -> f64 {
+        let (lo, hi) = (f64::from(self.fewest).ln(), f64::from(self.most).ln());
+        if hi <= lo {
+            return 0.0;
+        }
+        ((f64::from(steps.max(1)).ln() - lo) / (hi - lo)).clamp(0.0, 1.0)
+    }
+}
+
+/// The colour of one start: its basin's hue, shaded by log steps to converge within the
+/// map's range (the fastest at full colour, the slowest at half).
+pub fn outcome_color(p: &Particle, basin: Option<u16>, steps: StepRange) -> [u8; 4] {
     if p.status == STATUS_DIVERGED {
         return DIVERGED_COLOR;
     }
     let base = basin.map_or(UNREACHED_COLOR, |k| Basins::color(usize::from(k)));
     let shade = if p.status == STATUS_CONVERGED {
-        let t = f64::from(p.step.max(1)).ln() / max_steps.ln();
-        1.0 - 0.5 * t.clamp(0.0, 1.0)
+        1.0 - 0.5 * steps.position(p.step)
     } else {
         UNCONVERGED_SHADE
     };
@@ -195,15 +222,21 @@ mod tests {
 
     #[test]
     fn fast_is_bright_slow_is_dark_diverged_is_black() {
-        let fast = outcome_color(&at(0.0, 0.0, 1, STATUS_CONVERGED), Some(0), 100.0);
-        let slow = outcome_color(&at(0.0, 0.0, 100, STATUS_CONVERGED), Some(0), 100.0);
+        let range = StepRange {
+            fewest: 10,
+            most: 1000,
+        };
+        let fast = outcome_color(&at(0.0, 0.0, 10, STATUS_CONVERGED), Some(0), range);
+        let mid = outcome_color(&at(0.0, 0.0, 100, STATUS_CONVERGED), Some(0), range);
+        let slow = outcome_color(&at(0.0, 0.0, 1000, STATUS_CONVERGED), Some(0), range);
         assert_eq!(fast, basin_color(0));
+        assert_eq!(mid[0], (f64::from(basin_color(0)[0]) * 0.75).round() as u8);
         assert_eq!(slow[0], (f64::from(basin_color(0)[0]) * 0.5).round() as u8);
         assert_eq!(
-            outcome_color(&at(0.0, 0.0, 3, STATUS_DIVERGED), Some(0), 100.0),
+            outcome_color(&at(0.0, 0.0, 3, STATUS_DIVERGED), Some(0), range),
             DIVERGED_COLOR
         );
-        let running = outcome_color(&at(0.0, 0.0, 100, STATUS_RUNNING), None, 100.0);
+        let running = outcome_color(&at(0.0, 0.0, 100, STATUS_RUNNING), None, range);
         assert_eq!(running[0], (150.0 * UNCONVERGED_SHADE).round() as u8);
     }
 

@@ -18,10 +18,13 @@ fn himmelblau(random: u32) -> Scene {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/himmelblau-basins.toml");
     let mut scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(scene.view.color_by, ColorBy::Basin);
+    // Random starts instead of the scene's grid (and no start map).
     scene.starts = Starts {
         random,
+        grid: None,
         ..scene.starts
     };
+    scene.view.start_map = None;
     scene
 }
 

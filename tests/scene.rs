@@ -71,6 +71,7 @@ fn every_shipped_scene_loads_and_runs() {
             "himmelblau-basins",
             "linear-regression",
             "linear-regression-only-b",
+            "rastrigin-million",
             "rastrigin-swarm",
             "rosenbrock-race",
             "saddle-two-starts",

@@ -133,7 +133,7 @@ fn sgd_vs_adam_breaks_the_symmetry() {
 fn himmelblau_starts_settle_in_the_four_basins() {
     let scene = load("himmelblau-basins.toml");
     let outcome = run_scene(common::gpu(), &scene, &RunOptions::default()).unwrap();
-    assert_eq!(outcome.particles.len(), 100_000);
+    assert_eq!(outcome.particles.len(), 316 * 316);
     let mut per_minimum = [0u32; 4];
     for p in &outcome.particles {
         let near = scene

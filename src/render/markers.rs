@@ -25,11 +25,14 @@ pub const MAX_START_SHAPES: usize = 32;
 pub const MAX_START_DOTS: usize = 2000;
 
 /// Start and minimum markers for a scene.
+/// With `start_dots` false, many starts are not drawn as dots (a density layer shows where
+/// the swarm began).
 pub fn static_markers(
     surface: &Surface,
     plot: &PlotBox,
     sim: &Simulation,
     ui_scale: f32,
+    start_dots: bool,
 ) -> Vec<MarkerInstance> {
     let starts = &sim.initial_particles()[..sim.starts_per_group() as usize];
     let mut out = Vec::new();
@@ -46,7 +49,7 @@ pub fn static_markers(
                 _pad: [0.0; 2],
             });
         }
-    } else if starts.len() <= MAX_START_DOTS {
+    } else if start_dots && starts.len() <= MAX_START_DOTS {
         let grey = srgb_to_linear([60, 60, 60, 200]);
         for p in starts {
             out.push(MarkerInstance {

@@ -103,7 +103,7 @@ pub struct RenderSettings {
 }
 
 /// `auto` draws lines up to this many particles, density beyond.
-pub const AUTO_LINES_MAX: u32 = 500;
+pub const AUTO_LINES_MAX: u32 = 5000;
 /// Up to this many heads are drawn as markers; beyond, heads are accumulated (density).
 pub const HEAD_MARKERS_MAX: u32 = 2000;
 
@@ -377,7 +377,8 @@ impl Renderer {
         );
         let lines =
             lines::LineRenderer::new(gpu, &formats, &frame_layout, &particle_layout, sim, &surface_wgsl)?;
-        let statics = markers::static_markers(surface, &plot, sim, settings.ui_scale);
+        let density = ParticleLayers::of(settings, sim.particle_count()).density_trails;
+        let statics = markers::static_markers(surface, &plot, sim, settings.ui_scale, !density);
         let markers = markers::MarkerRenderer::new(
             gpu,
             &formats,
