@@ -14,6 +14,6 @@ $SUDO apt-get install -y --no-install-recommends \
     libvulkan1 mesa-vulkan-drivers libxkbcommon-x11-0 \
     xvfb xdotool x11-utils ffmpeg
 if ! command -v cargo >/dev/null; then
-    echo "cargo not found: install Rust 1.88 or newer from https://rustup.rs, then re-run." >&2
+    echo "cargo not found: install Rust 1.95 or newer from https://rustup.rs, then re-run." >&2
     exit 1
 fi

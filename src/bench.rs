@@ -229,22 +229,27 @@ pub fn bench_render(
             frames_swarm,
             None,
         ),
-        // A video of the swarm: one step per frame, every step recorded and drawn.
+        // A video of the swarm from its start: one step per frame, every step recorded and
+        // drawn (each frame adds the newest segments to what the density holds).
         (
             density_name.as_str(),
             &density,
             [1920, 1080],
             frames_swarm,
-            Some(30.0),
+            Some(()),
         ),
     ];
     let dir = std::env::temp_dir().join(format!("descent-bench-{}", std::process::id()));
     let mut rows = Vec::new();
-    for (name, scene, size, frames, steps_per_second) in cases {
+    for (name, scene, size, frames, step_per_frame) in cases {
         let (settings, camera) =
             crate::render::view_settings(&scene.view, size, 4).map_err(anyhow::Error::msg)?;
-        let timeline =
-            Timeline::new(scene.steps, 30.0, Some(frames), steps_per_second).map_err(anyhow::Error::msg)?;
+        let timeline = match step_per_frame {
+            // Frames 0..frames at steps 0..frames.
+            Some(()) => Timeline::new(frames.saturating_sub(1).max(1), 30.0, None, None),
+            None => Timeline::new(scene.steps, 30.0, Some(frames), None),
+        }
+        .map_err(anyhow::Error::msg)?;
         let mut job = RenderJob {
             scene: scene.clone(),
             output: Output::Discard,

@@ -528,6 +528,11 @@ impl DensityRenderer {
                 frame.budget,
                 frame.key.fade,
             );
+            log::debug!(
+                "density: records {}..={}, held {held:?}, plan {plan:?}",
+                w.first,
+                w.head
+            );
             self.held = Some(Accumulated {
                 key: frame.key,
                 first: plan.holds.0,
