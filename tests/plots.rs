@@ -664,3 +664,34 @@ fn a_swarm_loss_plot_shows_quantiles_and_shares() {
         );
     }
 }
+
+/// A swarm's video starts at step 0, where the loss bands have one step and no area yet: the
+/// frame draws (egui is never handed an empty mesh), and so do the next.
+#[test]
+fn a_swarm_with_a_loss_plot_draws_from_its_first_frame() {
+    let gpu = common::gpu();
+    let scene = Scene::parse(
+        "swarm.toml",
+        "[surface]\nname = \"rastrigin\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+         [starts]\nrandom = 500\n[run]\nsteps = 5\n[view]\nplots = [\"loss\"]\n",
+    )
+    .unwrap();
+    let settings = descent::render::RenderSettings::for_size(320, 240);
+    let mut world = descent::world::World::new(gpu, &scene, &settings).expect("world");
+    let mut overlay = descent::render::overlay::Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+    for step in 0..=2u32 {
+        world.sim.advance_to(gpu, step);
+        let look = descent::world::Look {
+            camera: descent::camera::OrbitCamera::post(),
+            time: f64::from(step),
+            pixels_per_point: 1.0,
+        };
+        world.draw(gpu, &scene, &mut overlay, &look);
+        assert_eq!(
+            overlay.layout().plots.len(),
+            2,
+            "step {step}: the loss and share plots"
+        );
+    }
+    assert!(gpu.take_fault().is_none());
+}

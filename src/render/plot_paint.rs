@@ -183,7 +183,11 @@ pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool)
                     mesh.add_triangle(i - 1, i + 1, i);
                 }
             }
-            clipped.add(Shape::mesh(mesh));
+            // A band of one step has no area yet (and an empty mesh would reach the GPU as
+            // an empty index buffer).
+            if !mesh.indices.is_empty() {
+                clipped.add(Shape::mesh(mesh));
+            }
             continue;
         }
         let pts: Vec<Pos2> = s
