@@ -117,7 +117,7 @@ fn basins_are_drawn_in_their_colours() {
         // 20,000 particles are drawn as density: tinted lighter or darker by how many passed,
         // over a grey surface, so the hue is what says the basin.
         let distance = |c: [u8; 4]| -> f64 {
-            let d = (hue(c) - hue(seen)).abs();
+            let d = (common::hue(c) - common::hue(seen)).abs();
             d.min(360.0 - d)
         };
         let nearest = (0..basins.minima.len())
@@ -128,24 +128,6 @@ fn basins_are_drawn_in_their_colours() {
             "at {toward:?} ({px}, {py}) the colour {seen:?} is not basin {k}'s"
         );
     }
-}
-
-/// Hue in degrees of an sRGB colour.
-fn hue(c: [u8; 4]) -> f64 {
-    let [r, g, b] = [c[0], c[1], c[2]].map(|v| f64::from(v) / 255.0);
-    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
-    let d = max - min;
-    if d <= 0.0 {
-        return 0.0;
-    }
-    let h = if max == r {
-        (g - b) / d
-    } else if max == g {
-        (b - r) / d + 2.0
-    } else {
-        (r - g) / d + 4.0
-    };
-    (60.0 * h).rem_euclid(360.0)
 }
 
 /// Endpoints known by hand: starts a little off each minimum (where Himmelblau is locally a

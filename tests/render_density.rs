@@ -305,31 +305,13 @@ steps = 10
         .find(|&i| counts[i as usize][3] > 0.0)
         .expect("the path crosses column 170");
     let px = image.get_pixel(170, on_path / SIZE).0;
-    let mixed = hue(px);
+    let mixed = common::hue(px);
     let apart = |h: f64| {
         let d = (mixed - h).abs();
         d.min(360.0 - d)
     };
     assert!(
-        apart(hue(optimizer_color(0))) > 60.0 && apart(hue(optimizer_color(1))) > 30.0,
+        apart(common::hue(optimizer_color(0))) > 60.0 && apart(common::hue(optimizer_color(1))) > 30.0,
         "{px:?} (hue {mixed:.0}) looks like one optimizer, not both"
     );
-}
-
-/// Hue in degrees of an sRGB colour.
-fn hue(c: [u8; 4]) -> f64 {
-    let [r, g, b] = [c[0], c[1], c[2]].map(|v| f64::from(v) / 255.0);
-    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
-    let d = max - min;
-    if d <= 0.0 {
-        return 0.0;
-    }
-    let h = if max == r {
-        (g - b) / d
-    } else if max == g {
-        (b - r) / d + 2.0
-    } else {
-        (r - g) / d + 4.0
-    };
-    (60.0 * h).rem_euclid(360.0)
 }

@@ -58,3 +58,21 @@ pub fn arb_ast() -> impl Strategy<Value = Ast> {
         ]
     })
 }
+
+/// Hue in degrees of an sRGB colour.
+pub fn hue(c: [u8; 4]) -> f64 {
+    let [r, g, b] = [c[0], c[1], c[2]].map(|v| f64::from(v) / 255.0);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let d = max - min;
+    if d <= 0.0 {
+        return 0.0;
+    }
+    let h = if max == r {
+        (g - b) / d
+    } else if max == g {
+        (b - r) / d + 2.0
+    } else {
+        (r - g) / d + 4.0
+    };
+    (60.0 * h).rem_euclid(360.0)
+}
