@@ -20,8 +20,7 @@ struct StatsParams {
     starts_per_group: u32,
     groups: u32,
     capacity: u32,
-    // Output row of `first_record` (rows are records in order).
-    first_row: u32,
+    _pad_row: u32,
     // The log axis: bin = (ln(loss - lo + eps) - a) * scale.
     lo: f32,
     eps: f32,
@@ -59,7 +58,8 @@ fn histogram(
     let local = params.starts_per_group >= 256u;
     for (var k = 0u; k < params.records; k++) {
         let r = params.first_record + k;
-        let base = ((params.first_row + k) * params.groups + g) * ROW;
+        // Output rows are the records asked for, in order.
+        let base = (k * params.groups + g) * ROW;
         if local {
             for (var b = lid; b < 2u * ROW; b += 256u) {
                 atomicStore(&local_counts[b], 0u);
@@ -89,7 +89,7 @@ fn histogram(
                 let n = atomicLoad(&local_counts[b]);
                 let group = g0 + b / ROW;
                 if n > 0u && group < params.groups {
-                    atomicAdd(&counts[((params.first_row + k) * params.groups + group) * ROW + b % ROW], n);
+                    atomicAdd(&counts[(k * params.groups + group) * ROW + b % ROW], n);
                 }
             }
             workgroupBarrier();

@@ -95,6 +95,8 @@ pub struct Viewer {
     frames: u64,
     fps: f64,
     steps_rate: f64,
+    /// Simulation time a frame may take (by adapter kind).
+    sim_budget: std::time::Duration,
 }
 
 impl Viewer {
@@ -135,6 +137,7 @@ impl Viewer {
             frames: 0,
             fps: 0.0,
             steps_rate: 0.0,
+            sim_budget: if cpu { CPU_SIM_BUDGET } else { GPU_SIM_BUDGET },
             frame_texture: None,
             frame_stale: false,
             viewport: egui::Rect::NOTHING,
@@ -242,9 +245,7 @@ impl Viewer {
             self.pending_steps = 0;
         }
         let stepped = self.time.ceil() as u32;
-        let cpu = gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
-        let budget = if cpu { CPU_SIM_BUDGET } else { GPU_SIM_BUDGET };
-        if !self.world.sim.advance_within(gpu, stepped, budget) {
+        if !self.world.sim.advance_within(gpu, stepped, self.sim_budget) {
             // The simulation is behind the clock: show what it has, and let the clock wait.
             let done = f64::from(self.world.sim.steps_done());
             self.time = self.time.min(done);

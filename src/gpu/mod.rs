@@ -1,5 +1,6 @@
 //! Everything that talks to the GPU directly: the context, the Pod twins of shader structs and
 //! the compute pipelines.
+pub mod compute;
 pub mod context;
 pub mod gpu_data;
 pub mod memory;

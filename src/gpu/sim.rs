@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use wgpu::util::DeviceExt;
 
+use crate::gpu::compute::{buffer_entry, compute_pipeline};
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
 use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, GpuOptimizer, OptimizerSpec};
@@ -313,23 +314,7 @@ impl Simulation {
                     layout_entry(3, wgpu::BufferBindingType::Storage { read_only: false }),
                 ],
             });
-        let pipeline_layout = gpu
-            .device
-            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("sim.pipeline_layout"),
-                bind_group_layouts: &[Some(&layout)],
-                immediate_size: 0,
-            });
-        let pipeline = gpu
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some("sim.pipeline"),
-                layout: Some(&pipeline_layout),
-                module: &module,
-                entry_point: Some("step_particles"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
+        let pipeline = compute_pipeline(gpu, "sim.pipeline", &module, &layout, "step_particles");
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(SimError::Shader(e.to_string()));
         }
@@ -632,16 +617,7 @@ fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
 }
 
 fn layout_entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
+    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, ty, None)
 }
 
 /// Group-major: particle `g * starts + s` is optimizer g from start s.

@@ -9,6 +9,7 @@
 
 use wgpu::util::DeviceExt;
 
+use crate::gpu::compute::{buffer_entry, compute_pipeline};
 use crate::gpu::sim::Simulation;
 use crate::gpu::{Gpu, GpuError};
 
@@ -30,7 +31,7 @@ pub struct StatsParams {
     pub starts_per_group: u32,
     pub groups: u32,
     pub capacity: u32,
-    pub first_row: u32,
+    pub _pad0: u32,
     pub lo: f32,
     pub eps: f32,
     pub a: f32,
@@ -128,16 +129,7 @@ impl TrailStats {
             label: Some("stats.shader"),
             source: wgpu::ShaderSource::Wgsl(source.into()),
         });
-        let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        };
+        let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::COMPUTE, ty, None);
         let layout = gpu
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -148,23 +140,7 @@ impl TrailStats {
                     entry(2, wgpu::BufferBindingType::Storage { read_only: false }),
                 ],
             });
-        let pipeline_layout = gpu
-            .device
-            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("stats.pipeline_layout"),
-                bind_group_layouts: &[Some(&layout)],
-                immediate_size: 0,
-            });
-        let pipeline = gpu
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some("stats.pipeline"),
-                layout: Some(&pipeline_layout),
-                module: &module,
-                entry_point: Some("histogram"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
+        let pipeline = compute_pipeline(gpu, "stats.pipeline", &module, &layout, "histogram");
         let plan = sim.trail_plan();
         let groups = sim.particle_count().div_ceil(sim.starts_per_group().max(1)) as usize;
         // Room for one batch of every record the ring holds.
@@ -273,7 +249,7 @@ impl TrailStats {
                 starts_per_group: self.starts_per_group,
                 groups: self.groups as u32,
                 capacity: self.capacity,
-                first_row: 0,
+                _pad0: 0,
                 lo: self.axis.lo as f32,
                 eps: self.axis.eps as f32,
                 a: self.axis.a as f32,

@@ -15,6 +15,7 @@
 //! upsamples them bilinearly into soft dots.
 
 use crate::gpu::Gpu;
+use crate::gpu::compute::{buffer_entry, compute_pipeline};
 use crate::render::RenderError;
 use crate::render::gpu_data::{DensityDraw, DensityLook};
 use crate::render::particles::ParticleBindings;
@@ -261,49 +262,26 @@ impl DensityRenderer {
                 label: Some("density.stats.layout"),
                 entries: &[
                     texture_entry(0, wgpu::ShaderStages::COMPUTE),
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 1,
-                        visibility: wgpu::ShaderStages::COMPUTE,
-                        ty: wgpu::BindingType::Buffer {
-                            ty: wgpu::BufferBindingType::Storage { read_only: false },
-                            has_dynamic_offset: false,
-                            min_binding_size: wgpu::BufferSize::new(STATS_BYTES),
-                        },
-                        count: None,
-                    },
+                    buffer_entry(
+                        1,
+                        wgpu::ShaderStages::COMPUTE,
+                        wgpu::BufferBindingType::Storage { read_only: false },
+                        Some(STATS_BYTES),
+                    ),
                 ],
             });
-        let stats_pipeline_layout = gpu
-            .device
-            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("density.stats.pipeline_layout"),
-                bind_group_layouts: &[Some(&stats_layout)],
-                immediate_size: 0,
-            });
-        let compute = |entry: &str| {
-            gpu.device
-                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(entry),
-                    layout: Some(&stats_pipeline_layout),
-                    module: &stats_module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
-        };
+        let compute = |entry: &str| compute_pipeline(gpu, entry, &stats_module, &stats_layout, entry);
         let (stats_max, stats_hist, stats_cdf) =
             (compute("stats_max"), compute("stats_hist"), compute("stats_cdf"));
 
         let tonemap_module = shader(gpu, "density.tonemap.shader", crate::shaders::tonemap_source());
-        let read_stats = |binding| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Storage { read_only: true },
-                has_dynamic_offset: false,
-                min_binding_size: wgpu::BufferSize::new(STATS_BYTES),
-            },
-            count: None,
+        let read_stats = |binding| {
+            buffer_entry(
+                binding,
+                wgpu::ShaderStages::FRAGMENT,
+                wgpu::BufferBindingType::Storage { read_only: true },
+                Some(STATS_BYTES),
+            )
         };
         let tonemap_layout = gpu
             .device
@@ -539,7 +517,7 @@ impl DensityRenderer {
                 upto: plan.holds.1,
                 stride: plan.stride,
             });
-            self.accumulate_trails(gpu, encoder, frame_group, surface, particles, &plan, frame, false);
+            self.accumulate_trails(gpu, encoder, frame_group, surface, particles, Some(&plan), frame);
             layers |= 1;
         } else {
             self.held = None;
@@ -614,18 +592,11 @@ impl DensityRenderer {
         if self.layers & 1 == 0 {
             return;
         }
-        let plan = AccumulationPlan {
-            clear: false,
-            remove: None,
-            add: None,
-            stride: 1,
-            holds: (0, 0),
-        };
-        self.accumulate_trails(gpu, encoder, frame_group, surface, particles, &plan, frame, true);
+        self.accumulate_trails(gpu, encoder, frame_group, surface, particles, None, frame);
     }
 
     /// The trail target's pass: the surface's depth, then the plan's draws and the head
-    /// segment (added, or with `undo_head` subtracted alone).
+    /// segment; without a plan, the head segment alone, subtracted (after the frame).
     #[allow(clippy::too_many_arguments)]
     fn accumulate_trails(
         &self,
@@ -634,9 +605,8 @@ impl DensityRenderer {
         frame_group: &wgpu::BindGroup,
         surface: &SurfaceRenderer,
         particles: &ParticleBindings,
-        plan: &AccumulationPlan,
+        plan: Option<&AccumulationPlan>,
         frame: &DensityFrame,
-        undo_head: bool,
     ) {
         let targets = self.targets.as_ref().expect("targets made before accumulating");
         let held = self.held.expect("a trail plan was made");
@@ -658,9 +628,9 @@ impl DensityRenderer {
             head_px: 0.0,
             _pad: 0.0,
         };
-        let range = |(from, to): (u32, u32)| DensityDraw {
+        let range = |(from, to): (u32, u32), stride: u32| DensityDraw {
             first_record: from,
-            stride: plan.stride,
+            stride,
             last_record: to,
             head_segment: 0,
             weight: 1.0,
@@ -669,22 +639,20 @@ impl DensityRenderer {
             _pad: 0.0,
         };
         let mut draws: Vec<(usize, DensityDraw)> = Vec::new();
-        if undo_head {
-            draws.push((HEAD_SEGMENT, head));
-        } else {
+        if let Some(plan) = plan {
             if let Some(r) = plan.remove {
-                draws.push((REMOVE, range(r)));
+                draws.push((REMOVE, range(r, plan.stride)));
             }
             if let Some(r) = plan.add {
-                draws.push((ADD, range(r)));
+                draws.push((ADD, range(r, plan.stride)));
             }
-            draws.push((HEAD_SEGMENT, head));
         }
+        draws.push((HEAD_SEGMENT, head));
         for (slot, draw) in &draws {
             gpu.queue
                 .write_buffer(&self.draws[*slot].buffer, 0, bytemuck::bytes_of(draw));
         }
-        let load = if plan.clear {
+        let load = if plan.is_some_and(|p| p.clear) {
             wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT)
         } else {
             wgpu::LoadOp::Load
@@ -699,7 +667,7 @@ impl DensityRenderer {
         pass.set_bind_group(0, frame_group, &[]);
         surface.draw_with(&mut pass, &self.surface_depth);
         for (slot, draw) in &draws {
-            let pipeline = if *slot == REMOVE || undo_head {
+            let pipeline = if *slot == REMOVE || plan.is_none() {
                 &self.segment_remove
             } else {
                 &self.segment_add
@@ -785,16 +753,7 @@ fn begin_accumulation<'e>(
 }
 
 fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
+    buffer_entry(binding, visibility, wgpu::BufferBindingType::Uniform, None)
 }
 
 fn texture_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
