@@ -36,9 +36,11 @@ pub struct LineRenderer {
 }
 
 impl LineRenderer {
+    /// Axes draw in the static layer (`static_formats`), trails in the moving one.
     pub fn new(
         gpu: &Gpu,
-        formats: &TargetFormats,
+        static_formats: &TargetFormats,
+        moving_formats: &TargetFormats,
         frame_layout: &wgpu::BindGroupLayout,
         particle_layout: &wgpu::BindGroupLayout,
         sim: &Simulation,
@@ -51,7 +53,7 @@ impl LineRenderer {
                 label: Some("axes.layout"),
                 entries: &[storage_entry(3)],
             });
-        let strip = |label, vs, fs, layout, compare| {
+        let strip = |label, vs, fs, layout, compare, formats| {
             render_pipeline(
                 gpu,
                 formats,
@@ -76,6 +78,7 @@ impl LineRenderer {
             "fs_line",
             particle_layout,
             wgpu::CompareFunction::LessEqual,
+            moving_formats,
         );
         let halo_pipeline = strip(
             "trails.halo.pipeline",
@@ -83,6 +86,7 @@ impl LineRenderer {
             "fs_halo",
             particle_layout,
             wgpu::CompareFunction::LessEqual,
+            moving_formats,
         );
         let segment_pipeline = strip(
             "axes.lines.pipeline",
@@ -90,11 +94,12 @@ impl LineRenderer {
             "fs_line",
             &axes_layout,
             wgpu::CompareFunction::Always,
+            static_formats,
         );
         let fill_attributes = wgpu::vertex_attr_array![0 => Float32x4, 1 => Float32x4];
         let fill_pipeline = render_pipeline(
             gpu,
-            formats,
+            static_formats,
             &PipelineSpec {
                 label: "axes.panes.pipeline",
                 module: &module,

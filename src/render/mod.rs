@@ -2,8 +2,9 @@
 //! target; the overlay draws text over it. The window, tests and capture share this path.
 //!
 //! A [`Renderer`] owns the target and every pipeline, all built once in [`Renderer::new`].
-//! A frame writes one uniform ([`gpu_data::FrameUniform`]) and a few dozen axes segments,
-//! records one render pass (axes as background, surface, trails, markers) and submits it; the
+//! A frame writes one uniform ([`gpu_data::FrameUniform`]), starts from a copy of the cached
+//! static layer (axes and surface, redrawn only when the camera, size or look changes; see
+//! [`target`]), records one pass of what moves (trails, heads, markers) and submits it; the
 //! trail and head draws read the simulation's buffers directly, so the CPU work per frame does
 //! not grow with particles or trail length.
 
@@ -296,6 +297,14 @@ pub struct Renderer {
     frame_buffer: wgpu::Buffer,
     frame_bind_group: wgpu::BindGroup,
     surface: surface::SurfaceRenderer,
+    /// The surface's depth at one sample (MSAA only; see `target`).
+    surface_depth: Option<wgpu::RenderPipeline>,
+    /// What the cached static layer was drawn for; None: not drawn yet, or stale.
+    static_layer: Option<StaticKey>,
+    /// Bumped by every change of settings or size (the static layer is redrawn).
+    static_generation: u64,
+    /// How many times the static layer has been drawn (tests watch the cache with it).
+    static_builds: u64,
     lines: lines::LineRenderer,
     markers: markers::MarkerRenderer,
     /// Built when a frame first needs it.
@@ -326,7 +335,7 @@ impl Renderer {
         settings: &RenderSettings,
     ) -> Result<Self, RenderError> {
         let target = RenderTarget::new(gpu, settings.width, settings.height, settings.msaa)?;
-        let formats = target.formats();
+        let (static_formats, formats) = (target.static_formats(), target.moving_formats());
         let plot = match settings.loss_range {
             Some(z) => PlotBox::new(surface.domain.x, surface.domain.y, z),
             None => PlotBox::for_surface(surface, mesh.cols, mesh.rows),
@@ -366,7 +375,10 @@ impl Renderer {
         });
         let surface_wgsl = surface.wgsl();
         let surface_renderer =
-            surface::SurfaceRenderer::new(gpu, &formats, &frame_layout, mesh, settings.colormap)?;
+            surface::SurfaceRenderer::new(gpu, &static_formats, &frame_layout, mesh, settings.colormap)?;
+        // With MSAA the static layer's depth is drawn again at one sample, for the moving layer.
+        let surface_depth = (static_formats.samples > 1)
+            .then(|| surface_renderer.depth_pipeline(gpu, &formats, &frame_layout));
         let particle_layout = particles::layout(gpu);
         let particle_bindings = particles::ParticleBindings::new(
             gpu,
@@ -375,8 +387,15 @@ impl Renderer {
             &group_colors(sim),
             particles::ColorStride::Group,
         );
-        let lines =
-            lines::LineRenderer::new(gpu, &formats, &frame_layout, &particle_layout, sim, &surface_wgsl)?;
+        let lines = lines::LineRenderer::new(
+            gpu,
+            &static_formats,
+            &formats,
+            &frame_layout,
+            &particle_layout,
+            sim,
+            &surface_wgsl,
+        )?;
         let density = ParticleLayers::of(settings, sim.particle_count()).density_trails;
         let statics = markers::static_markers(surface, &plot, sim, settings.ui_scale, !density);
         let markers = markers::MarkerRenderer::new(
@@ -400,6 +419,10 @@ impl Renderer {
             frame_buffer,
             frame_bind_group,
             surface: surface_renderer,
+            surface_depth,
+            static_layer: None,
+            static_generation: 0,
+            static_builds: 0,
             lines,
             markers,
             density: None,
@@ -474,6 +497,7 @@ impl Renderer {
             return Ok(());
         }
         self.target = RenderTarget::new(gpu, width, height, self.settings.msaa)?;
+        self.static_layer = None;
         self.settings.width = width;
         self.settings.height = height;
         Ok(())
@@ -489,16 +513,19 @@ impl Renderer {
         if settings.colormap != self.settings.colormap {
             self.surface.set_colormap(gpu, settings.colormap);
         }
-        self.settings = settings.clone();
+        if *settings != self.settings {
+            self.static_generation += 1;
+            self.settings = settings.clone();
+        }
         Ok(())
     }
 
     /// Draws one frame and submits it; returns the resolved texture (Rgba8UnormSrgb,
     /// `COPY_SRC | TEXTURE_BINDING | RENDER_ATTACHMENT`).
     ///
-    /// Three layers, in one main pass: the static scene (axes, surface), what moves (the
+    /// Layers: the static scene (axes, surface; cached, see [`target`]), what moves (the
     /// density layer tone-mapped over the surface, or trails as lines; heads), then markers.
-    /// The density layer accumulates in passes of its own before the main pass.
+    /// The density layer accumulates in passes of its own before the moving pass.
     pub fn render(&mut self, gpu: &Gpu, sim: &Simulation, frame: &FrameState<'_>) -> &wgpu::Texture {
         // Before the first step the ring holds nothing: show the start points alone.
         let plan = if sim.has_started() {
@@ -516,25 +543,26 @@ impl Renderer {
         let uniform = self.frame_uniform(frame, if layers.line_trails { &line_window } else { &window });
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
-        let mut axes = if self.settings.show_axes {
-            let style = self.axes_style();
-            Some(axes::build(
-                frame.camera,
-                &self.plot,
-                self.target.width,
-                self.target.height,
-                &style,
-                self.settings.ui_scale,
-            ))
-        } else {
-            None
-        };
-        self.lines.prepare_axes(gpu, axes.as_ref());
-        // One build per frame: its labels are what the overlay prints.
-        self.labels = axes
-            .as_mut()
-            .map(|a| std::mem::take(&mut a.labels))
-            .unwrap_or_default();
+        let key = StaticKey::of(&uniform, self.static_generation);
+        let rebuild = self.static_layer.as_ref() != Some(&key);
+        if rebuild {
+            let mut axes = self.settings.show_axes.then(|| {
+                axes::build(
+                    frame.camera,
+                    &self.plot,
+                    self.target.width,
+                    self.target.height,
+                    &self.axes_style(),
+                    self.settings.ui_scale,
+                )
+            });
+            self.lines.prepare_axes(gpu, axes.as_ref());
+            // One build per static layer: its labels are what the overlay prints.
+            self.labels = axes
+                .as_mut()
+                .map(|a| std::mem::take(&mut a.labels))
+                .unwrap_or_default();
+        }
 
         let mut encoder = gpu
             .device
@@ -560,7 +588,7 @@ impl Renderer {
             if self.density.is_none() {
                 match density::DensityRenderer::new(
                     gpu,
-                    &self.target.formats(),
+                    &self.target.moving_formats(),
                     &self.frame_layout,
                     &self.particle_layout,
                     &self.surface,
@@ -582,27 +610,23 @@ impl Renderer {
                 );
             }
         }
+        if rebuild {
+            self.draw_static_layer(&mut encoder);
+            self.static_layer = Some(key);
+            self.static_builds += 1;
+        }
+        self.target.copy_static(&mut encoder);
         {
-            let bg = style::srgb_to_linear(self.settings.background);
+            let (color, depth) = self.target.moving_attachments();
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("render.pass"),
-                color_attachments: &[Some(self.target.color_attachment(wgpu::Color {
-                    r: f64::from(bg[0]),
-                    g: f64::from(bg[1]),
-                    b: f64::from(bg[2]),
-                    a: 1.0,
-                }))],
-                depth_stencil_attachment: Some(self.target.depth_attachment()),
+                label: Some("render.moving"),
+                color_attachments: &[Some(color)],
+                depth_stencil_attachment: Some(depth),
                 timestamp_writes: None,
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
             pass.set_bind_group(0, &self.frame_bind_group, &[]);
-            pass.push_debug_group("static");
-            self.lines.draw_axes(&mut pass);
-            self.surface.draw(&mut pass);
-            pass.pop_debug_group();
-            pass.push_debug_group("moving");
             if density_frame.is_some()
                 && let Some(d) = &self.density
             {
@@ -615,7 +639,6 @@ impl Renderer {
                 self.lines
                     .draw_trails(&mut pass, &self.particle_bindings, line_window.segments, halo);
             }
-            pass.pop_debug_group();
             if self.settings.show_markers {
                 pass.push_debug_group("markers");
                 let heads = layers.head_markers.then_some(&self.particle_bindings);
@@ -635,6 +658,51 @@ impl Renderer {
         }
         gpu.queue.submit([encoder.finish()]);
         self.target.texture()
+    }
+
+    /// Draws the static layer (axes, surface) into the target's cache: multisampled colour,
+    /// and its depth at one sample for the moving layer (see `target`). The frame uniform
+    /// must already hold this frame's camera.
+    fn draw_static_layer(&self, encoder: &mut wgpu::CommandEncoder) {
+        let bg = style::srgb_to_linear(self.settings.background);
+        let clear = wgpu::Color {
+            r: f64::from(bg[0]),
+            g: f64::from(bg[1]),
+            b: f64::from(bg[2]),
+            a: 1.0,
+        };
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("render.static"),
+                color_attachments: &[Some(self.target.static_color_attachment(clear))],
+                depth_stencil_attachment: Some(self.target.static_depth_attachment()),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            self.lines.draw_axes(&mut pass);
+            self.surface.draw(&mut pass);
+        }
+        if let (Some((color, depth)), Some(pipeline)) = (self.target.static_depth_pass(), &self.surface_depth)
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("render.static.depth"),
+                color_attachments: &[Some(color)],
+                depth_stencil_attachment: Some(depth),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &self.frame_bind_group, &[]);
+            self.surface.draw_with(&mut pass, pipeline);
+        }
+    }
+
+    /// How many times the static layer (axes, surface) has been drawn: once per camera, size
+    /// and look, not once per frame.
+    pub fn static_layer_builds(&self) -> u64 {
+        self.static_builds
     }
 
     /// Tick labels and axis names of the frame last rendered, for the overlay (projected with
@@ -719,6 +787,24 @@ impl Renderer {
                 lift,
             ],
             head_style: [head_size * ui, head_outline * ui, ui, trail_alpha],
+        }
+    }
+}
+
+/// What the static layer depends on: the frame uniform's camera, box, light and surface
+/// fields (everything before the trail fields) and the settings' generation.
+#[derive(Clone, Debug, PartialEq)]
+struct StaticKey {
+    uniform: Vec<u8>,
+    generation: u64,
+}
+
+impl StaticKey {
+    fn of(uniform: &FrameUniform, generation: u64) -> Self {
+        let bytes = bytemuck::bytes_of(uniform);
+        Self {
+            uniform: bytes[..std::mem::offset_of!(FrameUniform, mesh) + 8].to_vec(),
+            generation,
         }
     }
 }

@@ -1,7 +1,14 @@
-//! The offscreen render target: a multisampled colour texture (Rgba8UnormSrgb, 4x by
-//! default, 1 allowed), a matching Depth32Float texture, and the single-sample resolve texture
-//! the frame ends in (`RENDER_ATTACHMENT | COPY_SRC | TEXTURE_BINDING`: the overlay draws on
-//! it, capture copies it out, a window blits it). Rebuilt on resize.
+//! The offscreen render target. A frame is two layers:
+//! - the **static layer** (axes, surface) is drawn only when the camera, size or look changes:
+//!   multisampled (4x by default) and resolved into `static_color`, with its single-sample
+//!   depth in `static_depth` (a second, depth-only pass of the surface at one sample);
+//! - each frame starts from copies of those two in `resolve` and `depth` and draws what moves
+//!   (trails, heads, markers, the density layer) over them at one sample per pixel, tested
+//!   against the static depth. Lines and markers carry their own analytic anti-aliasing, so
+//!   MSAA only ever mattered for the surface's edges, which the cache keeps.
+//!
+//! `resolve` is the texture a frame ends in (`RENDER_ATTACHMENT | COPY_SRC | TEXTURE_BINDING`:
+//! the overlay draws on it, capture copies it out, a window blits it). Rebuilt on resize.
 
 use crate::gpu::Gpu;
 use crate::render::RenderError;
@@ -21,9 +28,14 @@ pub struct RenderTarget {
     pub width: u32,
     pub height: u32,
     pub samples: u32,
-    /// The multisampled colour texture (None when samples == 1: draw straight to `resolve`).
-    msaa: Option<wgpu::Texture>,
-    msaa_view: Option<wgpu::TextureView>,
+    /// The static pass's multisampled colour and depth (None when samples == 1: it draws
+    /// straight into `static_color` and `static_depth`).
+    msaa: Option<(wgpu::TextureView, wgpu::TextureView)>,
+    static_color: wgpu::Texture,
+    static_color_view: wgpu::TextureView,
+    static_depth: wgpu::Texture,
+    static_depth_view: wgpu::TextureView,
+    depth: wgpu::Texture,
     depth_view: wgpu::TextureView,
     resolve: wgpu::Texture,
     resolve_view: wgpu::TextureView,
@@ -80,43 +92,60 @@ impl RenderTarget {
             1,
             wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST
                 | wgpu::TextureUsages::TEXTURE_BINDING,
             // The text overlay blends through a non-sRGB view (matplotlib-like blending).
             &[crate::render::overlay::draw_format(COLOR_FORMAT)],
         );
-        let msaa = (samples > 1).then(|| {
-            texture(
-                "render.target.msaa",
-                COLOR_FORMAT,
-                samples,
-                wgpu::TextureUsages::RENDER_ATTACHMENT,
-                &[],
-            )
-        });
+        let copy_source = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
+        let static_color = texture("render.target.static_color", COLOR_FORMAT, 1, copy_source, &[]);
+        let static_depth = texture("render.target.static_depth", DEPTH_FORMAT, 1, copy_source, &[]);
         let depth = texture(
             "render.target.depth",
             DEPTH_FORMAT,
-            samples,
-            wgpu::TextureUsages::RENDER_ATTACHMENT,
+            1,
+            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_DST,
             &[],
         );
+        let msaa = (samples > 1).then(|| {
+            let usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+            let color = texture("render.target.msaa", COLOR_FORMAT, samples, usage, &[]);
+            let depth = texture("render.target.msaa_depth", DEPTH_FORMAT, samples, usage, &[]);
+            (
+                color.create_view(&Default::default()),
+                depth.create_view(&Default::default()),
+            )
+        });
         Ok(Self {
             width,
             height,
             samples,
-            msaa_view: msaa.as_ref().map(|t| t.create_view(&Default::default())),
             msaa,
+            static_color_view: static_color.create_view(&Default::default()),
+            static_color,
+            static_depth_view: static_depth.create_view(&Default::default()),
+            static_depth,
             depth_view: depth.create_view(&Default::default()),
+            depth,
             resolve_view: resolve.create_view(&Default::default()),
             resolve,
         })
     }
 
-    pub fn formats(&self) -> TargetFormats {
+    /// What the static layer's pipelines draw into (multisampled).
+    pub fn static_formats(&self) -> TargetFormats {
         TargetFormats {
             color: COLOR_FORMAT,
             depth: DEPTH_FORMAT,
             samples: self.samples,
+        }
+    }
+
+    /// What the moving layer's pipelines draw into (one sample per pixel).
+    pub fn moving_formats(&self) -> TargetFormats {
+        TargetFormats {
+            samples: 1,
+            ..self.static_formats()
         }
     }
 
@@ -133,22 +162,22 @@ impl RenderTarget {
         self.width as f32 / self.height as f32
     }
 
-    /// Colour attachment (drawing to the MSAA texture and resolving, or straight to the
-    /// resolve texture) cleared to `clear` (linear).
-    pub fn color_attachment(&self, clear: wgpu::Color) -> wgpu::RenderPassColorAttachment<'_> {
+    /// The static pass's colour attachment, cleared to `clear` (linear): the MSAA texture
+    /// resolving into `static_color`, or `static_color` itself.
+    pub fn static_color_attachment(&self, clear: wgpu::Color) -> wgpu::RenderPassColorAttachment<'_> {
         let ops = |store| wgpu::Operations {
             load: wgpu::LoadOp::Clear(clear),
             store,
         };
-        match &self.msaa_view {
-            Some(msaa) => wgpu::RenderPassColorAttachment {
-                view: msaa,
+        match &self.msaa {
+            Some((color, _)) => wgpu::RenderPassColorAttachment {
+                view: color,
                 depth_slice: None,
-                resolve_target: Some(&self.resolve_view),
+                resolve_target: Some(&self.static_color_view),
                 ops: ops(wgpu::StoreOp::Discard),
             },
             None => wgpu::RenderPassColorAttachment {
-                view: &self.resolve_view,
+                view: &self.static_color_view,
                 depth_slice: None,
                 resolve_target: None,
                 ops: ops(wgpu::StoreOp::Store),
@@ -156,19 +185,98 @@ impl RenderTarget {
         }
     }
 
-    pub fn depth_attachment(&self) -> wgpu::RenderPassDepthStencilAttachment<'_> {
-        wgpu::RenderPassDepthStencilAttachment {
-            view: &self.depth_view,
-            depth_ops: Some(wgpu::Operations {
-                load: wgpu::LoadOp::Clear(1.0),
-                store: wgpu::StoreOp::Discard,
-            }),
-            stencil_ops: None,
-        }
+    /// The static pass's depth: the MSAA depth (dropped after the pass), or `static_depth`.
+    pub fn static_depth_attachment(&self) -> wgpu::RenderPassDepthStencilAttachment<'_> {
+        let (view, store) = match &self.msaa {
+            Some((_, depth)) => (depth, wgpu::StoreOp::Discard),
+            None => (&self.static_depth_view, wgpu::StoreOp::Store),
+        };
+        depth_attachment(view, wgpu::LoadOp::Clear(1.0), store)
+    }
+
+    /// With MSAA, the static depth comes from a pass of its own at one sample: its depth
+    /// attachment, and `resolve` as the colour attachment it does not write (pipelines have
+    /// one colour target). None without MSAA: the static pass wrote it.
+    pub fn static_depth_pass(
+        &self,
+    ) -> Option<(
+        wgpu::RenderPassColorAttachment<'_>,
+        wgpu::RenderPassDepthStencilAttachment<'_>,
+    )> {
+        self.msaa.as_ref().map(|_| {
+            (
+                wgpu::RenderPassColorAttachment {
+                    view: &self.resolve_view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Load,
+                        store: wgpu::StoreOp::Discard,
+                    },
+                },
+                depth_attachment(
+                    &self.static_depth_view,
+                    wgpu::LoadOp::Clear(1.0),
+                    wgpu::StoreOp::Store,
+                ),
+            )
+        })
+    }
+
+    /// Starts a frame from the static layer: copies its colour and depth into the frame's.
+    pub fn copy_static(&self, encoder: &mut wgpu::CommandEncoder) {
+        let size = wgpu::Extent3d {
+            width: self.width,
+            height: self.height,
+            depth_or_array_layers: 1,
+        };
+        encoder.copy_texture_to_texture(
+            self.static_color.as_image_copy(),
+            self.resolve.as_image_copy(),
+            size,
+        );
+        encoder.copy_texture_to_texture(
+            self.static_depth.as_image_copy(),
+            self.depth.as_image_copy(),
+            size,
+        );
+    }
+
+    /// The moving pass's attachments: the frame's colour and depth as the copy left them.
+    pub fn moving_attachments(
+        &self,
+    ) -> (
+        wgpu::RenderPassColorAttachment<'_>,
+        wgpu::RenderPassDepthStencilAttachment<'_>,
+    ) {
+        (
+            wgpu::RenderPassColorAttachment {
+                view: &self.resolve_view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Load,
+                    store: wgpu::StoreOp::Store,
+                },
+            },
+            depth_attachment(&self.depth_view, wgpu::LoadOp::Load, wgpu::StoreOp::Discard),
+        )
     }
 
     /// Whether the MSAA texture exists (for tests and logs).
     pub fn is_multisampled(&self) -> bool {
         self.msaa.is_some()
+    }
+}
+
+fn depth_attachment(
+    view: &wgpu::TextureView,
+    load: wgpu::LoadOp<f32>,
+    store: wgpu::StoreOp,
+) -> wgpu::RenderPassDepthStencilAttachment<'_> {
+    wgpu::RenderPassDepthStencilAttachment {
+        view,
+        depth_ops: Some(wgpu::Operations { load, store }),
+        stencil_ops: None,
     }
 }
