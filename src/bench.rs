@@ -262,7 +262,7 @@ pub fn bench_render(
         };
         let render_only = render(gpu, &job)?;
         let _ = std::fs::remove_dir_all(&dir);
-        job.output = Output::Pngs { dir: dir.clone() };
+        job.output = Output::pngs(dir.clone());
         let with_png = render(gpu, &job)?;
         let _ = std::fs::remove_dir_all(&dir);
         rows.push(RenderBenchRow {

@@ -73,7 +73,7 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
 
     let first_frame = match (&job.output, job.resume) {
-        (Output::Pngs { dir }, true) => resume_point(dir)?,
+        (Output::Pngs { dir, .. }, true) => resume_point(dir)?,
         (_, true) => bail!("--resume continues a PNG sequence (--out DIR); videos and GIFs restart"),
         _ => 0,
     };
@@ -132,8 +132,8 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
 /// Where a job's output goes, in words, for the final message.
 pub fn describe_output(output: &Output) -> PathBuf {
     match output {
-        Output::Pngs { dir } => dir.clone(),
-        Output::Still { path } | Output::Video { path, .. } | Output::Gif { path, .. } => path.clone(),
+        Output::Pngs { dir, .. } => dir.clone(),
+        Output::Still { path, .. } | Output::Video { path, .. } | Output::Gif { path, .. } => path.clone(),
         Output::Discard => PathBuf::from("nowhere"),
     }
 }

@@ -13,6 +13,7 @@ pub mod coloring;
 pub mod cpu;
 pub mod export;
 pub mod expr;
+pub mod gif_encode;
 pub mod gpu;
 pub mod headless;
 pub mod optim;

@@ -4,6 +4,7 @@
 mod common;
 
 use descent::capture::{Capture, Output, frame_name};
+use descent::gif_encode::GifQuality;
 
 /// A texture holding a pattern unique to `frame`, at an odd width so rows need padding.
 fn frame_texture(width: u32, height: u32, frame: u32) -> (wgpu::Texture, Vec<u8>) {
@@ -56,7 +57,7 @@ fn png_frames_are_exact_and_in_order() {
     let gpu = common::gpu();
     let (w, h) = (133, 47);
     let dir = tmpdir("pngs");
-    let mut capture = Capture::new(gpu, w, h, &Output::Pngs { dir: dir.clone() }, 0).unwrap();
+    let mut capture = Capture::new(gpu, w, h, &Output::pngs(dir.clone()), 0).unwrap();
     let mut expected = Vec::new();
     for f in 0..7 {
         let (texture, rgba) = frame_texture(w, h, f);
@@ -91,6 +92,7 @@ fn gif_and_still_are_written_whole() {
         &Output::Gif {
             path: gif.clone(),
             fps: 20.0,
+            quality: GifQuality::Fast,
         },
         0,
     )
@@ -110,7 +112,7 @@ fn gif_and_still_are_written_whole() {
     assert_eq!(frames[0].delay().numer_denom_ms(), (50, 1));
 
     let still = dir.join("poster.png");
-    let mut capture = Capture::new(gpu, w, h, &Output::Still { path: still.clone() }, 0).unwrap();
+    let mut capture = Capture::new(gpu, w, h, &Output::still(still.clone()), 0).unwrap();
     let (texture, rgba) = frame_texture(w, h, 3);
     capture.push(gpu, &texture).unwrap();
     capture.finish(gpu).unwrap();
@@ -170,17 +172,9 @@ fn video_through_ffmpeg() {
 #[test]
 fn unwritable_output_fails_before_rendering() {
     let gpu = common::gpu();
-    let err = Capture::new(
-        gpu,
-        8,
-        8,
-        &Output::Pngs {
-            dir: "/proc/descent-frames".into(),
-        },
-        0,
-    )
-    .err()
-    .unwrap();
+    let err = Capture::new(gpu, 8, 8, &Output::pngs("/proc/descent-frames"), 0)
+        .err()
+        .unwrap();
     assert!(
         err.to_string()
             .starts_with("cannot create the output folder /proc/descent-frames"),
@@ -209,7 +203,7 @@ fn full_disk_stops_the_capture_with_the_reason_and_no_partial_frame() {
     std::fs::create_dir_all(&dir).unwrap();
     // Frame 2's temporary is a link to /dev/full: writing it fails with ENOSPC.
     std::os::unix::fs::symlink("/dev/full", dir.join(".frame_000002.partial.png")).unwrap();
-    let mut capture = Capture::new(gpu, 32, 16, &Output::Pngs { dir: dir.clone() }, 0).unwrap();
+    let mut capture = Capture::new(gpu, 32, 16, &Output::pngs(dir.clone()), 0).unwrap();
     let mut result = Ok(());
     for f in 0..12 {
         result = capture.push(gpu, &frame_texture(32, 16, f).0);

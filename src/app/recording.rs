@@ -57,7 +57,7 @@ impl Recording {
             }
         };
         let [w, h] = size.unwrap_or(viewport);
-        let capture = Capture::new(gpu, w, h, &Output::Pngs { dir: dir.clone() }, 0)?;
+        let capture = Capture::new(gpu, w, h, &Output::pngs(dir.clone()), 0)?;
         Ok(Self {
             capture,
             dir,
