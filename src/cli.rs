@@ -160,7 +160,8 @@ struct ViewArgs {
     /// Start paused.
     #[arg(long)]
     paused: bool,
-    /// Quit after this many frames (tests, benchmarks).
+    /// Draw continuously and quit after this many frames, printing the frame rate (tests,
+    /// benchmarks).
     #[arg(long, hide = true)]
     exit_after_frames: Option<u64>,
 }
@@ -232,7 +233,7 @@ struct BenchArgs {
     /// Also time `descent render` (saddle at 1200x900 and 1920x1080, 10,000 particles).
     #[arg(long)]
     render: bool,
-    /// Frames per render case (the 10,000-particle and density cases render a tenth as many).
+    /// Frames per render case (the 4K, 10,000-particle and density cases render a tenth as many).
     #[arg(long, default_value_t = 60)]
     render_frames: u32,
     /// Particles of the density render case and of the memory table's first row (the second

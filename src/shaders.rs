@@ -14,6 +14,7 @@ pub const DENSITY: &str = include_str!("../shaders/density.wgsl");
 pub const DENSITY_STATS: &str = include_str!("../shaders/density_stats.wgsl");
 pub const TONEMAP: &str = include_str!("../shaders/tonemap.wgsl");
 pub const TRAIL_STATS: &str = include_str!("../shaders/trail_stats.wgsl");
+pub const BLIT: &str = include_str!("../shaders/blit.wgsl");
 
 /// The simulation compute shader for a surface given as generated WGSL.
 pub fn sim_source(surface_wgsl: &str) -> String {
@@ -75,4 +76,5 @@ pub const FILES: &[(&str, &str)] = &[
     ("density_stats.wgsl", DENSITY_STATS),
     ("tonemap.wgsl", TONEMAP),
     ("trail_stats.wgsl", TRAIL_STATS),
+    ("blit.wgsl", BLIT),
 ];

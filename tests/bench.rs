@@ -68,18 +68,22 @@ fn bench_prints_simulation_and_render_tables() {
         .skip(1)
         .take_while(|l| !l.starts_with("memory:"))
         .collect();
-    assert_eq!(cases.len(), 4, "{out}");
+    assert_eq!(cases.len(), 5, "{out}");
     for (line, name) in cases.iter().zip([
         "saddle-two-starts 1200x900",
         "saddle-two-starts 1920x1080",
+        "saddle-two-starts 3840x2160",
         "10,000 particles, full trails, 1920x1080",
         "2,000 particles, density, 1920x1080",
     ]) {
         assert!(line.starts_with(name), "{line:?} in\n{out}");
         let cols: Vec<&str> = line[name.len()..].split_whitespace().collect();
-        assert_eq!(cols.len(), 4, "{line}");
+        assert_eq!(cols.len(), 5, "{line}");
         assert_eq!(cols[0], "2", "{line}");
-        assert!(rate(cols[1]) > 0.0 && rate(cols[2]) > 0.0, "{line}");
+        assert!(
+            rate(cols[1]) > 0.0 && rate(cols[2]) > 0.0 && rate(cols[4]) > 0.0,
+            "{line}"
+        );
         rate(cols[3]);
     }
     // Memory of 2,000 and 20,000 particles with whole trails: state and trails in MiB.

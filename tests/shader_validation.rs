@@ -54,6 +54,11 @@ fn the_surface_render_shader_validates() {
 }
 
 #[test]
+fn the_window_blit_validates() {
+    validate("blit.wgsl", shaders::BLIT);
+}
+
+#[test]
 fn the_density_statistics_and_tone_map_validate() {
     validate("density_stats.wgsl", &shaders::density_stats_source());
     validate("tonemap.wgsl", &shaders::tonemap_source());
@@ -108,6 +113,7 @@ fn every_shader_file_is_used_and_valid_in_context() {
         shaders::density_stats_source(),
         shaders::tonemap_source(),
         shaders::trail_stats_source(),
+        shaders::BLIT.to_string(),
     ]
     .concat();
     for (file, text) in shaders::FILES {

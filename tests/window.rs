@@ -396,3 +396,98 @@ fn window_records_at_a_chosen_size() {
         );
     }
 }
+
+/// CPU time (user + system, all threads: lavapipe renders on its own) the process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (11 and 12 after the name), in 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn cpu_over(app: &App, seconds: f64) -> f64 {
+    let before = cpu_seconds(app.child.id());
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    cpu_seconds(app.child.id()) - before
+}
+
+/// The X screen as an image, through ffmpeg's x11grab (ffmpeg is installed for video).
+fn grab_screen(x: &Xvfb, path: &Path) -> image::RgbaImage {
+    let ok = Command::new("ffmpeg")
+        .args([
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "x11grab",
+            "-video_size",
+            "1280x800",
+            "-i",
+        ])
+        .arg(&x.display)
+        .args(["-frames:v", "1"])
+        .arg(path)
+        .status()
+        .expect("ffmpeg (scripts/setup-debian.sh installs it)")
+        .success();
+    assert!(ok, "ffmpeg could not grab the X screen");
+    image::open(path).unwrap().to_rgba8()
+}
+
+/// The window draws only when something changes: paused and untouched it uses next to no
+/// CPU; playing, it draws; once the run ends, it idles again. What it shows in the 3D view is
+/// the rendered frame itself, pixel for pixel (the F12 screenshot of the same frame).
+#[test]
+fn window_idles_until_something_changes_and_shows_the_frame_exactly() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let x = Xvfb::start();
+    let dir = std::env::temp_dir().join(format!("descent-window-idle-{}", std::process::id()));
+    let (mut app, _window) = launch(&x, &dir, &[]);
+
+    let paused = cpu_over(&app, 3.0);
+    assert!(
+        paused < 0.6,
+        "paused and untouched, the window used {paused:.2} s of CPU in 3 s"
+    );
+
+    x.xdotool(&["key", "space"]);
+    let playing = cpu_over(&app, 2.0);
+    assert!(
+        playing > 0.6,
+        "playing, the window used only {playing:.2} s of CPU in 2 s"
+    );
+    // 200 steps at 60 steps/s end within about 3.3 s of pressing play.
+    std::thread::sleep(Duration::from_secs(4));
+    let done = cpu_over(&app, 3.0);
+    assert!(
+        done < 0.6,
+        "after the run ended, the window used {done:.2} s of CPU in 3 s"
+    );
+
+    x.xdotool(&["key", "F12"]);
+    app.wait_for("the screenshot", PATIENCE, || screenshots(&dir).len() == 1);
+    std::thread::sleep(Duration::from_millis(500));
+    let shot = image::open(&screenshots(&dir)[0]).unwrap().to_rgba8();
+    let screen = grab_screen(&x, &dir.with_extension("screen.png"));
+    // The 3D view fills the window (800x600 at the screen's origin: no window manager) right
+    // of the side panel and down to the bottom.
+    let (w, h) = shot.dimensions();
+    assert!(w < 800 && h <= 600, "screenshot {w}x{h}");
+    let (x0, y0) = (800 - w, 600 - h);
+    let mut diff = 0u64;
+    for (x, y, p) in shot.enumerate_pixels() {
+        let q = screen.get_pixel(x0 + x, y0 + y);
+        diff += (0..3).map(|k| u64::from(p[k].abs_diff(q[k]))).sum::<u64>();
+    }
+    let mean = diff as f64 / (3.0 * f64::from(w * h));
+    assert!(
+        mean < 0.5,
+        "the window's 3D view differs from the frame by {mean:.2} per channel"
+    );
+    app.finish("the window after idling");
+}

@@ -14,7 +14,6 @@ use egui_kittest::kittest::Queryable;
 
 struct App {
     viewer: Viewer,
-    renderer: egui_wgpu::Renderer,
 }
 
 /// A bowl over [-2, 2]^2 with no plots (the 3D view fills the viewport), GD from (1, 1),
@@ -53,17 +52,12 @@ fn harness(scene_text: &str) -> Harness<'static, App> {
         },
     )
     .expect("viewer");
-    let renderer = egui_wgpu::Renderer::new(
-        &gpu.device,
-        wgpu::TextureFormat::Rgba8Unorm,
-        egui_wgpu::RendererOptions::default(),
-    );
     let mut h = Harness::builder()
         .with_size(egui::vec2(1000.0, 700.0))
         .with_accessibility_check(false)
         .build_ui_state(
-            |ui, app: &mut App| app.viewer.ui(ui, common::gpu(), &mut app.renderer),
-            App { viewer, renderer },
+            |ui, app: &mut App| app.viewer.ui(ui, common::gpu()),
+            App { viewer },
         );
     h.run_steps(2);
     h

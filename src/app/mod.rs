@@ -5,6 +5,7 @@
 //! Frame: poll input -> egui builds the UI (the viewer steps the simulation and renders its
 //! frame while laying out the viewport) -> egui paints panel + frame onto the swapchain.
 
+mod blit;
 pub mod input;
 pub mod panel;
 pub mod picking;
@@ -57,9 +58,13 @@ struct Running {
     gpu: Gpu,
     egui_state: egui_winit::State,
     egui_renderer: egui_wgpu::Renderer,
+    /// Copies the 3D view into the window before egui draws the panel.
+    blit: blit::Blit,
     viewer: Viewer,
     /// Minimised or zero-sized: nothing to draw into.
     hidden: bool,
+    /// When egui wants its next frame (an animation, a tooltip's delay); None: on input only.
+    egui_repaint: Option<std::time::Instant>,
 }
 
 impl App {
@@ -117,7 +122,9 @@ impl App {
         let egui_renderer =
             egui_wgpu::Renderer::new(&gpu.device, config.format, egui_wgpu::RendererOptions::default());
         let viewer = Viewer::new(&gpu, options)?;
+        let blit = blit::Blit::new(&gpu, config.format);
         Ok(Running {
+            blit,
             window,
             surface,
             config,
@@ -126,6 +133,7 @@ impl App {
             egui_renderer,
             viewer,
             hidden: false,
+            egui_repaint: None,
         })
     }
 }
@@ -147,6 +155,9 @@ impl ApplicationHandler for App {
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
         let Some(r) = self.running.as_mut() else { return };
         let response = r.egui_state.on_window_event(&r.window, &event);
+        // egui-winit asks to repaint after every event, a redraw included: that alone would
+        // draw forever. Input asks; a redraw does not ask for the next one.
+        let repaint = response.repaint && !matches!(event, WindowEvent::RedrawRequested);
         match event {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(size) => {
@@ -170,14 +181,23 @@ impl ApplicationHandler for App {
             }
             _ => {}
         }
-        if response.repaint {
+        if repaint {
             r.window.request_redraw();
         }
     }
 
-    fn about_to_wait(&mut self, _event_loop: &ActiveEventLoop) {
-        if let Some(r) = self.running.as_ref() {
+    /// Draws only when something changes: while the viewer animates, when egui asks (input
+    /// events ask through `window_event`), else the loop sleeps until the next event.
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        let Some(r) = self.running.as_ref() else { return };
+        let now = std::time::Instant::now();
+        if r.viewer.is_animating() || r.egui_repaint.is_some_and(|at| at <= now) {
             r.window.request_redraw();
+            event_loop.set_control_flow(ControlFlow::Poll);
+        } else if let Some(at) = r.egui_repaint {
+            event_loop.set_control_flow(ControlFlow::WaitUntil(at));
+        } else {
+            event_loop.set_control_flow(ControlFlow::Wait);
         }
     }
 }
@@ -202,10 +222,14 @@ impl Running {
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let ctx = self.egui_state.egui_ctx().clone();
         let mut full_output = ctx.run_ui(raw_input, |ui| {
-            self.viewer.ui(ui, &self.gpu, &mut self.egui_renderer);
+            self.viewer.ui(ui, &self.gpu);
         });
         self.egui_state
             .handle_platform_output(&self.window, full_output.platform_output);
+        self.egui_repaint = full_output
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .and_then(|v| std::time::Instant::now().checked_add(v.repaint_delay));
         let paint_jobs = ctx.tessellate(full_output.shapes, full_output.pixels_per_point);
         let screen = egui_wgpu::ScreenDescriptor {
             size_in_pixels: [self.config.width, self.config.height],
@@ -234,6 +258,13 @@ impl Running {
             &screen,
         );
         let view = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
+        self.blit.draw(
+            &self.gpu,
+            &mut encoder,
+            &view,
+            [self.config.width, self.config.height],
+            self.viewer.window_frame(),
+        );
         {
             let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("window.egui"),
@@ -242,7 +273,7 @@ impl Running {
                     resolve_target: None,
                     depth_slice: None,
                     ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
+                        load: wgpu::LoadOp::Load,
                         store: wgpu::StoreOp::Store,
                     },
                 })],

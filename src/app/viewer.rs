@@ -66,7 +66,10 @@ pub struct Viewer {
     world: World,
     overlay: Overlay,
     camera: OrbitCamera,
-    frame_texture: Option<(egui::TextureId, [u32; 2])>,
+    /// The 3D view's size and top-left corner in window pixels, as last laid out; the window
+    /// copies the renderer's target there (see `app::blit`).
+    frame_size: Option<[u32; 2]>,
+    frame_origin: [u32; 2],
     /// The renderer was rebuilt: the egui texture must point at its new target.
     frame_stale: bool,
     // playback
@@ -95,6 +98,10 @@ pub struct Viewer {
     frames: u64,
     fps: f64,
     steps_rate: f64,
+    /// Time spent advancing and particle-steps done since the last (re)start: the rate the
+    /// status line shows once a run stops moving.
+    run_seconds: f64,
+    run_particle_steps: f64,
     /// Simulation time a frame may take (by adapter kind).
     sim_budget: std::time::Duration,
 }
@@ -137,8 +144,11 @@ impl Viewer {
             frames: 0,
             fps: 0.0,
             steps_rate: 0.0,
+            run_seconds: 0.0,
+            run_particle_steps: 0.0,
             sim_budget: if cpu { CPU_SIM_BUDGET } else { GPU_SIM_BUDGET },
-            frame_texture: None,
+            frame_size: None,
+            frame_origin: [0, 0],
             frame_stale: false,
             viewport: egui::Rect::NOTHING,
             panel,
@@ -182,6 +192,19 @@ impl Viewer {
         self.playing
     }
 
+    /// Whether the next frame would differ from the last without any input: the clock runs
+    /// (playing before the last step, or a step was asked for), the simulation is behind the
+    /// clock, or a recording takes frames. Otherwise the window waits for input.
+    /// `--exit-after-frames` (a benchmark) draws continuously.
+    pub fn is_animating(&self) -> bool {
+        let end = f64::from(self.scene.steps);
+        self.options.exit_after_frames.is_some()
+            || (self.playing && self.time < end)
+            || self.pending_steps > 0
+            || self.world.sim.steps_done() < self.time.ceil() as u32
+            || self.recording.is_some()
+    }
+
     /// Playback speed in optimizer steps per second.
     pub fn steps_per_second(&self) -> f64 {
         self.steps_per_second
@@ -219,10 +242,39 @@ impl Viewer {
         self.scene = scene;
         self.time = 0.0;
         self.frame_stale = true;
+        self.reset_run_stats();
         Ok(())
     }
 
+    fn reset_run_stats(&mut self) {
+        self.run_seconds = 0.0;
+        self.run_particle_steps = 0.0;
+        self.steps_rate = 0.0;
+    }
+
+    /// The status line's rate: the current one while the clock moves; once it stops (the
+    /// run is done or paused), the mean over the run so far, not a value decaying to zero.
+    fn rate_text(&self) -> String {
+        let moving = self.playing && self.time < f64::from(self.scene.steps);
+        if moving {
+            format!("{:.2e} particle-steps/s", self.steps_rate)
+        } else if self.run_seconds > 0.0 {
+            let state = if self.time >= f64::from(self.scene.steps) {
+                "done"
+            } else {
+                "paused"
+            };
+            format!(
+                "{state}: {:.2e} particle-steps/s over the run",
+                self.run_particle_steps / self.run_seconds
+            )
+        } else {
+            "paused".to_string()
+        }
+    }
+
     fn restart(&mut self, gpu: &Gpu) {
+        self.reset_run_stats();
         self.world.sim.reset(gpu);
         self.world.renderer.history_changed();
         self.time = 0.0;
@@ -250,8 +302,13 @@ impl Viewer {
             let done = f64::from(self.world.sim.steps_done());
             self.time = self.time.min(done);
         }
-        let rate = (self.time - before) * self.world.particles as f64 / dt.max(1e-6);
+        let advanced = self.time - before;
+        let rate = advanced * self.world.particles as f64 / dt.max(1e-6);
         self.steps_rate = 0.9 * self.steps_rate + 0.1 * rate;
+        if advanced > 0.0 {
+            self.run_seconds += dt;
+            self.run_particle_steps += advanced * self.world.particles as f64;
+        }
         if dt > 0.0 {
             self.fps = 0.9 * self.fps + 0.1 / dt;
         }
@@ -313,7 +370,7 @@ impl Viewer {
             };
             return;
         }
-        let Some((_, viewport)) = self.frame_texture else {
+        let Some(viewport) = self.frame_size else {
             return;
         };
         match Recording::start(
@@ -334,7 +391,14 @@ impl Viewer {
     }
 
     /// Builds the whole UI for a frame: panel, viewport (rendering the 3D frame), help.
-    pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu, egui_renderer: &mut egui_wgpu::Renderer) {
+    /// The frame the window shows in the 3D view and where (window pixels, top-left); None
+    /// before the first layout.
+    pub fn window_frame(&self) -> Option<(&wgpu::Texture, [u32; 2])> {
+        self.frame_size
+            .map(|_| (self.world.renderer.target().texture(), self.frame_origin))
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
         self.frames += 1;
         self.started.get_or_insert_with(Instant::now);
         self.tick(gpu);
@@ -383,7 +447,7 @@ impl Viewer {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
-                self.viewport_ui(ui, gpu, egui_renderer);
+                self.viewport_ui(ui, gpu);
             });
         if self.show_help {
             egui::Window::new("Keys and mouse")
@@ -490,9 +554,9 @@ impl Viewer {
 
     fn status_ui(&self, ui: &mut egui::Ui) {
         ui.label(format!(
-            "{:.0} fps   {:.2e} particle-steps/s   {} particles",
+            "{:.0} fps   {}   {} particles",
             self.fps,
-            self.steps_rate,
+            self.rate_text(),
             count(self.world.particles)
         ));
         ui.label(format!(
@@ -506,7 +570,7 @@ impl Viewer {
         ui.label("h: keys and mouse");
     }
 
-    fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu, egui_renderer: &mut egui_wgpu::Renderer) {
+    fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
         let rect = ui.available_rect_before_wrap();
         self.viewport = rect;
         let ppp = ui.ctx().pixels_per_point();
@@ -520,7 +584,7 @@ impl Viewer {
         let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
         self.handle_pointer(gpu, &response, rect, ppp);
 
-        if (self.frame_texture.map(|(_, s)| s) != Some(size) || self.frame_stale)
+        if (self.frame_size != Some(size) || self.frame_stale)
             && let Err(e) = self.world.renderer.resize(gpu, size[0], size[1])
         {
             self.message = format!("cannot resize: {e}");
@@ -531,36 +595,14 @@ impl Viewer {
             time: self.time,
             pixels_per_point: pixels_per_point_for(size[1]).max(ppp),
         };
-        let texture = self.world.draw(gpu, &self.scene, &mut self.overlay, &look);
-        // egui samples user textures as gamma-encoded bytes: show the frame through a
-        // non-sRGB view so its sRGB bytes reach the screen unchanged.
-        let view = texture.create_view(&wgpu::TextureViewDescriptor {
-            format: Some(crate::render::overlay::draw_format(texture.format())),
-            ..Default::default()
-        });
-        // The renderer's target changes only on resize or a new scene: rebind then, and
-        // reuse the one egui texture id for the window's lifetime.
-        let id = match self.frame_texture {
-            Some((id, s)) if s == size && !self.frame_stale => id,
-            Some((id, _)) => {
-                egui_renderer.update_egui_texture_from_wgpu_texture(
-                    &gpu.device,
-                    &view,
-                    wgpu::FilterMode::Linear,
-                    id,
-                );
-                id
-            }
-            None => egui_renderer.register_native_texture(&gpu.device, &view, wgpu::FilterMode::Linear),
-        };
+        self.world.draw(gpu, &self.scene, &mut self.overlay, &look);
+        // The window copies the frame into this rectangle before egui draws (app::blit).
         self.frame_stale = false;
-        self.frame_texture = Some((id, size));
-        ui.painter().image(
-            id,
-            rect,
-            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-            egui::Color32::WHITE,
-        );
+        self.frame_size = Some(size);
+        self.frame_origin = [
+            (rect.min.x * ppp).round().max(0.0) as u32,
+            (rect.min.y * ppp).round().max(0.0) as u32,
+        ];
 
         if let Some(recording) = self.recording.as_mut()
             && let Err(e) = recording.push(
