@@ -721,7 +721,7 @@ impl SceneArgs {
             schedule
                 .check_for(spec)
                 .map_err(|m| anyhow!("--schedule {text:?}: {m}"))?;
-            spec.label = format!("{} --schedule {}", spec.label, schedule.to_spec());
+            spec.label = format!("{} --schedule {}", spec.label, text.trim());
             spec.schedule = Some(schedule);
         }
         Ok(())

@@ -53,7 +53,7 @@ pub struct Scene {
 }
 
 /// The plots a scene may ask for in `[view] plots = [...]`.
-pub const PLOT_KINDS: [&str; 4] = ["xy", "loss", "regression", "curve"];
+pub const PLOT_KINDS: [&str; 5] = ["xy", "loss", "regression", "curve", "lr"];
 
 /// The `[view]` section: camera and style. Unset fields take the renderer's defaults.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -80,7 +80,8 @@ pub struct ViewSpec {
     /// Names of the x, y and loss axes; linear regression's default is m, b, J(m, b).
     pub axis_names: Option<[String; 3]>,
     /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
-    /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
+    /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x),
+    /// "lr" (learning rate against step).
     pub plots: Vec<String>,
     /// What a particle's colour says: its optimizer (default), the minimum it ends at, its
     /// final loss, its start position or its steps to converge.
@@ -922,7 +923,7 @@ fn optimizer_from_table(
         });
         let s = crate::schedule::Schedule::from_node(&node).map_err(|e| err(Some(e.span), e.message))?;
         s.check_for(&spec).map_err(|m| err(Some(key.span()), m))?;
-        label.push_str(&format!(" --schedule {}", s.to_spec()));
+        label.push_str(&format!(" schedule={}", s.describe()));
         spec.schedule = Some(s);
     }
     spec.label = label;
