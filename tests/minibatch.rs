@@ -97,11 +97,8 @@ fn a_full_batch_is_plain_gradient_descent() {
     sim.advance_to(gpu, 120);
     for (i, p) in sim.read_particles(gpu).unwrap().iter().enumerate() {
         let want = cpu[i % 2][120].pos;
-        for k in 0..2 {
-            assert!(
-                (f64::from(p.pos[k]) - want[k]).abs() <= 2e-4 * (1.0 + want[k].abs()),
-                "{i}"
-            );
+        for (got, want) in p.pos.iter().zip(want) {
+            assert!((f64::from(*got) - want).abs() <= 2e-4 * (1.0 + want.abs()), "{i}");
         }
     }
 }

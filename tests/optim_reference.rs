@@ -764,6 +764,8 @@ fn torch_defaults_per_name() {
         amsgrad: false,
         momentum_decay: 4e-3,
         decoupled_weight_decay: false,
+        grad_noise: 0.0,
+        batch_size: 0.0,
     };
     let cases = [
         ("gd", Sgd, sgd.clone()),
@@ -1149,7 +1151,11 @@ fn to_gpu_fields_and_flags() {
         (g.lr, g.weight_decay, g.beta1, g.beta2, g.eps),
         (0.01, 0.01, 0.9, 0.999, 1e-8)
     );
-    assert_eq!(g._pad, [0; 3]);
+    assert_eq!(
+        (g.grad_noise, g.schedule, g.batches),
+        (0.0, GpuOptimizer::NO_TABLE, GpuOptimizer::NO_TABLE)
+    );
+    assert_eq!(spec("sgd:grad_noise=0.5").to_gpu().grad_noise, 0.5);
     let g = spec("nesterov:maximize=true,lr=0.5").to_gpu();
     assert_eq!(
         (g.kind, g.flags, g.lr, g.momentum),
@@ -1242,7 +1248,6 @@ fn shader_optimizer_struct_matches_gpu_optimizer() {
     };
     assert_eq!(*span as usize, size_of::<GpuOptimizer>());
     assert_eq!(layouter[handle].size as usize, size_of::<GpuOptimizer>());
-    let pad = offset_of!(GpuOptimizer, _pad);
     let rust: [(&str, usize, bool); 16] = [
         ("kind", offset_of!(GpuOptimizer, kind), true),
         ("flags", offset_of!(GpuOptimizer, flags), true),
@@ -1261,9 +1266,9 @@ fn shader_optimizer_struct_matches_gpu_optimizer() {
         ("beta1", offset_of!(GpuOptimizer, beta1), false),
         ("beta2", offset_of!(GpuOptimizer, beta2), false),
         ("momentum_decay", offset_of!(GpuOptimizer, momentum_decay), false),
-        ("_pad0", pad, true),
-        ("_pad1", pad + 4, true),
-        ("_pad2", pad + 8, true),
+        ("grad_noise", offset_of!(GpuOptimizer, grad_noise), false),
+        ("schedule", offset_of!(GpuOptimizer, schedule), true),
+        ("batches", offset_of!(GpuOptimizer, batches), true),
     ];
     assert_eq!(members.len(), rust.len());
     for (m, (name, offset, is_u32)) in members.iter().zip(rust) {
