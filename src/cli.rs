@@ -249,22 +249,22 @@ struct BenchArgs {
 /// Records where each `--schedule` stands among the `--optimizer` flags: clap keeps each
 /// repeated flag's values apart, `indices_of` says their order.
 pub fn attach_order(cli: &mut Cli, matches: &clap::ArgMatches) {
-    let Some((_, sub)) = matches.subcommand() else {
-        return;
-    };
-    let indices = |id: &str| -> Vec<usize> { sub.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
-    let optimizers = indices("optimizers");
-    let after = indices("schedules")
-        .iter()
-        .map(|&s| optimizers.iter().filter(|&&o| o < s).count())
-        .collect();
+    // Only the subcommands with scene flags have these ids (clap panics on unknown ones).
     let args = match &mut cli.command {
         Some(Command::Run(a)) => &mut a.scene,
         Some(Command::Render(a)) => &mut a.scene,
         Some(Command::View(a)) => &mut a.scene,
         _ => return,
     };
-    args.schedule_after = after;
+    let Some((_, sub)) = matches.subcommand() else {
+        return;
+    };
+    let indices = |id: &str| -> Vec<usize> { sub.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
+    let optimizers = indices("optimizers");
+    args.schedule_after = indices("schedules")
+        .iter()
+        .map(|&s| optimizers.iter().filter(|&&o| o < s).count())
+        .collect();
 }
 
 pub fn run(cli: Cli) -> Result<()> {
