@@ -382,8 +382,8 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// A schedule of `kind` with its defaults and `required` values for the keys torch
-    /// requires (in order); None when one is missing or wrong.
+    /// A schedule of `kind` with torch's defaults; the keys torch requires are absent until
+    /// set ([`Self::put`]).
     pub fn with_defaults(kind: Kind) -> Self {
         let mut values = Vec::new();
         for k in kind.info().keys {
@@ -451,11 +451,22 @@ impl Schedule {
             Ty::Float(rule) => return Err(format!("{key} must be {}, got {x}", rule.text())),
             _ => return Err(format!("{key} is not a number")),
         }
-        match self.values.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => *v = Value::Num(x),
-            None => self.values.push((spec.name, Value::Num(x))),
-        }
+        self.put(spec.name, Value::Num(x));
         Ok(())
+    }
+
+    /// Sets a key's value unchecked, keeping the keys in torch's signature order (so equal
+    /// schedules compare equal).
+    pub fn put(&mut self, key: &'static str, value: Value) {
+        match self.values.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => {
+                self.values.push((key, value));
+                let order = self.kind.info().keys;
+                self.values
+                    .sort_by_key(|(k, _)| order.iter().position(|o| o.name == *k));
+            }
+        }
     }
 
     /// Reads a schedule from a table node (a scene's inline table, or a parsed spec string).

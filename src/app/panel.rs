@@ -39,38 +39,30 @@ fn param_value(p: &Params, key: &str) -> Option<f64> {
 fn starter_schedule(kind: Kind, steps: u32, lr: f64) -> Schedule {
     let steps = f64::from(steps.max(2));
     let mut s = Schedule::with_defaults(kind);
-    let set = |s: &mut Schedule, key: &'static str, v: Value| {
-        s.values.retain(|(k, _)| *k != key);
-        s.values.push((key, v));
-    };
     let quarter = (steps / 4.0).floor().max(1.0);
     match kind {
-        Kind::Step => set(&mut s, "step_size", Value::Num(quarter)),
-        Kind::MultiStep => set(
-            &mut s,
+        Kind::Step => s.put("step_size", Value::Num(quarter)),
+        Kind::MultiStep => s.put(
             "milestones",
             Value::List(vec![(steps / 2.0) as u32, (steps * 0.75) as u32]),
         ),
-        Kind::Exponential => set(&mut s, "gamma", Value::Num(0.99)),
-        Kind::CosineAnnealing => set(&mut s, "T_max", Value::Num(steps)),
-        Kind::CosineAnnealingWarmRestarts => set(&mut s, "T_0", Value::Num(quarter)),
-        Kind::OneCycle => set(&mut s, "max_lr", Value::Num(lr)),
-        Kind::Cyclic => set(&mut s, "max_lr", Value::Num(lr * 4.0)),
+        Kind::Exponential => s.put("gamma", Value::Num(0.99)),
+        Kind::CosineAnnealing => s.put("T_max", Value::Num(steps)),
+        Kind::CosineAnnealingWarmRestarts => s.put("T_0", Value::Num(quarter)),
+        Kind::OneCycle => s.put("max_lr", Value::Num(lr)),
+        Kind::Cyclic => s.put("max_lr", Value::Num(lr * 4.0)),
         Kind::Sequential => {
             let warm = (steps / 10.0).floor().max(1.0);
             let mut linear = Schedule::with_defaults(Kind::Linear);
-            set(&mut linear, "start_factor", Value::Num(0.01));
-            set(&mut linear, "total_iters", Value::Num(warm));
+            linear.put("start_factor", Value::Num(0.01));
+            linear.put("total_iters", Value::Num(warm));
             let mut cosine = Schedule::with_defaults(Kind::CosineAnnealing);
-            set(&mut cosine, "T_max", Value::Num(steps - warm));
-            set(&mut s, "schedulers", Value::Schedulers(vec![linear, cosine]));
-            set(&mut s, "milestones", Value::List(vec![warm as u32]));
+            cosine.put("T_max", Value::Num(steps - warm));
+            s.put("schedulers", Value::Schedulers(vec![linear, cosine]));
+            s.put("milestones", Value::List(vec![warm as u32]));
         }
         _ => {}
     }
-    let order = kind.info().keys;
-    s.values
-        .sort_by_key(|(k, _)| order.iter().position(|o| o.name == *k));
     s
 }
 
@@ -494,5 +486,29 @@ fn loss_plot(ui: &mut egui::Ui, loss: &[Vec<LossSample>]) {
             egui::FontId::proportional(9.0),
             egui::Color32::GRAY,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever scheduler the panel's menu picks runs as it starts (its required values are
+    /// filled in) and reads back from its spec text.
+    #[test]
+    fn every_scheduler_the_panel_offers_runs() {
+        for k in KINDS {
+            for text in ["momentum:lr=0.01", "adam"] {
+                let mut spec: OptimizerSpec = text.parse().unwrap();
+                let s = starter_schedule(k.kind, 300, spec.params.lr);
+                let seq =
+                    crate::schedule::sequence(&s, &spec, 300).unwrap_or_else(|e| panic!("{}: {e}", k.torch));
+                assert_eq!(seq.lr.len(), 300);
+                assert!(seq.lr.iter().all(|v| v.is_finite() && *v >= 0.0), "{}", k.torch);
+                let node = crate::schedule::parse_spec(&s.to_spec()).unwrap();
+                assert_eq!(Schedule::from_node(&node).unwrap(), s, "{}", k.torch);
+                spec.schedule = Some(s);
+            }
+        }
     }
 }
