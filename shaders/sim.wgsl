@@ -41,6 +41,12 @@ struct SimParams {
     noise_key: vec2<u32>,
 }
 
+// Specialisation: the host turns off what no group of the run uses, so a plain run compiles to
+// the plain loop (the branches cost ~35% on a CPU adapter otherwise).
+override SIM_BATCHES: bool = true;
+override SIM_NOISE: bool = true;
+override SIM_SCHEDULES: bool = true;
+
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> optimizers: array<Optimizer>;
 @group(0) @binding(2) var<storage, read_write> particles: array<Particle>;
@@ -75,17 +81,17 @@ fn step_particles(@builtin(global_invocation_id) gid: vec3<u32>) {
         if s > 0u && p.status == STATUS_RUNNING && p.step < params.max_steps {
             let t = p.step + 1u;
             var g: vec2<f32>;
-            if base.batches != OPTIM_NO_TABLE {
+            if SIM_BATCHES && base.batches != OPTIM_NO_TABLE {
                 let a = batches[base.batches + 2u * p.step];
                 let c = batches[base.batches + 2u * p.step + 1u];
                 g = vec2<f32>(a.x * p.pos.x + a.y * p.pos.y + c.x, a.z * p.pos.x + a.w * p.pos.y + c.y);
             } else {
                 g = surface_grad(p.pos);
             }
-            if base.grad_noise != 0.0 {
+            if SIM_NOISE && base.grad_noise != 0.0 {
                 g = g + base.grad_noise * noise_normal2(params.noise_key, global, t);
             }
-            if base.schedule != OPTIM_NO_TABLE {
+            if SIM_SCHEDULES && base.schedule != OPTIM_NO_TABLE {
                 let row = schedules[base.schedule + p.step];
                 o.lr = row.x;
                 if optim_flag(base, OPTIM_FLAG_CYCLE_MOMENTUM) {

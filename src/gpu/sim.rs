@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use wgpu::util::DeviceExt;
 
-use crate::gpu::compute::{buffer_entry, compute_pipeline};
+use crate::gpu::compute::{buffer_entry, compute_pipeline_with};
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
 use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, GpuOptimizer, OptimizerSpec};
@@ -325,13 +325,26 @@ impl Simulation {
                     layout_entry(5, wgpu::BufferBindingType::Storage { read_only: true }),
                 ],
             });
-        let pipeline = compute_pipeline(gpu, "sim.pipeline", &module, &layout, "step_particles");
+        let limits = gpu.device.limits();
+        let tables = StepTables::build(setup, max_binding(&limits))?;
+        let on = |b: bool| if b { 1.0 } else { 0.0 };
+        let constants = [
+            ("SIM_BATCHES", on(tables.uses[0])),
+            ("SIM_NOISE", on(tables.uses[1])),
+            ("SIM_SCHEDULES", on(tables.uses[2])),
+        ];
+        let pipeline = compute_pipeline_with(
+            gpu,
+            "sim.pipeline",
+            &module,
+            &layout,
+            "step_particles",
+            &constants,
+        );
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(SimError::Shader(e.to_string()));
         }
 
-        let limits = gpu.device.limits();
-        let tables = StepTables::build(setup, max_binding(&limits))?;
         let gpu_optimizers = tables.optimizers;
         let table_buffer = |label: &str, bytes: &[u8]| {
             gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -626,6 +639,9 @@ struct StepTables {
     schedules: Vec<[f32; 2]>,
     /// Two rows per mini-batch step: (a11, a12, a21, a22), (c1, c2, 0, 0).
     batches: Vec<[f32; 4]>,
+    /// Whether any group uses mini-batches, gradient noise, a schedule (the shader's
+    /// `SIM_*` overrides).
+    uses: [bool; 3],
 }
 
 impl StepTables {
@@ -639,6 +655,7 @@ impl StepTables {
             optimizers: Vec::with_capacity(setup.optimizers.len()),
             schedules: Vec::new(),
             batches: Vec::new(),
+            uses: [false; 3],
         };
         let mut schedule_at: HashMap<Vec<u32>, u32> = HashMap::new();
         let mut batches_at: HashMap<u64, u32> = HashMap::new();
@@ -695,6 +712,11 @@ impl StepTables {
                 )));
             }
         }
+        out.uses = [
+            !out.batches.is_empty(),
+            setup.optimizers.iter().any(|o| o.params.grad_noise != 0.0),
+            !out.schedules.is_empty(),
+        ];
         if out.schedules.is_empty() {
             out.schedules.push([0.0; 2]);
         }
