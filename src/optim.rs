@@ -450,7 +450,12 @@ impl fmt::Display for SpecError {
                 if let Some(s) = suggestion {
                     write!(f, "; did you mean '{s}'?")?;
                 }
-                write!(f, " ({optimizer} takes {})", known.join(", "))
+                write!(
+                    f,
+                    " ({optimizer} takes {}; every optimizer also takes {})",
+                    known.join(", "),
+                    EXTRA_KEYS.join(", ")
+                )
             }
             SpecError::Duplicate {
                 key,
@@ -792,7 +797,10 @@ impl OptimizerSpec {
                 key: given.to_string(),
                 optimizer: info.name,
                 column,
-                suggestion: suggest(given, info.keys),
+                suggestion: suggest(
+                    given,
+                    &info.keys.iter().chain(EXTRA_KEYS).copied().collect::<Vec<_>>(),
+                ),
                 known: info.keys,
             })
     }

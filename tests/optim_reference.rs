@@ -930,7 +930,7 @@ fn set_applies_one_value_with_the_same_checks() {
     let mut a = OptimizerSpec::new("adam").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         err(&mut a, "lrr", "0.1"),
-        "unknown parameter 'lrr' for adam; did you mean 'lr'? (adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize)"
+        "unknown parameter 'lrr' for adam; did you mean 'lr'? (adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize; every optimizer also takes grad_noise, batch_size)"
     );
     assert_eq!(
         err(&mut a, "amsgrad", "2"),
@@ -971,7 +971,7 @@ fn describe_lists_lr_and_what_differs_from_the_defaults() {
 }
 
 const KNOWN: &str = "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, radam, lion";
-const ADAM_TAKES: &str = "adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize";
+const ADAM_TAKES: &str = "adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize; every optimizer also takes grad_noise, batch_size";
 
 fn parse_err(s: &str) -> SpecError {
     match s.parse::<OptimizerSpec>() {
@@ -1012,16 +1012,16 @@ fn spec_error_messages() {
     expect_err(
         "adagrad:initial_acc=1",
         "unknown parameter 'initial_acc' for adagrad at column 9; did you mean 'initial_accumulator_value'? \
-         (adagrad takes lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize)",
+         (adagrad takes lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize; every optimizer also takes grad_noise, batch_size)",
     );
     expect_err(
         "lion:maximize=1",
-        "unknown parameter 'maximize' for lion at column 6 (lion takes lr, beta1, beta2, weight_decay)",
+        "unknown parameter 'maximize' for lion at column 6 (lion takes lr, beta1, beta2, weight_decay; every optimizer also takes grad_noise, batch_size)",
     );
     expect_err(
         "adamw:decoupled_weight_decay=0",
         "unknown parameter 'decoupled_weight_decay' for adamw at column 7 \
-         (adamw takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize)",
+         (adamw takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize; every optimizer also takes grad_noise, batch_size)",
     );
 
     expect_err(

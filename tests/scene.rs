@@ -303,7 +303,7 @@ fn every_bad_value_gets_its_exact_message() {
         ),
         (
             "momentum = 0.9",
-            "scene.toml:5:1: unknown parameter 'momentum' for gd (gd takes lr, weight_decay, maximize)",
+            "scene.toml:5:1: unknown parameter 'momentum' for gd (gd takes lr, weight_decay, maximize; every optimizer also takes grad_noise, batch_size)",
         ),
         (
             "[starts]\ngrid = [0, 0]",
