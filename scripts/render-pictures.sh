@@ -26,6 +26,9 @@ picture rosenbrock-race --camera top
 picture himmelblau-basins
 picture rastrigin-swarm
 picture rastrigin-million --at-step 150
+picture rosenbrock-schedules
+picture noisy-sgd
+picture linear-regression-minibatch
 echo "== himmelblau momentum start map"
 "$descent" render --surface himmelblau --grid 1000x1000 --optimizer sgd:lr=0.01,momentum=0.9 \
     --steps 400 --tol 1e-5 --start-map "$out/himmelblau-momentum-start-map.png"

@@ -29,6 +29,11 @@ const OPTIM_FLAG_MAXIMIZE: u32 = 2u;
 const OPTIM_FLAG_CENTERED: u32 = 4u;
 const OPTIM_FLAG_AMSGRAD: u32 = 8u;
 const OPTIM_FLAG_DECOUPLED: u32 = 16u;
+// The schedule table's second column sets momentum / beta1 (OneCycleLR, CyclicLR).
+const OPTIM_FLAG_CYCLE_MOMENTUM: u32 = 32u;
+const OPTIM_FLAG_CYCLE_BETA1: u32 = 64u;
+// schedule / batches: no table.
+const OPTIM_NO_TABLE: u32 = 0xffffffffu;
 
 // Twin of `optim::GpuOptimizer` (64 bytes).
 struct Optimizer {
@@ -45,9 +50,12 @@ struct Optimizer {
     beta1: f32,
     beta2: f32,
     momentum_decay: f32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    // Standard deviation of the noise added to each gradient component.
+    grad_noise: f32,
+    // First entry of this group's learning-rate table (entry t - 1 is step t), or OPTIM_NO_TABLE.
+    schedule: u32,
+    // First entry of this group's mini-batch gradient table (two per step), or OPTIM_NO_TABLE.
+    batches: u32,
 }
 
 // Twin of `optim::OptState`.

@@ -1,6 +1,6 @@
 // Steps the particles of one slice of one chunk, `params.steps` times per dispatch (looping
 // inside the shader is 4-5x faster than one dispatch per step), and records trail points.
-// Prepended by the host: the generated surface, common.wgsl, optim.wgsl.
+// Prepended by the host: the generated surface, common.wgsl, optim.wgsl, noise.wgsl.
 //
 // Particle state and trails are split into chunks that each fit one storage binding; a chunk
 // is stepped in slices small enough that one dispatch stays short (see src/gpu/sim.rs).
@@ -14,6 +14,10 @@
 //   finite position is kept and it never moves again, so NaN never reaches other particles,
 //   the renderer or the export.
 // - a step shorter than `tol` marks it converged (frozen).
+// - the gradient of step t is the surface's, or the mini-batch's affine gradient from the
+//   group's batch table; then grad_noise * N(0, 1) per component (noise.wgsl, keyed by the
+//   global particle index); a scheduled group takes lr (and momentum / beta1) of step t from
+//   its schedule table.
 // - every `record_every` global steps its position goes to trail slot (s / record_every) % capacity.
 
 // Twin of `gpu_data::SimParams`.
@@ -34,12 +38,23 @@ struct SimParams {
     slice_first: u32,
     slice_count: u32,
     _pad: u32,
+    noise_key: vec2<u32>,
 }
+
+// Specialisation: the host turns off what no group of the run uses, so a plain run compiles to
+// the plain loop (the branches cost ~35% on a CPU adapter otherwise).
+override SIM_BATCHES: bool = true;
+override SIM_NOISE: bool = true;
+override SIM_SCHEDULES: bool = true;
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> optimizers: array<Optimizer>;
 @group(0) @binding(2) var<storage, read_write> particles: array<Particle>;
 @group(0) @binding(3) var<storage, read_write> trail: array<TrailPoint>;
+// Per scheduled group and step: (lr, momentum or beta1).
+@group(0) @binding(4) var<storage, read> schedules: array<vec2<f32>>;
+// Per mini-batch group and step: gradient = A p + c with A = (a.xy; a.zw) rows, c = b.xy.
+@group(0) @binding(5) var<storage, read> batches: array<vec4<f32>>;
 
 fn record(i: u32, s: u32, p: Particle) {
     if params.trail_capacity == 0u || s % params.record_every != 0u {
@@ -56,14 +71,36 @@ fn step_particles(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let i = params.slice_first + j;
-    let o = optimizers[(params.chunk_first + i) / params.starts_per_group];
+    let global = params.chunk_first + i;
+    let base = optimizers[global / params.starts_per_group];
+    var o = base;
     var p = particles[i];
     var st = OptState(p.s1, p.s2, p.s3, p.aux);
     for (var k = 0u; k < params.steps; k++) {
         let s = params.first_step + k;
         if s > 0u && p.status == STATUS_RUNNING && p.step < params.max_steps {
-            let g = surface_grad(p.pos);
             let t = p.step + 1u;
+            var g: vec2<f32>;
+            if SIM_BATCHES && base.batches != OPTIM_NO_TABLE {
+                let a = batches[base.batches + 2u * p.step];
+                let c = batches[base.batches + 2u * p.step + 1u];
+                g = vec2<f32>(a.x * p.pos.x + a.y * p.pos.y + c.x, a.z * p.pos.x + a.w * p.pos.y + c.y);
+            } else {
+                g = surface_grad(p.pos);
+            }
+            if SIM_NOISE && base.grad_noise != 0.0 {
+                g = g + base.grad_noise * noise_normal2(params.noise_key, global, t);
+            }
+            if SIM_SCHEDULES && base.schedule != OPTIM_NO_TABLE {
+                let row = schedules[base.schedule + p.step];
+                o.lr = row.x;
+                if optim_flag(base, OPTIM_FLAG_CYCLE_MOMENTUM) {
+                    o.momentum = row.y;
+                }
+                if optim_flag(base, OPTIM_FLAG_CYCLE_BETA1) {
+                    o.beta1 = row.y;
+                }
+            }
             p.step = t;
             var trial = st;
             let next = optim_step(o, &trial, t, p.pos, g);

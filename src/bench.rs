@@ -80,6 +80,8 @@ pub fn bench_simulation(
                 capacity: 0,
                 record_every: 1,
             },
+            seed: 0,
+            regression: None,
         };
         let mut sim = Simulation::new(gpu, &setup).map_err(|e| GpuError::Uncaptured(e.to_string()))?;
         // Warm-up: first dispatch pays for pipeline compilation on some drivers; the next

@@ -180,6 +180,15 @@ pub struct SceneArgs {
     /// An optimizer, NAME[:key=value,...] with torch.optim names (repeatable).
     #[arg(long = "optimizer", value_name = "SPEC")]
     optimizers: Vec<String>,
+    /// A torch.optim.lr_scheduler schedule for the --optimizer before it, NAME:key=value,...
+    /// e.g. cosine_annealing:T_max=200,eta_min=1e-4 (a scheduler inside SequentialLR's list is
+    /// name(key=value,...)).
+    #[arg(long = "schedule", value_name = "SPEC")]
+    schedules: Vec<String>,
+    /// For each --schedule, how many --optimizer flags came before it (from the command line's
+    /// order; see [`attach_order`]).
+    #[arg(skip)]
+    schedule_after: Vec<usize>,
     /// A start point x,y (repeatable; use --start=-1,2 for negative x).
     #[arg(long = "start", value_name = "X,Y", allow_hyphen_values = true)]
     starts: Vec<String>,
@@ -244,6 +253,27 @@ struct BenchArgs {
     /// rendered headless), printing resident memory at each restart.
     #[arg(long, value_name = "SECONDS")]
     soak: Option<f64>,
+}
+
+/// Records where each `--schedule` stands among the `--optimizer` flags: clap keeps each
+/// repeated flag's values apart, `indices_of` says their order.
+pub fn attach_order(cli: &mut Cli, matches: &clap::ArgMatches) {
+    // Only the subcommands with scene flags have these ids (clap panics on unknown ones).
+    let args = match &mut cli.command {
+        Some(Command::Run(a)) => &mut a.scene,
+        Some(Command::Render(a)) => &mut a.scene,
+        Some(Command::View(a)) => &mut a.scene,
+        _ => return,
+    };
+    let Some((_, sub)) = matches.subcommand() else {
+        return;
+    };
+    let indices = |id: &str| -> Vec<usize> { sub.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
+    let optimizers = indices("optimizers");
+    args.schedule_after = indices("schedules")
+        .iter()
+        .map(|&s| optimizers.iter().filter(|&&o| o < s).count())
+        .collect();
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -627,6 +657,7 @@ impl SceneArgs {
                 })
                 .collect::<Result<_>>()?;
         }
+        self.apply_schedules(&mut scene)?;
         if !self.starts.is_empty() || self.grid.is_some() || self.random.is_some() {
             let mut starts = descent::scene::Starts {
                 seed: self.seed,
@@ -666,6 +697,48 @@ impl SceneArgs {
         }
         scene.validate().map_err(|m| anyhow!(m))?;
         Ok(scene)
+    }
+}
+
+impl SceneArgs {
+    /// Gives each `--schedule` to the `--optimizer` before it.
+    fn apply_schedules(&self, scene: &mut Scene) -> Result<()> {
+        let mut taken = vec![false; scene.optimizers.len()];
+        for (k, text) in self.schedules.iter().enumerate() {
+            // Without recorded order (a library caller), schedules go to the optimizers in turn.
+            let after = self.schedule_after.get(k).copied().unwrap_or(k + 1);
+            if after == 0 || self.optimizers.is_empty() {
+                bail!(
+                    "--schedule {text:?}: a schedule applies to the --optimizer before it; give --optimizer first"
+                );
+            }
+            let i = after - 1;
+            let Some(spec) = scene.optimizers.get_mut(i) else {
+                bail!("--schedule {text:?}: there is no --optimizer before it");
+            };
+            if std::mem::replace(&mut taken[i], true) {
+                bail!(
+                    "--schedule {text:?}: --optimizer {:?} already has a schedule",
+                    self.optimizers[i]
+                );
+            }
+            let schedule = descent::schedule::parse_spec(text)
+                .and_then(|node| descent::schedule::Schedule::from_node(&node))
+                .map_err(|e| {
+                    let column = text[..e.span.start.min(text.len())].chars().count() + 1;
+                    anyhow!(
+                        "--schedule {text:?}: {} (at column {column})\n  {text}\n  {}^",
+                        e.message,
+                        " ".repeat(column - 1)
+                    )
+                })?;
+            schedule
+                .check_for(spec)
+                .map_err(|m| anyhow!("--schedule {text:?}: {m}"))?;
+            spec.label = format!("{} --schedule {}", spec.label, text.trim());
+            spec.schedule = Some(schedule);
+        }
+        Ok(())
     }
 }
 

@@ -132,6 +132,12 @@ pub struct Params {
     pub amsgrad: bool,
     pub momentum_decay: f64,
     pub decoupled_weight_decay: bool,
+    /// Standard deviation of the Gaussian noise added to each gradient component every step
+    /// (descent's, any optimizer; see `crate::noise`).
+    pub grad_noise: f64,
+    /// Mini-batch size in a linear-regression scene, 0 for the full batch (descent's; see
+    /// `crate::regression::Dataset::batch_gradients`).
+    pub batch_size: f64,
 }
 
 /// The values every name starts from; each name then changes its own defaults.
@@ -152,6 +158,8 @@ const BASE: Params = Params {
     amsgrad: false,
     momentum_decay: 4e-3,
     decoupled_weight_decay: false,
+    grad_noise: 0.0,
+    batch_size: 0.0,
 };
 
 /// A parsed, validated optimizer: what a user asked for and what runs.
@@ -163,6 +171,8 @@ pub struct OptimizerSpec {
     pub name: String,
     pub kind: OptimizerKind,
     pub params: Params,
+    /// A `torch.optim.lr_scheduler` schedule, stepped after every optimizer step.
+    pub schedule: Option<crate::schedule::Schedule>,
 }
 
 struct NameInfo {
@@ -279,6 +289,9 @@ const NAMES: &[NameInfo] = &[
         keys: &["lr", "beta1", "beta2", "weight_decay"],
     },
 ];
+
+/// Keys every optimizer takes besides torch's: gradient noise and the mini-batch size.
+pub const EXTRA_KEYS: &[&str] = &["grad_noise", "batch_size"];
 
 /// The optimizer names the parser accepts.
 pub const OPTIMIZER_NAMES: &[&str] = &[
@@ -437,7 +450,12 @@ impl fmt::Display for SpecError {
                 if let Some(s) = suggestion {
                     write!(f, "; did you mean '{s}'?")?;
                 }
-                write!(f, " ({optimizer} takes {})", known.join(", "))
+                write!(
+                    f,
+                    " ({optimizer} takes {}; every optimizer also takes {})",
+                    known.join(", "),
+                    EXTRA_KEYS.join(", ")
+                )
             }
             SpecError::Duplicate {
                 key,
@@ -565,6 +583,8 @@ enum Rule {
     UnitOpen,
     /// [0, 1]: lion-pytorch's `0. <= beta <= 1.`.
     UnitClosed,
+    /// A whole number >= 0.
+    Count,
 }
 
 impl Rule {
@@ -574,6 +594,7 @@ impl Rule {
             Rule::NonNegative => x >= 0.0,
             Rule::UnitOpen => (0.0..1.0).contains(&x),
             Rule::UnitClosed => (0.0..=1.0).contains(&x),
+            Rule::Count => x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX),
         }
     }
 
@@ -583,6 +604,7 @@ impl Rule {
             Rule::NonNegative => ">= 0",
             Rule::UnitOpen => "in [0, 1)",
             Rule::UnitClosed => "in [0, 1]",
+            Rule::Count => "a whole number >= 0",
         }
     }
 }
@@ -598,6 +620,7 @@ fn want(kind: OptimizerKind, key: &str) -> Want {
         "beta1" | "beta2" => Want::Number(beta),
         "betas" => Want::Betas(beta),
         "dampening" => Want::Number(Rule::Any),
+        "batch_size" => Want::Number(Rule::Count),
         // lr, momentum, weight_decay, lr_decay, initial_accumulator_value, eps, alpha, momentum_decay
         _ => Want::Number(Rule::NonNegative),
     }
@@ -616,6 +639,8 @@ fn number_field<'a>(p: &'a mut Params, key: &str) -> Option<&'a mut f64> {
         "beta1" => &mut p.beta1,
         "beta2" => &mut p.beta2,
         "momentum_decay" => &mut p.momentum_decay,
+        "grad_noise" => &mut p.grad_noise,
+        "batch_size" => &mut p.batch_size,
         _ => return None,
     })
 }
@@ -676,6 +701,13 @@ fn parse_bool(key: &str, tok: Token<'_>) -> Result<bool, SpecError> {
     }
 }
 
+impl Params {
+    /// A numeric parameter by its key (torch's name, or one of [`EXTRA_KEYS`]).
+    pub fn number(&self, key: &str) -> Option<f64> {
+        number_field(&mut self.clone(), key).map(|v| *v)
+    }
+}
+
 impl OptimizerSpec {
     /// The optimizer `name` (case-insensitive) with torch's defaults.
     pub fn new(name: &str) -> Result<Self, SpecError> {
@@ -695,6 +727,7 @@ impl OptimizerSpec {
             name: info.name.to_string(),
             kind: info.kind,
             params: defaults(info.name),
+            schedule: None,
         })
     }
 
@@ -705,6 +738,11 @@ impl OptimizerSpec {
     /// The keys this optimizer takes, in the order of torch's signature.
     pub fn param_names(&self) -> &'static [&'static str] {
         self.info().keys
+    }
+
+    /// torch's keys, then descent's [`EXTRA_KEYS`].
+    pub fn all_param_names(&self) -> impl Iterator<Item = &'static str> {
+        self.info().keys.iter().chain(EXTRA_KEYS).copied()
     }
 
     /// Sets one parameter from text (as a scene file gives it), with the checks of a spec
@@ -752,13 +790,17 @@ impl OptimizerSpec {
         }
         info.keys
             .iter()
+            .chain(EXTRA_KEYS)
             .copied()
             .find(|k| *k == lower)
             .ok_or_else(|| SpecError::UnknownParameter {
                 key: given.to_string(),
                 optimizer: info.name,
                 column,
-                suggestion: suggest(given, info.keys),
+                suggestion: suggest(
+                    given,
+                    &info.keys.iter().chain(EXTRA_KEYS).copied().collect::<Vec<_>>(),
+                ),
                 known: info.keys,
             })
     }
@@ -812,7 +854,7 @@ impl OptimizerSpec {
         let mut out = format!("{} lr={}", self.name, fmt_num(self.params.lr));
         let mut cur = self.params.clone();
         let mut def = defaults(&self.name);
-        for &key in self.param_names().iter().filter(|k| **k != "lr") {
+        for key in self.all_param_names().filter(|k| *k != "lr") {
             if let (Some(v), Some(d)) = (number_field(&mut cur, key), number_field(&mut def, key)) {
                 if *v != *d {
                     out.push_str(&format!(" {key}={}", fmt_num(*v)));
@@ -826,6 +868,9 @@ impl OptimizerSpec {
                     format!(" {key}=false")
                 });
             }
+        }
+        if let Some(s) = &self.schedule {
+            out.push_str(&format!(", {}", s.describe()));
         }
         out
     }
@@ -859,7 +904,9 @@ impl OptimizerSpec {
             beta1: p.beta1 as f32,
             beta2: p.beta2 as f32,
             momentum_decay: p.momentum_decay as f32,
-            _pad: [0; 3],
+            grad_noise: p.grad_noise as f32,
+            schedule: GpuOptimizer::NO_TABLE,
+            batches: GpuOptimizer::NO_TABLE,
         }
     }
 }
@@ -1258,7 +1305,11 @@ pub struct GpuOptimizer {
     pub beta1: f32,
     pub beta2: f32,
     pub momentum_decay: f32,
-    pub _pad: [u32; 3],
+    pub grad_noise: f32,
+    /// First entry of the group's (lr, momentum/beta1) table, or [`Self::NO_TABLE`].
+    pub schedule: u32,
+    /// First entry of the group's mini-batch gradient table, or [`Self::NO_TABLE`].
+    pub batches: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<GpuOptimizer>() == 64);
@@ -1271,4 +1322,9 @@ impl GpuOptimizer {
     pub const FLAG_AMSGRAD: u32 = 1 << 3;
     /// Decoupled weight decay: set for AdamW, and for NAdam/RAdam `decoupled_weight_decay`.
     pub const FLAG_DECOUPLED: u32 = 1 << 4;
+    /// The schedule table's second column is the momentum (OneCycleLR, CyclicLR on SGD, RMSprop).
+    pub const FLAG_CYCLE_MOMENTUM: u32 = 1 << 5;
+    /// The schedule table's second column is beta1 (on Adam and the other betas optimizers).
+    pub const FLAG_CYCLE_BETA1: u32 = 1 << 6;
+    pub const NO_TABLE: u32 = u32::MAX;
 }

@@ -199,6 +199,50 @@ impl Dataset {
         format!("x^2 + {:e}*x + {:e}", 2.0 * r, rr)
     }
 
+    /// The mini-batch gradients of `steps` optimizer steps: step k (0-based) uses batch
+    /// k mod ceil(n / batch_size) of epoch k div that, the batches being consecutive runs of
+    /// a fresh permutation of the data every epoch (as a DataLoader with shuffle=True and
+    /// drop_last=False: the last batch may be smaller). Permutations are Fisher-Yates from
+    /// SplitMix64 seeded by `seed`. The batch's MSE has the affine gradient A p + c over the
+    /// surface's (x, y) = (m, b), or over x = b with the slope held at `fixed_slope`; each
+    /// step is `[a11, a12, a21, a22, c1, c2]`.
+    pub fn batch_gradients(
+        &self,
+        batch_size: usize,
+        seed: u64,
+        steps: u32,
+        fixed_slope: Option<f64>,
+    ) -> Vec<[f64; 6]> {
+        let n = self.x.len();
+        let size = batch_size.clamp(1, n.max(1));
+        let per_epoch = n.div_ceil(size).max(1);
+        let mut rng = SplitMix64(seed ^ 0xba7c_5eed);
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut out = Vec::with_capacity(steps as usize);
+        for k in 0..steps as usize {
+            let b = k % per_epoch;
+            if b == 0 {
+                order = (0..n).collect();
+                for i in (1..n).rev() {
+                    let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+                    order.swap(i, j);
+                }
+            }
+            let batch = &order[b * size..((b + 1) * size).min(n)];
+            let len = batch.len() as f64;
+            let mean = |f: &dyn Fn(usize) -> f64| batch.iter().map(|&i| f(i)).sum::<f64>() / len;
+            let (bx, by) = (mean(&|i| self.x[i]), mean(&|i| self.y[i]));
+            let (bxx, bxy) = (mean(&|i| self.x[i] * self.x[i]), mean(&|i| self.x[i] * self.y[i]));
+            out.push(match fixed_slope {
+                // d/db mean((m x + b - y)^2) = 2 (b + m mean(x) - mean(y))
+                Some(m) => [2.0, 0.0, 0.0, 0.0, 2.0 * (m * bx - by), 0.0],
+                // d/dm = 2 (m mean(x^2) + b mean(x) - mean(x y)), d/db = 2 (m mean(x) + b - mean(y))
+                None => [2.0 * bxx, 2.0 * bx, 2.0 * bx, 2.0, -2.0 * bxy, -2.0 * by],
+            });
+        }
+        out
+    }
+
     /// J at (m, b), straight from the data (for tests and the loss plot).
     pub fn mse(&self, m: f64, b: f64) -> f64 {
         let n = self.x.len().max(1) as f64;
@@ -243,6 +287,30 @@ mod tests {
             (m - slope).abs() < 0.3 && (b - 5.0).abs() < 0.3,
             "{m} {b} vs {slope}"
         );
+    }
+
+    #[test]
+    fn batches_cover_each_epoch_once_and_a_full_batch_is_the_gradient() {
+        let d = Dataset::make_regression(10, 5.0, 2.0, 3);
+        // Batches of 4 over 10 points: 4, 4, 2 per epoch; their size-weighted mean gradient
+        // over an epoch is the full gradient.
+        let g = d.batch_gradients(4, 9, 6, None);
+        let full = d.batch_gradients(10, 9, 1, None)[0];
+        for epoch in g.chunks(3) {
+            for k in 0..6 {
+                let mean = (4.0 * epoch[0][k] + 4.0 * epoch[1][k] + 2.0 * epoch[2][k]) / 10.0;
+                assert!((mean - full[k]).abs() < 1e-9 * (1.0 + full[k].abs()), "{k}");
+            }
+        }
+        assert_ne!(g[0], g[3], "a new permutation each epoch");
+        assert_eq!(g, d.batch_gradients(4, 9, 6, None));
+        assert_ne!(g, d.batch_gradients(4, 10, 6, None));
+        let j = SurfaceExpr::parse(&d.mse_expr()).unwrap();
+        let (m, b) = (3.0, -1.0);
+        let gj = j.grad(m, b);
+        let a = full;
+        let mine = [a[0] * m + a[1] * b + a[4], a[2] * m + a[3] * b + a[5]];
+        assert!((mine[0] - gj[0]).abs() < 1e-9 * gj[0].abs() && (mine[1] - gj[1]).abs() < 1e-9 * gj[1].abs());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! [[optimizer]]
 //! name = "gd"                     # torch.optim names and parameters
 //! lr = 0.01
+//! grad_noise = 0.0                # optional: s * N(0, 1) added to each gradient component
+//! schedule = { name = "CosineAnnealingLR", T_max = 200 }  # optional: torch.optim.lr_scheduler
 //! [starts]
 //! points = [[1.0, 0.0], [1.0, 0.25]]
 //! grid = [8, 8]                   # optional, over the domain
@@ -51,7 +53,7 @@ pub struct Scene {
 }
 
 /// The plots a scene may ask for in `[view] plots = [...]`.
-pub const PLOT_KINDS: [&str; 4] = ["xy", "loss", "regression", "curve"];
+pub const PLOT_KINDS: [&str; 5] = ["xy", "loss", "regression", "curve", "lr"];
 
 /// The `[view]` section: camera and style. Unset fields take the renderer's defaults.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,7 +80,8 @@ pub struct ViewSpec {
     /// Names of the x, y and loss axes; linear regression's default is m, b, J(m, b).
     pub axis_names: Option<[String; 3]>,
     /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
-    /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x).
+    /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x),
+    /// "lr" (learning rate against step).
     pub plots: Vec<String>,
     /// What a particle's colour says: its optimizer (default), the minimum it ends at, its
     /// final loss, its start position or its steps to converge.
@@ -627,8 +630,27 @@ impl Scene {
             surface.minima = m;
         }
         let mut optimizers = Vec::new();
-        for table in &raw.optimizer {
-            optimizers.push(optimizer_from_table(table, &err)?);
+        // Schedules are nested tables: read them from toml's spanned document, so an error
+        // inside one names its line and column.
+        let spanned = if raw
+            .optimizer
+            .iter()
+            .any(|t| t.keys().any(|k| k.get_ref() == "schedule"))
+        {
+            toml::de::DeTable::parse(src)
+                .map(|t| toml::de::DeValue::Table(t.into_inner()))
+                .ok()
+        } else {
+            None
+        };
+        for (i, table) in raw.optimizer.iter().enumerate() {
+            let schedule = spanned
+                .as_ref()
+                .and_then(|doc| doc.get("optimizer"))
+                .and_then(|a| a.get_ref().get(i))
+                .and_then(|t| t.get_ref().get("schedule"))
+                .map(crate::schedule::node_from_toml);
+            optimizers.push(optimizer_from_table(table, schedule, &err)?);
         }
 
         let mut starts = Starts::default();
@@ -770,6 +792,17 @@ impl Scene {
         if self.view.color_by == ColorBy::Basin && self.surface.minima.is_empty() {
             return Err(basin_needs_minima(&self.surface));
         }
+        // Schedules that torch would refuse for this many steps, and mini-batches without data.
+        let inputs = crate::step_tables::StepInputs {
+            seed: self.starts.seed,
+            regression: self.regression.as_ref(),
+        };
+        for (i, o) in self.optimizers.iter().enumerate() {
+            if o.schedule.is_some() || o.params.batch_size != 0.0 {
+                crate::step_tables::group_tables(o, self.steps, &inputs)
+                    .map_err(|e| format!("optimizer {} ({}): {e}", i + 1, o.name))?;
+            }
+        }
         self.surface.domain.validate()
     }
 
@@ -841,6 +874,7 @@ fn regression_surface(r: &Regression, span: Range<usize>, err: ErrAt<'_>) -> Res
 
 fn optimizer_from_table(
     table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    schedule: Option<crate::schedule::Node>,
     err: &dyn Fn(Option<Range<usize>>, String) -> SceneError,
 ) -> Result<OptimizerSpec, SceneError> {
     let name_entry = table.iter().find(|(k, _)| k.get_ref() == "name");
@@ -858,7 +892,7 @@ fn optimizer_from_table(
     let mut label = name_str.to_string();
     let mut sep = ':';
     for (key, value) in table {
-        if key.get_ref() == "name" {
+        if key.get_ref() == "name" || key.get_ref() == "schedule" {
             continue;
         }
         let text = match value.get_ref() {
@@ -881,6 +915,16 @@ fn optimizer_from_table(
         label.push(sep);
         label.push_str(&format!("{}={}", key.get_ref(), text));
         sep = ',';
+    }
+    if let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref() == "schedule") {
+        let node = schedule.unwrap_or(crate::schedule::Node {
+            span: value.span(),
+            value: crate::schedule::NodeValue::Bool(false),
+        });
+        let s = crate::schedule::Schedule::from_node(&node).map_err(|e| err(Some(e.span), e.message))?;
+        s.check_for(&spec).map_err(|m| err(Some(key.span()), m))?;
+        label.push_str(&format!(" schedule={}", s.describe()));
+        spec.schedule = Some(s);
     }
     spec.label = label;
     Ok(spec)

@@ -4,6 +4,7 @@
 pub const COMMON: &str = include_str!("../shaders/common.wgsl");
 pub const OPTIM: &str = include_str!("../shaders/optim.wgsl");
 pub const SIM: &str = include_str!("../shaders/sim.wgsl");
+pub const NOISE: &str = include_str!("../shaders/noise.wgsl");
 pub const MESH: &str = include_str!("../shaders/mesh.wgsl");
 pub const RENDER: &str = include_str!("../shaders/render.wgsl");
 pub const PARTICLES: &str = include_str!("../shaders/particles.wgsl");
@@ -18,7 +19,7 @@ pub const BLIT: &str = include_str!("../shaders/blit.wgsl");
 
 /// The simulation compute shader for a surface given as generated WGSL.
 pub fn sim_source(surface_wgsl: &str) -> String {
-    [surface_wgsl, COMMON, OPTIM, SIM].join("\n")
+    [surface_wgsl, COMMON, OPTIM, NOISE, SIM].join("\n")
 }
 
 /// The mesh compute shader for a surface given as generated WGSL.

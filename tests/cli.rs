@@ -431,3 +431,81 @@ fn summary_reports_best_and_median_loss() {
         .collect();
     assert_eq!(sgd[1..], ["0", "4", "0", "-", "-"], "{out}");
 }
+
+/// `--schedule` goes to the `--optimizer` before it; the export names it; bad specs point at
+/// the token.
+#[test]
+fn schedules_attach_to_the_optimizer_before_them() {
+    let csv = tmp("sched.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "x^2 + y^2",
+        "--optimizer",
+        "sgd:lr=0.1",
+        "--optimizer",
+        "sgd:lr=0.1",
+        "--schedule",
+        "step:step_size=1,gamma=0.5",
+        "--start=1,0",
+        "--steps",
+        "3",
+        "--export",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let last: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.contains(",3,"))
+        .map(|l| l.rsplitn(5, ',').collect())
+        .collect();
+    // x_{k+1} = (1 - 2 lr_k) x_k: constant 0.8^3; stepped lr 0.1, 0.05, 0.025: 0.8 * 0.9 * 0.95.
+    let x = |row: &Vec<&str>| row[3].parse::<f64>().unwrap();
+    assert_eq!(last.len(), 2, "{text}");
+    assert!((x(&last[0]) - 0.512).abs() < 1e-6, "{text}");
+    assert!((x(&last[1]) - 0.684).abs() < 1e-6, "{text}");
+    assert!(text.contains("--schedule step:step_size=1"), "{text}");
+
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--schedule",
+        "cosine:T_max=5",
+        "--optimizer",
+        "sgd",
+        "--start=1,1",
+    ]);
+    assert!(
+        !ok && err.contains("applies to the --optimizer before it"),
+        "{err}"
+    );
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "sgd",
+        "--schedule",
+        "cosine:T_max=5,eta_mn=0",
+        "--start=1,1",
+    ]);
+    assert!(
+        !ok && err.contains("unknown key 'eta_mn' for CosineAnnealingLR") && err.contains("column 16"),
+        "{err}"
+    );
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "sgd",
+        "--schedule",
+        "one_cycle:max_lr=1,total_steps=10",
+        "--start=1,1",
+        "--steps",
+        "20",
+    ]);
+    assert!(!ok && err.contains("Tried to step 11 times"), "{err}");
+}

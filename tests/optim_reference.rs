@@ -764,6 +764,8 @@ fn torch_defaults_per_name() {
         amsgrad: false,
         momentum_decay: 4e-3,
         decoupled_weight_decay: false,
+        grad_noise: 0.0,
+        batch_size: 0.0,
     };
     let cases = [
         ("gd", Sgd, sgd.clone()),
@@ -928,7 +930,7 @@ fn set_applies_one_value_with_the_same_checks() {
     let mut a = OptimizerSpec::new("adam").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         err(&mut a, "lrr", "0.1"),
-        "unknown parameter 'lrr' for adam; did you mean 'lr'? (adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize)"
+        "unknown parameter 'lrr' for adam; did you mean 'lr'? (adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize; every optimizer also takes grad_noise, batch_size)"
     );
     assert_eq!(
         err(&mut a, "amsgrad", "2"),
@@ -969,7 +971,7 @@ fn describe_lists_lr_and_what_differs_from_the_defaults() {
 }
 
 const KNOWN: &str = "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, nadam, radam, lion";
-const ADAM_TAKES: &str = "adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize";
+const ADAM_TAKES: &str = "adam takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize; every optimizer also takes grad_noise, batch_size";
 
 fn parse_err(s: &str) -> SpecError {
     match s.parse::<OptimizerSpec>() {
@@ -1010,16 +1012,16 @@ fn spec_error_messages() {
     expect_err(
         "adagrad:initial_acc=1",
         "unknown parameter 'initial_acc' for adagrad at column 9; did you mean 'initial_accumulator_value'? \
-         (adagrad takes lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize)",
+         (adagrad takes lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize; every optimizer also takes grad_noise, batch_size)",
     );
     expect_err(
         "lion:maximize=1",
-        "unknown parameter 'maximize' for lion at column 6 (lion takes lr, beta1, beta2, weight_decay)",
+        "unknown parameter 'maximize' for lion at column 6 (lion takes lr, beta1, beta2, weight_decay; every optimizer also takes grad_noise, batch_size)",
     );
     expect_err(
         "adamw:decoupled_weight_decay=0",
         "unknown parameter 'decoupled_weight_decay' for adamw at column 7 \
-         (adamw takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize)",
+         (adamw takes lr, beta1, beta2, eps, weight_decay, amsgrad, maximize; every optimizer also takes grad_noise, batch_size)",
     );
 
     expect_err(
@@ -1149,7 +1151,11 @@ fn to_gpu_fields_and_flags() {
         (g.lr, g.weight_decay, g.beta1, g.beta2, g.eps),
         (0.01, 0.01, 0.9, 0.999, 1e-8)
     );
-    assert_eq!(g._pad, [0; 3]);
+    assert_eq!(
+        (g.grad_noise, g.schedule, g.batches),
+        (0.0, GpuOptimizer::NO_TABLE, GpuOptimizer::NO_TABLE)
+    );
+    assert_eq!(spec("sgd:grad_noise=0.5").to_gpu().grad_noise, 0.5);
     let g = spec("nesterov:maximize=true,lr=0.5").to_gpu();
     assert_eq!(
         (g.kind, g.flags, g.lr, g.momentum),
@@ -1242,7 +1248,6 @@ fn shader_optimizer_struct_matches_gpu_optimizer() {
     };
     assert_eq!(*span as usize, size_of::<GpuOptimizer>());
     assert_eq!(layouter[handle].size as usize, size_of::<GpuOptimizer>());
-    let pad = offset_of!(GpuOptimizer, _pad);
     let rust: [(&str, usize, bool); 16] = [
         ("kind", offset_of!(GpuOptimizer, kind), true),
         ("flags", offset_of!(GpuOptimizer, flags), true),
@@ -1261,9 +1266,9 @@ fn shader_optimizer_struct_matches_gpu_optimizer() {
         ("beta1", offset_of!(GpuOptimizer, beta1), false),
         ("beta2", offset_of!(GpuOptimizer, beta2), false),
         ("momentum_decay", offset_of!(GpuOptimizer, momentum_decay), false),
-        ("_pad0", pad, true),
-        ("_pad1", pad + 4, true),
-        ("_pad2", pad + 8, true),
+        ("grad_noise", offset_of!(GpuOptimizer, grad_noise), false),
+        ("schedule", offset_of!(GpuOptimizer, schedule), true),
+        ("batches", offset_of!(GpuOptimizer, batches), true),
     ];
     assert_eq!(members.len(), rust.len());
     for (m, (name, offset, is_u32)) in members.iter().zip(rust) {

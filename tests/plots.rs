@@ -695,3 +695,54 @@ fn a_swarm_with_a_loss_plot_draws_from_its_first_frame() {
     }
     assert!(gpu.take_fault().is_none());
 }
+
+/// "lr": each optimizer's learning rate against step, drawn where the schedule (derived here
+/// by hand: warmup to 0.004 by step 51, OneCycleLR's peak at step 151, constant 0.001) puts it.
+#[test]
+fn the_lr_plot_draws_each_schedule() {
+    let scene = scene("rosenbrock-schedules");
+    let (image, layout, _) = render(&scene, 500);
+    assert_eq!(layout.plots.len(), 2, "loss and lr");
+    let plot = &layout.plots[1];
+    assert!(!plot.log_y, "the lr axis is linear");
+    let checks: [(usize, &[(f64, f64)]); 3] = [
+        (0, &[(100.0, 0.001), (300.0, 0.001), (450.0, 0.001)]),
+        // SequentialLR: LinearLR from 0.01 x 0.004 to 0.004 over 50 steps, then the cosine.
+        (
+            1,
+            &[
+                (26.0, 0.004 * (0.01 + 0.99 * 25.0 / 50.0)),
+                (51.0, 0.004),
+                (
+                    276.0,
+                    0.004 * (1.0 + (std::f64::consts::PI * 225.0 / 450.0).cos()) / 2.0,
+                ),
+            ],
+        ),
+        // OneCycleLR: 0.004 / 25 up to 0.004 at epoch 149 (0.3 x 500 - 1), down to ~0.
+        (
+            2,
+            &[
+                (150.0, 0.004),
+                (
+                    400.0,
+                    0.004 / 25.0 / 1e4
+                        + (0.004 - 0.004 / 25.0 / 1e4) / 2.0
+                            * ((std::f64::consts::PI * 250.0 / 350.0).cos() + 1.0),
+                ),
+            ],
+        ),
+    ];
+    for (g, points) in checks {
+        for &(t, lr) in points {
+            let at = plot.to_screen([t, lr]).expect("on the plot");
+            assert!(
+                count_near(&image, at, 2, close_to(optimizer_color(g), 50)) > 0,
+                "optimizer {g}: no line at step {t}, lr {lr} ({at:?})"
+            );
+        }
+    }
+    // And nothing of the warmup line where the constant one is early on.
+    let at = plot.to_screen([5.0, 0.004]).unwrap();
+    assert_eq!(count_near(&image, at, 1, close_to(optimizer_color(1), 50)), 0);
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use descent::cpu::sim::simulate;
+use descent::cpu::sim::simulate_scene;
 use descent::render::overlay::Overlay;
 use descent::run::{RunOptions, run_scene};
 use descent::scene::{Scene, Starts};
@@ -32,9 +32,15 @@ fn every_shipped_scene_loads_and_runs() {
         let starts = scene.start_points();
         let n = starts.len() * scene.optimizers.len();
         assert_eq!(outcome.particles.len(), n, "{name}");
-        // The reference for the first starts of each optimizer (a swarm's are alike).
-        let some: Vec<[f64; 2]> = starts.iter().copied().take(20).collect();
-        let cpu = simulate(&scene.surface, &scene.optimizers, &some, steps, scene.tol);
+        // The reference for the first starts of each optimizer (a swarm's are alike), or for
+        // all of them when there is gradient noise (keyed by the global particle index).
+        let noisy = scene.optimizers.iter().any(|o| o.params.grad_noise != 0.0);
+        let some: Vec<[f64; 2]> = starts
+            .iter()
+            .copied()
+            .take(if noisy { usize::MAX } else { 20 })
+            .collect();
+        let cpu = simulate_scene(&scene, &some, steps).unwrap_or_else(|e| panic!("{name}: {e}"));
         for (g, _) in scene.optimizers.iter().enumerate() {
             for (s, start) in some.iter().enumerate() {
                 let gpu = outcome.particles[g * starts.len() + s];
@@ -70,10 +76,13 @@ fn every_shipped_scene_loads_and_runs() {
         [
             "himmelblau-basins",
             "linear-regression",
+            "linear-regression-minibatch",
             "linear-regression-only-b",
+            "noisy-sgd",
             "rastrigin-million",
             "rastrigin-swarm",
             "rosenbrock-race",
+            "rosenbrock-schedules",
             "saddle-two-starts",
             "sgd-1d",
             "sgd-2d-top",
@@ -98,6 +107,73 @@ fn saddle_two_starts_is_the_blog_post() {
 
 fn err(src: &str) -> String {
     Scene::parse("scene.toml", src).unwrap_err().to_string()
+}
+
+#[test]
+fn schedule_errors_name_line_and_column_inside_the_table() {
+    let head = "[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"sgd\"\n";
+    let e = err(&format!(
+        "{head}schedule = {{ name = \"CosineAnnealingLR\", T_mx = 200 }}\n"
+    ));
+    assert!(
+        e.starts_with("scene.toml:5:42: unknown key 'T_mx' for CosineAnnealingLR"),
+        "{e}"
+    );
+    assert!(e.contains("T_max, eta_min"), "{e}");
+    let e = err(&format!("{head}schedule = {{ name = \"Cosine\" }}\n"));
+    assert!(
+        e.starts_with("scene.toml:5:12: CosineAnnealingLR needs T_max"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "{head}schedule = {{ name = \"StepLR\", step_size = 2.5 }}\n"
+    ));
+    assert!(
+        e.starts_with("scene.toml:5:43: StepLR's step_size must be a whole number >= 1, got 2.5"),
+        "{e}"
+    );
+    // Inside SequentialLR's list, on a later line.
+    let e = err(&format!(
+        "{head}schedule = {{ name = \"SequentialLR\", schedulers = [\n  {{ name = \"linear\" }},\n  {{ name = \"OneCycleLR\", max_lr = 0.1, pct_start = 2 }},\n], milestones = [5] }}\n"
+    ));
+    assert!(
+        e.starts_with("scene.toml:7:52: OneCycleLR's pct_start must be in [0, 1], got 2"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "{head}schedule = {{ name = \"SequentialLR\", schedulers = [{{ name = \"linear\" }}], milestones = [5] }}\n"
+    ));
+    assert!(e.contains("one milestone fewer than schedulers"), "{e}");
+    let e = err(
+        "[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"adagrad\"\nschedule = { name = \"OneCycleLR\", max_lr = 1 }\n",
+    );
+    assert!(
+        e.starts_with("scene.toml:5:1: OneCycleLR cycles momentum") && e.contains("adagrad"),
+        "{e}"
+    );
+    // What only the run's length decides.
+    let e = Scene::parse(
+        "s.toml",
+        &format!("{head}schedule = {{ name = \"OneCycleLR\", max_lr = 1, total_steps = 50 }}\n[starts]\npoints = [[1, 0]]\n[run]\nsteps = 80\n"),
+    )
+    .unwrap()
+    .validate()
+    .unwrap_err();
+    assert!(
+        e.contains("optimizer 1 (sgd)") && e.contains("Tried to step 51 times"),
+        "{e}"
+    );
+    // grad_noise and batch_size are checked like torch's parameters.
+    let e = err(&format!("{head}grad_noise = -1\n"));
+    assert!(e.starts_with("scene.toml:5:1: grad_noise must be >= 0"), "{e}");
+    let e = Scene::parse(
+        "s.toml",
+        &format!("{head}batch_size = 10\n[starts]\npoints = [[1, 0]]\n"),
+    )
+    .unwrap()
+    .validate()
+    .unwrap_err();
+    assert!(e.contains("batch_size needs a linear-regression scene"), "{e}");
 }
 
 #[test]
@@ -227,7 +303,7 @@ fn every_bad_value_gets_its_exact_message() {
         ),
         (
             "momentum = 0.9",
-            "scene.toml:5:1: unknown parameter 'momentum' for gd (gd takes lr, weight_decay, maximize)",
+            "scene.toml:5:1: unknown parameter 'momentum' for gd (gd takes lr, weight_decay, maximize; every optimizer also takes grad_noise, batch_size)",
         ),
         (
             "[starts]\ngrid = [0, 0]",
@@ -268,7 +344,7 @@ fn every_bad_value_gets_its_exact_message() {
         ),
         (
             "[view]\nplots = [\"xy\", \"histogram\"]",
-            "scene.toml:6:16: unknown plot 'histogram'; the plots are xy, loss, regression, curve",
+            "scene.toml:6:16: unknown plot 'histogram'; the plots are xy, loss, regression, curve, lr",
         ),
         (
             "[view]\ncolor_by = \"basin\"",

@@ -38,6 +38,8 @@ fn gpu_run(case: &Case<'_>, surface: &Surface, specs: &[OptimizerSpec]) -> Vec<V
                 capacity: case.steps + 1,
                 record_every: 1,
             },
+            seed: 0,
+            regression: None,
         },
     )
     .expect("simulation");
@@ -375,6 +377,8 @@ fn trail_ring_keeps_every_nth_step_and_wraps() {
                 capacity,
                 record_every: every,
             },
+            seed: 0,
+            regression: None,
         },
     )
     .unwrap();
@@ -434,6 +438,8 @@ fn chunks_and_slices_give_the_same_run() {
         max_steps: 40,
         tol: 1e-4,
         trail: TrailPlan::every_step(40),
+        seed: 0,
+        regression: None,
     };
     let mut whole = Simulation::new(gpu, &setup).unwrap();
     assert_eq!(whole.chunks().len(), 1);
@@ -541,6 +547,8 @@ fn divergence_bound_is_a_thousand_domain_widths_from_the_centre() {
                     capacity: 15,
                     record_every: 1,
                 },
+                seed: 0,
+                regression: None,
             },
         )
         .unwrap();

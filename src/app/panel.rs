@@ -7,6 +7,7 @@ use crate::app::viewer::LossSample;
 use crate::optim::{OPTIMIZER_NAMES, OptimizerSpec, Params};
 use crate::render::style::optimizer_color;
 use crate::scene::{Scene, Starts};
+use crate::schedule::{KINDS, Kind, Schedule, Value};
 use crate::surfaces::{BUILT_INS, Surface};
 
 /// Editable state of the panel.
@@ -30,20 +31,71 @@ const FLAGS: &[&str] = &[
 ];
 
 fn param_value(p: &Params, key: &str) -> Option<f64> {
-    Some(match key {
-        "lr" => p.lr,
-        "momentum" => p.momentum,
-        "dampening" => p.dampening,
-        "weight_decay" => p.weight_decay,
-        "lr_decay" => p.lr_decay,
-        "initial_accumulator_value" => p.initial_accumulator_value,
-        "eps" => p.eps,
-        "alpha" => p.alpha,
-        "beta1" => p.beta1,
-        "beta2" => p.beta2,
-        "momentum_decay" => p.momentum_decay,
-        _ => return None,
-    })
+    p.number(key)
+}
+
+/// A schedule of `kind` with the values torch requires filled in for a run of `steps` steps
+/// at learning rate `lr`: what the panel starts from when a scheduler is picked.
+fn starter_schedule(kind: Kind, steps: u32, lr: f64) -> Schedule {
+    let steps = f64::from(steps.max(2));
+    let mut s = Schedule::with_defaults(kind);
+    let quarter = (steps / 4.0).floor().max(1.0);
+    match kind {
+        Kind::Step => s.put("step_size", Value::Num(quarter)),
+        Kind::MultiStep => s.put(
+            "milestones",
+            Value::List(vec![(steps / 2.0) as u32, (steps * 0.75) as u32]),
+        ),
+        Kind::Exponential => s.put("gamma", Value::Num(0.99)),
+        Kind::CosineAnnealing => s.put("T_max", Value::Num(steps)),
+        Kind::CosineAnnealingWarmRestarts => s.put("T_0", Value::Num(quarter)),
+        Kind::OneCycle => s.put("max_lr", Value::Num(lr)),
+        Kind::Cyclic => s.put("max_lr", Value::Num(lr * 4.0)),
+        Kind::Sequential => {
+            let warm = (steps / 10.0).floor().max(1.0);
+            let mut linear = Schedule::with_defaults(Kind::Linear);
+            linear.put("start_factor", Value::Num(0.01));
+            linear.put("total_iters", Value::Num(warm));
+            let mut cosine = Schedule::with_defaults(Kind::CosineAnnealing);
+            cosine.put("T_max", Value::Num(steps - warm));
+            s.put("schedulers", Value::Schedulers(vec![linear, cosine]));
+            s.put("milestones", Value::List(vec![warm as u32]));
+        }
+        _ => {}
+    }
+    s
+}
+
+/// Number fields for a schedule's numeric keys (and its children's); returns whether one
+/// changed and the first refused value.
+fn schedule_fields(ui: &mut egui::Ui, s: &mut Schedule, id: &str) -> (bool, Option<String>) {
+    let mut changed = false;
+    let mut error = None;
+    let keys: Vec<&'static str> = s.values.iter().map(|(k, _)| *k).collect();
+    for key in keys {
+        if let Some(mut v) = s.num(key) {
+            let speed = (v.abs() * 0.01).max(1e-4);
+            let r = ui.horizontal(|ui| {
+                ui.label(format!("  {key}"));
+                ui.add(egui::DragValue::new(&mut v).speed(speed))
+            });
+            if r.inner.changed() {
+                match s.set_num(key, v) {
+                    Ok(()) => changed = true,
+                    Err(e) => error = Some(e),
+                }
+            }
+        }
+    }
+    if let Some((_, Value::Schedulers(children))) = s.values.iter_mut().find(|(k, _)| *k == "schedulers") {
+        for (i, c) in children.iter_mut().enumerate() {
+            ui.label(format!("  then {}", c.kind.info().torch));
+            let (ch, e) = schedule_fields(ui, c, &format!("{id}.{i}"));
+            changed |= ch;
+            error = error.or(e);
+        }
+    }
+    (changed, error)
 }
 
 fn flag_value(p: &Params, key: &str) -> bool {
@@ -187,7 +239,11 @@ impl Panel {
                     remove = Some(i);
                 }
             });
-            for key in spec.param_names() {
+            for key in spec.all_param_names().collect::<Vec<_>>() {
+                let key = &key;
+                if *key == "batch_size" && scene.regression.is_none() {
+                    continue;
+                }
                 if FLAGS.contains(key) {
                     let mut v = flag_value(&spec.params, key);
                     if ui.checkbox(&mut v, *key).changed() && spec.set(key, &v.to_string()).is_ok() {
@@ -199,15 +255,52 @@ impl Panel {
                         "eps" => (1e-12..=1e-2, true),
                         "beta1" | "beta2" | "alpha" => (0.0..=0.9999, false),
                         "momentum" | "dampening" => (0.0..=0.999, false),
+                        "grad_noise" => (0.0..=100.0, true),
+                        "batch_size" => (
+                            0.0..=scene.regression.as_ref().map_or(1.0, |r| r.data.len() as f64),
+                            false,
+                        ),
                         _ => (0.0..=1.0, false),
                     };
-                    let slider = egui::Slider::new(&mut v, range).text(*key).logarithmic(log);
+                    let mut slider = egui::Slider::new(&mut v, range).text(*key).logarithmic(log);
+                    if *key == "batch_size" {
+                        slider = slider.integer();
+                    }
                     if ui.add(slider).changed() {
                         match spec.set(key, &v.to_string()) {
                             Ok(()) => changed = true,
                             Err(e) => self.error = Some(e.to_string()),
                         }
                     }
+                }
+            }
+            // The schedule: a torch scheduler and its numbers.
+            let current = spec.schedule.as_ref().map_or("none", |s| s.kind.info().torch);
+            let mut picked = None;
+            egui::ComboBox::from_id_salt(("optim.schedule", i))
+                .selected_text(format!("schedule: {current}"))
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(spec.schedule.is_none(), "none").clicked() {
+                        picked = Some(None);
+                    }
+                    for k in KINDS {
+                        if ui.selectable_label(current == k.torch, k.torch).clicked() {
+                            picked = Some(Some(k.kind));
+                        }
+                    }
+                });
+            if let Some(kind) = picked {
+                spec.schedule = kind.map(|k| starter_schedule(k, self.steps, spec.params.lr));
+                changed = true;
+            }
+            if let Some(mut s) = spec.schedule.clone() {
+                let (edited, refused) = schedule_fields(ui, &mut s, &format!("sched{i}"));
+                if let Some(e) = refused {
+                    self.error = Some(e);
+                }
+                if edited {
+                    spec.schedule = Some(s);
+                    changed = true;
                 }
             }
             spec.label = spec.describe();
@@ -393,5 +486,29 @@ fn loss_plot(ui: &mut egui::Ui, loss: &[Vec<LossSample>]) {
             egui::FontId::proportional(9.0),
             egui::Color32::GRAY,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever scheduler the panel's menu picks runs as it starts (its required values are
+    /// filled in) and reads back from its spec text.
+    #[test]
+    fn every_scheduler_the_panel_offers_runs() {
+        for k in KINDS {
+            for text in ["momentum:lr=0.01", "adam"] {
+                let mut spec: OptimizerSpec = text.parse().unwrap();
+                let s = starter_schedule(k.kind, 300, spec.params.lr);
+                let seq =
+                    crate::schedule::sequence(&s, &spec, 300).unwrap_or_else(|e| panic!("{}: {e}", k.torch));
+                assert_eq!(seq.lr.len(), 300);
+                assert!(seq.lr.iter().all(|v| v.is_finite() && *v >= 0.0), "{}", k.torch);
+                let node = crate::schedule::parse_spec(&s.to_spec()).unwrap();
+                assert_eq!(Schedule::from_node(&node).unwrap(), s, "{}", k.torch);
+                spec.schedule = Some(s);
+            }
+        }
     }
 }

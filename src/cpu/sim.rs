@@ -1,9 +1,12 @@
 //! f64 twin of `shaders/sim.wgsl`: the same particle order, step rules, divergence and
-//! convergence tests, written to read like the shader.
+//! convergence tests, per-step tables (schedules, mini-batches) and gradient noise, written to
+//! read like the shader.
 
 use crate::gpu::gpu_data::{STATUS_CONVERGED, STATUS_DIVERGED, STATUS_RUNNING};
 use crate::gpu::sim::divergence_bound;
 use crate::optim::{self, OptState, OptimizerSpec};
+use crate::scene::Scene;
+use crate::step_tables::{GroupTables, StepInputs, group_tables};
 use crate::surfaces::Surface;
 
 /// One particle's state after a step, in f64.
@@ -16,7 +19,8 @@ pub struct CpuPoint {
 }
 
 /// Every particle's trajectory: `out[i][s]` is particle i (group-major, as on the GPU) after
-/// global step s, for s in 0..=max_steps (frozen particles repeat their last point).
+/// global step s, for s in 0..=max_steps (frozen particles repeat their last point). Seed 0
+/// and no regression data; panics when a schedule fails (`Scene::validate` reports that).
 pub fn simulate(
     surface: &Surface,
     optimizers: &[OptimizerSpec],
@@ -24,62 +28,132 @@ pub fn simulate(
     max_steps: u32,
     tol: f64,
 ) -> Vec<Vec<CpuPoint>> {
-    let bound = divergence_bound(surface);
-    let center = surface.domain.center();
-    let mut out = Vec::with_capacity(optimizers.len() * starts.len());
-    for spec in optimizers {
-        for &start in starts {
-            out.push(trajectory(surface, spec, start, max_steps, tol, bound, center));
-        }
-    }
-    out
+    simulate_with(
+        surface,
+        optimizers,
+        starts,
+        max_steps,
+        tol,
+        &StepInputs::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn trajectory(
+/// A scene's run from `starts` for `max_steps`: its seed and data, as the GPU runs it.
+pub fn simulate_scene(
+    scene: &Scene,
+    starts: &[[f64; 2]],
+    max_steps: u32,
+) -> Result<Vec<Vec<CpuPoint>>, String> {
+    let inputs = StepInputs {
+        seed: scene.starts.seed,
+        regression: scene.regression.as_ref(),
+    };
+    simulate_with(
+        &scene.surface,
+        &scene.optimizers,
+        starts,
+        max_steps,
+        scene.tol,
+        &inputs,
+    )
+}
+
+/// As [`simulate`], with the run's seed and data.
+pub fn simulate_with(
     surface: &Surface,
-    spec: &OptimizerSpec,
-    start: [f64; 2],
+    optimizers: &[OptimizerSpec],
+    starts: &[[f64; 2]],
     max_steps: u32,
     tol: f64,
+    inputs: &StepInputs<'_>,
+) -> Result<Vec<Vec<CpuPoint>>, String> {
+    let bound = divergence_bound(surface);
+    let center = surface.domain.center();
+    let key = crate::noise::key(inputs.seed);
+    let mut out = Vec::with_capacity(optimizers.len() * starts.len());
+    for spec in optimizers {
+        let tables = group_tables(spec, max_steps, inputs)?;
+        for &start in starts {
+            let particle = out.len() as u32;
+            let run = Run {
+                surface,
+                spec,
+                tables: &tables,
+                key,
+                particle,
+                bound,
+                center,
+                tol,
+            };
+            out.push(run.trajectory(start, max_steps));
+        }
+    }
+    Ok(out)
+}
+
+struct Run<'a> {
+    surface: &'a Surface,
+    spec: &'a OptimizerSpec,
+    tables: &'a GroupTables,
+    key: [u32; 2],
+    /// Global particle index: the noise counter.
+    particle: u32,
     bound: f64,
     center: [f64; 2],
-) -> Vec<CpuPoint> {
-    let loss = surface.value(start);
-    let mut p = CpuPoint {
-        pos: start,
-        loss,
-        step: 0,
-        status: if loss.is_finite() {
-            STATUS_RUNNING
-        } else {
-            STATUS_DIVERGED
-        },
-    };
-    let mut st: OptState = optim::init_state(spec);
-    let mut path = Vec::with_capacity(max_steps as usize + 1);
-    path.push(p);
-    for _ in 1..=max_steps {
-        if p.status == STATUS_RUNNING {
-            let g = surface.grad(p.pos);
-            let t = p.step + 1;
-            p.step = t;
-            let mut trial = st;
-            let next = optim::step(spec, &mut trial, t, p.pos, g);
-            let loss = surface.value(next);
-            let off = (next[0] - center[0]).abs().max((next[1] - center[1]).abs());
-            if !(next[0].is_finite() && next[1].is_finite() && loss.is_finite()) || off > bound {
-                p.status = STATUS_DIVERGED;
+    tol: f64,
+}
+
+impl Run<'_> {
+    fn trajectory(&self, start: [f64; 2], max_steps: u32) -> Vec<CpuPoint> {
+        let loss = self.surface.value(start);
+        let mut p = CpuPoint {
+            pos: start,
+            loss,
+            step: 0,
+            status: if loss.is_finite() {
+                STATUS_RUNNING
             } else {
-                let moved = ((next[0] - p.pos[0]).powi(2) + (next[1] - p.pos[1]).powi(2)).sqrt();
-                st = trial;
-                p.pos = next;
-                p.loss = loss;
-                if moved < tol {
-                    p.status = STATUS_CONVERGED;
+                STATUS_DIVERGED
+            },
+        };
+        let mut st: OptState = optim::init_state(self.spec);
+        let mut o = self.spec.clone();
+        let noise = self.spec.params.grad_noise;
+        let mut path = Vec::with_capacity(max_steps as usize + 1);
+        path.push(p);
+        for _ in 1..=max_steps {
+            if p.status == STATUS_RUNNING {
+                let t = p.step + 1;
+                let mut g = self
+                    .tables
+                    .batch_grad(t, p.pos)
+                    .unwrap_or_else(|| self.surface.grad(p.pos));
+                if noise != 0.0 {
+                    let z = crate::noise::normal2(self.key, self.particle, t);
+                    g = [g[0] + noise * z[0], g[1] + noise * z[1]];
+                }
+                self.tables.apply(&mut o, t);
+                p.step = t;
+                let mut trial = st;
+                let next = optim::step(&o, &mut trial, t, p.pos, g);
+                let loss = self.surface.value(next);
+                let c = self.center;
+                let off = (next[0] - c[0]).abs().max((next[1] - c[1]).abs());
+                if !(next[0].is_finite() && next[1].is_finite() && loss.is_finite()) || off > self.bound {
+                    p.status = STATUS_DIVERGED;
+                } else {
+                    let moved = ((next[0] - p.pos[0]).powi(2) + (next[1] - p.pos[1]).powi(2)).sqrt();
+                    st = trial;
+                    p.pos = next;
+                    p.loss = loss;
+                    if moved < self.tol {
+                        p.status = STATUS_CONVERGED;
+                    }
                 }
             }
+            path.push(p);
         }
-        path.push(p);
+        path
     }
-    path
 }

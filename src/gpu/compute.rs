@@ -30,6 +30,18 @@ pub fn compute_pipeline(
     layout: &wgpu::BindGroupLayout,
     entry: &str,
 ) -> wgpu::ComputePipeline {
+    compute_pipeline_with(gpu, label, module, layout, entry, &[])
+}
+
+/// As [`compute_pipeline`], with values for the module's pipeline-overridable constants.
+pub fn compute_pipeline_with(
+    gpu: &Gpu,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+    entry: &str,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
     let pipeline_layout = gpu
         .device
         .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -43,7 +55,10 @@ pub fn compute_pipeline(
             layout: Some(&pipeline_layout),
             module,
             entry_point: Some(entry),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..Default::default()
+            },
             cache: None,
         })
 }

@@ -56,8 +56,10 @@ pub struct SimParams {
     pub slice_first: u32,
     pub slice_count: u32,
     pub _pad: u32,
+    /// Philox key of gradient noise: the scene seed's low and high 32 bits.
+    pub noise_key: [u32; 2],
 }
-const _: () = assert!(std::mem::size_of::<SimParams>() == 64);
+const _: () = assert!(std::mem::size_of::<SimParams>() == 72);
 
 /// Twin of `MeshParams` in `shaders/mesh.wgsl`.
 #[repr(C)]

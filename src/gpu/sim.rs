@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use wgpu::util::DeviceExt;
 
-use crate::gpu::compute::{buffer_entry, compute_pipeline};
+use crate::gpu::compute::{buffer_entry, compute_pipeline_with};
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
 use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, GpuOptimizer, OptimizerSpec};
@@ -53,6 +53,9 @@ pub enum SimError {
     },
     #[error("no particles: give at least one optimizer and one start point")]
     Empty,
+    /// A schedule or mini-batch table that cannot be built (torch would raise, or it is too big).
+    #[error("{0}")]
+    Tables(String),
     #[error("the surface shader did not compile: {0}")]
     Shader(String),
     #[error(transparent)]
@@ -182,6 +185,10 @@ pub struct SimSetup<'a> {
     pub max_steps: u32,
     pub tol: f64,
     pub trail: TrailPlan,
+    /// The scene's seed: gradient noise and mini-batch shuffling.
+    pub seed: u64,
+    /// A linear-regression scene's data (for `batch_size`).
+    pub regression: Option<&'a crate::scene::Regression>,
 }
 
 impl<'a> SimSetup<'a> {
@@ -194,6 +201,8 @@ impl<'a> SimSetup<'a> {
             max_steps: scene.steps,
             tol: scene.tol,
             trail,
+            seed: scene.starts.seed,
+            regression: scene.regression.as_ref(),
         }
     }
 }
@@ -312,21 +321,46 @@ impl Simulation {
                     layout_entry(1, wgpu::BufferBindingType::Storage { read_only: true }),
                     layout_entry(2, wgpu::BufferBindingType::Storage { read_only: false }),
                     layout_entry(3, wgpu::BufferBindingType::Storage { read_only: false }),
+                    layout_entry(4, wgpu::BufferBindingType::Storage { read_only: true }),
+                    layout_entry(5, wgpu::BufferBindingType::Storage { read_only: true }),
                 ],
             });
-        let pipeline = compute_pipeline(gpu, "sim.pipeline", &module, &layout, "step_particles");
+        let limits = gpu.device.limits();
+        let tables = StepTables::build(setup, max_binding(&limits))?;
+        let on = |b: bool| if b { 1.0 } else { 0.0 };
+        let constants = [
+            ("SIM_BATCHES", on(tables.uses[0])),
+            ("SIM_NOISE", on(tables.uses[1])),
+            ("SIM_SCHEDULES", on(tables.uses[2])),
+        ];
+        let pipeline = compute_pipeline_with(
+            gpu,
+            "sim.pipeline",
+            &module,
+            &layout,
+            "step_particles",
+            &constants,
+        );
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(SimError::Shader(e.to_string()));
         }
 
-        let gpu_optimizers: Vec<GpuOptimizer> = setup.optimizers.iter().map(|o| o.to_gpu()).collect();
+        let gpu_optimizers = tables.optimizers;
+        let table_buffer = |label: &str, bytes: &[u8]| {
+            gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: bytes,
+                usage: wgpu::BufferUsages::STORAGE,
+            })
+        };
+        let schedule_buffer = table_buffer("sim.schedules", bytemuck::cast_slice(&tables.schedules));
+        let batch_buffer = table_buffer("sim.batches", bytemuck::cast_slice(&tables.batches));
         let initial = initial_particles(setup);
         let optimizer_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("sim.optimizers"),
             contents: bytemuck::cast_slice(&gpu_optimizers),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let limits = gpu.device.limits();
         let mut ranges = chunk_ranges(&limits, n, setup.trail.capacity);
         if ranges.first().is_some_and(|r| r.count > chunk_particles) {
             let size = chunk_particles.max(1);
@@ -393,6 +427,8 @@ impl Simulation {
                         entry(1, &optimizer_buffer),
                         entry(2, &chunk.particles),
                         entry(3, &chunk.trail),
+                        entry(4, &schedule_buffer),
+                        entry(5, &batch_buffer),
                     ],
                 });
                 slices.push(Slice {
@@ -425,6 +461,7 @@ impl Simulation {
             slice_first: 0,
             slice_count: 0,
             _pad: 0,
+            noise_key: crate::noise::key(setup.seed),
         };
         Ok(Self {
             pipeline,
@@ -589,6 +626,102 @@ impl Simulation {
                 out[slot * n + first..slot * n + first + count]
                     .copy_from_slice(&points[slot * count..(slot + 1) * count]);
             }
+        }
+        Ok(out)
+    }
+}
+
+/// The GPU's per-step tables of every group (see `crate::step_tables`), in f32; groups with
+/// equal tables share one. Never empty: a binding needs at least one element.
+struct StepTables {
+    optimizers: Vec<GpuOptimizer>,
+    /// (lr, momentum or beta1) per scheduled step.
+    schedules: Vec<[f32; 2]>,
+    /// Two rows per mini-batch step: (a11, a12, a21, a22), (c1, c2, 0, 0).
+    batches: Vec<[f32; 4]>,
+    /// Whether any group uses mini-batches, gradient noise, a schedule (the shader's
+    /// `SIM_*` overrides).
+    uses: [bool; 3],
+}
+
+impl StepTables {
+    fn build(setup: &SimSetup<'_>, max_binding: u64) -> Result<Self, SimError> {
+        use std::collections::HashMap;
+        let inputs = crate::step_tables::StepInputs {
+            seed: setup.seed,
+            regression: setup.regression,
+        };
+        let mut out = Self {
+            optimizers: Vec::with_capacity(setup.optimizers.len()),
+            schedules: Vec::new(),
+            batches: Vec::new(),
+            uses: [false; 3],
+        };
+        let mut schedule_at: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut batches_at: HashMap<u64, u32> = HashMap::new();
+        for spec in setup.optimizers {
+            let tables =
+                crate::step_tables::group_tables(spec, setup.max_steps, &inputs).map_err(SimError::Tables)?;
+            let mut o = spec.to_gpu();
+            if let Some(seq) = &tables.schedule {
+                let rows: Vec<[f32; 2]> = (0..seq.lr.len())
+                    .map(|k| {
+                        [
+                            seq.lr[k] as f32,
+                            seq.momentum.as_ref().map_or(0.0, |(_, m)| m[k] as f32),
+                        ]
+                    })
+                    .collect();
+                let bits: Vec<u32> = rows.iter().flat_map(|r| r.map(f32::to_bits)).collect();
+                o.schedule = *schedule_at.entry(bits).or_insert_with(|| {
+                    let at = out.schedules.len() as u32;
+                    out.schedules.extend_from_slice(&rows);
+                    at
+                });
+                o.flags |= match seq.momentum {
+                    Some((crate::schedule::Cycled::Momentum, _)) => GpuOptimizer::FLAG_CYCLE_MOMENTUM,
+                    Some((crate::schedule::Cycled::Beta1, _)) => GpuOptimizer::FLAG_CYCLE_BETA1,
+                    None => 0,
+                };
+            }
+            if let Some(b) = &tables.batches {
+                o.batches = *batches_at
+                    .entry(spec.params.batch_size as u64)
+                    .or_insert_with(|| {
+                        let at = out.batches.len() as u32;
+                        for a in b {
+                            out.batches
+                                .push([a[0] as f32, a[1] as f32, a[2] as f32, a[3] as f32]);
+                            out.batches.push([a[4] as f32, a[5] as f32, 0.0, 0.0]);
+                        }
+                        at
+                    });
+            }
+            out.optimizers.push(o);
+        }
+        for (what, bytes) in [
+            ("learning-rate schedules", out.schedules.len() as u64 * 8),
+            ("mini-batch gradients", out.batches.len() as u64 * 16),
+        ] {
+            if bytes > max_binding || bytes > u64::from(u32::MAX) {
+                return Err(SimError::Tables(format!(
+                    "the {what} of this run take {:.1} MiB ({} steps per distinct group), over the {:.1} MiB of one storage binding: use fewer steps or fewer distinct schedules",
+                    bytes as f64 / 1048576.0,
+                    setup.max_steps,
+                    max_binding as f64 / 1048576.0
+                )));
+            }
+        }
+        out.uses = [
+            !out.batches.is_empty(),
+            setup.optimizers.iter().any(|o| o.params.grad_noise != 0.0),
+            !out.schedules.is_empty(),
+        ];
+        if out.schedules.is_empty() {
+            out.schedules.push([0.0; 2]);
+        }
+        if out.batches.is_empty() {
+            out.batches.push([0.0; 4]);
         }
         Ok(out)
     }

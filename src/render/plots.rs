@@ -1,7 +1,8 @@
 //! The 2D plots a scene asks for in `[view] plots = [...]`, built from the simulation's trail
 //! up to the frame's time: "xy" (x, y and loss against iteration, as the blog post), "loss",
 //! "regression" (the data and each optimizer's current line, and the loss against epoch) and
-//! "curve" (1D: f against x with the steps taken and the minimum, as the course figure).
+//! "curve" (1D: f against x with the steps taken and the minimum, as the course figure) and
+//! "lr" (each optimizer's learning rate against step, from its schedule).
 //!
 //! Series of several particles are listed last particle first, so the first optimizer's line
 //! is drawn on top where lines coincide, as its trail is in the 3D view.
@@ -122,8 +123,8 @@ pub fn full_frame(scene: &Scene) -> bool {
 /// strip takes, or 0 without one (or when a full-frame plot hides the 3D view). Depends on
 /// the scene only, so the view does not jump when the first plots appear.
 pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
-    let shown =
-        !scene.view.plots.is_empty() && (particles <= MAX_PLOT_PARTICLES || wants_distribution(scene));
+    let shown = !scene.view.plots.is_empty()
+        && (particles <= MAX_PLOT_PARTICLES || wants_distribution(scene) || wants_lr(scene));
     if shown && !full_frame(scene) {
         crate::render::overlay::strip_share(height_px)
     } else {
@@ -134,6 +135,11 @@ pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
 /// Whether the scene's plots include the loss plot, which swarms draw as distributions.
 pub fn wants_distribution(scene: &Scene) -> bool {
     scene.view.plots.iter().any(|p| p == "loss")
+}
+
+/// Whether the scene's plots include the learning rate, which needs no trail.
+pub fn wants_lr(scene: &Scene) -> bool {
+    scene.view.plots.iter().any(|p| p == "lr")
 }
 
 /// The scene's plots at `time`: from the trail read back for a few particles, or for a swarm
@@ -150,14 +156,17 @@ pub fn plots_for_frame(
     }
     if sim.particle_count() > MAX_PLOT_PARTICLES {
         let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
-        let Some(stats) = stats.filter(|_| wants_distribution(scene)) else {
-            return Vec::new();
-        };
-        if let Err(e) = stats.update(gpu, sim, up_to) {
-            log::warn!("the loss statistics could not be read: {e}");
-            return Vec::new();
+        let mut out = Vec::new();
+        if let Some(stats) = stats.filter(|_| wants_distribution(scene)) {
+            match stats.update(gpu, sim, up_to) {
+                Ok(()) => out = distribution_plots(scene, stats, up_to),
+                Err(e) => log::warn!("the loss statistics could not be read: {e}"),
+            }
         }
-        return distribution_plots(scene, stats, up_to);
+        if wants_lr(scene) {
+            out.push(lr_plot(scene, up_to));
+        }
+        return out;
     }
     let Ok(trail) = sim.read_trail(gpu) else {
         return Vec::new();
@@ -217,6 +226,7 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                 out.push(loss_plot(history, "epoch", steps));
             }
             "curve" => out.push(curve_plot(scene, history)),
+            "lr" => out.push(lr_plot(scene, history.steps.last().copied().unwrap_or(0))),
             _ => {}
         }
     }
@@ -350,6 +360,45 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
         series,
         x_range: Some(steps),
         log_y: lo > 0.0 && hi / lo > 100.0,
+        ..Plot::default()
+    }
+}
+
+/// Each optimizer's learning rate against step up to `up_to`, as its schedule sets it (a flat
+/// line without one), on a linear axis as torch's schedule figures are.
+pub fn lr_plot(scene: &Scene, up_to: u32) -> Plot {
+    let inputs = crate::step_tables::StepInputs {
+        seed: scene.starts.seed,
+        regression: scene.regression.as_ref(),
+    };
+    let last = up_to.clamp(1, scene.steps.max(1));
+    let series: Vec<Series> = scene
+        .optimizers
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(g, o)| {
+            let lr: Vec<f64> = match crate::step_tables::group_tables(o, scene.steps, &inputs) {
+                Ok(t) => t
+                    .schedule
+                    .map_or_else(|| vec![o.params.lr; last as usize], |s| s.lr),
+                Err(_) => Vec::new(),
+            };
+            Series {
+                color: optimizer_color(g),
+                points: (1..=last)
+                    .filter_map(|t| lr.get(t as usize - 1).map(|&v| [f64::from(t), v]))
+                    .collect(),
+                style: LINE,
+            }
+        })
+        .collect();
+    Plot {
+        title: "learning rate against step".into(),
+        x_label: "step".into(),
+        y_label: "lr".into(),
+        series,
+        x_range: Some([0.0, f64::from(scene.steps)]),
         ..Plot::default()
     }
 }
