@@ -1,10 +1,9 @@
 //! The `descent` command line.
 
-mod cli;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use descent::cli;
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
