@@ -476,27 +476,36 @@ fn render_command(args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
+impl ViewArgs {
+    /// The window's options: the scene with every flag applied, checked before a window opens.
+    pub fn options(&self) -> Result<crate::app::viewer::ViewerOptions> {
+        let args = self;
+        let mut scene = args.scene.build()?;
+        args.style.apply(&mut scene.view)?;
+        let size = parse_size("--size", &args.size)?;
+        let record_size = args
+            .record_size
+            .as_deref()
+            .map(|text| parse_size("--record-size", text))
+            .transpose()?;
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
+                .map_err(anyhow::Error::msg)?;
+        Ok(crate::app::viewer::ViewerOptions {
+            scene,
+            size,
+            capture_dir: args.capture_dir.clone(),
+            record_size,
+            exit_after_frames: args.exit_after_frames,
+            paused: args.paused,
+            settings,
+            camera,
+        })
+    }
+}
+
 fn view_command(args: ViewArgs) -> Result<()> {
-    let mut scene = args.scene.build()?;
-    args.style.apply(&mut scene.view)?;
-    let size = parse_size("--size", &args.size)?;
-    let record_size = args
-        .record_size
-        .as_deref()
-        .map(|text| parse_size("--record-size", text))
-        .transpose()?;
-    let (settings, camera) = crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
-        .map_err(anyhow::Error::msg)?;
-    crate::app::run(crate::app::viewer::ViewerOptions {
-        scene,
-        size,
-        capture_dir: args.capture_dir,
-        record_size,
-        exit_after_frames: args.exit_after_frames,
-        paused: args.paused,
-        settings,
-        camera,
-    })
+    crate::app::run(args.options()?)
 }
 
 /// Writes the start maps of `scene` and says where each went.

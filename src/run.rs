@@ -36,10 +36,29 @@ pub trait TrajectorySink {
 }
 
 /// The CSV export as a sink.
-struct CsvSink<'a> {
+pub struct CsvSink<'a> {
     csv: CsvExport,
     labels: Vec<&'a str>,
     per_group: u32,
+}
+
+impl<'a> CsvSink<'a> {
+    /// Starts `path` (under a temporary name) for `scene`'s particles.
+    pub fn create(path: &Path, scene: &'a Scene) -> Result<Self, RunError> {
+        Ok(Self {
+            csv: CsvExport::create(path)?,
+            labels: scene.optimizers.iter().map(|o| o.label.as_str()).collect(),
+            // As the simulation groups them (a 1D surface's grid has one row whatever it says).
+            per_group: scene.start_points().len().max(1) as u32,
+        })
+    }
+
+    /// Renames the file into place; returns the rows written.
+    pub fn finish(self) -> Result<u64, RunError> {
+        let rows = self.csv.rows;
+        self.csv.finish()?;
+        Ok(rows)
+    }
 }
 
 impl TrajectorySink for CsvSink<'_> {
@@ -83,15 +102,9 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
         return run_scene_into(gpu, scene, options.every, options.chunk_bytes, None);
     };
     scene.validate().map_err(RunError::Scene)?;
-    let mut sink = CsvSink {
-        csv: CsvExport::create(path)?,
-        labels: scene.optimizers.iter().map(|o| o.label.as_str()).collect(),
-        // As the simulation groups them (a 1D surface's grid has one row whatever it says).
-        per_group: scene.start_points().len().max(1) as u32,
-    };
+    let mut sink = CsvSink::create(path, scene)?;
     let mut outcome = run_scene_into(gpu, scene, options.every, options.chunk_bytes, Some(&mut sink))?;
-    outcome.rows_written = sink.csv.rows;
-    sink.csv.finish()?;
+    outcome.rows_written = sink.finish()?;
     Ok(outcome)
 }
 
