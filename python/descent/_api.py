@@ -188,7 +188,12 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
     if progress is True:
         bar = _TextProgress("rendering")
         callback = bar
-    d = _native.render(args, text, callback)
+    try:
+        d = _native.render(args, text, callback)
+    except BaseException:
+        if bar is not None:
+            sys.stderr.write("\n")
+        raise
     if bar is not None:
         bar.close(d["frames"])
     kind = {"pngs": "pngs", "still": "still", "video": "video", "gif": "gif", "start_map": "start_map"}[d["kind"]]
@@ -206,7 +211,7 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
          trails: str | None = None, density_scale: str | None = None, color_by: str | None = None,
          size: tuple[int, int] | str = (1280, 720), capture_dir: str | os.PathLike = "descent-captures",
          record_size: tuple[int, int] | str | None = None, paused: bool = False,
-         block: bool = True) -> int | subprocess.Popen:
+         block: bool = True, _exit_after_frames: int | None = None) -> int | subprocess.Popen:
     """Opens the interactive window (``descent view``) in a process of its own (a window's
     event loop can start only once per process), after checking the arguments here: bad ones
     raise ValueError with the command line's message. ``block=False`` returns the process."""
@@ -217,6 +222,8 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
                   density_scale=density_scale, color_by=color_by, size=size, capture_dir=capture_dir,
                   record_size=record_size, paused=paused)
     args, text = _command("view", scene, values)
+    if _exit_after_frames is not None:  # tests: the command line's hidden --exit-after-frames
+        args.insert(1, f"--exit-after-frames={int(_exit_after_frames)}")
     _native.check_view(args, text)
     if text is not None:
         # The window's process reads a file: the scene text goes into one beside nothing else.

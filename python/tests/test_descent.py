@@ -137,6 +137,36 @@ def test_gif_html_embeds_the_gif(tmp_path):
     assert copy.read_bytes() == embedded
 
 
+def test_video_html_embeds_the_mp4():
+    m = descent.render(surface="saddle", optimizers=["gd:lr=0.01"], starts=[(1, 0)], steps=6, video=True,
+                       size=(160, 120), progress=False)
+    html = m._repr_html_()
+    prefix = '<source src="data:video/mp4;base64,'
+    assert html.startswith("<video") and prefix in html
+    start = html.index(prefix) + len(prefix)
+    data = base64.b64decode(html[start:html.index('"', start)])
+    assert data[4:8] == b"ftyp" and data == m.path.read_bytes() and m.frames == 7
+
+
+def test_view_opens_the_window_and_closes(tmp_path):
+    # Xvfb on a display it picks itself, as the window tests of the crate do.
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        display = os.read(read, 16).decode().strip()
+        assert display, "Xvfb did not start"
+        os.environ["DISPLAY"] = f":{display}"
+        scene = descent.Scene(surface="x^2 - y^2", optimizers=["gd:lr=0.01"], starts=[(1, 0)], steps=20)
+        assert descent.view(scene, size=(320, 240), capture_dir=tmp_path, _exit_after_frames=5) == 0
+    finally:
+        os.environ.pop("DISPLAY", None)
+        xvfb.terminate()
+        xvfb.wait()
+        os.close(read)
+
+
 def test_progress_reports_every_frame():
     seen = []
     descent.render(surface="saddle", optimizers=["gd:lr=0.01"], starts=[(1, 0)], steps=5, still=True,
