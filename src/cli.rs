@@ -362,11 +362,11 @@ impl StyleArgs {
 pub enum RenderPlan {
     /// Frames, then the start map if asked for.
     Frames {
-        job: RenderJob,
+        job: Box<RenderJob>,
         start_map: Option<PathBuf>,
     },
     /// Only the start map (no frame output given).
-    StartMap { scene: Scene, path: PathBuf },
+    StartMap { scene: Box<Scene>, path: PathBuf },
 }
 
 impl RenderArgs {
@@ -385,7 +385,7 @@ impl RenderArgs {
         }
         if let (0, Some(path)) = (outputs, &args.start_map) {
             return Ok(RenderPlan::StartMap {
-                scene,
+                scene: Box::new(scene),
                 path: path.clone(),
             });
         }
@@ -428,7 +428,7 @@ impl RenderArgs {
             crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
                 .map_err(anyhow::Error::msg)?;
         Ok(RenderPlan::Frames {
-            job: RenderJob {
+            job: Box::new(RenderJob {
                 scene,
                 output,
                 settings,
@@ -437,7 +437,7 @@ impl RenderArgs {
                 orbit_deg_per_s: args.orbit,
                 resume: args.resume,
                 progress: true,
-            },
+            }),
             start_map: args.start_map.clone(),
         })
     }

@@ -114,10 +114,13 @@ fn with_scene_text(scene: &mut SceneArgs, text: Option<(String, String)>) {
     scene.scene_text = text;
 }
 
+/// (name, long flag, default, kind).
+type CliOption = (String, Option<String>, Option<String>, String);
+
 /// The options of a subcommand, as (name, long flag, default, kind) with kind one of
 /// "flag", "value", "multiple", "positional": what the Python layer maps keywords onto.
 #[pyfunction]
-fn cli_options(command: &str) -> PyResult<Vec<(String, Option<String>, Option<String>, String)>> {
+fn cli_options(command: &str) -> PyResult<Vec<CliOption>> {
     guarded(|| {
         let cmd = Cli::command();
         let sub = cmd
@@ -207,13 +210,13 @@ impl TrajectorySink for ArraySink<'_> {
         if let Some(csv) = self.csv.as_mut() {
             csv.row(i, step, p)?;
         }
-        if step % self.every == 0 {
+        if step.is_multiple_of(self.every) {
             let at = i * self.records + (step / self.every) as usize;
             self.xy[2 * at..2 * at + 2].copy_from_slice(&p.pos);
             self.loss[at] = p.loss;
         }
         self.rows += 1;
-        if self.rows % (1 << 18) == 0
+        if self.rows.is_multiple_of(1 << 18)
             && let Err(e) = Python::attach(|py| py.check_signals())
         {
             self.interrupt = Some(e);
@@ -242,7 +245,7 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         let every = args.every.max(1);
         // Every `every`th step, and the last step when it is not one of them.
         let mut steps: Vec<u32> = (0..=scene.steps).step_by(every as usize).collect();
-        if scene.steps % every != 0 {
+        if !scene.steps.is_multiple_of(every) {
             steps.push(scene.steps);
         }
         let records = steps.len();
@@ -306,7 +309,7 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         // last step, when not a multiple of `every`, holds every particle's final state.
         for (i, p) in outcome.particles.iter().enumerate() {
             for (r, &step) in steps.iter().enumerate() {
-                if step > p.step || step % every != 0 {
+                if step > p.step || !step.is_multiple_of(every) {
                     let at = i * records + r;
                     sink.xy[2 * at..2 * at + 2].copy_from_slice(&p.pos);
                     sink.loss[at] = p.loss;

@@ -167,6 +167,21 @@ def test_view_opens_the_window_and_closes(tmp_path):
         os.close(read)
 
 
+def test_start_map_alone_and_from_run(tmp_path):
+    args = dict(surface="himmelblau", optimizers=["adam:lr=0.05"], grid=(16, 12), steps=60)
+    m = descent.render(**args, start_map=tmp_path / "map.png", progress=False)
+    assert m.kind == "start_map" and m.start_maps == [tmp_path / "map.png"]
+    assert png_size(m._repr_png_())[0] >= 16
+    r = descent.run(**args, start_map=tmp_path / "run-map.png")
+    assert r.files == [tmp_path / "run-map.png"]
+    assert (tmp_path / "run-map.png").read_bytes() == (tmp_path / "map.png").read_bytes()
+
+
+def test_python_m_descent_is_the_command_line():
+    p = cli("render", "--help")
+    assert p.returncode == 0 and "--steps-per-second" in p.stdout
+
+
 def test_progress_reports_every_frame():
     seen = []
     descent.render(surface="saddle", optimizers=["gd:lr=0.01"], starts=[(1, 0)], steps=5, still=True,
