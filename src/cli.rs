@@ -1,21 +1,24 @@
 //! Command-line arguments and the subcommands they run. Flags override the scene file.
+//!
+//! In the library, not the binary, so that other front ends (the Python module) parse the same
+//! flags with the same defaults and checks and get the same error messages.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 
-use descent::camera::OrbitCamera;
-use descent::capture::{Output, PngCompression};
-use descent::gif_encode::GifQuality;
-use descent::gpu::{AdapterPreference, Gpu};
-use descent::headless::{RenderJob, describe_output};
-use descent::optim::OptimizerSpec;
-use descent::run::{RunOptions, format_summary, run_scene, summarize};
-use descent::scene::Scene;
-use descent::scene::{ColorBy, DensityScale, TrailStyle, ViewSpec};
-use descent::surfaces::{Domain, Surface};
-use descent::timeline::Timeline;
+use crate::camera::OrbitCamera;
+use crate::capture::{Output, PngCompression};
+use crate::gif_encode::GifQuality;
+use crate::gpu::{AdapterPreference, Gpu};
+use crate::headless::{RenderJob, describe_output};
+use crate::optim::OptimizerSpec;
+use crate::run::{RunOptions, format_summary, run_scene, summarize};
+use crate::scene::Scene;
+use crate::scene::{ColorBy, DensityScale, TrailStyle, ViewSpec};
+use crate::surfaces::{Domain, Surface};
+use crate::timeline::Timeline;
 
 #[derive(Parser)]
 #[command(
@@ -25,11 +28,11 @@ use descent::timeline::Timeline;
 )]
 pub struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub enum Command {
     /// Simulate a scene headless: export trajectories as CSV, print a summary.
     Run(RunArgs),
     /// Render a scene to PNG frames, a video (ffmpeg), a GIF or a still, without a window.
@@ -90,9 +93,9 @@ pub struct StyleArgs {
 }
 
 #[derive(Args)]
-struct RenderArgs {
+pub struct RenderArgs {
     #[command(flatten)]
-    scene: SceneArgs,
+    pub scene: SceneArgs,
     #[command(flatten)]
     style: StyleArgs,
     /// Write numbered PNG frames (frame_000000.png, ...) into this folder.
@@ -143,9 +146,9 @@ struct RenderArgs {
 }
 
 #[derive(Args)]
-struct ViewArgs {
+pub struct ViewArgs {
     #[command(flatten)]
-    scene: SceneArgs,
+    pub scene: SceneArgs,
     #[command(flatten)]
     style: StyleArgs,
     /// Window size in logical pixels.
@@ -207,28 +210,32 @@ pub struct SceneArgs {
     /// A particle stops (converged) when its step is shorter than this.
     #[arg(long)]
     tol: Option<f64>,
+    /// Scene text given in place of a file (name for errors, TOML): what a front end that holds
+    /// the scene in memory passes; the positional file wins when both are set.
+    #[arg(skip)]
+    pub scene_text: Option<(String, String)>,
 }
 
 #[derive(Args)]
-struct RunArgs {
+pub struct RunArgs {
     #[command(flatten)]
-    scene: SceneArgs,
+    pub scene: SceneArgs,
     /// Write every particle's trajectory to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
-    export: Option<PathBuf>,
+    pub export: Option<PathBuf>,
     /// Keep every Nth step in the export.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    every: u32,
+    pub every: u32,
     /// Print, per optimizer, how many particles converged, diverged or still run, and their losses.
     #[arg(long)]
-    summary: bool,
+    pub summary: bool,
     /// Write the start map of a grid of starts (see `descent render --start-map`).
     #[arg(long, value_name = "FILE.png")]
-    start_map: Option<PathBuf>,
+    pub start_map: Option<PathBuf>,
 }
 
 #[derive(Args)]
-struct BenchArgs {
+pub struct BenchArgs {
     /// Particle counts to measure; `max` is the most this adapter's memory holds.
     #[arg(
         long,
@@ -257,6 +264,20 @@ struct BenchArgs {
 
 /// Records where each `--schedule` stands among the `--optimizer` flags: clap keeps each
 /// repeated flag's values apart, `indices_of` says their order.
+/// Parses a command line as `descent` does (the binary and the Python module): clap, then the
+/// order of `--schedule` flags relative to `--optimizer`s.
+pub fn parse_from<I, T>(argv: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches_from(argv)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    attach_order(&mut cli, &matches);
+    Ok(cli)
+}
+
 pub fn attach_order(cli: &mut Cli, matches: &clap::ArgMatches) {
     // Only the subcommands with scene flags have these ids (clap panics on unknown ones).
     let args = match &mut cli.command {
@@ -390,76 +411,108 @@ impl StyleArgs {
     }
 }
 
+/// What `descent render` will do, checked in full before a GPU is opened.
+pub enum RenderPlan {
+    /// Frames, then the start map if asked for.
+    Frames {
+        job: Box<RenderJob>,
+        start_map: Option<PathBuf>,
+    },
+    /// Only the start map (no frame output given).
+    StartMap { scene: Box<Scene>, path: PathBuf },
+}
+
+impl RenderArgs {
+    /// The scene with every flag applied, the output, the timeline and the render settings.
+    pub fn plan(&self) -> Result<RenderPlan> {
+        let args = self;
+        let mut scene = args.scene.build()?;
+        args.style.apply(&mut scene.view)?;
+        let size = parse_size("--size", &args.size)?;
+        let outputs = [&args.out, &args.video, &args.gif, &args.still]
+            .iter()
+            .filter(|o| o.is_some())
+            .count();
+        if args.start_map.is_some() {
+            crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+        }
+        if let (0, Some(path)) = (outputs, &args.start_map) {
+            return Ok(RenderPlan::StartMap {
+                scene: Box::new(scene),
+                path: path.clone(),
+            });
+        }
+        if outputs != 1 {
+            bail!(
+                "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png if wanted)"
+            );
+        }
+        let output = if let Some(dir) = &args.out {
+            Output::Pngs {
+                dir: dir.clone(),
+                compression: args.png_compression,
+            }
+        } else if let Some(path) = &args.video {
+            Output::Video {
+                path: path.clone(),
+                fps: args.fps,
+            }
+        } else if let Some(path) = &args.gif {
+            Output::Gif {
+                path: path.clone(),
+                fps: args.fps,
+                quality: args.gif_quality,
+            }
+        } else {
+            Output::Still {
+                path: args.still.clone().unwrap_or_default(),
+                compression: args.png_compression,
+            }
+        };
+        let mut timeline = Timeline::new(scene.steps, args.fps, args.frames, args.steps_per_second)
+            .map_err(anyhow::Error::msg)?;
+        if let Some(step) = args.at_step {
+            if args.still.is_none() {
+                bail!("--at-step goes with --still");
+            }
+            if !(step.is_finite() && step >= 0.0 && step <= f64::from(scene.steps)) {
+                bail!("--at-step {step} is outside the run's 0..={} steps", scene.steps);
+            }
+            timeline = Timeline::new(scene.steps, args.fps, Some(scene.steps + 1), None)
+                .map_err(anyhow::Error::msg)?;
+            timeline = timeline.ending_at(step);
+        }
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
+                .map_err(anyhow::Error::msg)?;
+        Ok(RenderPlan::Frames {
+            job: Box::new(RenderJob {
+                scene,
+                output,
+                settings,
+                camera,
+                timeline,
+                orbit_deg_per_s: args.orbit,
+                resume: args.resume,
+                progress: true,
+            }),
+            start_map: args.start_map.clone(),
+        })
+    }
+}
+
 fn render_command(args: RenderArgs) -> Result<()> {
-    let mut scene = args.scene.build()?;
-    args.style.apply(&mut scene.view)?;
-    let size = parse_size("--size", &args.size)?;
-    let outputs = [&args.out, &args.video, &args.gif, &args.still]
-        .iter()
-        .filter(|o| o.is_some())
-        .count();
-    if args.start_map.is_some() {
-        descent::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
-    }
-    if let (0, Some(path)) = (outputs, &args.start_map) {
-        let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
-        return report_start_maps(&gpu, &scene, path);
-    }
-    if outputs != 1 {
-        bail!(
-            "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png if wanted)"
-        );
-    }
-    let output = if let Some(dir) = &args.out {
-        Output::Pngs {
-            dir: dir.clone(),
-            compression: args.png_compression,
+    let (job, start_map) = match args.plan()? {
+        RenderPlan::StartMap { scene, path } => {
+            let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+            return report_start_maps(&gpu, &scene, &path);
         }
-    } else if let Some(path) = &args.video {
-        Output::Video {
-            path: path.clone(),
-            fps: args.fps,
-        }
-    } else if let Some(path) = &args.gif {
-        Output::Gif {
-            path: path.clone(),
-            fps: args.fps,
-            quality: args.gif_quality,
-        }
-    } else {
-        Output::Still {
-            path: args.still.clone().unwrap_or_default(),
-            compression: args.png_compression,
-        }
+        RenderPlan::Frames { job, start_map } => (job, start_map),
     };
-    let mut timeline = Timeline::new(scene.steps, args.fps, args.frames, args.steps_per_second)
-        .map_err(anyhow::Error::msg)?;
-    if let Some(step) = args.at_step {
-        if args.still.is_none() {
-            bail!("--at-step goes with --still");
-        }
-        if !(step.is_finite() && step >= 0.0 && step <= f64::from(scene.steps)) {
-            bail!("--at-step {step} is outside the run's 0..={} steps", scene.steps);
-        }
-        timeline =
-            Timeline::new(scene.steps, args.fps, Some(scene.steps + 1), None).map_err(anyhow::Error::msg)?;
-        timeline = timeline.ending_at(step);
-    }
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
-    let (settings, camera) = descent::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
-        .map_err(anyhow::Error::msg)?;
-    let job = RenderJob {
-        scene,
-        output: output.clone(),
-        settings,
-        camera,
-        timeline,
-        orbit_deg_per_s: args.orbit,
-        resume: args.resume,
-        progress: true,
-    };
-    let report = descent::headless::render(&gpu, &job)?;
-    if let Some(path) = &args.start_map {
+    let output = job.output.clone();
+    let report = crate::headless::render(&gpu, &job)?;
+    if let Some(path) = &start_map {
         report_start_maps(&gpu, &job.scene, path)?;
     }
     let fps = f64::from(report.frames) / report.seconds.max(1e-9);
@@ -481,32 +534,41 @@ fn render_command(args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
+impl ViewArgs {
+    /// The window's options: the scene with every flag applied, checked before a window opens.
+    pub fn options(&self) -> Result<crate::app::viewer::ViewerOptions> {
+        let args = self;
+        let mut scene = args.scene.build()?;
+        args.style.apply(&mut scene.view)?;
+        let size = parse_size("--size", &args.size)?;
+        let record_size = args
+            .record_size
+            .as_deref()
+            .map(|text| parse_size("--record-size", text))
+            .transpose()?;
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
+                .map_err(anyhow::Error::msg)?;
+        Ok(crate::app::viewer::ViewerOptions {
+            scene,
+            size,
+            capture_dir: args.capture_dir.clone(),
+            record_size,
+            exit_after_frames: args.exit_after_frames,
+            paused: args.paused,
+            settings,
+            camera,
+        })
+    }
+}
+
 fn view_command(args: ViewArgs) -> Result<()> {
-    let mut scene = args.scene.build()?;
-    args.style.apply(&mut scene.view)?;
-    let size = parse_size("--size", &args.size)?;
-    let record_size = args
-        .record_size
-        .as_deref()
-        .map(|text| parse_size("--record-size", text))
-        .transpose()?;
-    let (settings, camera) = descent::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
-        .map_err(anyhow::Error::msg)?;
-    descent::app::run(descent::app::viewer::ViewerOptions {
-        scene,
-        size,
-        capture_dir: args.capture_dir,
-        record_size,
-        exit_after_frames: args.exit_after_frames,
-        paused: args.paused,
-        settings,
-        camera,
-    })
+    crate::app::run(args.options()?)
 }
 
 /// Writes the start maps of `scene` and says where each went.
 fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path) -> Result<()> {
-    for (file, optimizer) in descent::start_map::write_start_maps(gpu, scene, path)? {
+    for (file, optimizer) in crate::start_map::write_start_maps(gpu, scene, path)? {
         eprintln!("wrote the start map of {optimizer} to {}", file.display());
     }
     Ok(())
@@ -515,7 +577,7 @@ fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path) -> Result
 fn run_command(args: RunArgs) -> Result<()> {
     let scene = args.scene.build()?;
     if args.start_map.is_some() {
-        descent::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+        crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
     }
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
     let starts = scene.starts.count();
@@ -547,8 +609,8 @@ fn run_command(args: RunArgs) -> Result<()> {
         );
     }
     if let Some(path) = &args.start_map {
-        let maps = descent::start_map::start_maps(&scene, &outcome.particles).map_err(anyhow::Error::msg)?;
-        for (file, optimizer) in descent::start_map::write_maps(&maps, path)? {
+        let maps = crate::start_map::start_maps(&scene, &outcome.particles).map_err(anyhow::Error::msg)?;
+        for (file, optimizer) in crate::start_map::write_maps(&maps, path)? {
             eprintln!("wrote the start map of {optimizer} to {}", file.display());
         }
     }
@@ -564,7 +626,7 @@ fn bench_command(args: BenchArgs) -> Result<()> {
         eprintln!("warning: a debug build; run `cargo run --release -- bench` for real figures");
     }
     if let Some(seconds) = args.soak {
-        let samples = descent::bench::soak(&gpu, 100_000, seconds, 5.0)?;
+        let samples = crate::bench::soak(&gpu, 100_000, seconds, 5.0)?;
         println!(
             "soak: 100,000 particles, restart every 5 s (every other one a new scene), 640x480 frames on {}",
             gpu.adapter_name()
@@ -589,7 +651,7 @@ fn bench_command(args: BenchArgs) -> Result<()> {
         .particles
         .iter()
         .map(|p| match p.trim() {
-            "max" => Ok(descent::bench::largest_count(&gpu)),
+            "max" => Ok(crate::bench::largest_count(&gpu)),
             n => n
                 .parse::<u32>()
                 .ok()
@@ -597,22 +659,22 @@ fn bench_command(args: BenchArgs) -> Result<()> {
                 .ok_or_else(|| anyhow!("--particles: '{n}' is not a count of particles or max")),
         })
         .collect::<Result<Vec<u32>>>()?;
-    let rows = descent::bench::bench_simulation(&gpu, &counts, args.steps, 20_000_000)?;
-    print!("{}", descent::bench::format_sim_bench(&gpu.adapter_name(), &rows));
+    let rows = crate::bench::bench_simulation(&gpu, &counts, args.steps, 20_000_000)?;
+    print!("{}", crate::bench::format_sim_bench(&gpu.adapter_name(), &rows));
     if args.render {
         let frames = args.render_frames.max(2);
-        let rows = descent::bench::bench_render(&gpu, frames, (frames / 10).max(2), args.density_particles)?;
+        let rows = crate::bench::bench_render(&gpu, frames, (frames / 10).max(2), args.density_particles)?;
         print!(
             "{}",
-            descent::bench::format_render_bench(&gpu.adapter_name(), &rows)
+            crate::bench::format_render_bench(&gpu.adapter_name(), &rows)
         );
         let n = args.density_particles;
-        let memory = descent::bench::bench_memory(&gpu, &[n, n.saturating_mul(10)], 300)?;
+        let memory = crate::bench::bench_memory(&gpu, &[n, n.saturating_mul(10)], 300)?;
         print!(
             "{}",
-            descent::bench::format_memory_bench(
+            crate::bench::format_memory_bench(
                 &gpu.adapter_name(),
-                &descent::gpu::memory::AdapterMemory::of(&gpu).describe(),
+                &crate::gpu::memory::AdapterMemory::of(&gpu).describe(),
                 &memory
             )
         );
@@ -624,10 +686,11 @@ impl SceneArgs {
     /// The scene file (or the default scene when neither a file nor a surface is given),
     /// with every flag applied on top.
     pub fn build(&self) -> Result<Scene> {
-        let mut scene = match (&self.scene, &self.surface) {
-            (Some(path), _) => Scene::load(path)?,
-            (None, None) => Scene::default_scene(),
-            (None, Some(_)) => {
+        let mut scene = match (&self.scene, &self.scene_text, &self.surface) {
+            (Some(path), _, _) => Scene::load(path)?,
+            (None, Some((name, text)), _) => Scene::parse(name, text)?,
+            (None, None, None) => Scene::default_scene(),
+            (None, None, Some(_)) => {
                 let mut s = Scene::default_scene();
                 s.title = None;
                 s.optimizers.clear();
@@ -659,7 +722,7 @@ impl SceneArgs {
         }
         self.apply_schedules(&mut scene)?;
         if !self.starts.is_empty() || self.grid.is_some() || self.random.is_some() {
-            let mut starts = descent::scene::Starts {
+            let mut starts = crate::scene::Starts {
                 seed: self.seed,
                 ..Default::default()
             };
@@ -722,8 +785,8 @@ impl SceneArgs {
                     self.optimizers[i]
                 );
             }
-            let schedule = descent::schedule::parse_spec(text)
-                .and_then(|node| descent::schedule::Schedule::from_node(&node))
+            let schedule = crate::schedule::parse_spec(text)
+                .and_then(|node| crate::schedule::Schedule::from_node(&node))
                 .map_err(|e| {
                     let column = text[..e.span.start.min(text.len())].chars().count() + 1;
                     anyhow!(

@@ -56,7 +56,21 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
+/// Renders `job`, stopping cleanly at Ctrl-C / SIGTERM (the command line's way).
 pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
+    let interrupted = interrupt_flag();
+    render_until(gpu, job, &mut |_, _| !interrupted.load(Ordering::SeqCst))
+}
+
+/// Renders `job`, asking `keep_going(frames done, frames to do)` before each frame; `false`
+/// stops it as Ctrl-C does: the frames in flight are finished, so only whole frames remain,
+/// and the report says `interrupted`. For front ends with their own progress and interrupts
+/// (no signal handler is installed here).
+pub fn render_until(
+    gpu: &Gpu,
+    job: &RenderJob,
+    keep_going: &mut dyn FnMut(u32, u32) -> bool,
+) -> Result<RenderReport> {
     let scene = &job.scene;
     scene.validate().map_err(anyhow::Error::msg)?;
     let limits = gpu.device.limits();
@@ -86,11 +100,12 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
     if job.progress && trail.record_every > 1 {
         eprintln!("{}", trail.describe(n));
     }
-    let interrupted = interrupt_flag();
     let started = Instant::now();
     let mut done = 0u32;
+    let mut interrupted = false;
     for &f in &frames {
-        if interrupted.load(Ordering::SeqCst) {
+        if !keep_going(done, frames.len() as u32) {
+            interrupted = true;
             break;
         }
         let time = job.timeline.time(f);
@@ -125,7 +140,7 @@ pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
         first_frame,
         seconds: started.elapsed().as_secs_f64(),
         trail,
-        interrupted: interrupted.load(Ordering::SeqCst),
+        interrupted,
     })
 }
 

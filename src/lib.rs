@@ -9,6 +9,7 @@ pub mod basins;
 pub mod bench;
 pub mod camera;
 pub mod capture;
+pub mod cli;
 pub mod coloring;
 pub mod cpu;
 pub mod export;

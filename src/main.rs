@@ -1,19 +1,12 @@
 //! The `descent` command line.
 
-mod cli;
-
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use descent::cli;
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let matches = cli::Cli::command().get_matches();
-    let mut args = match cli::Cli::from_arg_matches(&matches) {
-        Ok(args) => args,
-        Err(e) => e.exit(),
-    };
-    cli::attach_order(&mut args, &matches);
+    let args = cli::parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -24,6 +24,51 @@ pub enum RunError {
     /// The io error is the source (printed after the colon by `{:#}`), not repeated here.
     #[error("cannot write the export")]
     Export(#[from] std::io::Error),
+    /// A [`TrajectorySink`] asked to stop (an interrupt, or its own failure, which it keeps).
+    #[error("stopped")]
+    Stopped,
+}
+
+/// Where a run's trajectory rows go: particle `i` (in the export's order: optimizer-major) at
+/// `step`, in step order per particle; a particle's rows end at the step that froze it.
+pub trait TrajectorySink {
+    fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError>;
+}
+
+/// The CSV export as a sink.
+pub struct CsvSink<'a> {
+    csv: CsvExport,
+    labels: Vec<&'a str>,
+    per_group: u32,
+}
+
+impl<'a> CsvSink<'a> {
+    /// Starts `path` (under a temporary name) for `scene`'s particles.
+    pub fn create(path: &Path, scene: &'a Scene) -> Result<Self, RunError> {
+        Ok(Self {
+            csv: CsvExport::create(path)?,
+            labels: scene.optimizers.iter().map(|o| o.label.as_str()).collect(),
+            // As the simulation groups them (a 1D surface's grid has one row whatever it says).
+            per_group: scene.start_points().len().max(1) as u32,
+        })
+    }
+
+    /// Renames the file into place; returns the rows written.
+    pub fn finish(self) -> Result<u64, RunError> {
+        let rows = self.csv.rows;
+        self.csv.finish()?;
+        Ok(rows)
+    }
+}
+
+impl TrajectorySink for CsvSink<'_> {
+    fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError> {
+        let i = i as u32;
+        let label = self.labels[(i / self.per_group) as usize];
+        Ok(self
+            .csv
+            .row(label, i % self.per_group, step, p.pos, p.loss, p.status)?)
+    }
 }
 
 pub struct RunOptions<'a> {
@@ -53,16 +98,36 @@ pub struct RunOutcome {
 }
 
 pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<RunOutcome, RunError> {
+    let Some(path) = options.export else {
+        return run_scene_into(gpu, scene, options.every, options.chunk_bytes, None);
+    };
+    scene.validate().map_err(RunError::Scene)?;
+    let mut sink = CsvSink::create(path, scene)?;
+    let mut outcome = run_scene_into(gpu, scene, options.every, options.chunk_bytes, Some(&mut sink))?;
+    outcome.rows_written = sink.finish()?;
+    Ok(outcome)
+}
+
+/// Runs `scene` to the end, handing every `every`th step of every particle's trajectory to
+/// `sink` (and each particle's final state where it froze between kept steps), streamed in
+/// chunks of at most `chunk_bytes` of trail memory.
+pub fn run_scene_into(
+    gpu: &Gpu,
+    scene: &Scene,
+    every: u32,
+    chunk_bytes: u64,
+    mut sink: Option<&mut dyn TrajectorySink>,
+) -> Result<RunOutcome, RunError> {
     scene.validate().map_err(RunError::Scene)?;
     let starts = scene.start_points();
     let n = starts.len() as u64 * scene.optimizers.len() as u64;
     let limits = gpu.device.limits();
     Simulation::check_fits(gpu, n)?;
 
-    let every = options.every.max(1);
+    let every = every.max(1);
     let records = scene.steps / every + 1;
-    let trail = if options.export.is_some() {
-        let plan = TrailPlan::fit(&limits, n, records, every, options.chunk_bytes);
+    let trail = if sink.is_some() {
+        let plan = TrailPlan::fit(&limits, n, records, every, chunk_bytes);
         if plan.capacity == 0 {
             return Err(RunError::Scene(format!(
                 "{n} particles do not fit one trail point each in the adapter's storage limit; export fewer particles"
@@ -77,10 +142,7 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
     };
     let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
 
-    let mut rows_written = 0;
-    let labels: Vec<&str> = scene.optimizers.iter().map(|o| o.label.as_str()).collect();
-    let mut csv = options.export.map(CsvExport::create).transpose()?;
-    if let Some(csv) = csv.as_mut() {
+    if let Some(sink) = sink.as_deref_mut() {
         let cap = trail.capacity;
         let mut record = 0u32;
         while record < records {
@@ -105,7 +167,7 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
             for r in record..=last {
                 let step = r * every;
                 while let Some(&&(s, i)) = next_final.peek().filter(|(s, _)| *s < step) {
-                    write_row(csv, &labels, sim.starts_per_group(), i, s, &particles[i])?;
+                    sink.row(i, s, &particles[i])?;
                     next_final.next();
                 }
                 let slot = (r % cap) as usize;
@@ -119,7 +181,7 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
                             status: t.status,
                             ..*p
                         };
-                        write_row(csv, &labels, sim.starts_per_group(), i, step, &at)?;
+                        sink.row(i, step, &at)?;
                     }
                 }
             }
@@ -128,7 +190,7 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
     }
     sim.advance_to(gpu, scene.steps);
     let particles = sim.read_particles(gpu)?;
-    if let Some(mut csv) = csv {
+    if let Some(sink) = sink {
         // The last step when it is not a multiple of `every`: every particle's final state.
         let last_kept = (records - 1) * every;
         let mut finals: Vec<(u32, usize)> = particles
@@ -139,36 +201,15 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
             .collect();
         finals.sort_unstable();
         for (s, i) in finals {
-            write_row(&mut csv, &labels, sim.starts_per_group(), i, s, &particles[i])?;
+            sink.row(i, s, &particles[i])?;
         }
-        rows_written = csv.rows;
-        csv.finish()?;
     }
     Ok(RunOutcome {
         particles,
         starts_per_group: sim.starts_per_group(),
         trail,
-        rows_written,
+        rows_written: 0,
     })
-}
-
-fn write_row(
-    csv: &mut CsvExport,
-    labels: &[&str],
-    per_group: u32,
-    i: usize,
-    step: u32,
-    p: &Particle,
-) -> std::io::Result<()> {
-    let i = i as u32;
-    csv.row(
-        labels[(i / per_group) as usize],
-        i % per_group,
-        step,
-        p.pos,
-        p.loss,
-        p.status,
-    )
 }
 
 /// Per-optimizer outcome: counts by status, best and median final loss of the non-diverged.

@@ -1,0 +1,475 @@
+//! `descent._native`: the Rust side of the Python module. It takes the command line's own
+//! arguments (the Python layer turns keyword arguments into them), so flags, defaults, checks
+//! and error messages are the command line's; it hands trajectories to numpy without copying
+//! them element by element, renders with a progress hook that runs Python's signal handlers
+//! (Ctrl-C, a notebook's interrupt) between frames, and keeps one GPU context per process.
+//!
+//! Errors: bad input is a `ValueError` with the command line's message, a missing or failing
+//! GPU a `RuntimeError` saying what to install, a file that cannot be written an `OSError`; a
+//! panic is caught at the boundary and becomes a `RuntimeError`, never a `PanicException`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use clap::{CommandFactory, Parser};
+use numpy::IntoPyArray;
+use numpy::ndarray::{Array2, Array3};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use descent::capture::{CaptureError, Output};
+use descent::cli::{Cli, Command, RenderPlan, SceneArgs};
+use descent::export::status_name;
+use descent::gpu::gpu_data::Particle;
+use descent::gpu::{AdapterPreference, Gpu, GpuError};
+use descent::run::{CsvSink, EXPORT_CHUNK_BYTES, RunError, TrajectorySink, run_scene_into};
+use descent::scene::Scene;
+
+/// The process's GPU context: opened on first use, then shared by every call. A failure is not
+/// kept, so a call after installing a driver tries again.
+fn gpu() -> anyhow::Result<Arc<Gpu>> {
+    static GPU: Mutex<Option<Arc<Gpu>>> = Mutex::new(None);
+    let mut slot = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(gpu) = slot.as_ref() {
+        return Ok(gpu.clone());
+    }
+    let gpu = Arc::new(Gpu::new(AdapterPreference::HighPerformance)?);
+    *slot = Some(gpu.clone());
+    Ok(gpu)
+}
+
+/// Runs `f`, turning a panic into a `RuntimeError` so that none reaches Python.
+fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown cause");
+        Err(PyRuntimeError::new_err(format!(
+            "descent failed internally (a bug, please report it): {what}"
+        )))
+    })
+}
+
+/// Whether `e` is, or wraps, a GPU failure (thiserror's `transparent` hides the inner error
+/// from the source chain, so the wrappers are looked into by hand).
+fn is_gpu(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.is::<GpuError>()
+        || matches!(e.downcast_ref::<RunError>(), Some(RunError::Gpu(_)))
+        || matches!(
+            e.downcast_ref::<RunError>(),
+            Some(RunError::Sim(descent::gpu::sim::SimError::Gpu(_)))
+        )
+        || matches!(
+            e.downcast_ref::<descent::gpu::sim::SimError>(),
+            Some(descent::gpu::sim::SimError::Gpu(_))
+        )
+        || matches!(e.downcast_ref::<CaptureError>(), Some(CaptureError::Gpu(_)))
+}
+
+/// The Python exception for a descent error, with the message the command line prints.
+fn to_py(e: anyhow::Error) -> PyErr {
+    let message = format!("{e:#}");
+    let chain = || e.chain();
+    if chain().any(is_gpu) {
+        return PyRuntimeError::new_err(message);
+    }
+    if chain().any(|c| {
+        matches!(
+            c.downcast_ref::<CaptureError>(),
+            Some(
+                CaptureError::FfmpegMissing { .. }
+                    | CaptureError::Ffmpeg { .. }
+                    | CaptureError::Encoder(_)
+                    | CaptureError::Encode { .. }
+            )
+        )
+    }) {
+        return PyRuntimeError::new_err(message);
+    }
+    if chain().any(|c| {
+        c.is::<std::io::Error>()
+            || matches!(
+                c.downcast_ref::<CaptureError>(),
+                Some(CaptureError::Write { .. } | CaptureError::CreateDir { .. })
+            )
+    }) {
+        return PyOSError::new_err(message);
+    }
+    PyValueError::new_err(message)
+}
+
+/// Parses `argv` (without the program name) as the command line does.
+fn parse(argv: Vec<String>) -> PyResult<Command> {
+    let cli = descent::cli::parse_from(std::iter::once("descent".to_string()).chain(argv))
+        .map_err(|e| PyValueError::new_err(e.render().to_string().trim().to_string()))?;
+    cli.command
+        .ok_or_else(|| PyValueError::new_err("no command given"))
+}
+
+fn with_scene_text(scene: &mut SceneArgs, text: Option<(String, String)>) {
+    scene.scene_text = text;
+}
+
+/// (name, long flag, default, kind).
+type CliOption = (String, Option<String>, Option<String>, String);
+
+/// The options of a subcommand, as (name, long flag, default, kind) with kind one of
+/// "flag", "value", "multiple", "positional": what the Python layer maps keywords onto.
+#[pyfunction]
+fn cli_options(command: &str) -> PyResult<Vec<CliOption>> {
+    guarded(|| {
+        let cmd = Cli::command();
+        let sub = cmd
+            .find_subcommand(command)
+            .ok_or_else(|| PyValueError::new_err(format!("no command '{command}'")))?;
+        Ok(sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && a.get_id() != "help" && a.get_id() != "version")
+            .map(|a| {
+                let default = a
+                    .get_default_values()
+                    .first()
+                    .map(|v| v.to_string_lossy().into_owned());
+                let kind = if a.is_positional() {
+                    "positional"
+                } else {
+                    match a.get_action() {
+                        clap::ArgAction::SetTrue => "flag",
+                        clap::ArgAction::Append => "multiple",
+                        _ => "value",
+                    }
+                };
+                (
+                    a.get_id().to_string(),
+                    a.get_long().map(str::to_string),
+                    default,
+                    kind.to_string(),
+                )
+            })
+            .collect())
+    })
+}
+
+/// Checks scene text (`name` is how errors call it): `ValueError` with the file, line, column
+/// and key when it is not a valid scene.
+#[pyfunction]
+fn check_scene(name: &str, text: &str) -> PyResult<()> {
+    guarded(|| {
+        let scene = Scene::parse(name, text).map_err(|e| to_py(e.into()))?;
+        scene.validate().map_err(PyValueError::new_err)
+    })
+}
+
+/// Checks `descent view` arguments as the window would, without opening one (the window runs
+/// in a process of its own, where errors would only reach stderr).
+#[pyfunction]
+#[pyo3(signature = (argv, scene_text=None))]
+fn check_view(argv: Vec<String>, scene_text: Option<(String, String)>) -> PyResult<()> {
+    guarded(|| {
+        let Command::View(mut args) = parse(argv)? else {
+            return Err(PyValueError::new_err("expected the view command"));
+        };
+        with_scene_text(&mut args.scene, scene_text);
+        args.options().map(drop).map_err(to_py)
+    })
+}
+
+/// The names of the built-in surfaces.
+#[pyfunction]
+fn built_in_surfaces() -> Vec<&'static str> {
+    descent::surfaces::built_in_names()
+}
+
+/// The adapter the GPU context uses (opening it if need be).
+#[pyfunction]
+fn adapter(py: Python<'_>) -> PyResult<String> {
+    guarded(|| {
+        let gpu = py.detach(gpu).map_err(to_py)?;
+        Ok(gpu.adapter_name())
+    })
+}
+
+/// Trajectories into flat arrays `[particle][record]`, optionally teed into the CSV export.
+struct ArraySink<'a> {
+    every: u32,
+    records: usize,
+    xy: Vec<f32>,
+    loss: Vec<f32>,
+    csv: Option<CsvSink<'a>>,
+    rows: u64,
+    /// Python's signal handlers, run every so many rows; what they raised stops the run.
+    interrupt: Option<PyErr>,
+}
+
+impl TrajectorySink for ArraySink<'_> {
+    fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError> {
+        if let Some(csv) = self.csv.as_mut() {
+            csv.row(i, step, p)?;
+        }
+        if step.is_multiple_of(self.every) {
+            let at = i * self.records + (step / self.every) as usize;
+            self.xy[2 * at..2 * at + 2].copy_from_slice(&p.pos);
+            self.loss[at] = p.loss;
+        }
+        self.rows += 1;
+        if self.rows.is_multiple_of(1 << 18)
+            && let Err(e) = Python::attach(|py| py.check_signals())
+        {
+            self.interrupt = Some(e);
+            return Err(RunError::Stopped);
+        }
+        Ok(())
+    }
+}
+
+/// `descent run` with the trajectories returned as arrays: a dict with xy (particles,
+/// records, 2), loss (particles, records), steps (records), status, optimizer (index per
+/// particle), optimizers (labels), final_step, summary, and what files were written.
+#[pyfunction]
+#[pyo3(signature = (argv, scene_text=None))]
+fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) -> PyResult<Py<PyDict>> {
+    guarded(|| {
+        let Command::Run(mut args) = parse(argv)? else {
+            return Err(PyValueError::new_err("expected the run command"));
+        };
+        with_scene_text(&mut args.scene, scene_text);
+        let scene = args.scene.build().map_err(to_py)?;
+        if args.start_map.is_some() {
+            descent::start_map::grid_of(&scene)
+                .map_err(|m| PyValueError::new_err(format!("--start-map: {m}")))?;
+        }
+        let every = args.every.max(1);
+        // Every `every`th step, and the last step when it is not one of them.
+        let mut steps: Vec<u32> = (0..=scene.steps).step_by(every as usize).collect();
+        if !scene.steps.is_multiple_of(every) {
+            steps.push(scene.steps);
+        }
+        let records = steps.len();
+        let starts = scene.start_points().len();
+        let n = starts * scene.optimizers.len();
+        let cells = n
+            .checked_mul(records)
+            .filter(|c| c.checked_mul(12).is_some())
+            .ok_or_else(|| PyValueError::new_err("the trajectories are too large; raise every"))?;
+        let alloc = |len: usize| -> PyResult<Vec<f32>> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(len).map_err(|_| {
+                PyValueError::new_err(format!(
+                    "{n} particles x {records} records do not fit in memory ({:.1} GiB); keep fewer steps with every=N",
+                    (cells * 12) as f64 / f64::from(1u32 << 30)
+                ))
+            })?;
+            v.resize(len, f32::NAN);
+            Ok(v)
+        };
+        let mut sink = ArraySink {
+            every,
+            records,
+            xy: alloc(cells * 2)?,
+            loss: alloc(cells)?,
+            csv: args
+                .export
+                .as_deref()
+                .map(|p| CsvSink::create(p, &scene))
+                .transpose()
+                .map_err(|e| to_py(e.into()))?,
+            rows: 0,
+            interrupt: None,
+        };
+        let outcome = py.detach(|| -> anyhow::Result<_> {
+            let gpu = gpu()?;
+            Ok(run_scene_into(
+                &gpu,
+                &scene,
+                every,
+                EXPORT_CHUNK_BYTES,
+                Some(&mut sink),
+            ))
+        });
+        let outcome = match outcome.map_err(to_py)? {
+            Ok(o) => o,
+            Err(RunError::Stopped) => {
+                return Err(sink
+                    .interrupt
+                    .take()
+                    .unwrap_or_else(|| PyRuntimeError::new_err("the run stopped")));
+            }
+            Err(e) => return Err(to_py(e.into())),
+        };
+        let mut written = Vec::new();
+        if let (Some(csv), Some(path)) = (sink.csv.take(), &args.export) {
+            csv.finish().map_err(|e| to_py(e.into()))?;
+            written.push(path.clone());
+        }
+        // A particle that froze stays where it stopped: its later records repeat its end; the
+        // last step, when not a multiple of `every`, holds every particle's final state.
+        for (i, p) in outcome.particles.iter().enumerate() {
+            for (r, &step) in steps.iter().enumerate() {
+                if step > p.step || !step.is_multiple_of(every) {
+                    let at = i * records + r;
+                    sink.xy[2 * at..2 * at + 2].copy_from_slice(&p.pos);
+                    sink.loss[at] = p.loss;
+                }
+            }
+        }
+        if let Some(path) = &args.start_map {
+            let maps =
+                descent::start_map::start_maps(&scene, &outcome.particles).map_err(PyValueError::new_err)?;
+            let files = descent::start_map::write_maps(&maps, path).map_err(to_py)?;
+            written.extend(files.into_iter().map(|(file, _)| file));
+        }
+        let per_group = outcome.starts_per_group.max(1) as usize;
+        let summary = descent::run::format_summary(&descent::run::summarize(&scene, &outcome));
+        let dict = PyDict::new(py);
+        let xy = Array3::from_shape_vec((n, records, 2), std::mem::take(&mut sink.xy))
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let loss = Array2::from_shape_vec((n, records), std::mem::take(&mut sink.loss))
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        dict.set_item("xy", xy.into_pyarray(py))?;
+        dict.set_item("loss", loss.into_pyarray(py))?;
+        dict.set_item("steps", steps.into_pyarray(py))?;
+        let status: Vec<&str> = outcome.particles.iter().map(|p| status_name(p.status)).collect();
+        dict.set_item("status", status)?;
+        let optimizer: Vec<u32> = (0..n).map(|i| (i / per_group) as u32).collect();
+        dict.set_item("optimizer", optimizer.into_pyarray(py))?;
+        let labels: Vec<&str> = scene.optimizers.iter().map(|o| o.label.as_str()).collect();
+        dict.set_item("optimizers", labels)?;
+        let final_step: Vec<u32> = outcome.particles.iter().map(|p| p.step).collect();
+        dict.set_item("final_step", final_step.into_pyarray(py))?;
+        dict.set_item("summary", summary)?;
+        dict.set_item("title", scene.title.clone())?;
+        dict.set_item("surface", scene.surface.name.clone())?;
+        dict.set_item("files", written)?;
+        Ok(dict.unbind())
+    })
+}
+
+/// `descent render`: a dict with kind (pngs, still, video, gif, start_map), path, frames,
+/// seconds, start_maps (files), adapter. `progress(done, total)` is called before each frame;
+/// an exception it raises, or a KeyboardInterrupt from Python's signal handlers (run at the
+/// same moments), stops the render after the frames in flight are written, then propagates.
+#[pyfunction]
+#[pyo3(signature = (argv, scene_text=None, progress=None))]
+fn render(
+    py: Python<'_>,
+    argv: Vec<String>,
+    scene_text: Option<(String, String)>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Py<PyDict>> {
+    guarded(|| {
+        let Command::Render(mut args) = parse(argv)? else {
+            return Err(PyValueError::new_err("expected the render command"));
+        };
+        with_scene_text(&mut args.scene, scene_text);
+        let plan = args.plan().map_err(to_py)?;
+        let dict = PyDict::new(py);
+        let write_maps = |gpu: &Gpu, scene: &Scene, path: &Path| -> PyResult<Vec<PathBuf>> {
+            Ok(descent::start_map::write_start_maps(gpu, scene, path)
+                .map_err(to_py)?
+                .into_iter()
+                .map(|(file, _)| file)
+                .collect())
+        };
+        let (mut job, start_map) = match plan {
+            RenderPlan::StartMap { scene, path } => {
+                let gpu = py.detach(gpu).map_err(to_py)?;
+                let files = py.detach(|| write_maps(&gpu, &scene, &path))?;
+                dict.set_item("kind", "start_map")?;
+                dict.set_item("path", files.first().cloned())?;
+                dict.set_item("frames", 0)?;
+                dict.set_item("start_maps", files)?;
+                return Ok(dict.unbind());
+            }
+            RenderPlan::Frames { job, start_map } => (job, start_map),
+        };
+        job.progress = false;
+        let mut raised: Option<PyErr> = None;
+        let mut keep_going = |done: u32, total: u32| -> bool {
+            Python::attach(|py| {
+                let result = py.check_signals().and_then(|()| match &progress {
+                    Some(cb) => cb.call1(py, (done, total)).map(drop),
+                    None => Ok(()),
+                });
+                match result {
+                    Ok(()) => true,
+                    Err(e) => {
+                        raised = Some(e);
+                        false
+                    }
+                }
+            })
+        };
+        let outcome = py.detach(|| -> anyhow::Result<_> {
+            let gpu = gpu()?;
+            let report = descent::headless::render_until(&gpu, &job, &mut keep_going)?;
+            Ok((gpu, report))
+        });
+        let (gpu, report) = outcome.map_err(to_py)?;
+        if let Some(e) = raised {
+            // The frames written are whole; the interrupt goes on to the caller.
+            return Err(e);
+        }
+        let (kind, path) = match &job.output {
+            Output::Pngs { dir, .. } => ("pngs", dir.clone()),
+            Output::Still { path, .. } => ("still", path.clone()),
+            Output::Video { path, .. } => ("video", path.clone()),
+            Output::Gif { path, .. } => ("gif", path.clone()),
+            Output::Discard => ("discard", PathBuf::new()),
+        };
+        let maps = match &start_map {
+            Some(p) => py.detach(|| write_maps(&gpu, &job.scene, p))?,
+            None => Vec::new(),
+        };
+        dict.set_item("kind", kind)?;
+        dict.set_item("path", path)?;
+        dict.set_item("frames", report.frames)?;
+        dict.set_item("first_frame", report.first_frame)?;
+        dict.set_item("seconds", report.seconds)?;
+        dict.set_item("start_maps", maps)?;
+        dict.set_item("adapter", gpu.adapter_name())?;
+        Ok(dict.unbind())
+    })
+}
+
+/// The whole command line in this process (`python -m descent ...`, and the window, which
+/// `descent.view` opens in a process of its own: winit allows one event loop per process).
+/// Returns the exit status.
+#[pyfunction]
+fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
+    guarded(|| {
+        let _ =
+            env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).try_init();
+        let cli = match descent::cli::parse_from(std::iter::once("descent".to_string()).chain(argv)) {
+            Ok(cli) => cli,
+            Err(e) => {
+                let _ = e.print();
+                return Ok(e.exit_code());
+            }
+        };
+        Ok(py.detach(|| match descent::cli::run(cli) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                1
+            }
+        }))
+    })
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(cli_options, m)?)?;
+    m.add_function(wrap_pyfunction!(check_scene, m)?)?;
+    m.add_function(wrap_pyfunction!(adapter, m)?)?;
+    m.add_function(wrap_pyfunction!(check_view, m)?)?;
+    m.add_function(wrap_pyfunction!(built_in_surfaces, m)?)?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(render, m)?)?;
+    m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
