@@ -509,3 +509,78 @@ fn schedules_attach_to_the_optimizer_before_them() {
     ]);
     assert!(!ok && err.contains("Tried to step 11 times"), "{err}");
 }
+
+/// `--surface` alone: plain GD with 0.2 / the curvature from a grid of starts, said in one
+/// line; an expression may start with a minus; a wrong value still fails where it is wrong.
+#[test]
+fn a_typed_surface_alone_runs_with_assumed_defaults() {
+    let csv = tmp("assumed.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "10*x^2 + y^2",
+        "--steps",
+        "20",
+        "--export",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    // The curvature is 20 along x: lr = 0.2 / 20.
+    assert!(
+        err.lines()
+            .next()
+            .is_some_and(|l| l.starts_with("assumed --optimizer gd:lr=0.01 ") && l.contains("--grid 3x3")),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let starts: std::collections::BTreeSet<&str> =
+        text.lines().skip(1).filter_map(|l| l.split(',').nth(1)).collect();
+    assert_eq!(starts.len(), 9, "{text:.300}");
+
+    let (ok, _, err) = descent(&["run", "--surface", "-1/(1 + x^2)", "--steps", "20"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("--grid 5x1"),
+        "a function of x alone gets a row of starts: {err}"
+    );
+
+    // Given values are used as given, and nothing is assumed.
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "x^2",
+        "--optimizer",
+        "adam",
+        "--start=1,0",
+        "--steps",
+        "5",
+    ]);
+    assert!(ok && !err.contains("assumed"), "{err}");
+    // A wrong expression is still an error at its column.
+    let (ok, _, err) = descent(&["run", "--surface", "-x^2 +", "--steps", "5"]);
+    assert!(!ok && err.contains("--surface") && err.contains('^'), "{err}");
+}
+
+/// Without XDG_RUNTIME_DIR (servers, CI, ssh) nothing but descent's own output appears: Mesa's
+/// device-select layer used to print a libwayland error twice first.
+#[test]
+fn no_library_noise_without_xdg_runtime_dir() {
+    let out = Command::new(common::descent_bin())
+        .args([
+            "run",
+            "--surface",
+            "x^2",
+            "--optimizer",
+            "gd",
+            "--start=1,0",
+            "--steps",
+            "3",
+        ])
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NODEVICE_SELECT")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("XDG_RUNTIME_DIR"), "{err}");
+}
