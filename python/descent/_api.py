@@ -92,17 +92,22 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
         optimizers: Iterable | None = None, starts: Iterable | None = None,
         grid: tuple[int, int] | None = None, random: int | None = None, seed: int = 0,
         steps: int | None = None, tol: float | None = None,
+        schedules: Iterable[str | None] | None = None,
         export: str | os.PathLike | None = None, every: int = 1, summary: bool = False,
-        start_map: str | os.PathLike | None = None) -> Run:
+        start_map: str | os.PathLike | None = None, sweep_csv: str | os.PathLike | None = None,
+        sweep_map: str | os.PathLike | None = None) -> Run:
     """Simulates a scene to the end (``descent run``) and returns its trajectories as arrays.
 
     ``scene``: a scene file, TOML text or a ``descent.Scene``; the keywords override it, as
     the command line's flags do. ``export`` also writes the CSV; ``every`` keeps every Nth step;
     ``summary`` prints the per-optimizer summary; ``start_map`` writes the start map PNG(s).
+    ``schedules``: one learning-rate schedule spec per optimizer (``None`` for none), as
+    ``--schedule`` takes them. ``sweep_csv`` / ``sweep_map``: a sweep's final states and map.
     """
     values = dict(surface=surface, domain=domain, optimizers=optimizers, starts=starts, grid=grid,
-                  random=random, seed=seed, steps=steps, tol=tol, export=export, every=every,
-                  summary=summary, start_map=start_map)
+                  random=random, seed=seed, steps=steps, tol=tol, schedules=schedules,
+                  export=export, every=every, summary=summary, start_map=start_map,
+                  sweep_csv=sweep_csv, sweep_map=sweep_map)
     args, text = _command("run", scene, values)
     result = Run(_native.run(args, text))
     if summary:
@@ -160,6 +165,9 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
            at_step: float | None = None, size: tuple[int, int] | str = (1920, 1080), fps: float = 30.0,
            frames: int | None = None, steps_per_second: float | None = None, orbit: float = 0.0,
            resume: bool = False, start_map: str | os.PathLike | bool | None = None,
+           schedules: Iterable[str | None] | None = None, color_scale: str | None = None,
+           gif_quality: str = "fast", png_compression: str = "fast",
+           sweep_csv: str | os.PathLike | None = None, sweep_map: str | os.PathLike | None = None,
            progress: bool | Callable[[int, int], Any] = True) -> Media:
     """Renders a scene without a window (``descent render``) and returns the result as a
     ``Media`` that a notebook shows inline.
@@ -181,7 +189,9 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
                   trail_length=trail_length, fade=fade, msaa=msaa, trails=trails,
                   density_scale=density_scale, color_by=color_by, out=out, video=video, gif=gif,
                   still=still, at_step=at_step, size=size, fps=fps, frames=frames,
-                  steps_per_second=steps_per_second, orbit=orbit, resume=resume, start_map=start_map)
+                  steps_per_second=steps_per_second, orbit=orbit, resume=resume, start_map=start_map,
+                  schedules=schedules, color_scale=color_scale, gif_quality=gif_quality,
+                  png_compression=png_compression, sweep_csv=sweep_csv, sweep_map=sweep_map)
     args, text = _command("render", scene, values)
     bar = None
     callback = progress if callable(progress) else None
@@ -211,6 +221,7 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
          trails: str | None = None, density_scale: str | None = None, color_by: str | None = None,
          size: tuple[int, int] | str = (1280, 720), capture_dir: str | os.PathLike = "descent-captures",
          record_size: tuple[int, int] | str | None = None, paused: bool = False,
+         schedules: Iterable[str | None] | None = None, color_scale: str | None = None,
          block: bool = True, _exit_after_frames: int | None = None) -> int | subprocess.Popen:
     """Opens the interactive window (``descent view``) in a process of its own (a window's
     event loop can start only once per process), after checking the arguments here: bad ones
@@ -220,7 +231,8 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
                   contours=contours, grid_lines=grid_lines, no_axes=no_axes, trail_width=trail_width,
                   trail_length=trail_length, fade=fade, msaa=msaa, trails=trails,
                   density_scale=density_scale, color_by=color_by, size=size, capture_dir=capture_dir,
-                  record_size=record_size, paused=paused)
+                  record_size=record_size, paused=paused, schedules=schedules,
+                  color_scale=color_scale)
     args, text = _command("view", scene, values)
     if _exit_after_frames is not None:  # tests: the command line's hidden --exit-after-frames
         args.insert(1, f"--exit-after-frames={int(_exit_after_frames)}")

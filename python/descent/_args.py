@@ -93,6 +93,15 @@ def _many(name: str, v: Any) -> Iterable[str]:
     return [_value(name, x) for x in v]
 
 
+def _schedules(v: Any) -> list[str | None]:
+    """schedules= as a list, one per optimizer (a single string: the first optimizer's)."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    return [None if x is None else str(x) for x in v]
+
+
 def argv(command: str, values: Mapping[str, Any]) -> list[str]:
     """The command line for `command` with `values` (None, False: not given)."""
     table = options(command)
@@ -103,11 +112,28 @@ def argv(command: str, values: Mapping[str, Any]) -> list[str]:
         long, _default, kind = table[name]
         if v is None or kind == "positional":
             continue
+        if name == "schedules":
+            if not values.get("optimizers"):
+                out.extend(f"--{long}={x}" for x in _schedules(v) if x)
+            continue  # otherwise each goes after its optimizer, below
         if kind == "flag":
             if not isinstance(v, bool):
                 raise TypeError(f"{name} is a switch: give True or False, got {v!r}")
             if v:
                 out.append(f"--{long}")
+        elif kind == "multiple" and name == "optimizers":
+            # `--schedule` applies to the `--optimizer` before it: schedules[i] follows optimizer i.
+            specs = list(_many(name, v))
+            schedules = _schedules(values.get("schedules"))
+            if len(schedules) > len(specs):
+                raise ValueError(
+                    f"schedules: {len(schedules)} schedules for {len(specs)} optimizers "
+                    "(schedules[i] applies to optimizers[i]; None for none)"
+                )
+            for i, spec in enumerate(specs):
+                out.append(f"--{long}={spec}")
+                if i < len(schedules) and schedules[i]:
+                    out.append(f"--schedule={schedules[i]}")
         elif kind == "multiple":
             out.extend(f"--{long}={x}" for x in _many(name, v))
         else:

@@ -409,3 +409,16 @@ def test_one_gpu_context_per_process():
     first = descent.adapter()
     assert first and descent.adapter() == first
     assert "saddle" in descent.surfaces()
+
+
+def test_schedules_follow_their_optimizers():
+    # schedules[i] is optimizer i's, as `--schedule` after its `--optimizer` on the command line.
+    kw = dict(surface="x^2 + y^2", optimizers=["sgd:lr=0.1", "sgd:lr=0.1"], starts=[(1.0, 1.0)], steps=10)
+    plain = descent.run(**kw)
+    halved = descent.run(schedules=[None, "step:step_size=1,gamma=0.5"], **kw)
+    first, second = plain.optimizer == 0, plain.optimizer == 1
+    np.testing.assert_array_equal(halved.xy[first], plain.xy[first])
+    # lr 0.1, 0.05, 0.025, ...: x_1 = 0.8, x_2 = 0.8 * (1 - 2 * 0.05) = 0.72.
+    np.testing.assert_allclose(halved.xy[second][0, :3, 0], [1.0, 0.8, 0.72], rtol=1e-6)
+    with pytest.raises(ValueError, match="schedules"):
+        descent.run(schedules=["step:step_size=1", "step:step_size=2", "step:step_size=3"], **kw)
