@@ -132,6 +132,63 @@ struct RenderArgs {
     /// several optimizers).
     #[arg(long, value_name = "FILE.png")]
     start_map: Option<PathBuf>,
+    #[command(flatten)]
+    sweep: SweepOutputs,
+}
+
+/// What a sweep (an optimizer parameter given as a range) writes besides frames.
+#[derive(Args, Clone, Default)]
+struct SweepOutputs {
+    /// Write one row per optimizer group and start with its final state:
+    /// optimizer,<swept parameters>,start,x,y,loss,steps,status.
+    #[arg(long, value_name = "FILE.csv")]
+    sweep_csv: Option<PathBuf>,
+    /// Write the sweep map at full resolution: one pixel per group for two swept parameters,
+    /// the loss curve for one (FILE-1.png, ... for several swept optimizers).
+    #[arg(long, value_name = "FILE.png")]
+    sweep_map: Option<PathBuf>,
+}
+
+impl SweepOutputs {
+    fn any(&self) -> bool {
+        self.sweep_csv.is_some() || self.sweep_map.is_some()
+    }
+
+    /// Refuses sweep outputs for a scene without a sweep, before any GPU work.
+    fn check(&self, scene: &Scene) -> Result<()> {
+        if self.any() && !scene.has_sweep() {
+            let flag = if self.sweep_csv.is_some() { "--sweep-csv" } else { "--sweep-map" };
+            bail!(
+                "{flag}: no optimizer sweeps a parameter; give a range, e.g. --optimizer \"sgd:lr=0.01..1:30\""
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes what was asked for from the run's final particles, and says where.
+    fn write(&self, scene: &Scene, particles: &[descent::gpu::gpu_data::Particle], per_group: usize) -> Result<()> {
+        if let Some(path) = &self.sweep_csv {
+            let rows = descent::sweep_csv::write_sweep_csv(scene, particles, per_group, path)
+                .with_context(|| "--sweep-csv: cannot write the file".to_string())?;
+            eprintln!("wrote {rows} rows to {}", path.display());
+        }
+        if let Some(path) = &self.sweep_map {
+            let maps = descent::sweep_map::sweep_maps(scene, particles, per_group);
+            for (file, title) in descent::sweep_map::write_maps(&maps, path)? {
+                eprintln!("wrote the sweep map ({title}) to {}", file.display());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `scene` to its end (without trails: cheap) and writes the outputs.
+    fn run_and_write(&self, gpu: &Gpu, scene: &Scene) -> Result<()> {
+        if !self.any() {
+            return Ok(());
+        }
+        let outcome = run_scene(gpu, scene, &RunOptions::default())?;
+        self.write(scene, &outcome.particles, outcome.starts_per_group as usize)
+    }
 }
 
 #[derive(Args)]
@@ -207,6 +264,8 @@ struct RunArgs {
     /// Write the start map of a grid of starts (see `descent render --start-map`).
     #[arg(long, value_name = "FILE.png")]
     start_map: Option<PathBuf>,
+    #[command(flatten)]
+    sweep: SweepOutputs,
 }
 
 #[derive(Args)]
@@ -362,13 +421,17 @@ fn render_command(args: RenderArgs) -> Result<()> {
     if args.start_map.is_some() {
         descent::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
     }
-    if let (0, Some(path)) = (outputs, &args.start_map) {
+    args.sweep.check(&scene)?;
+    if outputs == 0 && (args.start_map.is_some() || args.sweep.any()) {
         let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
-        return report_start_maps(&gpu, &scene, path);
+        if let Some(path) = &args.start_map {
+            report_start_maps(&gpu, &scene, path)?;
+        }
+        return args.sweep.run_and_write(&gpu, &scene);
     }
     if outputs != 1 {
         bail!(
-            "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png if wanted)"
+            "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png, --sweep-map FILE.png or --sweep-csv FILE.csv if wanted)"
         );
     }
     let output = if let Some(dir) = &args.out {
@@ -418,6 +481,7 @@ fn render_command(args: RenderArgs) -> Result<()> {
     if let Some(path) = &args.start_map {
         report_start_maps(&gpu, &job.scene, path)?;
     }
+    args.sweep.run_and_write(&gpu, &job.scene)?;
     let fps = f64::from(report.frames) / report.seconds.max(1e-9);
     if report.interrupted {
         eprintln!(
@@ -473,12 +537,13 @@ fn run_command(args: RunArgs) -> Result<()> {
     if args.start_map.is_some() {
         descent::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
     }
+    args.sweep.check(&scene)?;
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
     let starts = scene.starts.count();
     eprintln!(
-        "{}: {} optimizer(s) x {} start(s), {} steps on {}",
+        "{}: {} optimizer group(s) x {} start(s), {} steps on {}",
         scene.title.as_deref().unwrap_or(&scene.surface.name),
-        scene.optimizers.len(),
+        scene.group_count(),
         starts,
         scene.steps,
         gpu.adapter_name()
@@ -508,7 +573,9 @@ fn run_command(args: RunArgs) -> Result<()> {
             eprintln!("wrote the start map of {optimizer} to {}", file.display());
         }
     }
-    if args.summary || (args.export.is_none() && args.start_map.is_none()) {
+    args.sweep
+        .write(&scene, &outcome.particles, outcome.starts_per_group as usize)?;
+    if args.summary || (args.export.is_none() && args.start_map.is_none() && !args.sweep.any()) {
         print!("{}", format_summary(&summarize(&scene, &outcome)));
     }
     Ok(())

@@ -23,5 +23,8 @@ pub mod scene;
 pub mod shaders;
 pub mod start_map;
 pub mod surfaces;
+pub mod sweep;
+pub mod sweep_csv;
+pub mod sweep_map;
 pub mod timeline;
 pub mod world;

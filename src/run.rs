@@ -55,7 +55,7 @@ pub struct RunOutcome {
 pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<RunOutcome, RunError> {
     scene.validate().map_err(RunError::Scene)?;
     let starts = scene.start_points();
-    let n = starts.len() as u64 * scene.optimizers.len() as u64;
+    let n = starts.len() as u64 * scene.group_count();
     let limits = gpu.device.limits();
     Simulation::check_fits(gpu, n)?;
 
@@ -75,10 +75,11 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
             record_every: every,
         }
     };
-    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
+    let setup = SimSetup::for_scene(scene, &starts, trail);
+    let mut sim = Simulation::new(gpu, &setup)?;
 
     let mut rows_written = 0;
-    let labels: Vec<&str> = scene.optimizers.iter().map(|o| o.label.as_str()).collect();
+    let labels: Vec<&str> = setup.optimizers.iter().map(|o| o.label.as_str()).collect();
     let mut csv = options.export.map(CsvExport::create).transpose()?;
     if let Some(csv) = csv.as_mut() {
         let cap = trail.capacity;
@@ -182,13 +183,17 @@ pub struct GroupSummary {
     pub median_loss: Option<f32>,
 }
 
+/// One row per optimizer: a sweep's groups are counted together (`--sweep-csv` has them apart).
 pub fn summarize(scene: &Scene, outcome: &RunOutcome) -> Vec<GroupSummary> {
     let per = outcome.starts_per_group.max(1) as usize;
-    outcome
-        .particles
-        .chunks(per)
-        .zip(&scene.optimizers)
-        .map(|(group, spec)| {
+    let mut first = 0;
+    scene
+        .optimizers
+        .iter()
+        .map(|spec| {
+            let end = (first + spec.group_count() as usize * per).min(outcome.particles.len());
+            let group = &outcome.particles[first.min(end)..end];
+            first = end;
             let mut losses: Vec<f32> = group
                 .iter()
                 .filter(|p| p.status != STATUS_DIVERGED && p.loss.is_finite())

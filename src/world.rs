@@ -57,14 +57,14 @@ impl World {
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
         let starts = scene.start_points();
-        let n = starts.len() as u64 * scene.optimizers.len() as u64;
+        let n = starts.len() as u64 * scene.group_count();
         let limits = gpu.device.limits();
         Simulation::check_fits(gpu, n)?;
         let trail = TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let maps_shown = scene.view.shows_start_map(&scene.starts);
+        let maps_shown = scene.view.shows_start_map(&scene.starts) && !scene.has_sweep();
         let last = if needs_final_state(scene.view.color_by) || maps_shown {
             sim.advance_to(gpu, sim.max_steps());
             let last = sim.read_particles(gpu)?;
@@ -87,7 +87,8 @@ impl World {
         };
         let insets = start_maps.iter().map(|m| map_inset(scene, m)).collect();
         let renderer = build_renderer(gpu, scene, &mesh, &sim, &coloring, settings)?;
-        let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene)).then(|| {
+        // Per-group statistics do not scale to a sweep's groups: its map stands for them.
+        let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene) && !scene.has_sweep()).then(|| {
             let plot = renderer.plot_box();
             TrailStats::new(gpu, &sim, plot.min.z, plot.max.z)
         });
@@ -176,6 +177,8 @@ fn build_renderer(
     let mut renderer = Renderer::new(gpu, &scene.surface, mesh, sim, settings)?;
     if let Some(colors) = &coloring.colors {
         renderer.set_particle_colors(gpu, sim, colors);
+    } else if scene.has_sweep() {
+        renderer.set_group_colors(gpu, sim, &crate::render::scene_group_colors(scene));
     }
     Ok(renderer)
 }

@@ -276,11 +276,13 @@ impl Viewer {
             return;
         };
         self.last_sampled_step = Some(step);
+        // One series per optimizer: a sweep's groups are sampled together.
         let per = self.world.sim.starts_per_group().max(1) as usize;
-        for (g, group) in particles.chunks(per).enumerate() {
-            if let Some(series) = self.loss.get_mut(g) {
-                series.push(loss_sample(step, group));
-            }
+        let mut first = 0;
+        for (spec, series) in self.scene.optimizers.iter().zip(self.loss.iter_mut()) {
+            let end = (first + spec.group_count() as usize * per).min(particles.len());
+            series.push(loss_sample(step, &particles[first.min(end)..end]));
+            first = end;
         }
     }
 

@@ -177,7 +177,8 @@ pub fn chunk_ranges(limits: &wgpu::Limits, particles: u32, trail_capacity: u32) 
 /// Everything the simulation needs, resolved from a scene.
 pub struct SimSetup<'a> {
     pub surface: &'a Surface,
-    pub optimizers: &'a [OptimizerSpec],
+    /// One per group (a scene's sweeps expanded: [`crate::scene::Scene::groups`]).
+    pub optimizers: std::borrow::Cow<'a, [OptimizerSpec]>,
     pub starts: &'a [[f64; 2]],
     pub max_steps: u32,
     pub tol: f64,
@@ -185,11 +186,15 @@ pub struct SimSetup<'a> {
 }
 
 impl<'a> SimSetup<'a> {
-    /// A scene's run: its surface, optimizers and stopping rules from `starts`.
+    /// A scene's run: its surface, optimizer groups and stopping rules from `starts`.
     pub fn for_scene(scene: &'a crate::scene::Scene, starts: &'a [[f64; 2]], trail: TrailPlan) -> Self {
         Self {
             surface: &scene.surface,
-            optimizers: &scene.optimizers,
+            optimizers: if scene.has_sweep() {
+                scene.groups().into()
+            } else {
+                scene.optimizers.as_slice().into()
+            },
             starts,
             max_steps: scene.steps,
             tol: scene.tol,
@@ -623,7 +628,7 @@ fn layout_entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLay
 /// Group-major: particle `g * starts + s` is optimizer g from start s.
 fn initial_particles(setup: &SimSetup<'_>) -> Vec<Particle> {
     let mut out = Vec::with_capacity(setup.optimizers.len() * setup.starts.len());
-    for spec in setup.optimizers {
+    for spec in setup.optimizers.iter() {
         let st = optim::init_state(spec);
         for p in setup.starts {
             let pos = [p[0] as f32, p[1] as f32];

@@ -437,6 +437,18 @@ impl Renderer {
         self.colors_generation += 1;
     }
 
+    /// Colours trails and heads per optimizer group (sRGB, one per group of `sim`).
+    pub fn set_group_colors(&mut self, gpu: &Gpu, sim: &Simulation, colors: &[[u8; 4]]) {
+        self.particle_bindings = particles::ParticleBindings::new(
+            gpu,
+            &self.particle_layout,
+            sim,
+            colors,
+            particles::ColorStride::Group,
+        );
+        self.colors_generation += 1;
+    }
+
     /// The simulation's history changed under the renderer (a restart): accumulated density
     /// is dropped.
     pub fn history_changed(&mut self) {
@@ -730,6 +742,17 @@ pub fn group_colors(sim: &Simulation) -> Vec<[u8; 4]> {
         .div_ceil(sim.starts_per_group().max(1))
         .max(1);
     (0..groups as usize).map(style::optimizer_color).collect()
+}
+
+/// The colour of each optimizer group of `scene`: its optimizer's, so a sweep's groups share
+/// one colour as they share one legend row.
+pub fn scene_group_colors(scene: &crate::scene::Scene) -> Vec<[u8; 4]> {
+    scene
+        .optimizers
+        .iter()
+        .enumerate()
+        .flat_map(|(k, o)| std::iter::repeat_n(style::optimizer_color(k), o.group_count() as usize))
+        .collect()
 }
 
 /// Trail width factor and opacity for a particle count: a swarm's trails get thin and

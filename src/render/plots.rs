@@ -38,6 +38,9 @@ pub struct History {
     pub paths: Vec<Vec<TrailPoint>>,
     /// Particles per optimizer: particle i belongs to optimizer `i / starts_per_group`.
     pub starts_per_group: usize,
+    /// Each group's colour when it is not the palette's by group (a sweep's groups share
+    /// their optimizer's colour); empty: the palette.
+    pub group_colors: Vec<[u8; 4]>,
 }
 
 impl History {
@@ -73,11 +76,19 @@ impl History {
             steps,
             paths,
             starts_per_group: starts_per_group.max(1),
+            group_colors: Vec::new(),
         }
     }
 
     fn group(&self, i: usize) -> usize {
         i / self.starts_per_group
+    }
+
+    fn group_color(&self, g: usize) -> [u8; 4] {
+        self.group_colors
+            .get(g)
+            .copied()
+            .unwrap_or_else(|| optimizer_color(g))
     }
 
     /// Particle i's records as (step, point), up to where it diverged.
@@ -93,7 +104,7 @@ impl History {
     /// dashed from the others.
     fn line(&self, i: usize, f: impl Fn(&TrailPoint) -> f64) -> Series {
         Series {
-            color: optimizer_color(self.group(i)),
+            color: self.group_color(self.group(i)),
             points: self.records(i).map(|(s, p)| [s, f(p)]).collect(),
             style: if i.is_multiple_of(self.starts_per_group) {
                 LINE
@@ -163,7 +174,7 @@ pub fn plots_for_frame(
         return Vec::new();
     };
     let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
-    let history = History::from_trail(
+    let mut history = History::from_trail(
         &trail,
         sim.particle_count() as usize,
         sim.trail_plan(),
@@ -171,6 +182,9 @@ pub fn plots_for_frame(
         up_to,
         sim.starts_per_group() as usize,
     );
+    if scene.has_sweep() {
+        history.group_colors = crate::render::scene_group_colors(scene);
+    }
     scene_plots(scene, &history)
 }
 
@@ -330,7 +344,7 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
                     })
                     .collect();
                 Series {
-                    color: optimizer_color(g),
+                    color: history.group_color(g),
                     points,
                     style: LINE,
                 }
@@ -386,7 +400,7 @@ fn regression_plot(scene: &Scene, history: &History) -> Option<Plot> {
             None => (p[0], p[1]),
         };
         series.push(Series {
-            color: optimizer_color(history.group(i)),
+            color: history.group_color(history.group(i)),
             points: vec![[x_lo, m * x_lo + b], [x_hi, m * x_hi + b]],
             style: SeriesStyle::Line { width: 2.0 },
         });
@@ -518,6 +532,7 @@ mod tests {
             steps: vec![0, 1, 2],
             paths: vec![pts],
             starts_per_group: 1,
+            group_colors: Vec::new(),
         };
         assert_eq!(
             h.line(0, |p| f64::from(p.pos[0])).points,
