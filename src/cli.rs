@@ -157,7 +157,11 @@ impl SweepOutputs {
     /// Refuses sweep outputs for a scene without a sweep, before any GPU work.
     fn check(&self, scene: &Scene) -> Result<()> {
         if self.any() && !scene.has_sweep() {
-            let flag = if self.sweep_csv.is_some() { "--sweep-csv" } else { "--sweep-map" };
+            let flag = if self.sweep_csv.is_some() {
+                "--sweep-csv"
+            } else {
+                "--sweep-map"
+            };
             bail!(
                 "{flag}: no optimizer sweeps a parameter; give a range, e.g. --optimizer \"sgd:lr=0.01..1:30\""
             );
@@ -166,7 +170,12 @@ impl SweepOutputs {
     }
 
     /// Writes what was asked for from the run's final particles, and says where.
-    fn write(&self, scene: &Scene, particles: &[descent::gpu::gpu_data::Particle], per_group: usize) -> Result<()> {
+    fn write(
+        &self,
+        scene: &Scene,
+        particles: &[descent::gpu::gpu_data::Particle],
+        per_group: usize,
+    ) -> Result<()> {
         if let Some(path) = &self.sweep_csv {
             let rows = descent::sweep_csv::write_sweep_csv(scene, particles, per_group, path)
                 .with_context(|| "--sweep-csv: cannot write the file".to_string())?;

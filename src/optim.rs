@@ -521,11 +521,9 @@ impl fmt::Display for SpecError {
                 "{key}{} cannot be a range: only numeric parameters can be swept",
                 at(*column)
             ),
-            SpecError::TooManySweeps {
-                key,
-                column,
-                problem,
-            } => write!(f, "cannot sweep {key}{}: {problem}", at(*column)),
+            SpecError::TooManySweeps { key, column, problem } => {
+                write!(f, "cannot sweep {key}{}: {problem}", at(*column))
+            }
         }
     }
 }
@@ -885,7 +883,9 @@ impl OptimizerSpec {
             return Err(SpecError::TooManySweeps {
                 key: key.to_string(),
                 column,
-                problem: format!("{groups} groups, over the {MAX_SWEEP_GROUPS} one optimizer may have ('{text}')"),
+                problem: format!(
+                    "{groups} groups, over the {MAX_SWEEP_GROUPS} one optimizer may have ('{text}')"
+                ),
             });
         }
         if let Some(field) = number_field(&mut self.params, key) {

@@ -926,7 +926,10 @@ fn optimizer_from_table(
 /// `{ from = 1e-4, to = 1e-2, count = 512, scale = "log" }` (scale optional, linear by default).
 fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::sweep::ParamRange, String> {
     use crate::sweep::{ParamRange, Spacing};
-    if let Some(bad) = t.keys().find(|k| !["from", "to", "count", "scale"].contains(&k.as_str())) {
+    if let Some(bad) = t
+        .keys()
+        .find(|k| !["from", "to", "count", "scale"].contains(&k.as_str()))
+    {
         return Err(format!(
             "unknown key '{bad}' in the range for {key}; a range is {{ from, to, count, scale }}"
         ));
@@ -944,7 +947,9 @@ fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::sweep::ParamRan
     };
     let (from, to) = (number("from")?, number("to")?);
     let count = match t.get("count") {
-        Some(toml::Value::Integer(i)) => u32::try_from(*i).map_err(|_| format!("{key}.count must be at least 2, got {i}"))?,
+        Some(toml::Value::Integer(i)) => {
+            u32::try_from(*i).map_err(|_| format!("{key}.count must be at least 2, got {i}"))?
+        }
         Some(other) => return Err(format!("{key}.count must be a whole number, got {other}")),
         None => return Err(format!("the range for {key} needs 'count' (from, to, count)")),
     };

@@ -35,7 +35,12 @@ fn quoted(text: &str) -> String {
 }
 
 /// Writes the rows for `particles` (group-major, `per_group` starts per group) to `out`.
-pub fn write_rows(scene: &Scene, particles: &[Particle], per_group: usize, out: &mut impl Write) -> std::io::Result<u64> {
+pub fn write_rows(
+    scene: &Scene,
+    particles: &[Particle],
+    per_group: usize,
+    out: &mut impl Write,
+) -> std::io::Result<u64> {
     let params = swept_params(scene);
     let mut header = String::from("optimizer");
     for p in &params {
@@ -86,11 +91,17 @@ pub fn write_rows(scene: &Scene, particles: &[Particle], per_group: usize, out: 
 }
 
 /// Writes the sweep CSV of `particles` to `path`, whole or not at all; returns the rows written.
-pub fn write_sweep_csv(scene: &Scene, particles: &[Particle], per_group: usize, path: &Path) -> std::io::Result<u64> {
+pub fn write_sweep_csv(
+    scene: &Scene,
+    particles: &[Particle],
+    per_group: usize,
+    path: &Path,
+) -> std::io::Result<u64> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     let partial = path.with_file_name(name);
-    let annotate = |e: std::io::Error, p: &Path| std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
+    let annotate =
+        |e: std::io::Error, p: &Path| std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
     let result = (|| {
         let file = std::fs::File::create(&partial)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);

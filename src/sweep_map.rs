@@ -169,7 +169,13 @@ pub fn sweep_maps(scene: &Scene, particles: &[Particle], per_group: usize) -> Ve
     out
 }
 
-fn map_of(optimizer: usize, first_group: u64, spec: &OptimizerSpec, outcomes: &[Particle], floor: f64) -> SweepMap {
+fn map_of(
+    optimizer: usize,
+    first_group: u64,
+    spec: &OptimizerSpec,
+    outcomes: &[Particle],
+    floor: f64,
+) -> SweepMap {
     let scales = Scales::of(outcomes, floor);
     let axis_name = |k: usize| {
         let a = &spec.sweep[k];

@@ -265,7 +265,12 @@ impl Panel {
         {
             changed = true;
         }
-        let particles = self.starts.count() * self.optimizers.iter().map(OptimizerSpec::group_count).sum::<u64>();
+        let particles = self.starts.count()
+            * self
+                .optimizers
+                .iter()
+                .map(OptimizerSpec::group_count)
+                .sum::<u64>();
         ui.label(format!(
             "{} particles, ~{:.1} MiB on the GPU",
             crate::render::legend::count(particles),
