@@ -26,5 +26,6 @@ pub mod surfaces;
 pub mod sweep;
 pub mod sweep_csv;
 pub mod sweep_map;
+pub mod sweep_view;
 pub mod timeline;
 pub mod world;

@@ -3,11 +3,14 @@
 //! along x, the second up y); one gives a curve of loss (log) against the parameter.
 //!
 //! Colours follow the trainability-fractal convention, two ranges that never mix: groups that
-//! did not diverge are blue, light where the loss is low and deep where it is high (log of the
-//! loss above the surface's lowest value, over the map's own range); groups that diverged are
-//! red, bright where they blew up within few steps and dark where it took long (log steps).
-//! Both sides darken towards the boundary between converging and diverging, so the boundary
-//! shows as a dark seam between blue and red.
+//! did not diverge are blue, deep where the loss ended low and pale where it stayed high (the
+//! loss above the surface's lowest value, on a log axis); groups that diverged are red, deep
+//! where they blew up within few steps and pale where it took long. Both sides pale towards
+//! the boundary between converging and diverging, which shows as a light seam between blue
+//! and red. Each side is histogram-equalised (a group's shade is its rank among its side's
+//! groups, as datashader's `eq_hist`): losses after a fixed number of steps crowd into a
+//! decade or two, and ranks spread them over the whole ramp, so every structure of the map
+//! shows; the order, not the distance, between two shades carries meaning.
 //!
 //! A group with several start points is shown by its first start (the CSV has every start).
 //! The map is made from particles at any step: the window and frames show it as the run goes.
@@ -21,11 +24,11 @@ use crate::sweep::Spacing;
 /// Size of a one-parameter curve's image.
 pub const CURVE_SIZE: [u32; 2] = [360, 220];
 /// Blue ramp of groups that did not diverge: lowest loss first.
-const LOW_LOSS: [f64; 3] = [225.0, 240.0, 255.0];
-const HIGH_LOSS: [f64; 3] = [8.0, 30.0, 110.0];
+const LOW_LOSS: [f64; 3] = [8.0, 38.0, 120.0];
+const HIGH_LOSS: [f64; 3] = [215.0, 230.0, 250.0];
 /// Red ramp of diverged groups: quickest blow-up first.
-const FAST_BLOWUP: [f64; 3] = [255.0, 200.0, 120.0];
-const SLOW_BLOWUP: [f64; 3] = [110.0, 0.0, 10.0];
+const FAST_BLOWUP: [f64; 3] = [120.0, 0.0, 15.0];
+const SLOW_BLOWUP: [f64; 3] = [252.0, 215.0, 200.0];
 /// A diverged column of the curve, and the curve itself.
 const DIVERGED_SHADE: [u8; 4] = [250, 205, 200, 255];
 const CURVE: [u8; 4] = [20, 50, 150, 255];
@@ -66,12 +69,14 @@ impl SweepMap {
 }
 
 /// The log-loss and blow-up scales of one map.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Scales {
     lo: f64,
     eps: f64,
     log_loss: [f64; 2],
-    log_steps: [f64; 2],
+    /// Each side's values, sorted, for ranks.
+    sorted_loss: Vec<f64>,
+    sorted_steps: Vec<u32>,
 }
 
 impl Scales {
@@ -92,16 +97,20 @@ impl Scales {
             let v = (f64::from(p.loss) - lo + eps).log10();
             log_loss = [log_loss[0].min(v), log_loss[1].max(v)];
         }
-        let mut log_steps = [f64::INFINITY, f64::NEG_INFINITY];
-        for p in outcomes.iter().filter(|p| p.status == STATUS_DIVERGED) {
-            let v = f64::from(p.step.max(1)).ln();
-            log_steps = [log_steps[0].min(v), log_steps[1].max(v)];
-        }
+        let mut sorted_loss: Vec<f64> = outcomes
+            .iter()
+            .filter(|p| !diverged(p))
+            .map(|p| (f64::from(p.loss) - lo + eps).log10())
+            .collect();
+        sorted_loss.sort_by(f64::total_cmp);
+        let mut sorted_steps: Vec<u32> = outcomes.iter().filter(|p| diverged(p)).map(|p| p.step).collect();
+        sorted_steps.sort_unstable();
         Self {
             lo,
             eps,
             log_loss,
-            log_steps,
+            sorted_loss,
+            sorted_steps,
         }
     }
 
@@ -110,12 +119,19 @@ impl Scales {
     }
 }
 
-fn along(range: [f64; 2], v: f64) -> f64 {
-    if range[1] > range[0] {
-        ((v - range[0]) / (range[1] - range[0])).clamp(0.0, 1.0)
-    } else {
-        0.0
+fn diverged(p: &Particle) -> bool {
+    p.status == STATUS_DIVERGED || !p.loss.is_finite()
+}
+
+/// The mid-rank of `v` among `sorted`, 0..1 (ties share the middle of their run).
+fn rank<T: PartialOrd>(sorted: &[T], v: &T) -> f64 {
+    if sorted.len() < 2 {
+        return 0.0;
     }
+    let below = sorted.partition_point(|x| x < v);
+    let upto = sorted.partition_point(|x| x <= v);
+    let mid = 0.5 * (below + upto.max(below + 1) - 1) as f64;
+    (mid / (sorted.len() - 1) as f64).clamp(0.0, 1.0)
 }
 
 fn mix(a: [f64; 3], b: [f64; 3], t: f64) -> [u8; 4] {
@@ -125,11 +141,10 @@ fn mix(a: [f64; 3], b: [f64; 3], t: f64) -> [u8; 4] {
 
 /// The colour of one group's outcome on the map's scales.
 fn outcome_color(p: &Particle, s: &Scales) -> [u8; 4] {
-    if p.status == STATUS_DIVERGED || !p.loss.is_finite() {
-        let t = along(s.log_steps, f64::from(p.step.max(1)).ln());
-        mix(FAST_BLOWUP, SLOW_BLOWUP, t)
+    if diverged(p) {
+        mix(FAST_BLOWUP, SLOW_BLOWUP, rank(&s.sorted_steps, &p.step))
     } else {
-        mix(LOW_LOSS, HIGH_LOSS, along(s.log_loss, s.log_loss(p.loss)))
+        mix(LOW_LOSS, HIGH_LOSS, rank(&s.sorted_loss, &s.log_loss(p.loss)))
     }
 }
 
@@ -322,8 +337,10 @@ mod tests {
         // Blue dominates the two that did not diverge, red the two that did.
         assert!(c[0][2] > c[0][0] && c[1][2] > c[1][0], "{c:?}");
         assert!(c[2][0] > c[2][2] && c[3][0] > c[3][2], "{c:?}");
-        // Low loss lighter than high loss; a quick blow-up brighter than a slow one.
-        assert!(c[0][0] > c[1][0] && c[2][1] > c[3][1], "{c:?}");
+        // Low loss deeper than high loss; a quick blow-up deeper than a slow one.
+        assert!(c[0][0] < c[1][0] && c[2][1] < c[3][1], "{c:?}");
+        assert_eq!(c[0], mix(LOW_LOSS, HIGH_LOSS, 0.0));
+        assert_eq!(c[3], mix(FAST_BLOWUP, SLOW_BLOWUP, 1.0));
     }
 
     #[test]

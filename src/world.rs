@@ -21,6 +21,7 @@ use crate::render::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
 use crate::start_map::{StartMap, start_maps};
+use crate::sweep_view::SweepView;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they
@@ -48,6 +49,8 @@ pub struct World {
     /// Per-step loss distributions and outcome shares of a swarm, for its loss plot (counted
     /// as frames need them, also by `draw_on`, hence the cell).
     pub stats: RefCell<Option<TrailStats>>,
+    /// A sweep's maps (remade as the run goes) and the group picked on them.
+    pub sweep: RefCell<SweepView>,
 }
 
 impl World {
@@ -104,6 +107,7 @@ impl World {
             start_maps,
             insets,
             stats: RefCell::new(stats),
+            sweep: RefCell::new(SweepView::default()),
         })
     }
 
@@ -118,6 +122,7 @@ impl World {
             &self.coloring,
             &self.insets,
             &self.stats,
+            &self.sweep,
             &mut self.renderer,
             overlay,
             look,
@@ -143,6 +148,7 @@ impl World {
             &self.coloring,
             &self.insets,
             &self.stats,
+            &self.sweep,
             renderer,
             overlay,
             look,
@@ -192,6 +198,7 @@ fn draw_frame(
     coloring: &Coloring,
     insets: &[Inset],
     stats: &RefCell<Option<TrailStats>>,
+    sweep: &RefCell<SweepView>,
     renderer: &mut Renderer,
     overlay: &mut Overlay,
     look: &Look,
@@ -213,6 +220,16 @@ fn draw_frame(
         content.status.push_str(&format!("   {}", names.join(", ")));
     }
     content.color_bar = coloring.bar.clone();
+    if scene.has_sweep() {
+        // The sweep's maps first: inset k is map k, for picking in the window.
+        let mut sweep = sweep.borrow_mut();
+        sweep.update(gpu, scene, sim);
+        content.insets.extend(sweep.insets().iter().cloned());
+        content.paths = sweep.screen_paths(renderer.plot_box(), &camera, [w, h], look.time);
+        if let Some(text) = sweep.picked_text(scene) {
+            content.status.push_str(&format!("   {text}"));
+        }
+    }
     content.insets.extend(coloring.inset.clone());
     content.insets.extend(insets.iter().cloned());
     content.plots = plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut());

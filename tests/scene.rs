@@ -30,12 +30,14 @@ fn every_shipped_scene_loads_and_runs() {
         let outcome = run_scene(common::gpu(), &scene, &RunOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let starts = scene.start_points();
-        let n = starts.len() * scene.optimizers.len();
+        // Optimizer groups: a sweep's are many.
+        let groups = scene.groups();
+        let n = starts.len() * groups.len();
         assert_eq!(outcome.particles.len(), n, "{name}");
         // The reference for the first starts of each optimizer (a swarm's are alike).
         let some: Vec<[f64; 2]> = starts.iter().copied().take(20).collect();
-        let cpu = simulate(&scene.surface, &scene.optimizers, &some, steps, scene.tol);
-        for (g, _) in scene.optimizers.iter().enumerate() {
+        let cpu = simulate(&scene.surface, &groups, &some, steps, scene.tol);
+        for (g, _) in groups.iter().enumerate() {
             for (s, start) in some.iter().enumerate() {
                 let gpu = outcome.particles[g * starts.len() + s];
                 let want = cpu[g * some.len() + s][steps as usize];
@@ -71,6 +73,7 @@ fn every_shipped_scene_loads_and_runs() {
             "himmelblau-basins",
             "linear-regression",
             "linear-regression-only-b",
+            "momentum-map",
             "rastrigin-million",
             "rastrigin-swarm",
             "rosenbrock-race",
@@ -223,7 +226,7 @@ fn every_bad_value_gets_its_exact_message() {
         ("lr = -0.5", "scene.toml:5:1: lr must be >= 0, got -0.5"),
         (
             "lr = \"fast\"",
-            "scene.toml:5:6: lr must be a number or a boolean, got string \"fast\"",
+            "scene.toml:5:6: lr must be a number, a boolean or a range { from, to, count, scale }, got string \"fast\"",
         ),
         (
             "momentum = 0.9",

@@ -291,3 +291,61 @@ fn the_sweep_map_of_one_parameter_is_a_curve_with_the_diverged_region_shaded() {
         assert!(curve, "no curve in column {x}");
     }
 }
+
+/// A frame of a sweep: its map is an inset with the map's own pixels, and a group picked on
+/// it draws its path over the 3D view in the highlight colour.
+#[test]
+fn frames_show_the_map_and_a_picked_group_in_the_highlight_colour() {
+    use descent::render::overlay::Overlay;
+    use descent::sweep_view::HIGHLIGHT;
+    use descent::world::{Look, World};
+    let mut scene = Scene::default_scene();
+    scene.surface = descent::surfaces::Surface::from_name_or_expr("x^2 + y^2").unwrap();
+    scene.surface.domain = descent::surfaces::Domain::new(-1.5, 1.5, -1.5, 1.5);
+    scene.optimizers = vec!["sgd:lr=0.1..2.5:24,momentum=0..0.9:20".parse().unwrap()];
+    scene.starts = descent::scene::Starts {
+        points: vec![[1.0, 1.0]],
+        ..Default::default()
+    };
+    scene.steps = 60;
+    let gpu = common::gpu();
+    let (w, h) = (640, 480);
+    let settings = descent::render::RenderSettings::for_size(w, h);
+    let (_, camera) = descent::render::view_settings(&scene.view, [w, h], 1).unwrap();
+    let mut world = World::new(gpu, &scene, &settings).unwrap();
+    let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+    world.sim.advance_to(gpu, scene.steps);
+    let look = Look {
+        camera,
+        time: f64::from(scene.steps),
+        pixels_per_point: 1.0,
+    };
+    let is_highlight = |p: &image::Rgba<u8>| {
+        let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).abs();
+        d(p[0], HIGHLIGHT[0]) < 20 && d(p[1], HIGHLIGHT[1]) < 20 && d(p[2], HIGHLIGHT[2]) < 20
+    };
+    let texture = world.draw(gpu, &scene, &mut overlay, &look);
+    let before = descent::render::read_texture_rgba(gpu, texture).unwrap();
+    assert_eq!(before.pixels().filter(|p| is_highlight(p)).count(), 0);
+
+    // The inset shows the map: its bottom-left (lr 0.1, momentum 0) is blue, its bottom-right
+    // (lr 2.5 > 1 + momentum) red.
+    let inset = overlay.layout().insets[0];
+    let at = |u: f32, v: f32| {
+        *before.get_pixel(
+            (inset.left() + u * inset.width()) as u32,
+            (inset.top() + v * inset.height()) as u32,
+        )
+    };
+    let (bl, br) = (at(0.03, 0.97), at(0.97, 0.97));
+    assert!(bl[2] > bl[0] + 40, "bottom-left {bl:?}");
+    assert!(br[0] > br[2] + 40, "bottom-right {br:?}");
+
+    // Pick lr = 0.1 + 2.4 * 11.5/24 ~ 1.25, momentum ~ 0.5 (a spiralling path) and draw again.
+    let picked = world.sweep.borrow_mut().pick(0, 0.5, 0.5).unwrap();
+    assert_eq!(picked, 10 * 24 + 12);
+    let texture = world.draw(gpu, &scene, &mut overlay, &look);
+    let after = descent::render::read_texture_rgba(gpu, texture).unwrap();
+    let lit = after.pixels().filter(|p| is_highlight(p)).count();
+    assert!(lit > 300, "{lit} highlight pixels");
+}

@@ -34,6 +34,10 @@ pub const GPU_DENSITY_BUDGET: u64 = 50_000_000;
 const CPU_SIM_BUDGET: std::time::Duration = std::time::Duration::from_millis(30);
 const GPU_SIM_BUDGET: std::time::Duration = std::time::Duration::from_millis(10);
 
+/// How often the window remakes a sweep's map while the run goes (a readback of every
+/// particle each time).
+const SWEEP_MAP_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
 pub struct ViewerOptions {
     pub scene: Scene,
     /// Window size in logical pixels.
@@ -115,6 +119,7 @@ impl Viewer {
         });
         let scene = options.scene.clone();
         let world = World::new(gpu, &scene, &options.settings)?;
+        world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
         let overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
         let panel = crate::app::panel::Panel::from_scene(&scene);
         Ok(Self {
@@ -208,6 +213,7 @@ impl Viewer {
     /// Replaces the scene (from the panel); on error the old scene keeps running.
     pub fn set_scene(&mut self, gpu: &Gpu, scene: Scene) -> Result<()> {
         let world = World::new(gpu, &scene, &self.options.settings)?;
+        world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
         if self.recording.is_some() {
             // Its renderer draws the old world; the frames so far are kept.
             self.toggle_record(gpu);
@@ -649,6 +655,11 @@ impl Viewer {
             self.camera = self.options.camera;
         } else if response.clicked()
             && let Some(pos) = response.interact_pointer_pos()
+            && self.pick_on_sweep_map(pos, rect, ppp)
+        {
+            // A click on a sweep map picks a group; its paths show on the surface.
+        } else if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
             && let Some(hit) = self.pick(pos, rect, ppp)
         {
             self.panel.add_start(&self.scene, hit);
@@ -662,6 +673,30 @@ impl Viewer {
         {
             self.panel.error = Some(format!("{e:#}"));
         }
+    }
+
+    /// Picks the sweep group under a viewport position if it is on a sweep map's inset (the
+    /// overlay's last layout, in frame pixels); a click on a map outside any group clears the
+    /// pick. Returns whether the position was on a map.
+    fn pick_on_sweep_map(&mut self, p: egui::Pos2, rect: egui::Rect, ppp: f32) -> bool {
+        let px = (p - rect.min) * ppp;
+        let mut sweep = self.world.sweep.borrow_mut();
+        let maps = sweep.maps.len();
+        let hit = self
+            .overlay
+            .layout()
+            .insets
+            .iter()
+            .take(maps)
+            .enumerate()
+            .find(|(_, r)| r.contains(egui::pos2(px.x, px.y)));
+        let Some((k, r)) = hit else { return false };
+        let (u, v) = (
+            f64::from((px.x - r.left()) / r.width()),
+            f64::from((px.y - r.top()) / r.height()),
+        );
+        sweep.pick(k, u, v);
+        true
     }
 
     /// A point of the viewport in normalised device coordinates (-1..1, y up).

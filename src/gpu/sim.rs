@@ -581,6 +581,52 @@ impl Simulation {
         Ok(out)
     }
 
+    /// The recorded path of each of `particles` (global indices), oldest record first, up to
+    /// global step `up_to`, with the step of each record: only those records are read back
+    /// (one highlighted group of a sweep, not the whole ring).
+    pub fn read_paths(
+        &self,
+        gpu: &Gpu,
+        particles: std::ops::Range<u32>,
+        up_to: u32,
+    ) -> Result<(Vec<u32>, Vec<Vec<TrailPoint>>), GpuError> {
+        let capacity = self.params.trail_capacity;
+        let every = self.params.record_every.max(1);
+        if capacity == 0 || !self.has_started() || particles.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let newest = self.steps_done() / every;
+        let oldest = (newest + 1).saturating_sub(capacity);
+        let last = up_to.min(self.steps_done()) / every;
+        if last < oldest {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut ranges = Vec::new();
+        for i in particles.clone() {
+            let Some(chunk) = self
+                .chunks
+                .iter()
+                .find(|c| (c.range.first..c.range.first + c.range.count).contains(&i))
+            else {
+                continue;
+            };
+            let l = u64::from(i - chunk.range.first);
+            for r in oldest..=last {
+                let slot = u64::from(r % capacity);
+                ranges.push((
+                    &chunk.trail,
+                    (slot * u64::from(chunk.range.count) + l) * TRAIL_POINT_BYTES,
+                    TRAIL_POINT_BYTES,
+                ));
+            }
+        }
+        let bytes = gpu.read_ranges(&ranges)?;
+        let points: &[TrailPoint] = bytemuck::cast_slice(&bytes);
+        let per = (last - oldest + 1) as usize;
+        let steps = (oldest..=last).map(|r| r * every).collect();
+        Ok((steps, points.chunks(per).map(<[TrailPoint]>::to_vec).collect()))
+    }
+
     /// Reads the whole trail ring: point `slot * n + i` is particle i's record in that slot.
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
         let n = self.n_particles as usize;

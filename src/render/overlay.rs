@@ -363,6 +363,7 @@ pub fn paint_content(
         .iter()
         .map(|l| paint_label(&painter, l, ctx.pixels_per_point()))
         .collect();
+    paint_paths(&painter, &content.paths, ctx.pixels_per_point());
     let top_band = [title_rect, status.as_ref().map(|(_, r)| *r)]
         .into_iter()
         .flatten()
@@ -407,6 +408,30 @@ pub fn paint_content(
         plots,
         color_bar,
         insets,
+    }
+}
+
+/// Highlighted paths: a dark casing under the colour so they read on any surface colour,
+/// and a dot at the head.
+fn paint_paths(painter: &egui::Painter, paths: &[crate::render::style::ScreenPath], pixels_per_point: f32) {
+    for path in paths {
+        let points: Vec<Pos2> = path
+            .points
+            .iter()
+            .map(|p| pos2(p[0] / pixels_per_point, p[1] / pixels_per_point))
+            .collect();
+        let Some(&head) = points.last() else { continue };
+        painter.add(Shape::line(
+            points.clone(),
+            Stroke::new(path.width + 2.0, Color32::BLACK),
+        ));
+        painter.add(Shape::line(points, Stroke::new(path.width, color(path.color))));
+        painter.circle(
+            head,
+            path.width + 2.0,
+            color(path.color),
+            Stroke::new(1.5, Color32::BLACK),
+        );
     }
 }
 
