@@ -291,3 +291,41 @@ fn the_panel_edits_the_surface_and_the_optimizers() {
     let lr = viewer(&h).scene().optimizers[0].params.lr;
     assert!((lr - 0.5).abs() < 1e-9, "lr {lr}");
 }
+
+/// An lr x momentum sweep on the bowl: 12 x 10 groups from one start.
+const SWEEP: &str = r#"
+title = "sweep"
+[surface]
+name = "bowl"
+[[optimizer]]
+name = "sgd"
+lr = { from = 0.05, to = 1.5, count = 12 }
+momentum = { from = 0.0, to = 0.9, count = 10 }
+[starts]
+points = [[1.0, 1.0]]
+[run]
+steps = 50
+[view]
+camera = "top"
+"#;
+
+#[test]
+fn clicking_a_pixel_of_the_sweep_map_picks_that_group() {
+    let mut h = harness(SWEEP);
+    let viewport = viewer(&h).viewport();
+    let layout = viewer(&h).overlay_layout().clone();
+    let inset = *layout.insets.first().expect("the sweep map inset");
+    assert_eq!(viewer(&h).world().sweep.borrow().maps[0].dims, [12, 10]);
+    // Frame pixels to window points (1 pixel per point here): column 9 of 12, row 2 of 10
+    // from the bottom.
+    let at = |u: f32, v: f32| {
+        viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height())
+    };
+    click(&mut h, at(9.5 / 12.0, 1.0 - 2.5 / 10.0), Modifiers::NONE);
+    assert_eq!(viewer(&h).world().sweep.borrow().picked, Some(2 * 12 + 9));
+    // No start point was added by that click.
+    assert_eq!(viewer(&h).scene().starts.points.len(), 1);
+    // Another pixel picks another group.
+    click(&mut h, at(0.5 / 12.0, 1.0 - 0.5 / 10.0), Modifiers::NONE);
+    assert_eq!(viewer(&h).world().sweep.borrow().picked, Some(0));
+}

@@ -187,8 +187,17 @@ impl Panel {
                     remove = Some(i);
                 }
             });
+            if spec.group_count() > 1 {
+                ui.label(format!(
+                    "{} groups, one per value",
+                    crate::render::legend::count(spec.group_count())
+                ));
+            }
             for key in spec.param_names() {
-                if FLAGS.contains(key) {
+                if let Some(axis) = spec.sweep.iter().find(|a| a.param == *key) {
+                    // A swept parameter shows its range; the scene file or --optimizer sets it.
+                    ui.label(format!("{key} = {} (swept)", axis.range));
+                } else if FLAGS.contains(key) {
                     let mut v = flag_value(&spec.params, key);
                     if ui.checkbox(&mut v, *key).changed() && spec.set(key, &v.to_string()).is_ok() {
                         changed = true;
