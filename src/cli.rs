@@ -12,7 +12,7 @@ use descent::headless::{RenderJob, describe_output};
 use descent::optim::OptimizerSpec;
 use descent::run::{RunOptions, format_summary, run_scene, summarize};
 use descent::scene::Scene;
-use descent::scene::{ColorBy, DensityScale, TrailStyle, ViewSpec};
+use descent::scene::{ColorBy, ColorScale, DensityScale, TrailStyle, ViewSpec};
 use descent::surfaces::{Domain, Surface};
 use descent::timeline::Timeline;
 
@@ -81,6 +81,10 @@ pub struct StyleArgs {
     /// How density maps counts to brightness: eq_hist (histogram-equalised) or log.
     #[arg(long, value_name = "eq_hist|log")]
     density_scale: Option<String>,
+    /// How the surface's colours and contour levels follow the loss: linear, or log
+    /// (log10(f - min f + eps), eps 1e-5 of the surface's loss range).
+    #[arg(long, value_name = "linear|log")]
+    color_scale: Option<String>,
     /// What a particle's colour says: optimizer, basin (the known minimum it ends at), loss
     /// (final loss, with a colour bar), start (its start position, a 2D colour wheel) or steps
     /// (steps to converge).
@@ -407,6 +411,14 @@ impl StyleArgs {
                 anyhow!(
                     "--density-scale: unknown scale '{d}'; the scales are {}",
                     DensityScale::NAMES.join(", ")
+                )
+            })?);
+        }
+        if let Some(c) = &self.color_scale {
+            view.color_scale = Some(ColorScale::from_name(c).ok_or_else(|| {
+                anyhow!(
+                    "--color-scale: unknown scale '{c}'; the scales are {}",
+                    ColorScale::NAMES.join(", ")
                 )
             })?);
         }

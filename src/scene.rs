@@ -90,6 +90,8 @@ pub struct ViewSpec {
     /// The start map inset (a grid of starts coloured by outcome); unset: shown for grids of
     /// at least [`AUTO_START_MAP_STARTS`] starts.
     pub start_map: Option<bool>,
+    /// How the surface's colours and contour levels follow the loss; unset: linear.
+    pub color_scale: Option<ColorScale>,
 }
 
 /// Grids of at least this many starts show the start map inset unless `[view] start_map = false`.
@@ -168,6 +170,32 @@ impl TrailStyle {
             Self::Auto if particles <= crate::render::AUTO_LINES_MAX => Self::Lines,
             Self::Auto => Self::Density,
             other => other,
+        }
+    }
+}
+
+/// How the surface's colours and contour levels follow the loss (`[view] color_scale`,
+/// `--color-scale`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColorScale {
+    /// Colour in proportion to the loss.
+    #[default]
+    Linear,
+    /// Colour by log10(f - min f + eps), eps a fixed share of the surface's loss range
+    /// (`render::LOG_EPS_SHARE`): valleys (Rosenbrock's, Beale's) get the colormap's low half
+    /// instead of one colour; contour levels are evenly spaced in log.
+    Log,
+}
+
+impl ColorScale {
+    pub const NAMES: [&'static str; 2] = ["linear", "log"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "linear" => Some(Self::Linear),
+            "log" => Some(Self::Log),
+            _ => None,
         }
     }
 }
@@ -353,6 +381,7 @@ struct ViewSection {
     trails: Option<TrailStyle>,
     density_scale: Option<DensityScale>,
     start_map: Option<bool>,
+    color_scale: Option<ColorScale>,
 }
 
 impl ViewSection {
@@ -455,6 +484,7 @@ impl ViewSection {
             trails: self.trails,
             density_scale: self.density_scale,
             start_map: self.start_map,
+            color_scale: self.color_scale,
         })
     }
 }

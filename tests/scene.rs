@@ -303,7 +303,8 @@ fn every_bad_value_gets_its_exact_message() {
             "scene.toml:6:1: unknown field `zoom`, expected one of `camera`, `azim`, \
              `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, \
              `trail_length`, `fade`, \
-             `axis_names`, `plots`, `color_by`, `trails`, `density_scale`, `start_map`",
+             `axis_names`, `plots`, `color_by`, `trails`, `density_scale`, `start_map`, \
+             `color_scale`",
         ),
     ];
     for (tail, expected) in cases {

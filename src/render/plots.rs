@@ -212,7 +212,7 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                     });
                 }
             }
-            "loss" => out.push(loss_plot(history, "step", steps)),
+            "loss" => out.push(loss_plot(history, "step", steps, log_loss_axis(scene))),
             "regression" if scene.surface.is_1d() => {
                 // Only b descends: J(b) as a curve with the steps taken (unless the scene
                 // also asks for "curve"), beside the data and the line, as in the tutorial.
@@ -228,7 +228,7 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                 if let Some(plot) = regression_plot(scene, history) {
                     out.push(plot);
                 }
-                out.push(loss_plot(history, "epoch", steps));
+                out.push(loss_plot(history, "epoch", steps, log_loss_axis(scene)));
             }
             "curve" => out.push(curve_plot(scene, history)),
             _ => {}
@@ -301,7 +301,7 @@ pub fn distribution_plots(scene: &Scene, stats: &TrailStats, up_to: u32) -> Vec<
             y_label: "loss".into(),
             series: loss_series,
             x_range: Some(steps),
-            log_y: lo > 0.0 && hi / lo > 100.0,
+            log_y: lo > 0.0 && (log_loss_axis(scene) || hi / lo > 100.0),
             ..Plot::default()
         },
         Plot {
@@ -317,7 +317,7 @@ pub fn distribution_plots(scene: &Scene, stats: &TrailStats, up_to: u32) -> Vec<
 }
 
 /// Loss against step: one line per particle, or each optimizer's mean when there are many.
-fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
+fn loss_plot(history: &History, x_label: &str, steps: [f64; 2], log: bool) -> Plot {
     let n = history.paths.len();
     let loss = |p: &TrailPoint| f64::from(p.loss);
     let series: Vec<Series> = if n <= MAX_LOSS_LINES {
@@ -363,9 +363,15 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
         y_label: "loss".into(),
         series,
         x_range: Some(steps),
-        log_y: lo > 0.0 && hi / lo > 100.0,
+        log_y: lo > 0.0 && (log || hi / lo > 100.0),
         ..Plot::default()
     }
+}
+
+/// Loss axes are logarithmic when the scene colours its surface on a log scale (else when
+/// the loss spans more than two decades).
+fn log_loss_axis(scene: &Scene) -> bool {
+    scene.view.color_scale == Some(crate::scene::ColorScale::Log)
 }
 
 /// The data as dots and each particle's current line y = m x + b.
