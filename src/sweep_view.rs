@@ -33,6 +33,8 @@ pub struct SweepView {
     pub refresh: Duration,
     /// The picked group (global index) and its paths, read at `paths_at`.
     pub picked: Option<u64>,
+    /// The step of each record of `paths`.
+    path_steps: Vec<u32>,
     paths: Vec<Vec<TrailPoint>>,
     paths_at: Option<(u64, u32)>,
 }
@@ -104,13 +106,16 @@ impl SweepView {
             plot.world_from_data_offset(),
         );
         let clip_from_data = camera.clip_from_world(size[0] as f32 / size[1].max(1) as f32) * world_from_data;
-        let shown = time.max(0.0).floor() as usize;
+        // Records up to the step shown (the timeline may show an earlier step than simulated).
+        let shown = self
+            .path_steps
+            .partition_point(|&s| f64::from(s) <= time.max(0.0));
         self.paths
             .iter()
             .map(|path| {
                 let points = path
                     .iter()
-                    .take(shown + 1)
+                    .take(shown.max(1))
                     .take_while(|p| p.pos[0].is_finite() && p.pos[1].is_finite() && p.loss.is_finite())
                     .filter_map(|p| {
                         let d = DVec3::new(f64::from(p.pos[0]), f64::from(p.pos[1]), f64::from(p.loss));

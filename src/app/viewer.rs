@@ -267,7 +267,8 @@ impl Viewer {
         if dt > 0.0 {
             self.fps = 0.9 * self.fps + 0.1 / dt;
         }
-        self.sample_loss(gpu, stepped);
+        // The particles are at the newest simulated step, whatever step the timeline shows.
+        self.sample_loss(gpu, self.world.sim.steps_done());
     }
 
     /// Reads the particles once per new step (at most ~20 times a second for big runs) for
@@ -304,6 +305,11 @@ impl Viewer {
             Action::StepOnce => {
                 self.playing = false;
                 self.pending_steps += 1;
+            }
+            Action::StepBack => {
+                self.playing = false;
+                let step = (self.time.ceil() - 1.0).max(0.0);
+                self.scrub_to(step);
             }
             Action::Restart => self.restart(gpu),
             Action::Faster => self.steps_per_second = (self.steps_per_second * 1.5).min(1e6),
@@ -410,9 +416,50 @@ impl Viewer {
         }
     }
 
+    /// The steps the timeline can show without re-running: from the oldest record the trail
+    /// still holds to the newest step simulated.
+    pub fn recorded_steps(&self) -> std::ops::RangeInclusive<u32> {
+        let plan = self.world.sim.trail_plan();
+        let done = self.world.sim.steps_done();
+        let every = plan.record_every.max(1);
+        let oldest = if plan.capacity == 0 {
+            done
+        } else {
+            ((done / every + 1).saturating_sub(plan.capacity)) * every
+        };
+        oldest..=done
+    }
+
+    /// Shows step `step` (clamped to [`Self::recorded_steps`]), forwards or backwards, from the
+    /// recorded trail: the simulation is not re-run. Play continues from there.
+    pub fn scrub_to(&mut self, step: f64) {
+        let range = self.recorded_steps();
+        self.time = step.clamp(f64::from(*range.start()), f64::from(*range.end()));
+        self.pending_steps = 0;
+    }
+
+    /// The timeline: a slider over the recorded steps. Dragging it pauses; play resumes from
+    /// the step shown (steps already simulated are replayed from the trail, later ones
+    /// simulated as usual).
+    fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+        let range = self.recorded_steps();
+        let mut step = self
+            .time
+            .floor()
+            .clamp(f64::from(*range.start()), f64::from(*range.end())) as u32;
+        let slider = egui::Slider::new(&mut step, range)
+            .text("step")
+            .clamping(egui::SliderClamping::Always);
+        if ui.add(slider).changed() {
+            self.playing = false;
+            self.scrub_to(f64::from(step));
+        }
+    }
+
     /// Playback and capture buttons (the same actions as the keys), and the recording size.
     fn capture_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
         ui.heading("Playback and capture");
+        self.timeline_ui(ui);
         ui.horizontal(|ui| {
             let play = if self.playing { "pause" } else { "play" };
             for (label, action) in [
