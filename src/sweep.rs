@@ -211,7 +211,7 @@ mod tests {
         assert!((v[1] - 1e-3).abs() < 1e-15);
         assert_eq!(v[2], 1e-2);
         assert!((r.position(1e-3) - 0.5).abs() < 1e-12);
-        assert_eq!(r.to_string(), "1e-4..1e-2:3:log");
+        assert_eq!(r.to_string(), "1e-4..0.01:3:log");
     }
 
     #[test]

@@ -65,13 +65,12 @@ impl SweepView {
             Some(g) if self.paths_at != Some((g, step)) => {
                 let per = sim.starts_per_group();
                 let first = (g as u32).saturating_mul(per);
-                self.paths = sim
+                (self.path_steps, self.paths) = sim
                     .read_paths(
                         gpu,
                         first..first.saturating_add(per).min(sim.particle_count()),
                         step,
                     )
-                    .map(|(_, p)| p)
                     .unwrap_or_default();
                 self.paths_at = Some((g, step));
             }

@@ -90,12 +90,10 @@ impl World {
         };
         let insets = start_maps.iter().map(|m| map_inset(scene, m)).collect();
         let renderer = build_renderer(gpu, scene, &mesh, &sim, &coloring, settings)?;
-        // Per-group statistics do not scale to a sweep's groups: its map stands for them.
-        let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene) && !scene.has_sweep())
-            .then(|| {
-                let plot = renderer.plot_box();
-                TrailStats::new(gpu, &sim, plot.min.z, plot.max.z)
-            });
+        let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene)).then(|| {
+            let plot = renderer.plot_box();
+            TrailStats::new(gpu, &sim, plot.min.z, plot.max.z)
+        });
         Ok(Self {
             sim,
             mesh,

@@ -143,8 +143,10 @@ pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
 }
 
 /// Whether the scene's plots include the loss plot, which swarms draw as distributions.
+/// Not for sweeps: per-group statistics do not scale to a sweep's groups, its map stands
+/// for them.
 pub fn wants_distribution(scene: &Scene) -> bool {
-    scene.view.plots.iter().any(|p| p == "loss")
+    scene.view.plots.iter().any(|p| p == "loss") && !scene.has_sweep()
 }
 
 /// The scene's plots at `time`: from the trail read back for a few particles, or for a swarm
