@@ -140,3 +140,33 @@ fn log_positions_are_even_in_decades() {
     // Contour levels: whole or half decades, about a dozen over the range.
     assert!([0.5, 1.0].contains(&s.contour_step), "{}", s.contour_step);
 }
+
+#[test]
+fn loss_plots_take_a_log_axis_with_the_log_colour_scale() {
+    use descent::gpu::gpu_data::TrailPoint;
+    use descent::render::plots::{History, scene_plots};
+    let mut scene = rosenbrock();
+    scene.view.plots = vec!["xy".into(), "loss".into()];
+    // Loss 4 to 2: less than two decades, so linear unless the scene asks for log.
+    let point = |loss: f32| TrailPoint {
+        pos: [0.5, 0.5],
+        loss,
+        status: 0,
+    };
+    let history = History {
+        steps: vec![0, 1],
+        paths: vec![vec![point(4.0), point(2.0)]],
+        starts_per_group: 1,
+        group_colors: Vec::new(),
+    };
+    let log_axes = |scene: &Scene| -> Vec<(String, bool)> {
+        scene_plots(scene, &history)
+            .into_iter()
+            .map(|p| (p.y_label, p.log_y))
+            .filter(|(label, _)| label == "loss")
+            .collect()
+    };
+    assert_eq!(log_axes(&scene), [("loss".into(), false), ("loss".into(), false)]);
+    scene.view.color_scale = Some(ColorScale::Log);
+    assert_eq!(log_axes(&scene), [("loss".into(), true), ("loss".into(), true)]);
+}

@@ -210,6 +210,7 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                         y_label: name.into(),
                         series: (0..n).rev().map(|i| history.line(i, f)).collect(),
                         x_range: Some(steps),
+                        log_y: name == "loss" && log_loss_axis(scene),
                         ..Plot::default()
                     });
                 }
