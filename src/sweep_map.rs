@@ -224,7 +224,7 @@ fn map_of(
         optimizer,
         first_group,
         dims: [x.count, 1],
-        title: format!("{}: loss (log) against {}", spec.name, axis_name(0)),
+        title: format!("{}: log loss vs {}", spec.name, axis_name(0)),
         image,
         x_range,
         y_range,
@@ -251,8 +251,9 @@ fn curve_image(outcomes: &[Particle], s: &Scales) -> (image::RgbaImage, [String;
         }
     }
     let [lo, hi] = if s.log_loss[0].is_finite() {
+        // Room above the highest value only: the lowest sits on the bottom edge.
         let pad = ((s.log_loss[1] - s.log_loss[0]) * 0.05).max(0.05);
-        [s.log_loss[0] - pad, s.log_loss[1] + pad]
+        [s.log_loss[0], s.log_loss[1] + pad]
     } else {
         [0.0, 1.0]
     };
@@ -268,7 +269,8 @@ fn curve_image(outcomes: &[Particle], s: &Scales) -> (image::RgbaImage, [String;
         draw_segment(&mut img, from, here, CURVE);
         prev = Some(here);
     }
-    let label = |v: f64| short_number(10f64.powf(v) - s.eps + s.lo);
+    // The axis is the loss above the floor (the surface's minimum or the lowest loss seen).
+    let label = |v: f64| short_number(10f64.powf(v));
     let y_range = if s.log_loss[0].is_finite() {
         [label(lo), label(hi)]
     } else {

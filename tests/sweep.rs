@@ -349,3 +349,44 @@ fn frames_show_the_map_and_a_picked_group_in_the_highlight_colour() {
     let lit = after.pixels().filter(|p| is_highlight(p)).count();
     assert!(lit > 300, "{lit} highlight pixels");
 }
+
+#[test]
+fn render_writes_the_sweep_map_and_csv_alone_or_beside_a_still() {
+    let (map, csv, still) = (tmp("r-map.png"), tmp("r-sweep.csv"), tmp("r-still.png"));
+    let common_args = [
+        "render",
+        "--surface",
+        "x^2 + y^2",
+        "--optimizer",
+        "sgd:lr=0.05..1.5:30",
+        "--start=1,1",
+        "--steps",
+        "50",
+        "--size",
+        "320x240",
+    ];
+    let mut args = common_args.to_vec();
+    args.extend([
+        "--sweep-map",
+        map.to_str().unwrap(),
+        "--sweep-csv",
+        csv.to_str().unwrap(),
+    ]);
+    let (ok, err) = descent(&args);
+    assert!(ok, "{err}");
+    // One parameter: the curve's picture; one row per group.
+    let img = image::open(&map).unwrap();
+    assert_eq!((img.width(), img.height()), (360, 220));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 31);
+    assert!(!still.exists());
+    let mut args = common_args.to_vec();
+    args.extend([
+        "--still",
+        still.to_str().unwrap(),
+        "--sweep-csv",
+        csv.to_str().unwrap(),
+    ]);
+    let (ok, err) = descent(&args);
+    assert!(ok, "{err}");
+    assert!(still.exists());
+}

@@ -390,11 +390,24 @@ pub fn paint_content(
         .as_ref()
         .map(|bar| paint_color_bar(&painter, bar, pos2(inner.right(), below), column.width));
     let mut right = inner.right();
+    // Insets sit above a strip of small plots, not over it.
+    let inset_area = if content.plots.iter().any(|p| p.placement == PlotPlacement::Strip) {
+        let bottom = inner.bottom() - strip_height(inner.height()) - PLOT_GAP;
+        Rect::from_min_max(inner.min, pos2(inner.max.x, bottom.max(inner.top() + 80.0)))
+    } else {
+        inner
+    };
     let insets = content
         .insets
         .iter()
         .map(|inset| {
-            let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), inner, right);
+            let rect = paint_inset(
+                &painter,
+                inset,
+                textures.get(&inset.id).copied(),
+                inset_area,
+                right,
+            );
             right = rect.left() - 3.0 * look::BOX_GAP;
             rect
         })
