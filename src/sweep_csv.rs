@@ -56,13 +56,18 @@ pub fn write_rows(
     for spec in &scene.optimizers {
         let label = quoted(&spec.label);
         for g in 0..spec.group_count() {
-            let concrete = spec.group(g);
+            // The group's values straight from its ranges (no spec per row).
+            let at = crate::sweep::indices(&spec.sweep, g);
             let mut values = String::new();
             for p in &params {
                 values.push(',');
-                if spec.param_names().contains(p)
-                    && let Some(v) = concrete.number(p)
-                {
+                let swept = spec.sweep.iter().zip(&at).find(|(a, _)| a.param == *p);
+                let value = match swept {
+                    Some((a, &i)) => Some(a.range.value(i)),
+                    None if spec.param_names().contains(p) => spec.number(p),
+                    None => None,
+                };
+                if let Some(v) = value {
                     values.push_str(&format!("{v}"));
                 }
             }
