@@ -40,6 +40,11 @@
 //! nesterov needs momentum > 0 and dampening = 0. Every error names the offending token and
 //! its 1-based column (in characters).
 //!
+//! A numeric value may be a range, `from..to:count[:log]` (`sgd:lr=1e-4..1e-2:64:log`): the
+//! spec then stands for one group per value ([`OptimizerSpec::groups`], see [`crate::sweep`]).
+//! Ranges go through the same key table as single values, so any numeric parameter can be
+//! swept; both ends are checked by the parameter's rule, and nesterov at every corner.
+//!
 //! # State
 //!
 //! [`OptState`] is the per-particle state (the GPU particle holds the same fields, in f32):
@@ -89,7 +94,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::sweep::{MAX_SWEEP_GROUPS, MAX_SWEPT, ParamRange, SweepAxis};
+use crate::sweep::{MAX_SWEEP_GROUPS, MAX_SWEPT, ParamRange, SweepAxis, short as fmt_num};
 
 /// Which update rule a spec uses. The discriminants are the `OPTIM_*` kind constants of
 /// `shaders/optim.wgsl`.
@@ -574,16 +579,6 @@ fn suggest(input: &str, candidates: &[&'static str]) -> Option<&'static str> {
         .min_by_key(|&(_, d)| d)
         .filter(|&(_, d)| d <= limit)
         .map(|(c, _)| c)
-}
-
-/// Short, exact text for a number: plain between 1e-3 and 1e6, else scientific ("1e-8").
-fn fmt_num(x: f64) -> String {
-    let a = x.abs();
-    if a == 0.0 || (1e-3..1e6).contains(&a) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
 }
 
 /// The value a key needs, and torch's range check for it.

@@ -178,7 +178,7 @@ pub fn indices(axes: &[SweepAxis], g: u64) -> Vec<u32> {
         .collect()
 }
 
-/// A number as short as it reads exactly ("0.05", "1e-4").
+/// Short, exact text for a number: plain between 1e-3 and 1e6, else scientific ("1e-8").
 pub fn short(x: f64) -> String {
     let a = x.abs();
     if a == 0.0 || (1e-3..1e6).contains(&a) {

@@ -390,3 +390,35 @@ fn render_writes_the_sweep_map_and_csv_alone_or_beside_a_still() {
     assert!(ok, "{err}");
     assert!(still.exists());
 }
+
+/// The map is made from the particles at the step shown: early in the run every group is
+/// still running near its start (all blue), by the end the unstable ones are red.
+#[test]
+fn the_map_follows_the_run() {
+    let mut scene = Scene::default_scene();
+    scene.surface = descent::surfaces::Surface::from_name_or_expr("x^2 + y^2").unwrap();
+    scene.optimizers = vec!["sgd:lr=0.1..2.5:24,momentum=0..0.9:20".parse().unwrap()];
+    scene.starts = descent::scene::Starts {
+        points: vec![[1.0, 1.0]],
+        ..Default::default()
+    };
+    scene.steps = 200;
+    let gpu = common::gpu();
+    let starts = scene.start_points();
+    let mut sim = Simulation::new(
+        gpu,
+        &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
+    )
+    .unwrap();
+    let mut view = descent::sweep_view::SweepView::default();
+    let red =
+        |view: &descent::sweep_view::SweepView| view.maps[0].image.pixels().filter(|p| p[0] > p[2]).count();
+    sim.advance_to(gpu, 1);
+    view.update(gpu, &scene, &sim);
+    assert_eq!(red(&view), 0, "nothing diverged after one step");
+    sim.advance_to(gpu, scene.steps);
+    view.update(gpu, &scene, &sim);
+    // Unstable where lr > 1 + momentum: about a third of this grid.
+    let n = red(&view);
+    assert!((100..260).contains(&n), "{n} red pixels of 480");
+}
