@@ -422,3 +422,23 @@ fn the_map_follows_the_run() {
     let n = red(&view);
     assert!((100..260).contains(&n), "{n} red pixels of 480");
 }
+
+/// The shipped momentum-map scene's map shows a boundary in every row: blue at the smallest
+/// learning rate, red at the largest.
+#[test]
+fn the_momentum_map_scene_shows_the_boundary() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/momentum-map.toml");
+    let scene = Scene::load(&path).unwrap();
+    let outcome = descent::run::run_scene(common::gpu(), &scene, &Default::default()).unwrap();
+    let maps = descent::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
+    let img = &maps[0].image;
+    assert_eq!(img.dimensions(), (128, 128));
+    let blue = |p: &image::Rgba<u8>| p[2] > p[0];
+    let mut red_share = 0.0;
+    for j in 0..128 {
+        assert!(blue(img.get_pixel(0, j)), "row {j}: the smallest lr is not blue");
+        assert!(!blue(img.get_pixel(127, j)), "row {j}: the largest lr is not red");
+        red_share += (0..128).filter(|&i| !blue(img.get_pixel(i, j))).count() as f64 / (128.0 * 128.0);
+    }
+    assert!((0.15..0.6).contains(&red_share), "red share {red_share}");
+}
