@@ -58,8 +58,11 @@ impl SweepView {
         };
         if due && let Ok(particles) = sim.read_particles(gpu) {
             self.maps = sweep_maps(scene, &particles, sim.starts_per_group() as usize);
-            self.insets = self.maps.iter().map(inset).collect();
             self.made_at = Some((step, Instant::now()));
+            self.insets.clear();
+        }
+        if self.insets.len() != self.maps.len() {
+            self.insets = self.maps.iter().map(|m| inset(m, self.picked)).collect();
         }
         match self.picked {
             Some(g) if self.paths_at != Some((g, step)) => {
@@ -87,6 +90,8 @@ impl SweepView {
             .get(k)
             .and_then(|m| m.group_at(u, v).map(|g| m.first_group + g));
         self.paths_at = None;
+        // Remade with the pick marked.
+        self.insets.clear();
         self.picked
     }
 
@@ -151,13 +156,51 @@ impl SweepView {
     }
 }
 
-fn inset(map: &SweepMap) -> Inset {
+/// Map `map` as an inset; the picked group (if on it) ringed in the highlight colour.
+fn inset(map: &SweepMap, picked: Option<u64>) -> Inset {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let mut image = map.image.clone();
+    let groups = u64::from(map.dims[0]) * u64::from(map.dims[1]);
+    if let Some(g) = picked
+        .and_then(|g| g.checked_sub(map.first_group))
+        .filter(|&g| g < groups)
+    {
+        ring(&mut image, map, g);
+    }
     Inset {
         id: 0x5eed_0000_0000 + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         title: map.title.clone(),
-        image: std::sync::Arc::new(map.image.clone()),
+        image: std::sync::Arc::new(image),
         x_range: map.x_range.clone(),
         y_range: map.y_range.clone(),
+    }
+}
+
+/// A square ring around group `g`'s pixel (a 2D map) or a vertical line at its value (a
+/// curve), a few pixels wide so it shows when the inset is drawn smaller than the map.
+fn ring(image: &mut image::RgbaImage, map: &SweepMap, g: u64) {
+    let (w, h) = image.dimensions();
+    let [nx, ny] = map.dims;
+    let color = image::Rgba(HIGHLIGHT);
+    if ny <= 1 {
+        let x = (g as f64 / f64::from(nx.max(2) - 1) * f64::from(w - 1)).round() as u32;
+        for y in 0..h {
+            for dx in 0..2 {
+                image.put_pixel((x + dx).min(w - 1), y, color);
+            }
+        }
+        return;
+    }
+    let (i, j) = (
+        (g % u64::from(nx)) as i64,
+        i64::from(ny) - 1 - (g / u64::from(nx)) as i64,
+    );
+    let r = i64::from(w.max(h) / 40).max(2);
+    for d in -r..=r {
+        for (x, y) in [(i + d, j - r), (i + d, j + r), (i - r, j + d), (i + r, j + d)] {
+            if (0..i64::from(w)).contains(&x) && (0..i64::from(h)).contains(&y) {
+                image.put_pixel(x as u32, y as u32, color);
+            }
+        }
     }
 }

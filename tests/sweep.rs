@@ -348,6 +348,12 @@ fn frames_show_the_map_and_a_picked_group_in_the_highlight_colour() {
     let after = descent::render::read_texture_rgba(gpu, texture).unwrap();
     let lit = after.pixels().filter(|p| is_highlight(p)).count();
     assert!(lit > 300, "{lit} highlight pixels");
+    // The picked pixel is ringed on the map.
+    let ringed = (inset.top() as u32..inset.bottom() as u32)
+        .flat_map(|y| (inset.left() as u32..inset.right() as u32).map(move |x| (x, y)))
+        .filter(|&(x, y)| is_highlight(after.get_pixel(x, y)))
+        .count();
+    assert!(ringed > 10, "{ringed} highlight pixels on the map");
 }
 
 #[test]
