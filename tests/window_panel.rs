@@ -407,3 +407,23 @@ fn the_timeline_scrubs_back_and_forth_without_re_running() {
     let t = viewer(&h).time();
     assert!((5.0..20.0).contains(&t), "play went on from {t}, not from step 5");
 }
+
+#[test]
+fn the_look_panel_switches_the_log_colour_scale() {
+    let mut h = harness(BOWL);
+    assert_eq!(
+        viewer(&h).world().renderer.settings().color_scale,
+        descent::render::ColorScale::Linear
+    );
+    // The Look section is below the fold of the side panel.
+    h.get_by_label("log colour scale").click_accesskit();
+    h.run_steps(3);
+    assert_eq!(
+        viewer(&h).world().renderer.settings().color_scale,
+        descent::render::ColorScale::Log
+    );
+    assert_eq!(
+        viewer(&h).scene().view.color_scale,
+        Some(descent::render::ColorScale::Log)
+    );
+}

@@ -523,6 +523,14 @@ impl Viewer {
                     ui.selectable_value(&mut s.colormap, c, c.name());
                 }
             });
+        let mut log = s.color_scale == crate::render::ColorScale::Log;
+        if ui.checkbox(&mut log, "log colour scale").changed() {
+            s.color_scale = if log {
+                crate::render::ColorScale::Log
+            } else {
+                crate::render::ColorScale::Linear
+            };
+        }
         ui.checkbox(&mut s.contours, "contour lines");
         ui.checkbox(&mut s.grid_lines, "mesh lines");
         ui.checkbox(&mut s.show_axes, "axes");
@@ -543,7 +551,11 @@ impl Viewer {
         });
         if s != *self.world.renderer.settings() {
             match self.world.renderer.update_settings(gpu, &s) {
-                Ok(()) => self.options.settings = s,
+                Ok(()) => {
+                    // The loss plots' axis follows the colour scale.
+                    self.scene.view.color_scale = Some(s.color_scale);
+                    self.options.settings = s;
+                }
                 Err(e) => self.message = format!("{e}"),
             }
         }
