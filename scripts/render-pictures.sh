@@ -24,6 +24,7 @@ picture linear-regression-only-b
 picture sgd-2d-top
 picture rosenbrock-race --camera top
 picture himmelblau-basins
+picture momentum-map
 picture rastrigin-swarm
 picture rastrigin-million --at-step 150
 picture rosenbrock-schedules

@@ -30,6 +30,8 @@ struct Frame {
     trail_style: vec4<f32>,
     // Head marker size px, head outline px, ui scale, trail opacity.
     head_style: vec4<f32>,
+    // Log colour scale (1) or linear (0), eps, log10 at the colormap's bottom and top.
+    surface_scale: vec4<f32>,
 }
 
 @group(0) @binding(0) var<uniform> frame: Frame;

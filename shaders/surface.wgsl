@@ -84,12 +84,22 @@ fn line_coverage(u: f32, fw: f32, width: f32) -> f32 {
     return c * clamp(1.5 - 3.0 * f, 0.0, 1.0);
 }
 
+// The value colours and contours follow: the loss, or on the log scale
+// log10(loss - min + eps) (contour spacing then in decades).
+fn color_value(loss: f32) -> f32 {
+    if frame.surface_scale.x > 0.5 {
+        return log(max(loss - frame.surface.x, 0.0) + frame.surface_scale.y) * 0.4342944819;
+    }
+    return loss;
+}
+
 @fragment
 fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     // Derivatives first, in uniform control flow.
     let grid_u = in.cell / max(frame.surface.w, 1.0);
     let fw_grid = fwidth(grid_u);
-    let contour_u = in.loss / max(frame.surface.z, 1e-30);
+    let value = color_value(in.loss);
+    let contour_u = value / max(frame.surface.z, 1e-30);
     let fw_contour = fwidth(contour_u);
 
     let lo = frame.surface.x;
@@ -98,7 +108,11 @@ fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
     if in.loss < lo - margin || in.loss > hi + margin {
         discard;
     }
-    let t = clamp((in.loss - lo) / (hi - lo), 0.0, 1.0);
+    var t = clamp((in.loss - lo) / (hi - lo), 0.0, 1.0);
+    if frame.surface_scale.x > 0.5 {
+        let bottom = frame.surface_scale.z;
+        t = clamp((value - bottom) / max(frame.surface_scale.w - bottom, 1e-6), 0.0, 1.0);
+    }
     var base = textureSampleLevel(colormap, colormap_sampler, vec2<f32>(t, 0.5), 0.0).rgb;
     // Under a density layer the colormap steps back to a light grey relief, so the
     // optimizers' hues are the only colours in the picture.

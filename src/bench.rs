@@ -72,7 +72,7 @@ pub fn bench_simulation(
             .collect();
         let setup = SimSetup {
             surface: &surface,
-            optimizers: std::slice::from_ref(&adam),
+            optimizers: std::slice::from_ref(&adam).into(),
             starts: &starts,
             max_steps: gpu_steps,
             tol: 0.0,
@@ -323,7 +323,7 @@ pub fn bench_memory(gpu: &Gpu, counts: &[u32], steps: u32) -> anyhow::Result<Vec
     for &n in counts {
         let scene = density_scene(n);
         let starts = scene.start_points();
-        let particles = starts.len() as u64 * scene.optimizers.len() as u64;
+        let particles = starts.len() as u64 * scene.group_count();
         let trail = TrailPlan::whole_history(
             &gpu.device.limits(),
             particles,

@@ -16,7 +16,7 @@ use crate::headless::{RenderJob, describe_output};
 use crate::optim::OptimizerSpec;
 use crate::run::{RunOptions, format_summary, run_scene, summarize};
 use crate::scene::Scene;
-use crate::scene::{ColorBy, DensityScale, TrailStyle, ViewSpec};
+use crate::scene::{ColorBy, ColorScale, DensityScale, TrailStyle, ViewSpec};
 use crate::surfaces::{Domain, Surface};
 use crate::timeline::Timeline;
 
@@ -85,6 +85,10 @@ pub struct StyleArgs {
     /// How density maps counts to brightness: eq_hist (histogram-equalised) or log.
     #[arg(long, value_name = "eq_hist|log")]
     density_scale: Option<String>,
+    /// How the surface's colours and contour levels follow the loss: linear, or log
+    /// (log10(f - min f + eps), eps 1e-5 of the surface's loss range).
+    #[arg(long, value_name = "linear|log")]
+    color_scale: Option<String>,
     /// What a particle's colour says: optimizer, basin (the known minimum it ends at), loss
     /// (final loss, with a colour bar), start (its start position, a 2D colour wheel) or steps
     /// (steps to converge).
@@ -143,6 +147,72 @@ pub struct RenderArgs {
     /// several optimizers).
     #[arg(long, value_name = "FILE.png")]
     start_map: Option<PathBuf>,
+    #[command(flatten)]
+    pub sweep: SweepOutputs,
+}
+
+/// What a sweep (an optimizer parameter given as a range) writes besides frames.
+#[derive(Args, Clone, Default)]
+pub struct SweepOutputs {
+    /// Write one row per optimizer group and start with its final state:
+    /// optimizer,<swept parameters>,start,x,y,loss,steps,status.
+    #[arg(long, value_name = "FILE.csv")]
+    sweep_csv: Option<PathBuf>,
+    /// Write the sweep map at full resolution: one pixel per group for two swept parameters,
+    /// the loss curve for one (FILE-1.png, ... for several swept optimizers).
+    #[arg(long, value_name = "FILE.png")]
+    sweep_map: Option<PathBuf>,
+}
+
+impl SweepOutputs {
+    pub fn any(&self) -> bool {
+        self.sweep_csv.is_some() || self.sweep_map.is_some()
+    }
+
+    /// Refuses sweep outputs for a scene without a sweep, before any GPU work.
+    fn check(&self, scene: &Scene) -> Result<()> {
+        if self.any() && !scene.has_sweep() {
+            let flag = if self.sweep_csv.is_some() {
+                "--sweep-csv"
+            } else {
+                "--sweep-map"
+            };
+            bail!(
+                "{flag}: no optimizer sweeps a parameter; give a range, e.g. --optimizer \"sgd:lr=0.01..1:30\""
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes what was asked for from the run's final particles, and says where.
+    fn write(
+        &self,
+        scene: &Scene,
+        particles: &[crate::gpu::gpu_data::Particle],
+        per_group: usize,
+    ) -> Result<()> {
+        if let Some(path) = &self.sweep_csv {
+            let rows = crate::sweep_csv::write_sweep_csv(scene, particles, per_group, path)
+                .with_context(|| "--sweep-csv: cannot write the file".to_string())?;
+            eprintln!("wrote {rows} rows to {}", path.display());
+        }
+        if let Some(path) = &self.sweep_map {
+            let maps = crate::sweep_map::sweep_maps(scene, particles, per_group);
+            for (file, title) in crate::sweep_map::write_maps(&maps, path)? {
+                eprintln!("wrote the sweep map ({title}) to {}", file.display());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `scene` to its end (without trails: cheap) and writes the outputs.
+    pub fn run_and_write(&self, gpu: &Gpu, scene: &Scene) -> Result<()> {
+        if !self.any() {
+            return Ok(());
+        }
+        let outcome = run_scene(gpu, scene, &RunOptions::default())?;
+        self.write(scene, &outcome.particles, outcome.starts_per_group as usize)
+    }
 }
 
 #[derive(Args)]
@@ -234,6 +304,8 @@ pub struct RunArgs {
     /// Write the start map of a grid of starts (see `descent render --start-map`).
     #[arg(long, value_name = "FILE.png")]
     pub start_map: Option<PathBuf>,
+    #[command(flatten)]
+    pub sweep: SweepOutputs,
 }
 
 #[derive(Args)]
@@ -404,6 +476,14 @@ impl StyleArgs {
                 )
             })?);
         }
+        if let Some(c) = &self.color_scale {
+            view.color_scale = Some(ColorScale::from_name(c).ok_or_else(|| {
+                anyhow!(
+                    "--color-scale: unknown scale '{c}'; the scales are {}",
+                    ColorScale::NAMES.join(", ")
+                )
+            })?);
+        }
         if let Some(m) = self.msaa
             && !matches!(m, 1 | 4)
         {
@@ -420,8 +500,11 @@ pub enum RenderPlan {
         job: Box<RenderJob>,
         start_map: Option<PathBuf>,
     },
-    /// Only the start map (no frame output given).
-    StartMap { scene: Box<Scene>, path: PathBuf },
+    /// No frames: the start map and/or the sweep outputs (`RenderArgs::sweep`) only.
+    NoFrames {
+        scene: Box<Scene>,
+        start_map: Option<PathBuf>,
+    },
 }
 
 impl RenderArgs {
@@ -438,15 +521,16 @@ impl RenderArgs {
         if args.start_map.is_some() {
             crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
         }
-        if let (0, Some(path)) = (outputs, &args.start_map) {
-            return Ok(RenderPlan::StartMap {
+        args.sweep.check(&scene)?;
+        if outputs == 0 && (args.start_map.is_some() || args.sweep.any()) {
+            return Ok(RenderPlan::NoFrames {
                 scene: Box::new(scene),
-                path: path.clone(),
+                start_map: args.start_map.clone(),
             });
         }
         if outputs != 1 {
             bail!(
-                "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png if wanted)"
+                "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png, --sweep-map FILE.png or --sweep-csv FILE.csv if wanted)"
             );
         }
         let output = if let Some(dir) = &args.out {
@@ -505,9 +589,12 @@ impl RenderArgs {
 
 fn render_command(args: RenderArgs) -> Result<()> {
     let (job, start_map) = match args.plan()? {
-        RenderPlan::StartMap { scene, path } => {
+        RenderPlan::NoFrames { scene, start_map } => {
             let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
-            return report_start_maps(&gpu, &scene, &path);
+            if let Some(path) = &start_map {
+                report_start_maps(&gpu, &scene, path)?;
+            }
+            return args.sweep.run_and_write(&gpu, &scene);
         }
         RenderPlan::Frames { job, start_map } => (job, start_map),
     };
@@ -517,6 +604,7 @@ fn render_command(args: RenderArgs) -> Result<()> {
     if let Some(path) = &start_map {
         report_start_maps(&gpu, &job.scene, path)?;
     }
+    args.sweep.run_and_write(&gpu, &job.scene)?;
     let fps = f64::from(report.frames) / report.seconds.max(1e-9);
     if report.interrupted {
         eprintln!(
@@ -581,12 +669,13 @@ fn run_command(args: RunArgs) -> Result<()> {
     if args.start_map.is_some() {
         crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
     }
+    args.sweep.check(&scene)?;
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
     let starts = scene.starts.count();
     eprintln!(
-        "{}: {} optimizer(s) x {} start(s), {} steps on {}",
+        "{}: {} optimizer group(s) x {} start(s), {} steps on {}",
         scene.title.as_deref().unwrap_or(&scene.surface.name),
-        scene.optimizers.len(),
+        scene.group_count(),
         starts,
         scene.steps,
         gpu.adapter_name()
@@ -616,7 +705,9 @@ fn run_command(args: RunArgs) -> Result<()> {
             eprintln!("wrote the start map of {optimizer} to {}", file.display());
         }
     }
-    if args.summary || (args.export.is_none() && args.start_map.is_none()) {
+    args.sweep
+        .write(&scene, &outcome.particles, outcome.starts_per_group as usize)?;
+    if args.summary || (args.export.is_none() && args.start_map.is_none() && !args.sweep.any()) {
         print!("{}", format_summary(&summarize(&scene, &outcome)));
     }
     Ok(())

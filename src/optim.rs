@@ -40,6 +40,11 @@
 //! nesterov needs momentum > 0 and dampening = 0. Every error names the offending token and
 //! its 1-based column (in characters).
 //!
+//! A numeric value may be a range, `from..to:count[:log]` (`sgd:lr=1e-4..1e-2:64:log`): the
+//! spec then stands for one group per value ([`OptimizerSpec::groups`], see [`crate::sweep`]).
+//! Ranges go through the same key table as single values, so any numeric parameter can be
+//! swept; both ends are checked by the parameter's rule, and nesterov at every corner.
+//!
 //! # State
 //!
 //! [`OptState`] is the per-particle state (the GPU particle holds the same fields, in f32):
@@ -88,6 +93,8 @@
 
 use std::fmt;
 use std::str::FromStr;
+
+use crate::sweep::{MAX_SWEEP_GROUPS, MAX_SWEPT, ParamRange, SweepAxis, short as fmt_num};
 
 /// Which update rule a spec uses. The discriminants are the `OPTIM_*` kind constants of
 /// `shaders/optim.wgsl`.
@@ -170,9 +177,13 @@ pub struct OptimizerSpec {
     /// The canonical name, e.g. "momentum".
     pub name: String,
     pub kind: OptimizerKind,
+    /// The values of unswept parameters; a swept one holds its range's first value.
     pub params: Params,
     /// A `torch.optim.lr_scheduler` schedule, stepped after every optimizer step.
     pub schedule: Option<crate::schedule::Schedule>,
+    /// Parameters given as ranges (at most [`crate::sweep::MAX_SWEPT`]): the spec then stands
+    /// for one group per value (per pair of values), see [`OptimizerSpec::groups`].
+    pub sweep: Vec<SweepAxis>,
 }
 
 struct NameInfo {
@@ -384,6 +395,21 @@ pub enum SpecError {
     },
     /// torch.optim.SGD: "Nesterov momentum requires a momentum and zero dampening".
     Nesterov { momentum: f64, dampening: f64 },
+    /// A `from..to:count[:log]` range that does not parse or make sense.
+    BadRange {
+        key: String,
+        value: String,
+        column: Option<usize>,
+        problem: String,
+    },
+    /// A range for a parameter that is not a number (a flag, `betas`).
+    NotSweepable { key: String, column: Option<usize> },
+    /// A third swept parameter, or more groups than one spec may expand to.
+    TooManySweeps {
+        key: String,
+        column: Option<usize>,
+        problem: String,
+    },
 }
 
 impl SpecError {
@@ -397,7 +423,10 @@ impl SpecError {
             SpecError::UnknownOptimizer { column, .. }
             | SpecError::UnknownParameter { column, .. }
             | SpecError::InvalidValue { column, .. }
-            | SpecError::OutOfRange { column, .. } => *column,
+            | SpecError::OutOfRange { column, .. }
+            | SpecError::BadRange { column, .. }
+            | SpecError::NotSweepable { column, .. }
+            | SpecError::TooManySweeps { column, .. } => *column,
         }
     }
 }
@@ -504,6 +533,20 @@ impl fmt::Display for SpecError {
                 fmt_num(*momentum),
                 fmt_num(*dampening)
             ),
+            SpecError::BadRange {
+                key,
+                value,
+                column,
+                problem,
+            } => write!(f, "invalid range '{value}' for {key}{}: {problem}", at(*column)),
+            SpecError::NotSweepable { key, column } => write!(
+                f,
+                "{key}{} cannot be a range: only numeric parameters can be swept",
+                at(*column)
+            ),
+            SpecError::TooManySweeps { key, column, problem } => {
+                write!(f, "cannot sweep {key}{}: {problem}", at(*column))
+            }
         }
     }
 }
@@ -554,16 +597,6 @@ fn suggest(input: &str, candidates: &[&'static str]) -> Option<&'static str> {
         .min_by_key(|&(_, d)| d)
         .filter(|&(_, d)| d <= limit)
         .map(|(c, _)| c)
-}
-
-/// Short, exact text for a number: plain between 1e-3 and 1e6, else scientific ("1e-8").
-fn fmt_num(x: f64) -> String {
-    let a = x.abs();
-    if a == 0.0 || (1e-3..1e6).contains(&a) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
 }
 
 /// The value a key needs, and torch's range check for it.
@@ -728,6 +761,7 @@ impl OptimizerSpec {
             kind: info.kind,
             params: defaults(info.name),
             schedule: None,
+            sweep: Vec::new(),
         })
     }
 
@@ -766,14 +800,131 @@ impl OptimizerSpec {
 
     /// Checks what no single value can: torch SGD's "Nesterov momentum requires a momentum and
     /// zero dampening" (`torch/optim/sgd.py`, `SGD.__init__`).
+    /// With swept parameters every corner of the sweep is checked: the rule holds on a range
+    /// when it holds at both of its ends.
     pub fn validate(&self) -> Result<(), SpecError> {
-        let p = &self.params;
-        if self.kind == OptimizerKind::Sgd && p.nesterov && (p.momentum <= 0.0 || p.dampening != 0.0) {
-            return Err(SpecError::Nesterov {
-                momentum: p.momentum,
-                dampening: p.dampening,
+        for corner in 0..(1u32 << self.sweep.len()) {
+            let mut p = self.params.clone();
+            for (k, axis) in self.sweep.iter().enumerate() {
+                let end = if corner & (1 << k) == 0 {
+                    axis.range.from
+                } else {
+                    axis.range.to
+                };
+                if let Some(field) = number_field(&mut p, axis.param) {
+                    *field = end;
+                }
+            }
+            if self.kind == OptimizerKind::Sgd && p.nesterov && (p.momentum <= 0.0 || p.dampening != 0.0) {
+                return Err(SpecError::Nesterov {
+                    momentum: p.momentum,
+                    dampening: p.dampening,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a numeric parameter to a range of values (a scene's `lr = { from, to, count }`),
+    /// with the checks of a spec string; a refused range changes nothing.
+    pub fn set_range(&mut self, key: &str, range: ParamRange) -> Result<(), SpecError> {
+        let key_lower = key.trim().to_ascii_lowercase();
+        let canonical = self.canonical_key(key.trim(), &key_lower, None)?;
+        let mut next = self.clone();
+        next.apply_range(canonical, range, None, &range.to_string())?;
+        next.validate()?;
+        *self = next;
+        Ok(())
+    }
+
+    /// How many optimizer groups this spec stands for: the product of its ranges' counts.
+    pub fn group_count(&self) -> u64 {
+        crate::sweep::group_count(&self.sweep)
+    }
+
+    /// Group `g` of the sweep as a plain spec (no ranges), labelled by [`Self::describe`].
+    pub fn group(&self, g: u64) -> OptimizerSpec {
+        let mut out = OptimizerSpec {
+            sweep: Vec::new(),
+            ..self.clone()
+        };
+        for (axis, i) in self.sweep.iter().zip(crate::sweep::indices(&self.sweep, g)) {
+            if let Some(field) = number_field(&mut out.params, axis.param) {
+                *field = axis.range.value(i);
+            }
+        }
+        if !self.sweep.is_empty() {
+            out.label = out.describe();
+        }
+        out
+    }
+
+    /// Every group this spec stands for, in sweep order (itself when nothing is swept).
+    pub fn groups(&self) -> Vec<OptimizerSpec> {
+        if self.sweep.is_empty() {
+            return vec![self.clone()];
+        }
+        (0..self.group_count()).map(|g| self.group(g)).collect()
+    }
+
+    /// The value of numeric parameter `key` (canonical name), or None for flags and unknown keys.
+    pub fn number(&self, key: &str) -> Option<f64> {
+        number_field(&mut self.params.clone(), key).map(|v| *v)
+    }
+
+    /// Records a range for the canonical numeric `key` (both ends checked by the key's rule),
+    /// its first value standing in `params`.
+    fn apply_range(
+        &mut self,
+        key: &'static str,
+        range: ParamRange,
+        column: Option<usize>,
+        text: &str,
+    ) -> Result<(), SpecError> {
+        let Want::Number(rule) = want(self.kind, key) else {
+            return Err(SpecError::NotSweepable {
+                key: key.to_string(),
+                column,
+            });
+        };
+        for end in [range.from, range.to] {
+            let end_text = crate::sweep::short(end);
+            parse_number(
+                key,
+                Token {
+                    text: &end_text,
+                    column,
+                },
+                rule,
+            )?;
+        }
+        self.sweep.retain(|a| a.param != key);
+        if self.sweep.len() >= MAX_SWEPT {
+            let swept: Vec<&str> = self.sweep.iter().map(|a| a.param).collect();
+            return Err(SpecError::TooManySweeps {
+                key: key.to_string(),
+                column,
+                problem: format!(
+                    "at most {MAX_SWEPT} parameters of one optimizer may be ranges ({} already are); \
+                     add another optimizer for a further sweep",
+                    swept.join(" and ")
+                ),
             });
         }
+        let groups = self.group_count() * u64::from(range.count);
+        if groups > MAX_SWEEP_GROUPS {
+            return Err(SpecError::TooManySweeps {
+                key: key.to_string(),
+                column,
+                problem: format!(
+                    "{groups} groups, over the {MAX_SWEEP_GROUPS} one optimizer may have ('{text}')"
+                ),
+            });
+        }
+        if let Some(field) = number_field(&mut self.params, key) {
+            *field = range.from;
+        }
+        self.sweep.push(SweepAxis { param: key, range });
         Ok(())
     }
 
@@ -807,6 +958,17 @@ impl OptimizerSpec {
 
     /// Parses and range-checks `tok` for the canonical `key`, then stores it.
     fn apply(&mut self, key: &'static str, tok: Token<'_>) -> Result<(), SpecError> {
+        if tok.text.contains("..") {
+            let range = ParamRange::parse(tok.text).map_err(|problem| SpecError::BadRange {
+                key: key.to_string(),
+                value: tok.text.to_string(),
+                column: tok.column,
+                problem,
+            })?;
+            return self.apply_range(key, range, tok.column, tok.text);
+        }
+        // A plain value replaces a range of the same parameter.
+        self.sweep.retain(|a| a.param != key);
         match want(self.kind, key) {
             Want::Bool => {
                 let b = parse_bool(key, tok)?;
@@ -850,12 +1012,19 @@ impl OptimizerSpec {
 
     /// Legend text: the name, lr always, then every parameter that differs from the name's
     /// default ("adam lr=0.01 amsgrad", "nesterov lr=0.001 nesterov=false").
+    /// A swept parameter shows its range (`lr=1e-4..1e-2:512:log`).
     pub fn describe(&self) -> String {
-        let mut out = format!("{} lr={}", self.name, fmt_num(self.params.lr));
+        let swept = |key: &str| self.sweep.iter().find(|a| a.param == key);
+        let mut out = match swept("lr") {
+            Some(a) => format!("{} lr={}", self.name, a.range),
+            None => format!("{} lr={}", self.name, fmt_num(self.params.lr)),
+        };
         let mut cur = self.params.clone();
         let mut def = defaults(&self.name);
         for key in self.all_param_names().filter(|k| *k != "lr") {
-            if let (Some(v), Some(d)) = (number_field(&mut cur, key), number_field(&mut def, key)) {
+            if let Some(a) = swept(key) {
+                out.push_str(&format!(" {key}={}", a.range));
+            } else if let (Some(v), Some(d)) = (number_field(&mut cur, key), number_field(&mut def, key)) {
                 if *v != *d {
                     out.push_str(&format!(" {key}={}", fmt_num(*v)));
                 }

@@ -36,18 +36,28 @@ pub trait TrajectorySink {
 }
 
 /// The CSV export as a sink.
-pub struct CsvSink<'a> {
+pub struct CsvSink {
     csv: CsvExport,
-    labels: Vec<&'a str>,
+    /// Per optimizer group (a sweep's groups each by their own values).
+    labels: Vec<String>,
     per_group: u32,
 }
 
-impl<'a> CsvSink<'a> {
+/// The label of each optimizer group, in the simulation's group order.
+pub fn group_labels(scene: &Scene) -> Vec<String> {
+    if scene.has_sweep() {
+        scene.groups().into_iter().map(|o| o.label).collect()
+    } else {
+        scene.optimizers.iter().map(|o| o.label.clone()).collect()
+    }
+}
+
+impl CsvSink {
     /// Starts `path` (under a temporary name) for `scene`'s particles.
-    pub fn create(path: &Path, scene: &'a Scene) -> Result<Self, RunError> {
+    pub fn create(path: &Path, scene: &Scene) -> Result<Self, RunError> {
         Ok(Self {
             csv: CsvExport::create(path)?,
-            labels: scene.optimizers.iter().map(|o| o.label.as_str()).collect(),
+            labels: group_labels(scene),
             // As the simulation groups them (a 1D surface's grid has one row whatever it says).
             per_group: scene.start_points().len().max(1) as u32,
         })
@@ -61,10 +71,10 @@ impl<'a> CsvSink<'a> {
     }
 }
 
-impl TrajectorySink for CsvSink<'_> {
+impl TrajectorySink for CsvSink {
     fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError> {
         let i = i as u32;
-        let label = self.labels[(i / self.per_group) as usize];
+        let label = &self.labels[(i / self.per_group) as usize];
         Ok(self
             .csv
             .row(label, i % self.per_group, step, p.pos, p.loss, p.status)?)
@@ -120,7 +130,7 @@ pub fn run_scene_into(
 ) -> Result<RunOutcome, RunError> {
     scene.validate().map_err(RunError::Scene)?;
     let starts = scene.start_points();
-    let n = starts.len() as u64 * scene.optimizers.len() as u64;
+    let n = starts.len() as u64 * scene.group_count();
     let limits = gpu.device.limits();
     Simulation::check_fits(gpu, n)?;
 
@@ -140,7 +150,8 @@ pub fn run_scene_into(
             record_every: every,
         }
     };
-    let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
+    let setup = SimSetup::for_scene(scene, &starts, trail);
+    let mut sim = Simulation::new(gpu, &setup)?;
 
     if let Some(sink) = sink.as_deref_mut() {
         let cap = trail.capacity;
@@ -223,13 +234,17 @@ pub struct GroupSummary {
     pub median_loss: Option<f32>,
 }
 
+/// One row per optimizer: a sweep's groups are counted together (`--sweep-csv` has them apart).
 pub fn summarize(scene: &Scene, outcome: &RunOutcome) -> Vec<GroupSummary> {
     let per = outcome.starts_per_group.max(1) as usize;
-    outcome
-        .particles
-        .chunks(per)
-        .zip(&scene.optimizers)
-        .map(|(group, spec)| {
+    let mut first = 0;
+    scene
+        .optimizers
+        .iter()
+        .map(|spec| {
+            let end = (first + spec.group_count() as usize * per).min(outcome.particles.len());
+            let group = &outcome.particles[first.min(end)..end];
+            first = end;
             let mut losses: Vec<f32> = group
                 .iter()
                 .filter(|p| p.status != STATUS_DIVERGED && p.loss.is_finite())

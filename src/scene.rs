@@ -93,6 +93,8 @@ pub struct ViewSpec {
     /// The start map inset (a grid of starts coloured by outcome); unset: shown for grids of
     /// at least [`AUTO_START_MAP_STARTS`] starts.
     pub start_map: Option<bool>,
+    /// How the surface's colours and contour levels follow the loss; unset: linear.
+    pub color_scale: Option<ColorScale>,
 }
 
 /// Grids of at least this many starts show the start map inset unless `[view] start_map = false`.
@@ -171,6 +173,32 @@ impl TrailStyle {
             Self::Auto if particles <= crate::render::AUTO_LINES_MAX => Self::Lines,
             Self::Auto => Self::Density,
             other => other,
+        }
+    }
+}
+
+/// How the surface's colours and contour levels follow the loss (`[view] color_scale`,
+/// `--color-scale`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColorScale {
+    /// Colour in proportion to the loss.
+    #[default]
+    Linear,
+    /// Colour by log10(f - min f + eps), eps a fixed share of the surface's loss range
+    /// (`render::LOG_EPS_SHARE`): valleys (Rosenbrock's, Beale's) get the colormap's low half
+    /// instead of one colour; contour levels are evenly spaced in log.
+    Log,
+}
+
+impl ColorScale {
+    pub const NAMES: [&'static str; 2] = ["linear", "log"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "linear" => Some(Self::Linear),
+            "log" => Some(Self::Log),
+            _ => None,
         }
     }
 }
@@ -356,6 +384,7 @@ struct ViewSection {
     trails: Option<TrailStyle>,
     density_scale: Option<DensityScale>,
     start_map: Option<bool>,
+    color_scale: Option<ColorScale>,
 }
 
 impl ViewSection {
@@ -458,6 +487,7 @@ impl ViewSection {
             trails: self.trails,
             density_scale: self.density_scale,
             start_map: self.start_map,
+            color_scale: self.color_scale,
         })
     }
 }
@@ -806,6 +836,34 @@ impl Scene {
         self.surface.domain.validate()
     }
 
+    /// Optimizer groups: one per optimizer, or one per value (pair of values) of a sweep.
+    pub fn group_count(&self) -> u64 {
+        self.optimizers.iter().map(OptimizerSpec::group_count).sum()
+    }
+
+    /// Every optimizer group, sweeps expanded, in the simulation's group order.
+    pub fn groups(&self) -> Vec<OptimizerSpec> {
+        self.optimizers.iter().flat_map(OptimizerSpec::groups).collect()
+    }
+
+    /// The optimizer (index into `optimizers`) group `g` belongs to, and its first group.
+    pub fn entry_of_group(&self, g: u64) -> (usize, u64) {
+        let mut first = 0;
+        for (k, o) in self.optimizers.iter().enumerate() {
+            let n = o.group_count();
+            if g < first + n {
+                return (k, first);
+            }
+            first += n;
+        }
+        (self.optimizers.len().saturating_sub(1), first)
+    }
+
+    /// Whether any optimizer sweeps a parameter.
+    pub fn has_sweep(&self) -> bool {
+        self.optimizers.iter().any(|o| !o.sweep.is_empty())
+    }
+
     /// The start points, generated.
     pub fn start_points(&self) -> Vec<[f64; 2]> {
         self.starts.generate(&self.surface.domain, self.surface.is_1d())
@@ -895,6 +953,15 @@ fn optimizer_from_table(
         if key.get_ref() == "name" || key.get_ref() == "schedule" {
             continue;
         }
+        if let toml::Value::Table(t) = value.get_ref() {
+            let range = range_from_table(key.get_ref(), t).map_err(|m| err(Some(value.span()), m))?;
+            spec.set_range(key.get_ref(), range)
+                .map_err(|e| err(Some(key.span()), e.to_string()))?;
+            label.push(sep);
+            label.push_str(&format!("{}={range}", key.get_ref()));
+            sep = ',';
+            continue;
+        }
         let text = match value.get_ref() {
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
@@ -903,7 +970,7 @@ fn optimizer_from_table(
                 return Err(err(
                     Some(value.span()),
                     format!(
-                        "{} must be a number or a boolean, got {} {other}",
+                        "{} must be a number, a boolean or a range {{ from, to, count, scale }}, got {} {other}",
                         key.get_ref(),
                         other.type_str()
                     ),
@@ -928,4 +995,42 @@ fn optimizer_from_table(
     }
     spec.label = label;
     Ok(spec)
+}
+
+/// `{ from = 1e-4, to = 1e-2, count = 512, scale = "log" }` (scale optional, linear by default).
+fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::sweep::ParamRange, String> {
+    use crate::sweep::{ParamRange, Spacing};
+    if let Some(bad) = t
+        .keys()
+        .find(|k| !["from", "to", "count", "scale"].contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown key '{bad}' in the range for {key}; a range is {{ from, to, count, scale }}"
+        ));
+    }
+    let number = |name: &str| -> Result<f64, String> {
+        match t.get(name) {
+            Some(toml::Value::Float(f)) => Ok(*f),
+            Some(toml::Value::Integer(i)) => Ok(*i as f64),
+            Some(other) => Err(format!(
+                "{key}.{name} must be a number, got {} {other}",
+                other.type_str()
+            )),
+            None => Err(format!("the range for {key} needs '{name}' (from, to, count)")),
+        }
+    };
+    let (from, to) = (number("from")?, number("to")?);
+    let count = match t.get("count") {
+        Some(toml::Value::Integer(i)) => {
+            u32::try_from(*i).map_err(|_| format!("{key}.count must be at least 2, got {i}"))?
+        }
+        Some(other) => return Err(format!("{key}.count must be a whole number, got {other}")),
+        None => return Err(format!("the range for {key} needs 'count' (from, to, count)")),
+    };
+    let spacing = match t.get("scale") {
+        None => Spacing::Linear,
+        Some(toml::Value::String(s)) => Spacing::from_name(s).map_err(|e| format!("{key}.scale: {e}"))?,
+        Some(other) => return Err(format!("{key}.scale must be \"log\" or \"linear\", got {other}")),
+    };
+    ParamRange::new(from, to, count, spacing).map_err(|e| format!("the range for {key}: {e}"))
 }

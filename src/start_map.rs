@@ -37,6 +37,9 @@ pub struct StartMap {
 
 /// Where the scene's grid starts sit among its start points, and the grid's size.
 pub fn grid_of(scene: &Scene) -> Result<(usize, [u32; 2]), String> {
+    if scene.has_sweep() {
+        return Err("a start map is drawn per optimizer, not for a sweep's groups; a sweep has its sweep map (--sweep-map FILE.png)".into());
+    }
     match scene.starts.grid {
         Some(grid) => Ok((scene.starts.points.len(), grid)),
         None => {

@@ -21,6 +21,7 @@ use crate::render::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
 use crate::start_map::{StartMap, start_maps};
+use crate::sweep_view::SweepView;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they
@@ -48,6 +49,8 @@ pub struct World {
     /// Per-step loss distributions and outcome shares of a swarm, for its loss plot (counted
     /// as frames need them, also by `draw_on`, hence the cell).
     pub stats: RefCell<Option<TrailStats>>,
+    /// A sweep's maps (remade as the run goes) and the group picked on them.
+    pub sweep: RefCell<SweepView>,
 }
 
 impl World {
@@ -57,14 +60,14 @@ impl World {
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
         let starts = scene.start_points();
-        let n = starts.len() as u64 * scene.optimizers.len() as u64;
+        let n = starts.len() as u64 * scene.group_count();
         let limits = gpu.device.limits();
         Simulation::check_fits(gpu, n)?;
         let trail = TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let maps_shown = scene.view.shows_start_map(&scene.starts);
+        let maps_shown = scene.view.shows_start_map(&scene.starts) && !scene.has_sweep();
         let last = if needs_final_state(scene.view.color_by) || maps_shown {
             sim.advance_to(gpu, sim.max_steps());
             let last = sim.read_particles(gpu)?;
@@ -102,6 +105,7 @@ impl World {
             start_maps,
             insets,
             stats: RefCell::new(stats),
+            sweep: RefCell::new(SweepView::default()),
         })
     }
 
@@ -116,6 +120,7 @@ impl World {
             &self.coloring,
             &self.insets,
             &self.stats,
+            &self.sweep,
             &mut self.renderer,
             overlay,
             look,
@@ -141,6 +146,7 @@ impl World {
             &self.coloring,
             &self.insets,
             &self.stats,
+            &self.sweep,
             renderer,
             overlay,
             look,
@@ -176,6 +182,8 @@ fn build_renderer(
     let mut renderer = Renderer::new(gpu, &scene.surface, mesh, sim, settings)?;
     if let Some(colors) = &coloring.colors {
         renderer.set_particle_colors(gpu, sim, colors);
+    } else if scene.has_sweep() {
+        renderer.set_group_colors(gpu, sim, &crate::render::scene_group_colors(scene));
     }
     Ok(renderer)
 }
@@ -188,6 +196,7 @@ fn draw_frame(
     coloring: &Coloring,
     insets: &[Inset],
     stats: &RefCell<Option<TrailStats>>,
+    sweep: &RefCell<SweepView>,
     renderer: &mut Renderer,
     overlay: &mut Overlay,
     look: &Look,
@@ -209,6 +218,16 @@ fn draw_frame(
         content.status.push_str(&format!("   {}", names.join(", ")));
     }
     content.color_bar = coloring.bar.clone();
+    if scene.has_sweep() {
+        // The sweep's maps first: inset k is map k, for picking in the window.
+        let mut sweep = sweep.borrow_mut();
+        sweep.update(gpu, scene, sim);
+        content.insets.extend(sweep.insets().iter().cloned());
+        content.paths = sweep.screen_paths(renderer.plot_box(), &camera, [w, h], look.time);
+        if let Some(text) = sweep.picked_text(scene) {
+            content.status.push_str(&format!("   {text}"));
+        }
+    }
     content.insets.extend(coloring.inset.clone());
     content.insets.extend(insets.iter().cloned());
     content.plots = plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut());

@@ -24,7 +24,7 @@ fn run(
     let gpu = common::gpu();
     let setup = SimSetup {
         surface: &surface,
-        optimizers: std::slice::from_ref(&spec),
+        optimizers: std::slice::from_ref(&spec).into(),
         starts,
         max_steps: steps,
         tol: 0.0,

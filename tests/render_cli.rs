@@ -391,7 +391,7 @@ fn bad_render_requests_are_refused_with_the_reason() {
     assert!(!out.status.success());
     assert_eq!(
         last_line(&err),
-        "error: give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png if wanted)"
+        "error: give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png, --sweep-map FILE.png or --sweep-csv FILE.csv if wanted)"
     );
 
     let still = dir.join("x.png");

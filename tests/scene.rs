@@ -30,18 +30,20 @@ fn every_shipped_scene_loads_and_runs() {
         let outcome = run_scene(common::gpu(), &scene, &RunOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let starts = scene.start_points();
-        let n = starts.len() * scene.optimizers.len();
+        // Optimizer groups: a sweep's are many.
+        let groups = scene.groups();
+        let n = starts.len() * groups.len();
         assert_eq!(outcome.particles.len(), n, "{name}");
-        // The reference for the first starts of each optimizer (a swarm's are alike), or for
+        // The reference for the first starts of each group (a swarm's are alike), or for
         // all of them when there is gradient noise (keyed by the global particle index).
-        let noisy = scene.optimizers.iter().any(|o| o.params.grad_noise != 0.0);
+        let noisy = groups.iter().any(|o| o.params.grad_noise != 0.0);
         let some: Vec<[f64; 2]> = starts
             .iter()
             .copied()
             .take(if noisy { usize::MAX } else { 20 })
             .collect();
         let cpu = simulate_scene(&scene, &some, steps).unwrap_or_else(|e| panic!("{name}: {e}"));
-        for (g, _) in scene.optimizers.iter().enumerate() {
+        for (g, _) in groups.iter().enumerate() {
             for (s, start) in some.iter().enumerate() {
                 let gpu = outcome.particles[g * starts.len() + s];
                 let want = cpu[g * some.len() + s][steps as usize];
@@ -78,6 +80,7 @@ fn every_shipped_scene_loads_and_runs() {
             "linear-regression",
             "linear-regression-minibatch",
             "linear-regression-only-b",
+            "momentum-map",
             "noisy-sgd",
             "rastrigin-million",
             "rastrigin-swarm",
@@ -299,7 +302,7 @@ fn every_bad_value_gets_its_exact_message() {
         ("lr = -0.5", "scene.toml:5:1: lr must be >= 0, got -0.5"),
         (
             "lr = \"fast\"",
-            "scene.toml:5:6: lr must be a number or a boolean, got string \"fast\"",
+            "scene.toml:5:6: lr must be a number, a boolean or a range { from, to, count, scale }, got string \"fast\"",
         ),
         (
             "momentum = 0.9",
@@ -376,7 +379,8 @@ fn every_bad_value_gets_its_exact_message() {
             "scene.toml:6:1: unknown field `zoom`, expected one of `camera`, `azim`, \
              `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, \
              `trail_length`, `fade`, \
-             `axis_names`, `plots`, `color_by`, `trails`, `density_scale`, `start_map`",
+             `axis_names`, `plots`, `color_by`, `trails`, `density_scale`, `start_map`, \
+             `color_scale`",
         ),
     ];
     for (tail, expected) in cases {

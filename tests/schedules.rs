@@ -330,7 +330,7 @@ fn gpu_vs_reference(
     let gpu = common::gpu();
     let setup = SimSetup {
         surface: &surface,
-        optimizers,
+        optimizers: optimizers.into(),
         starts,
         max_steps: steps,
         tol: 0.0,

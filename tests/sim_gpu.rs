@@ -30,7 +30,7 @@ fn gpu_run(case: &Case<'_>, surface: &Surface, specs: &[OptimizerSpec]) -> Vec<V
         gpu,
         &SimSetup {
             surface,
-            optimizers: specs,
+            optimizers: specs.into(),
             starts: case.starts,
             max_steps: case.steps,
             tol: case.tol,
@@ -369,7 +369,7 @@ fn trail_ring_keeps_every_nth_step_and_wraps() {
         gpu,
         &SimSetup {
             surface: &surface,
-            optimizers: &specs,
+            optimizers: specs.as_slice().into(),
             starts: &starts,
             max_steps: steps,
             tol: 0.0,
@@ -433,7 +433,7 @@ fn chunks_and_slices_give_the_same_run() {
         .collect();
     let setup = SimSetup {
         surface: &surface,
-        optimizers: &specs,
+        optimizers: specs.as_slice().into(),
         starts: &starts,
         max_steps: 40,
         tol: 1e-4,
@@ -539,7 +539,7 @@ fn divergence_bound_is_a_thousand_domain_widths_from_the_centre() {
             g,
             &SimSetup {
                 surface: &surface,
-                optimizers: &specs,
+                optimizers: specs.as_slice().into(),
                 starts: &starts,
                 max_steps: 14,
                 tol: 0.0,

@@ -285,3 +285,139 @@ fn the_panel_edits_the_surface_and_the_optimizers() {
     let lr = viewer(&h).scene().optimizers[0].params.lr;
     assert!((lr - 0.5).abs() < 1e-9, "lr {lr}");
 }
+
+/// An lr x momentum sweep on the bowl: 12 x 10 groups from one start.
+const SWEEP: &str = r#"
+title = "sweep"
+[surface]
+name = "bowl"
+[[optimizer]]
+name = "sgd"
+lr = { from = 0.05, to = 1.5, count = 12 }
+momentum = { from = 0.0, to = 0.9, count = 10 }
+[starts]
+points = [[1.0, 1.0]]
+[run]
+steps = 50
+[view]
+camera = "top"
+"#;
+
+#[test]
+fn clicking_a_pixel_of_the_sweep_map_picks_that_group() {
+    let mut h = harness(SWEEP);
+    let viewport = viewer(&h).viewport();
+    let layout = viewer(&h).overlay_layout().clone();
+    let inset = *layout.insets.first().expect("the sweep map inset");
+    assert_eq!(viewer(&h).world().sweep.borrow().maps[0].dims, [12, 10]);
+    // Frame pixels to window points (1 pixel per point here): column 9 of 12, row 2 of 10
+    // from the bottom.
+    let at = |u: f32, v: f32| {
+        viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height())
+    };
+    click(&mut h, at(9.5 / 12.0, 1.0 - 2.5 / 10.0), Modifiers::NONE);
+    assert_eq!(viewer(&h).world().sweep.borrow().picked, Some(2 * 12 + 9));
+    // No start point was added by that click.
+    assert_eq!(viewer(&h).scene().starts.points.len(), 1);
+    // Another pixel picks another group.
+    click(&mut h, at(0.5 / 12.0, 1.0 - 0.5 / 10.0), Modifiers::NONE);
+    assert_eq!(viewer(&h).world().sweep.borrow().picked, Some(0));
+}
+
+/// The frame the viewer shows, as it drew it last.
+fn shown_frame(h: &Harness<'static, App>) -> image::RgbaImage {
+    descent::render::read_texture_rgba(common::gpu(), viewer(h).world().renderer.target().texture()).unwrap()
+}
+
+#[test]
+fn the_timeline_scrubs_back_and_forth_without_re_running() {
+    let mut h = harness(BOWL);
+    for _ in 0..20 {
+        press(&mut h, Key::Period);
+    }
+    assert_eq!(viewer(&h).world().sim.steps_done(), 20);
+    assert_eq!(viewer(&h).recorded_steps(), 0..=20);
+    let at_20 = shown_frame(&h);
+
+    // Back to step 5 with the slider: shown there, the simulation stays at 20, paused.
+    let slider = h.get_by_role_and_label(egui::Role::Slider, "step");
+    slider.set_value_accesskit(5.0);
+    h.run_steps(3);
+    assert_eq!(viewer(&h).time(), 5.0);
+    assert!(!viewer(&h).is_playing());
+    assert_eq!(
+        viewer(&h).world().sim.steps_done(),
+        20,
+        "scrubbing re-ran the simulation"
+    );
+    let at_5 = shown_frame(&h);
+    // GD on the bowl from (1, 1): x_k = 0.8^k. Between steps 5 (0.33) and 20 (0.012) the path
+    // runs through (0.1, 0.1) at step ~10: drawn at step 20, not at step 5.
+    let viewport = viewer(&h).viewport();
+    let p = screen_at(viewport, 0.107, 0.107) - viewport.min;
+    let diff = |a: &image::RgbaImage, b: &image::RgbaImage| {
+        let mut d = 0;
+        for dy in -3..=3 {
+            for dx in -3..=3 {
+                let (x, y) = ((p.x as i32 + dx) as u32, (p.y as i32 + dy) as u32);
+                let (u, v) = (a.get_pixel(x, y).0, b.get_pixel(x, y).0);
+                d += (0..3)
+                    .map(|k| (i32::from(u[k]) - i32::from(v[k])).abs())
+                    .sum::<i32>();
+            }
+        }
+        d
+    };
+    assert!(
+        diff(&at_20, &at_5) > 500,
+        "the path past step 5 is still drawn ({})",
+        diff(&at_20, &at_5)
+    );
+
+    // ',' steps back one more; then forward to 20 again: the same frame as before.
+    press(&mut h, Key::Comma);
+    assert_eq!(viewer(&h).time(), 4.0);
+    let slider = h.get_by_role_and_label(egui::Role::Slider, "step");
+    slider.set_value_accesskit(20.0);
+    h.run_steps(3);
+    assert_eq!(viewer(&h).time(), 20.0);
+    assert_eq!(viewer(&h).world().sim.steps_done(), 20);
+    assert_eq!(
+        diff(&at_20, &shown_frame(&h)),
+        0,
+        "back at step 20, the frame differs"
+    );
+
+    // Play resumes from the step shown (slowed to ~2 steps/s, so a few frames stay short of
+    // step 20 whatever the frame time).
+    for _ in 0..8 {
+        press(&mut h, Key::Minus);
+    }
+    let slider = h.get_by_role_and_label(egui::Role::Slider, "step");
+    slider.set_value_accesskit(5.0);
+    h.run_steps(3);
+    press(&mut h, Key::Space);
+    assert!(viewer(&h).is_playing());
+    let t = viewer(&h).time();
+    assert!((5.0..20.0).contains(&t), "play went on from {t}, not from step 5");
+}
+
+#[test]
+fn the_look_panel_switches_the_log_colour_scale() {
+    let mut h = harness(BOWL);
+    assert_eq!(
+        viewer(&h).world().renderer.settings().color_scale,
+        descent::render::ColorScale::Linear
+    );
+    // The Look section is below the fold of the side panel.
+    h.get_by_label("log colour scale").click_accesskit();
+    h.run_steps(3);
+    assert_eq!(
+        viewer(&h).world().renderer.settings().color_scale,
+        descent::render::ColorScale::Log
+    );
+    assert_eq!(
+        viewer(&h).scene().view.color_scale,
+        Some(descent::render::ColorScale::Log)
+    );
+}

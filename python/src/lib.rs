@@ -336,8 +336,8 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         dict.set_item("status", status)?;
         let optimizer: Vec<u32> = (0..n).map(|i| (i / per_group) as u32).collect();
         dict.set_item("optimizer", optimizer.into_pyarray(py))?;
-        let labels: Vec<&str> = scene.optimizers.iter().map(|o| o.label.as_str()).collect();
-        dict.set_item("optimizers", labels)?;
+        // One label per optimizer group (a sweep's groups each by their values).
+        dict.set_item("optimizers", descent::run::group_labels(&scene))?;
         let final_step: Vec<u32> = outcome.particles.iter().map(|p| p.step).collect();
         dict.set_item("final_step", final_step.into_pyarray(py))?;
         dict.set_item("summary", summary)?;
@@ -375,10 +375,16 @@ fn render(
                 .collect())
         };
         let (mut job, start_map) = match plan {
-            RenderPlan::StartMap { scene, path } => {
+            RenderPlan::NoFrames { scene, start_map } => {
+                // A start map and/or a sweep's CSV and map, no frames.
                 let gpu = py.detach(gpu).map_err(to_py)?;
-                let files = py.detach(|| write_maps(&gpu, &scene, &path))?;
-                dict.set_item("kind", "start_map")?;
+                let files = match &start_map {
+                    Some(path) => py.detach(|| write_maps(&gpu, &scene, path))?,
+                    None => Vec::new(),
+                };
+                py.detach(|| args.sweep.run_and_write(&gpu, &scene))
+                    .map_err(to_py)?;
+                dict.set_item("kind", if files.is_empty() { "sweep" } else { "start_map" })?;
                 dict.set_item("path", files.first().cloned())?;
                 dict.set_item("frames", 0)?;
                 dict.set_item("start_maps", files)?;
@@ -424,6 +430,8 @@ fn render(
             Some(p) => py.detach(|| write_maps(&gpu, &job.scene, p))?,
             None => Vec::new(),
         };
+        py.detach(|| args.sweep.run_and_write(&gpu, &job.scene))
+            .map_err(to_py)?;
         dict.set_item("kind", kind)?;
         dict.set_item("path", path)?;
         dict.set_item("frames", report.frames)?;

@@ -7,6 +7,8 @@ use egui::{Key, Modifiers, PointerButton};
 pub enum Action {
     TogglePause,
     StepOnce,
+    /// One recorded step back (scrubbing; the simulation is not re-run).
+    StepBack,
     Restart,
     Faster,
     Slower,
@@ -24,6 +26,12 @@ pub const KEYS: &[(Key, Action, &str)] = &[
     (Key::Space, Action::TogglePause, "Space: pause / resume"),
     (Key::Period, Action::StepOnce, ". or Right: one step"),
     (Key::ArrowRight, Action::StepOnce, ""),
+    (
+        Key::Comma,
+        Action::StepBack,
+        ", or Left: one step back (the recorded path, not re-run)",
+    ),
+    (Key::ArrowLeft, Action::StepBack, ""),
     (Key::R, Action::Restart, "r: restart from the start points"),
     (Key::Plus, Action::Faster, "+ / -: simulation speed"),
     (Key::Equals, Action::Faster, ""),
@@ -50,7 +58,7 @@ pub const MOUSE_HELP: &[&str] = &[
     "left drag: orbit",
     "right or middle drag (or ctrl + left drag): pan",
     "wheel: zoom towards the cursor",
-    "click: add a start point there",
+    "click: add a start point there (on a sweep map: show that group's path)",
     "shift + drag: a grid of start points in the rectangle",
 ];
 

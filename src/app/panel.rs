@@ -239,12 +239,21 @@ impl Panel {
                     remove = Some(i);
                 }
             });
+            if spec.group_count() > 1 {
+                ui.label(format!(
+                    "{} groups, one per value",
+                    crate::render::legend::count(spec.group_count())
+                ));
+            }
             for key in spec.all_param_names().collect::<Vec<_>>() {
                 let key = &key;
                 if *key == "batch_size" && scene.regression.is_none() {
                     continue;
                 }
-                if FLAGS.contains(key) {
+                if let Some(axis) = spec.sweep.iter().find(|a| a.param == *key) {
+                    // A swept parameter shows its range; the scene file or --optimizer sets it.
+                    ui.label(format!("{key} = {} (swept)", axis.range));
+                } else if FLAGS.contains(key) {
                     let mut v = flag_value(&spec.params, key);
                     if ui.checkbox(&mut v, *key).changed() && spec.set(key, &v.to_string()).is_ok() {
                         changed = true;
@@ -358,7 +367,12 @@ impl Panel {
         {
             changed = true;
         }
-        let particles = self.starts.count() * self.optimizers.len() as u64;
+        let particles = self.starts.count()
+            * self
+                .optimizers
+                .iter()
+                .map(OptimizerSpec::group_count)
+                .sum::<u64>();
         ui.label(format!(
             "{} particles, ~{:.1} MiB on the GPU",
             crate::render::legend::count(particles),

@@ -34,6 +34,10 @@ pub const GPU_DENSITY_BUDGET: u64 = 50_000_000;
 const CPU_SIM_BUDGET: std::time::Duration = std::time::Duration::from_millis(30);
 const GPU_SIM_BUDGET: std::time::Duration = std::time::Duration::from_millis(10);
 
+/// How often the window remakes a sweep's map while the run goes (a readback of every
+/// particle each time).
+const SWEEP_MAP_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
 pub struct ViewerOptions {
     pub scene: Scene,
     /// Window size in logical pixels.
@@ -122,6 +126,7 @@ impl Viewer {
         });
         let scene = options.scene.clone();
         let world = World::new(gpu, &scene, &options.settings)?;
+        world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
         let overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
         let panel = crate::app::panel::Panel::from_scene(&scene);
         Ok(Self {
@@ -215,6 +220,12 @@ impl Viewer {
     }
 
     /// Where the viewport went in the last frame, in logical points (for input in tests).
+    /// Where the overlay put its parts in the last frame (frame pixels from the viewport's
+    /// top-left corner).
+    pub fn overlay_layout(&self) -> &crate::render::overlay::OverlayLayout {
+        self.overlay.layout()
+    }
+
     pub fn viewport(&self) -> egui::Rect {
         self.viewport
     }
@@ -231,6 +242,7 @@ impl Viewer {
     /// Replaces the scene (from the panel); on error the old scene keeps running.
     pub fn set_scene(&mut self, gpu: &Gpu, scene: Scene) -> Result<()> {
         let world = World::new(gpu, &scene, &self.options.settings)?;
+        world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
         if self.recording.is_some() {
             // Its renderer draws the old world; the frames so far are kept.
             self.toggle_record(gpu);
@@ -312,7 +324,8 @@ impl Viewer {
         if dt > 0.0 {
             self.fps = 0.9 * self.fps + 0.1 / dt;
         }
-        self.sample_loss(gpu, stepped);
+        // The particles are at the newest simulated step, whatever step the timeline shows.
+        self.sample_loss(gpu, self.world.sim.steps_done());
     }
 
     /// Reads the particles once per new step (at most ~20 times a second for big runs) for
@@ -333,11 +346,13 @@ impl Viewer {
             return;
         };
         self.last_sampled_step = Some(step);
+        // One series per optimizer: a sweep's groups are sampled together.
         let per = self.world.sim.starts_per_group().max(1) as usize;
-        for (g, group) in particles.chunks(per).enumerate() {
-            if let Some(series) = self.loss.get_mut(g) {
-                series.push(loss_sample(step, group));
-            }
+        let mut first = 0;
+        for (spec, series) in self.scene.optimizers.iter().zip(self.loss.iter_mut()) {
+            let end = (first + spec.group_count() as usize * per).min(particles.len());
+            series.push(loss_sample(step, &particles[first.min(end)..end]));
+            first = end;
         }
     }
 
@@ -347,6 +362,11 @@ impl Viewer {
             Action::StepOnce => {
                 self.playing = false;
                 self.pending_steps += 1;
+            }
+            Action::StepBack => {
+                self.playing = false;
+                let step = (self.time.ceil() - 1.0).max(0.0);
+                self.scrub_to(step);
             }
             Action::Restart => self.restart(gpu),
             Action::Faster => self.steps_per_second = (self.steps_per_second * 1.5).min(1e6),
@@ -460,9 +480,50 @@ impl Viewer {
         }
     }
 
+    /// The steps the timeline can show without re-running: from the oldest record the trail
+    /// still holds to the newest step simulated.
+    pub fn recorded_steps(&self) -> std::ops::RangeInclusive<u32> {
+        let plan = self.world.sim.trail_plan();
+        let done = self.world.sim.steps_done();
+        let every = plan.record_every.max(1);
+        let oldest = if plan.capacity == 0 {
+            done
+        } else {
+            ((done / every + 1).saturating_sub(plan.capacity)) * every
+        };
+        oldest..=done
+    }
+
+    /// Shows step `step` (clamped to [`Self::recorded_steps`]), forwards or backwards, from the
+    /// recorded trail: the simulation is not re-run. Play continues from there.
+    pub fn scrub_to(&mut self, step: f64) {
+        let range = self.recorded_steps();
+        self.time = step.clamp(f64::from(*range.start()), f64::from(*range.end()));
+        self.pending_steps = 0;
+    }
+
+    /// The timeline: a slider over the recorded steps. Dragging it pauses; play resumes from
+    /// the step shown (steps already simulated are replayed from the trail, later ones
+    /// simulated as usual).
+    fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+        let range = self.recorded_steps();
+        let mut step = self
+            .time
+            .floor()
+            .clamp(f64::from(*range.start()), f64::from(*range.end())) as u32;
+        let slider = egui::Slider::new(&mut step, range)
+            .text("step")
+            .clamping(egui::SliderClamping::Always);
+        if ui.add(slider).changed() {
+            self.playing = false;
+            self.scrub_to(f64::from(step));
+        }
+    }
+
     /// Playback and capture buttons (the same actions as the keys), and the recording size.
     fn capture_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
         ui.heading("Playback and capture");
+        self.timeline_ui(ui);
         ui.horizontal(|ui| {
             let play = if self.playing { "pause" } else { "play" };
             for (label, action) in [
@@ -526,6 +587,14 @@ impl Viewer {
                     ui.selectable_value(&mut s.colormap, c, c.name());
                 }
             });
+        let mut log = s.color_scale == crate::render::ColorScale::Log;
+        if ui.checkbox(&mut log, "log colour scale").changed() {
+            s.color_scale = if log {
+                crate::render::ColorScale::Log
+            } else {
+                crate::render::ColorScale::Linear
+            };
+        }
         ui.checkbox(&mut s.contours, "contour lines");
         ui.checkbox(&mut s.grid_lines, "mesh lines");
         ui.checkbox(&mut s.show_axes, "axes");
@@ -546,7 +615,11 @@ impl Viewer {
         });
         if s != *self.world.renderer.settings() {
             match self.world.renderer.update_settings(gpu, &s) {
-                Ok(()) => self.options.settings = s,
+                Ok(()) => {
+                    // The loss plots' axis follows the colour scale.
+                    self.scene.view.color_scale = Some(s.color_scale);
+                    self.options.settings = s;
+                }
                 Err(e) => self.message = format!("{e}"),
             }
         }
@@ -689,6 +762,11 @@ impl Viewer {
             self.camera = self.options.camera;
         } else if response.clicked()
             && let Some(pos) = response.interact_pointer_pos()
+            && self.pick_on_sweep_map(pos, rect, ppp)
+        {
+            // A click on a sweep map picks a group; its paths show on the surface.
+        } else if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
             && let Some(hit) = self.pick(pos, rect, ppp)
         {
             self.panel.add_start(&self.scene, hit);
@@ -702,6 +780,30 @@ impl Viewer {
         {
             self.panel.error = Some(format!("{e:#}"));
         }
+    }
+
+    /// Picks the sweep group under a viewport position if it is on a sweep map's inset (the
+    /// overlay's last layout, in frame pixels); a click on a map outside any group clears the
+    /// pick. Returns whether the position was on a map.
+    fn pick_on_sweep_map(&mut self, p: egui::Pos2, rect: egui::Rect, ppp: f32) -> bool {
+        let px = (p - rect.min) * ppp;
+        let mut sweep = self.world.sweep.borrow_mut();
+        let maps = sweep.maps.len();
+        let hit = self
+            .overlay
+            .layout()
+            .insets
+            .iter()
+            .take(maps)
+            .enumerate()
+            .find(|(_, r)| r.contains(egui::pos2(px.x, px.y)));
+        let Some((k, r)) = hit else { return false };
+        let (u, v) = (
+            f64::from((px.x - r.left()) / r.width()),
+            f64::from((px.y - r.top()) / r.height()),
+        );
+        sweep.pick(k, u, v);
+        true
     }
 
     /// A point of the viewport in normalised device coordinates (-1..1, y up).

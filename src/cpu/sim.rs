@@ -49,14 +49,13 @@ pub fn simulate_scene(
         seed: scene.starts.seed,
         regression: scene.regression.as_ref(),
     };
-    simulate_with(
-        &scene.surface,
-        &scene.optimizers,
-        starts,
-        max_steps,
-        scene.tol,
-        &inputs,
-    )
+    // A sweep's groups each run as an optimizer of their own, as on the GPU.
+    let groups = if scene.has_sweep() {
+        std::borrow::Cow::Owned(scene.groups())
+    } else {
+        std::borrow::Cow::Borrowed(scene.optimizers.as_slice())
+    };
+    simulate_with(&scene.surface, &groups, starts, max_steps, scene.tol, &inputs)
 }
 
 /// As [`simulate`], with the run's seed and data.

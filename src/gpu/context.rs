@@ -219,6 +219,34 @@ impl Gpu {
         self.queue.submit([encoder.finish()]);
         map_read(self, &staging)
     }
+
+    /// Reads several (buffer, offset, size) ranges in one submission, concatenated in order:
+    /// a few scattered records without reading what lies between them. Offsets and sizes
+    /// must be multiples of 4.
+    pub fn read_ranges(&self, ranges: &[(&wgpu::Buffer, u64, u64)]) -> Result<Vec<u8>, GpuError> {
+        let total: u64 = ranges.iter().map(|r| r.2).sum();
+        if total == 0 {
+            return Ok(Vec::new());
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("descent.readback.ranges"),
+            size: total,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("descent.readback.ranges"),
+            });
+        let mut at = 0;
+        for &(src, offset, size) in ranges {
+            encoder.copy_buffer_to_buffer(src, offset, &staging, at, size);
+            at += size;
+        }
+        self.queue.submit([encoder.finish()]);
+        map_read(self, &staging)
+    }
 }
 
 impl Gpu {

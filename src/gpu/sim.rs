@@ -180,7 +180,8 @@ pub fn chunk_ranges(limits: &wgpu::Limits, particles: u32, trail_capacity: u32) 
 /// Everything the simulation needs, resolved from a scene.
 pub struct SimSetup<'a> {
     pub surface: &'a Surface,
-    pub optimizers: &'a [OptimizerSpec],
+    /// One per group (a scene's sweeps expanded: [`crate::scene::Scene::groups`]).
+    pub optimizers: std::borrow::Cow<'a, [OptimizerSpec]>,
     pub starts: &'a [[f64; 2]],
     pub max_steps: u32,
     pub tol: f64,
@@ -192,11 +193,15 @@ pub struct SimSetup<'a> {
 }
 
 impl<'a> SimSetup<'a> {
-    /// A scene's run: its surface, optimizers and stopping rules from `starts`.
+    /// A scene's run: its surface, optimizer groups and stopping rules from `starts`.
     pub fn for_scene(scene: &'a crate::scene::Scene, starts: &'a [[f64; 2]], trail: TrailPlan) -> Self {
         Self {
             surface: &scene.surface,
-            optimizers: &scene.optimizers,
+            optimizers: if scene.has_sweep() {
+                scene.groups().into()
+            } else {
+                scene.optimizers.as_slice().into()
+            },
             starts,
             max_steps: scene.steps,
             tol: scene.tol,
@@ -613,6 +618,52 @@ impl Simulation {
         Ok(out)
     }
 
+    /// The recorded path of each of `particles` (global indices), oldest record first, up to
+    /// global step `up_to`, with the step of each record: only those records are read back
+    /// (one highlighted group of a sweep, not the whole ring).
+    pub fn read_paths(
+        &self,
+        gpu: &Gpu,
+        particles: std::ops::Range<u32>,
+        up_to: u32,
+    ) -> Result<(Vec<u32>, Vec<Vec<TrailPoint>>), GpuError> {
+        let capacity = self.params.trail_capacity;
+        let every = self.params.record_every.max(1);
+        if capacity == 0 || !self.has_started() || particles.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let newest = self.steps_done() / every;
+        let oldest = (newest + 1).saturating_sub(capacity);
+        let last = up_to.min(self.steps_done()) / every;
+        if last < oldest {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut ranges = Vec::new();
+        for i in particles.clone() {
+            let Some(chunk) = self
+                .chunks
+                .iter()
+                .find(|c| (c.range.first..c.range.first + c.range.count).contains(&i))
+            else {
+                continue;
+            };
+            let l = u64::from(i - chunk.range.first);
+            for r in oldest..=last {
+                let slot = u64::from(r % capacity);
+                ranges.push((
+                    &chunk.trail,
+                    (slot * u64::from(chunk.range.count) + l) * TRAIL_POINT_BYTES,
+                    TRAIL_POINT_BYTES,
+                ));
+            }
+        }
+        let bytes = gpu.read_ranges(&ranges)?;
+        let points: &[TrailPoint] = bytemuck::cast_slice(&bytes);
+        let per = (last - oldest + 1) as usize;
+        let steps = (oldest..=last).map(|r| r * every).collect();
+        Ok((steps, points.chunks(per).map(<[TrailPoint]>::to_vec).collect()))
+    }
+
     /// Reads the whole trail ring: point `slot * n + i` is particle i's record in that slot.
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
         let n = self.n_particles as usize;
@@ -659,7 +710,7 @@ impl StepTables {
         };
         let mut schedule_at: HashMap<Vec<u32>, u32> = HashMap::new();
         let mut batches_at: HashMap<u64, u32> = HashMap::new();
-        for spec in setup.optimizers {
+        for spec in setup.optimizers.iter() {
             let tables =
                 crate::step_tables::group_tables(spec, setup.max_steps, &inputs).map_err(SimError::Tables)?;
             let mut o = spec.to_gpu();
@@ -756,7 +807,7 @@ fn layout_entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLay
 /// Group-major: particle `g * starts + s` is optimizer g from start s.
 fn initial_particles(setup: &SimSetup<'_>) -> Vec<Particle> {
     let mut out = Vec::with_capacity(setup.optimizers.len() * setup.starts.len());
-    for spec in setup.optimizers {
+    for spec in setup.optimizers.iter() {
         let st = optim::init_state(spec);
         for p in setup.starts {
             let pos = [p[0] as f32, p[1] as f32];

@@ -38,8 +38,11 @@ pub struct FrameUniform {
     pub trail_style: [f32; 4],
     /// Head marker size px, head outline px, ui scale, trail opacity.
     pub head_style: [f32; 4],
+    /// The surface's colour scale: log (1) or linear (0), eps, and the log10 values at the
+    /// bottom and top of the colormap (log10(eps), log10(max - min + eps)).
+    pub surface_scale: [f32; 4],
 }
-const _: () = assert!(std::mem::size_of::<FrameUniform>() == 3 * 64 + 14 * 16);
+const _: () = assert!(std::mem::size_of::<FrameUniform>() == 3 * 64 + 15 * 16);
 
 /// Twin of `Marker` in `shaders/markers.wgsl`: one billboard.
 #[repr(C)]

@@ -44,7 +44,12 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
         .enumerate()
         .map(|(i, o)| LegendEntry {
             color: optimizer_color(i),
-            label: o.describe(),
+            // A sweep is one row, however many groups it has.
+            label: if o.sweep.is_empty() {
+                o.describe()
+            } else {
+                format!("{} ({} groups)", o.describe(), count(o.group_count()))
+            },
         })
         .collect();
     // A 1D problem's start is named by its variable: "x = 3", or "b = 0" when only the

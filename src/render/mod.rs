@@ -34,7 +34,7 @@ use crate::gpu::sim::{Simulation, TrailPlan};
 use crate::gpu::{Gpu, GpuError};
 use crate::surfaces::Surface;
 
-pub use crate::scene::{DensityScale, TrailStyle};
+pub use crate::scene::{ColorScale, DensityScale, TrailStyle};
 pub use colormap::Colormap;
 use gpu_data::FrameUniform;
 pub use plot_box::PlotBox;
@@ -98,6 +98,8 @@ pub struct RenderSettings {
     pub trails: TrailStyle,
     /// How density counts map to brightness.
     pub density_scale: DensityScale,
+    /// How the surface's colours and contour levels follow the loss.
+    pub color_scale: ColorScale,
     /// Most trail segments the density layer accumulates in one frame (a rebuild beyond it
     /// skips records evenly); None: all (captures). The window sets one.
     pub density_budget: Option<u64>,
@@ -171,6 +173,7 @@ impl Default for RenderSettings {
             trail_segment_budget: None,
             trails: TrailStyle::Auto,
             density_scale: DensityScale::EqHist,
+            color_scale: ColorScale::Linear,
             density_budget: None,
         }
     }
@@ -460,6 +463,18 @@ impl Renderer {
         self.colors_generation += 1;
     }
 
+    /// Colours trails and heads per optimizer group (sRGB, one per group of `sim`).
+    pub fn set_group_colors(&mut self, gpu: &Gpu, sim: &Simulation, colors: &[[u8; 4]]) {
+        self.particle_bindings = particles::ParticleBindings::new(
+            gpu,
+            &self.particle_layout,
+            sim,
+            colors,
+            particles::ColorStride::Group,
+        );
+        self.colors_generation += 1;
+    }
+
     /// The simulation's history changed under the renderer (a restart): accumulated density
     /// is dropped.
     pub fn history_changed(&mut self) {
@@ -740,6 +755,7 @@ impl Renderer {
         let lift = (2.5 * self.sag_world + 1.5 * half_px * world_per_px).min(0.12);
         let margin = plot_box::HALF_EXTENT * 0.02 + Vec3::splat(1e-4);
         let (head_size, head_outline) = head_size(self.particles);
+        let log_scale = LogColorScale::new(self.plot.min.z, self.plot.max.z);
         FrameUniform {
             clip_from_world: camera.clip_from_world(aspect).to_cols_array_2d(),
             view_from_world: camera.view_from_world().to_cols_array_2d(),
@@ -754,7 +770,10 @@ impl Renderer {
             surface: [
                 self.plot.min.z as f32,
                 self.plot.max.z as f32,
-                self.contour_spacing,
+                match s.color_scale {
+                    ColorScale::Linear => self.contour_spacing,
+                    ColorScale::Log => log_scale.contour_step as f32,
+                },
                 self.cells_per_grid_line,
             ],
             surface_style: [
@@ -787,12 +806,19 @@ impl Renderer {
                 lift,
             ],
             head_style: [head_size * ui, head_outline * ui, ui, trail_alpha],
+            surface_scale: [
+                f32::from(u8::from(s.color_scale == ColorScale::Log)),
+                log_scale.eps as f32,
+                log_scale.bottom as f32,
+                log_scale.top as f32,
+            ],
         }
     }
 }
 
 /// What the static layer depends on: the frame uniform's camera, box, light and surface
-/// fields (everything before the trail fields) and the settings' generation.
+/// fields (everything before the trail fields, and the colour scale) and the settings'
+/// generation.
 #[derive(Clone, Debug, PartialEq)]
 struct StaticKey {
     uniform: Vec<u8>,
@@ -802,8 +828,11 @@ struct StaticKey {
 impl StaticKey {
     fn of(uniform: &FrameUniform, generation: u64) -> Self {
         let bytes = bytemuck::bytes_of(uniform);
+        let scale = std::mem::offset_of!(FrameUniform, surface_scale);
+        let mut key = bytes[..std::mem::offset_of!(FrameUniform, mesh) + 8].to_vec();
+        key.extend_from_slice(&bytes[scale..scale + 16]);
         Self {
-            uniform: bytes[..std::mem::offset_of!(FrameUniform, mesh) + 8].to_vec(),
+            uniform: key,
             generation,
         }
     }
@@ -816,6 +845,52 @@ pub fn group_colors(sim: &Simulation) -> Vec<[u8; 4]> {
         .div_ceil(sim.starts_per_group().max(1))
         .max(1);
     (0..groups as usize).map(style::optimizer_color).collect()
+}
+
+/// eps of the log colour scale as a share of the surface's loss range: log10(f - min f + eps)
+/// spans five decades, so a valley floor a millionth of the range deep still gets the
+/// colormap's bottom tenth, while the mesh's own resolution sets what is actually seen.
+pub const LOG_EPS_SHARE: f64 = 1e-5;
+
+/// The log colour scale of a loss range [lo, hi]: eps, log10 at the colormap's bottom and
+/// top, and a contour step in decades giving about 13 levels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogColorScale {
+    pub eps: f64,
+    pub bottom: f64,
+    pub top: f64,
+    pub contour_step: f64,
+}
+
+impl LogColorScale {
+    pub fn new(lo: f64, hi: f64) -> Self {
+        let span = (hi - lo).abs().max(1e-30);
+        let eps = span * LOG_EPS_SHARE;
+        let (bottom, top) = (eps.log10(), (span + eps).log10());
+        let (_, contour_step) = axes::nice_ticks(bottom, top, 13);
+        Self {
+            eps,
+            bottom,
+            top,
+            contour_step,
+        }
+    }
+
+    /// Where loss `f` falls on the colormap, 0..1.
+    pub fn position(&self, lo: f64, f: f64) -> f64 {
+        (((f - lo).max(0.0) + self.eps).log10() - self.bottom) / (self.top - self.bottom)
+    }
+}
+
+/// The colour of each optimizer group of `scene`: its optimizer's, so a sweep's groups share
+/// one colour as they share one legend row.
+pub fn scene_group_colors(scene: &crate::scene::Scene) -> Vec<[u8; 4]> {
+    scene
+        .optimizers
+        .iter()
+        .enumerate()
+        .flat_map(|(k, o)| std::iter::repeat_n(style::optimizer_color(k), o.group_count() as usize))
+        .collect()
 }
 
 /// Trail width factor and opacity for a particle count: a swarm's trails get thin and

@@ -363,6 +363,7 @@ pub fn paint_content(
         .iter()
         .map(|l| paint_label(&painter, l, ctx.pixels_per_point()))
         .collect();
+    paint_paths(&painter, &content.paths, ctx.pixels_per_point());
     let top_band = [title_rect, status.as_ref().map(|(_, r)| *r)]
         .into_iter()
         .flatten()
@@ -389,11 +390,24 @@ pub fn paint_content(
         .as_ref()
         .map(|bar| paint_color_bar(&painter, bar, pos2(inner.right(), below), column.width));
     let mut right = inner.right();
+    // Insets sit above a strip of small plots, not over it.
+    let inset_area = if content.plots.iter().any(|p| p.placement == PlotPlacement::Strip) {
+        let bottom = inner.bottom() - strip_height(inner.height()) - PLOT_GAP;
+        Rect::from_min_max(inner.min, pos2(inner.max.x, bottom.max(inner.top() + 80.0)))
+    } else {
+        inner
+    };
     let insets = content
         .insets
         .iter()
         .map(|inset| {
-            let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), inner, right);
+            let rect = paint_inset(
+                &painter,
+                inset,
+                textures.get(&inset.id).copied(),
+                inset_area,
+                right,
+            );
             right = rect.left() - 3.0 * look::BOX_GAP;
             rect
         })
@@ -407,6 +421,30 @@ pub fn paint_content(
         plots,
         color_bar,
         insets,
+    }
+}
+
+/// Highlighted paths: a dark casing under the colour so they read on any surface colour,
+/// and a dot at the head.
+fn paint_paths(painter: &egui::Painter, paths: &[crate::render::style::ScreenPath], pixels_per_point: f32) {
+    for path in paths {
+        let points: Vec<Pos2> = path
+            .points
+            .iter()
+            .map(|p| pos2(p[0] / pixels_per_point, p[1] / pixels_per_point))
+            .collect();
+        let Some(&head) = points.last() else { continue };
+        painter.add(Shape::line(
+            points.clone(),
+            Stroke::new(path.width + 2.0, Color32::BLACK),
+        ));
+        painter.add(Shape::line(points, Stroke::new(path.width, color(path.color))));
+        painter.circle(
+            head,
+            path.width + 2.0,
+            color(path.color),
+            Stroke::new(1.5, Color32::BLACK),
+        );
     }
 }
 

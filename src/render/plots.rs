@@ -39,6 +39,9 @@ pub struct History {
     pub paths: Vec<Vec<TrailPoint>>,
     /// Particles per optimizer: particle i belongs to optimizer `i / starts_per_group`.
     pub starts_per_group: usize,
+    /// Each group's colour when it is not the palette's by group (a sweep's groups share
+    /// their optimizer's colour); empty: the palette.
+    pub group_colors: Vec<[u8; 4]>,
 }
 
 impl History {
@@ -74,11 +77,19 @@ impl History {
             steps,
             paths,
             starts_per_group: starts_per_group.max(1),
+            group_colors: Vec::new(),
         }
     }
 
     fn group(&self, i: usize) -> usize {
         i / self.starts_per_group
+    }
+
+    fn group_color(&self, g: usize) -> [u8; 4] {
+        self.group_colors
+            .get(g)
+            .copied()
+            .unwrap_or_else(|| optimizer_color(g))
     }
 
     /// Particle i's records as (step, point), up to where it diverged.
@@ -94,7 +105,7 @@ impl History {
     /// dashed from the others.
     fn line(&self, i: usize, f: impl Fn(&TrailPoint) -> f64) -> Series {
         Series {
-            color: optimizer_color(self.group(i)),
+            color: self.group_color(self.group(i)),
             points: self.records(i).map(|(s, p)| [s, f(p)]).collect(),
             style: if i.is_multiple_of(self.starts_per_group) {
                 LINE
@@ -133,8 +144,10 @@ pub fn strip_share(scene: &Scene, particles: u32, height_px: u32) -> f32 {
 }
 
 /// Whether the scene's plots include the loss plot, which swarms draw as distributions.
+/// Not for sweeps: per-group statistics do not scale to a sweep's groups, its map stands
+/// for them.
 pub fn wants_distribution(scene: &Scene) -> bool {
-    scene.view.plots.iter().any(|p| p == "loss")
+    scene.view.plots.iter().any(|p| p == "loss") && !scene.has_sweep()
 }
 
 /// Whether the scene's plots include the learning rate, which needs no trail.
@@ -172,7 +185,7 @@ pub fn plots_for_frame(
         return Vec::new();
     };
     let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
-    let history = History::from_trail(
+    let mut history = History::from_trail(
         &trail,
         sim.particle_count() as usize,
         sim.trail_plan(),
@@ -180,6 +193,9 @@ pub fn plots_for_frame(
         up_to,
         sim.starts_per_group() as usize,
     );
+    if scene.has_sweep() {
+        history.group_colors = crate::render::scene_group_colors(scene);
+    }
     scene_plots(scene, &history)
 }
 
@@ -203,11 +219,12 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                         y_label: name.into(),
                         series: (0..n).rev().map(|i| history.line(i, f)).collect(),
                         x_range: Some(steps),
+                        log_y: name == "loss" && log_loss_axis(scene),
                         ..Plot::default()
                     });
                 }
             }
-            "loss" => out.push(loss_plot(history, "step", steps)),
+            "loss" => out.push(loss_plot(history, "step", steps, log_loss_axis(scene))),
             "regression" if scene.surface.is_1d() => {
                 // Only b descends: J(b) as a curve with the steps taken (unless the scene
                 // also asks for "curve"), beside the data and the line, as in the tutorial.
@@ -223,7 +240,7 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                 if let Some(plot) = regression_plot(scene, history) {
                     out.push(plot);
                 }
-                out.push(loss_plot(history, "epoch", steps));
+                out.push(loss_plot(history, "epoch", steps, log_loss_axis(scene)));
             }
             "curve" => out.push(curve_plot(scene, history)),
             "lr" => out.push(lr_plot(scene, history.steps.last().copied().unwrap_or(0))),
@@ -297,7 +314,7 @@ pub fn distribution_plots(scene: &Scene, stats: &TrailStats, up_to: u32) -> Vec<
             y_label: "loss".into(),
             series: loss_series,
             x_range: Some(steps),
-            log_y: lo > 0.0 && hi / lo > 100.0,
+            log_y: lo > 0.0 && (log_loss_axis(scene) || hi / lo > 100.0),
             ..Plot::default()
         },
         Plot {
@@ -313,7 +330,7 @@ pub fn distribution_plots(scene: &Scene, stats: &TrailStats, up_to: u32) -> Vec<
 }
 
 /// Loss against step: one line per particle, or each optimizer's mean when there are many.
-fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
+fn loss_plot(history: &History, x_label: &str, steps: [f64; 2], log: bool) -> Plot {
     let n = history.paths.len();
     let loss = |p: &TrailPoint| f64::from(p.loss);
     let series: Vec<Series> = if n <= MAX_LOSS_LINES {
@@ -340,7 +357,7 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
                     })
                     .collect();
                 Series {
-                    color: optimizer_color(g),
+                    color: history.group_color(g),
                     points,
                     style: LINE,
                 }
@@ -359,7 +376,7 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2]) -> Plot {
         y_label: "loss".into(),
         series,
         x_range: Some(steps),
-        log_y: lo > 0.0 && hi / lo > 100.0,
+        log_y: lo > 0.0 && (log || hi / lo > 100.0),
         ..Plot::default()
     }
 }
@@ -403,6 +420,12 @@ pub fn lr_plot(scene: &Scene, up_to: u32) -> Plot {
     }
 }
 
+/// Loss axes are logarithmic when the scene colours its surface on a log scale (else when
+/// the loss spans more than two decades).
+fn log_loss_axis(scene: &Scene) -> bool {
+    scene.view.color_scale == Some(crate::scene::ColorScale::Log)
+}
+
 /// The data as dots and each particle's current line y = m x + b.
 fn regression_plot(scene: &Scene, history: &History) -> Option<Plot> {
     let reg = scene.regression.as_ref()?;
@@ -435,7 +458,7 @@ fn regression_plot(scene: &Scene, history: &History) -> Option<Plot> {
             None => (p[0], p[1]),
         };
         series.push(Series {
-            color: optimizer_color(history.group(i)),
+            color: history.group_color(history.group(i)),
             points: vec![[x_lo, m * x_lo + b], [x_hi, m * x_hi + b]],
             style: SeriesStyle::Line { width: 2.0 },
         });
@@ -567,6 +590,7 @@ mod tests {
             steps: vec![0, 1, 2],
             paths: vec![pts],
             starts_per_group: 1,
+            group_colors: Vec::new(),
         };
         assert_eq!(
             h.line(0, |p| f64::from(p.pos[0])).points,

@@ -137,6 +137,17 @@ pub struct OverlayContent {
     pub color_bar: Option<ColorBar>,
     /// Pictures in the bottom-right corner.
     pub insets: Vec<Inset>,
+    /// Paths drawn over the 3D view, already projected (a sweep group picked on its map).
+    pub paths: Vec<ScreenPath>,
+}
+
+/// A polyline over the 3D view, physical pixels (origin top-left), with a dot at its end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScreenPath {
+    pub points: Vec<[f32; 2]>,
+    pub color: [u8; 4],
+    /// Width in logical points.
+    pub width: f32,
 }
 
 /// How a [`Series`] is drawn.

@@ -47,6 +47,9 @@ pub fn view_settings(
     if let Some(d) = view.density_scale {
         settings.density_scale = d;
     }
+    if let Some(c) = view.color_scale {
+        settings.color_scale = c;
+    }
     if let Some(names) = &view.axis_names {
         settings.axis_names = names.clone();
     }
