@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use numpy::IntoPyArray;
 use numpy::ndarray::{Array2, Array3};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -194,18 +194,18 @@ fn adapter(py: Python<'_>) -> PyResult<String> {
 }
 
 /// Trajectories into flat arrays `[particle][record]`, optionally teed into the CSV export.
-struct ArraySink<'a> {
+struct ArraySink {
     every: u32,
     records: usize,
     xy: Vec<f32>,
     loss: Vec<f32>,
-    csv: Option<CsvSink<'a>>,
+    csv: Option<CsvSink>,
     rows: u64,
     /// Python's signal handlers, run every so many rows; what they raised stops the run.
     interrupt: Option<PyErr>,
 }
 
-impl TrajectorySink for ArraySink<'_> {
+impl TrajectorySink for ArraySink {
     fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError> {
         if let Some(csv) = self.csv.as_mut() {
             csv.row(i, step, p)?;
