@@ -2,9 +2,9 @@
 //! - the **static layer** (axes, surface) is drawn only when the camera, size or look changes:
 //!   multisampled (4x by default) and resolved into `static_color`, with its single-sample
 //!   depth in `static_depth` (a second, depth-only pass of the surface at one sample);
-//! - each frame starts from copies of those two in `resolve` and `depth` and draws what moves
-//!   (trails, heads, markers, the density layer) over them at one sample per pixel, tested
-//!   against the static depth. Lines and markers carry their own analytic anti-aliasing, so
+//! - each frame starts from a copy of the static colour in `resolve` and draws what moves
+//!   (trails, heads, markers, the density layer) over it at one sample per pixel, tested
+//!   against the static depth, bound read-only (nothing that moves writes depth). Lines and markers carry their own analytic anti-aliasing, so
 //!   MSAA only ever mattered for the surface's edges, which the cache keeps.
 //!
 //! `resolve` is the texture a frame ends in (`RENDER_ATTACHMENT | COPY_SRC | TEXTURE_BINDING`:
@@ -33,10 +33,7 @@ pub struct RenderTarget {
     msaa: Option<(wgpu::TextureView, wgpu::TextureView)>,
     static_color: wgpu::Texture,
     static_color_view: wgpu::TextureView,
-    static_depth: wgpu::Texture,
     static_depth_view: wgpu::TextureView,
-    depth: wgpu::Texture,
-    depth_view: wgpu::TextureView,
     resolve: wgpu::Texture,
     resolve_view: wgpu::TextureView,
 }
@@ -97,14 +94,18 @@ impl RenderTarget {
             // The text overlay blends through a non-sRGB view (matplotlib-like blending).
             &[crate::render::overlay::draw_format(COLOR_FORMAT)],
         );
-        let copy_source = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
-        let static_color = texture("render.target.static_color", COLOR_FORMAT, 1, copy_source, &[]);
-        let static_depth = texture("render.target.static_depth", DEPTH_FORMAT, 1, copy_source, &[]);
-        let depth = texture(
-            "render.target.depth",
+        let static_color = texture(
+            "render.target.static_color",
+            COLOR_FORMAT,
+            1,
+            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            &[],
+        );
+        let static_depth = texture(
+            "render.target.static_depth",
             DEPTH_FORMAT,
             1,
-            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_DST,
+            wgpu::TextureUsages::RENDER_ATTACHMENT,
             &[],
         );
         let msaa = (samples > 1).then(|| {
@@ -124,9 +125,6 @@ impl RenderTarget {
             static_color_view: static_color.create_view(&Default::default()),
             static_color,
             static_depth_view: static_depth.create_view(&Default::default()),
-            static_depth,
-            depth_view: depth.create_view(&Default::default()),
-            depth,
             resolve_view: resolve.create_view(&Default::default()),
             resolve,
         })
@@ -223,7 +221,7 @@ impl RenderTarget {
         })
     }
 
-    /// Starts a frame from the static layer: copies its colour and depth into the frame's.
+    /// Starts a frame from the static layer: copies its colour into the frame's.
     pub fn copy_static(&self, encoder: &mut wgpu::CommandEncoder) {
         let size = wgpu::Extent3d {
             width: self.width,
@@ -235,14 +233,10 @@ impl RenderTarget {
             self.resolve.as_image_copy(),
             size,
         );
-        encoder.copy_texture_to_texture(
-            self.static_depth.as_image_copy(),
-            self.depth.as_image_copy(),
-            size,
-        );
     }
 
-    /// The moving pass's attachments: the frame's colour and depth as the copy left them.
+    /// The moving pass's attachments: the frame's colour as the copy left it, and the static
+    /// depth, read-only.
     pub fn moving_attachments(
         &self,
     ) -> (
@@ -259,7 +253,11 @@ impl RenderTarget {
                     store: wgpu::StoreOp::Store,
                 },
             },
-            depth_attachment(&self.depth_view, wgpu::LoadOp::Load, wgpu::StoreOp::Discard),
+            wgpu::RenderPassDepthStencilAttachment {
+                view: &self.static_depth_view,
+                depth_ops: None,
+                stencil_ops: None,
+            },
         )
     }
 
