@@ -10,9 +10,11 @@ FuncAnimation(...).save(writer=PillowWriter(fps=30)).
 The descent side renders assets/scenes/saddle-two-starts.toml (the same animation) at
 1200x900 with --out and with --gif, timing the whole process as a user sees it.
 
-    python3 scripts/bench-matplotlib.py [--descent target/release/descent] [--only png|gif]
+    python3 scripts/bench-matplotlib.py [--descent target/release/descent] [--only png|gif] [--repeat N]
 
-Needs matplotlib and numpy (pip install matplotlib). Prints the wall times and the ratios.
+Needs matplotlib and numpy (pip install matplotlib). Prints the wall times and the ratios
+(with --repeat, the sides alternate N times and the medians are compared: a shared or
+virtual machine's speed drifts by tens of percent within minutes).
 """
 
 import argparse
@@ -103,6 +105,12 @@ def matplotlib_gif(path):
     plt.close(fig)
 
 
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
 def timed(label, fn):
     t = time.perf_counter()
     fn()
@@ -123,6 +131,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--descent", default=os.path.join(ROOT, "target", "release", "descent"))
     ap.add_argument("--only", choices=["png", "gif"])
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     if not os.path.exists(args.descent):
         sys.exit(f"{args.descent} not found: build it with `cargo build --release`")
@@ -130,25 +139,34 @@ def main():
     work = tempfile.mkdtemp(prefix="descent-vs-matplotlib-")
     rows = []
     try:
-        if args.only in (None, "png"):
-            d1, d2 = os.path.join(work, "mpl"), os.path.join(work, "descent")
-            os.makedirs(d1)
-            mpl = timed("matplotlib savefig loop (PNG)", lambda: matplotlib_png(d1))
-            ours = timed("descent render --out (PNG)", lambda: descent(args.descent, "--out", d2))
-            rows.append(("PNG sequence", mpl, ours))
-        if args.only in (None, "gif"):
-            g1, g2 = os.path.join(work, "mpl.gif"), os.path.join(work, "descent.gif")
-            mpl = timed("matplotlib FuncAnimation + PillowWriter", lambda: matplotlib_gif(g1))
-            ours = timed("descent render --gif", lambda: descent(args.descent, "--gif", g2))
-            size = lambda p: os.path.getsize(p) / 1e6  # noqa: E731
-            print(f"  GIF sizes: matplotlib {size(g1):.2f} MB, descent {size(g2):.2f} MB")
-            rows.append(("GIF", mpl, ours))
+        for kind in ("png", "gif"):
+            if args.only not in (None, kind):
+                continue
+            mpl_times, our_times = [], []
+            for k in range(max(1, args.repeat)):
+                run = os.path.join(work, f"{kind}-{k}")
+                os.makedirs(run)
+                if kind == "png":
+                    d1, d2 = os.path.join(run, "mpl"), os.path.join(run, "descent")
+                    os.makedirs(d1)
+                    mpl_times.append(timed("matplotlib savefig loop (PNG)", lambda: matplotlib_png(d1)))
+                    our_times.append(timed("descent render --out (PNG)", lambda: descent(args.descent, "--out", d2)))
+                else:
+                    g1, g2 = os.path.join(run, "mpl.gif"), os.path.join(run, "descent.gif")
+                    mpl_times.append(timed("matplotlib FuncAnimation + PillowWriter", lambda: matplotlib_gif(g1)))
+                    our_times.append(timed("descent render --gif", lambda: descent(args.descent, "--gif", g2)))
+                    if k == 0:
+                        size = lambda p: os.path.getsize(p) / 1e6  # noqa: E731
+                        print(f"  GIF sizes: matplotlib {size(g1):.2f} MB, descent {size(g2):.2f} MB")
+                shutil.rmtree(run, ignore_errors=True)
+            rows.append(("PNG sequence" if kind == "png" else "GIF", median(mpl_times), median(our_times)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()
-    print(f"{'output':<14} {'matplotlib s':>12} {'descent s':>10} {'descent faster':>15}")
+    label = "median " if args.repeat > 1 else ""
+    print(f"{'output':<14} {label + 'matplotlib s':>19} {label + 'descent s':>17} {'descent faster':>15}")
     for name, mpl, ours in rows:
-        print(f"{name:<14} {mpl:12.2f} {ours:10.2f} {mpl / ours:14.1f}x")
+        print(f"{name:<14} {mpl:19.2f} {ours:17.2f} {mpl / ours:14.1f}x")
 
 
 if __name__ == "__main__":
