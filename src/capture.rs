@@ -186,6 +186,8 @@ pub fn write_png_with(
 struct Pending {
     frame: u32,
     slot: usize,
+    /// The texture was BGRA (a window's frame): swapped to RGBA on the way out.
+    bgra: bool,
     done: Receiver<Result<(), wgpu::BufferAsyncError>>,
 }
 
@@ -236,7 +238,7 @@ impl Capture {
         })
     }
 
-    /// Queues a copy of `texture` (Rgba8UnormSrgb or Rgba8Unorm, `COPY_SRC`, this capture's
+    /// Queues a copy of `texture` (Rgba8 or Bgra8, sRGB or not, `COPY_SRC`, this capture's
     /// size) as the next frame. Returns once the copy is submitted; an older frame may be
     /// handed to the encoders meanwhile.
     pub fn push(&mut self, gpu: &Gpu, texture: &wgpu::Texture) -> Result<(), CaptureError> {
@@ -276,6 +278,10 @@ impl Capture {
         self.pending.push_back(Pending {
             frame: self.next_frame,
             slot,
+            bgra: matches!(
+                texture.format(),
+                wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+            ),
             done: rx,
         });
         self.next_frame += 1;
@@ -313,6 +319,9 @@ impl Capture {
             }
         }
         buffer.unmap();
+        if p.bgra {
+            rgba.chunks_exact_mut(4).for_each(|px| px.swap(0, 2));
+        }
         self.sink.send(p.frame, rgba)?;
         self.frames_written += 1;
         Ok(())

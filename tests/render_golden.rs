@@ -304,16 +304,21 @@ fn resize_and_colormap_changes_take_effect() {
 fn a_target_larger_than_the_device_allows_names_the_limit() {
     let gpu = common::gpu();
     let limit = gpu.device.limits().max_texture_dimension_2d;
-    let err = descent::render::RenderTarget::new(gpu, limit + 1, 16, 4)
-        .err()
-        .expect("too large");
+    let err =
+        descent::render::RenderTarget::new(gpu, limit + 1, 16, 4, descent::render::target::COLOR_FORMAT)
+            .err()
+            .expect("too large");
     let message = err.to_string();
     assert!(
         message.contains("max_texture_dimension_2d") && message.contains(&limit.to_string()),
         "{message}"
     );
-    assert!(descent::render::RenderTarget::new(gpu, 0, 16, 1).is_err());
-    assert!(descent::render::RenderTarget::new(gpu, 64, 48, 1).is_ok());
+    assert!(
+        descent::render::RenderTarget::new(gpu, 0, 16, 1, descent::render::target::COLOR_FORMAT).is_err()
+    );
+    assert!(
+        descent::render::RenderTarget::new(gpu, 64, 48, 1, descent::render::target::COLOR_FORMAT).is_ok()
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
-//! Puts the rendered 3D view into the window: a pass of its own before egui's, copying the
-//! frame texel for texel into the viewport's rectangle (`shaders/blit.wgsl`). egui then draws
-//! the side panel over the cleared rest of the window with `LoadOp::Load`.
+//! Puts the rendered 3D view into the window before egui draws the side panel over the rest
+//! (with `LoadOp::Load`): a texture copy into the viewport's rectangle when the frame has the
+//! window's format (the viewer renders in it: BGRA on X11), else a pass that copies texel for
+//! texel (`shaders/blit.wgsl`). On a CPU adapter either is far cheaper than drawing the frame
+//! as an egui image (a filtered, colour-managed textured quad).
 
 use crate::gpu::Gpu;
 
@@ -12,10 +14,12 @@ pub struct Blit {
     bound: Option<(wgpu::Texture, wgpu::BindGroup)>,
     /// Whether the window's format decodes sRGB (then the frame is read through its sRGB view).
     srgb_window: bool,
+    /// Whether the window's textures take copies (`COPY_DST`).
+    copy_into_window: bool,
 }
 
 impl Blit {
-    pub fn new(gpu: &Gpu, window_format: wgpu::TextureFormat) -> Self {
+    pub fn new(gpu: &Gpu, window_format: wgpu::TextureFormat, window_usage: wgpu::TextureUsages) -> Self {
         let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("blit.shader"),
             source: wgpu::ShaderSource::Wgsl(crate::shaders::BLIT.into()),
@@ -93,19 +97,25 @@ impl Blit {
             origin,
             bound: None,
             srgb_window: window_format.is_srgb(),
+            copy_into_window: window_usage.contains(wgpu::TextureUsages::COPY_DST),
         }
     }
 
-    /// Records a pass that clears `target` to white and copies `frame` (the renderer's
-    /// Rgba8UnormSrgb target) to `at` (window pixels, top-left), clipped to the window.
+    /// Clears `window` (the surface's texture) to white and copies `frame` (the renderer's
+    /// target) to `at` (window pixels, top-left), clipped to the window.
     pub fn draw(
         &mut self,
         gpu: &Gpu,
         encoder: &mut wgpu::CommandEncoder,
-        target: &wgpu::TextureView,
-        target_size: [u32; 2],
+        window: &wgpu::Texture,
         frame: Option<(&wgpu::Texture, [u32; 2])>,
     ) {
+        let target_size = [window.width(), window.height()];
+        let copy = frame.is_some_and(|(texture, _)| {
+            self.copy_into_window
+                && texture.format().remove_srgb_suffix() == window.format().remove_srgb_suffix()
+        });
+        let target = &window.create_view(&wgpu::TextureViewDescriptor::default());
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("window.blit"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -127,6 +137,28 @@ impl Blit {
         let x1 = (at[0] + texture.width()).min(target_size[0]);
         let y1 = (at[1] + texture.height()).min(target_size[1]);
         if x1 <= at[0] || y1 <= at[1] {
+            return;
+        }
+        if copy {
+            drop(pass);
+            encoder.copy_texture_to_texture(
+                texture.as_image_copy(),
+                wgpu::TexelCopyTextureInfo {
+                    texture: window,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: at[0],
+                        y: at[1],
+                        z: 0,
+                    },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                wgpu::Extent3d {
+                    width: x1 - at[0],
+                    height: y1 - at[1],
+                    depth_or_array_layers: 1,
+                },
+            );
             return;
         }
         if self.bound.as_ref().is_none_or(|(t, _)| t != texture) {

@@ -108,6 +108,10 @@ impl App {
             .find(|m| caps.present_modes.contains(m))
             .unwrap_or(wgpu::PresentMode::Fifo);
         config.desired_maximum_frame_latency = 1;
+        // The 3D view is copied into the window (app::blit) when the surface takes copies.
+        if caps.usages.contains(wgpu::TextureUsages::COPY_DST) {
+            config.usage |= wgpu::TextureUsages::COPY_DST;
+        }
         surface.configure(&gpu.device, &config);
 
         let egui_ctx = egui::Context::default();
@@ -121,8 +125,13 @@ impl App {
         );
         let egui_renderer =
             egui_wgpu::Renderer::new(&gpu.device, config.format, egui_wgpu::RendererOptions::default());
+        let mut options = options;
+        // Render the 3D view in the window's channel order, so that it is copied, not drawn.
+        if config.format.remove_srgb_suffix() == wgpu::TextureFormat::Bgra8Unorm {
+            options.settings.color_format = wgpu::TextureFormat::Bgra8UnormSrgb;
+        }
         let viewer = Viewer::new(&gpu, options)?;
-        let blit = blit::Blit::new(&gpu, config.format);
+        let blit = blit::Blit::new(&gpu, config.format, config.usage);
         Ok(Running {
             blit,
             window,
@@ -261,8 +270,7 @@ impl Running {
         self.blit.draw(
             &self.gpu,
             &mut encoder,
-            &view,
-            [self.config.width, self.config.height],
+            &frame.texture,
             self.viewer.window_frame(),
         );
         {

@@ -53,7 +53,8 @@ impl Recording {
                 // A size over the adapter's limit is refused by the renderer's target.
                 let settings = offscreen_settings(world.renderer.settings(), w, h);
                 let renderer = world.renderer_at(gpu, scene, &settings)?;
-                Some((renderer, Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb)))
+                let format = renderer.settings().color_format;
+                Some((renderer, Overlay::new(gpu, format)))
             }
         };
         let [w, h] = size.unwrap_or(viewport);

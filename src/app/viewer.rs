@@ -127,7 +127,7 @@ impl Viewer {
         let scene = options.scene.clone();
         let world = World::new(gpu, &scene, &options.settings)?;
         world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
-        let overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+        let overlay = Overlay::new(gpu, options.settings.color_format);
         let panel = crate::app::panel::Panel::from_scene(&scene);
         Ok(Self {
             camera: options.camera,

@@ -52,7 +52,7 @@ pub enum RenderError {
     EmptySize { width: u32, height: u32 },
     #[error("this GPU cannot multisample {0}x (use msaa 1 or 4)")]
     Msaa(u32),
-    #[error("changing msaa needs a new renderer")]
+    #[error("changing msaa or the colour format needs a new renderer")]
     MsaaChange,
     #[error("a render shader or pipeline was rejected: {0}")]
     Shader(String),
@@ -100,6 +100,9 @@ pub struct RenderSettings {
     pub density_scale: DensityScale,
     /// How the surface's colours and contour levels follow the loss.
     pub color_scale: ColorScale,
+    /// The frame's colour format: Rgba8UnormSrgb (captures), or Bgra8UnormSrgb for a window
+    /// whose surface is BGRA, so the frame is copied into it rather than drawn by a shader.
+    pub color_format: wgpu::TextureFormat,
     /// Most trail segments the density layer accumulates in one frame (a rebuild beyond it
     /// skips records evenly); None: all (captures). The window sets one.
     pub density_budget: Option<u64>,
@@ -174,6 +177,7 @@ impl Default for RenderSettings {
             trails: TrailStyle::Auto,
             density_scale: DensityScale::EqHist,
             color_scale: ColorScale::Linear,
+            color_format: target::COLOR_FORMAT,
             density_budget: None,
         }
     }
@@ -337,7 +341,13 @@ impl Renderer {
         sim: &Simulation,
         settings: &RenderSettings,
     ) -> Result<Self, RenderError> {
-        let target = RenderTarget::new(gpu, settings.width, settings.height, settings.msaa)?;
+        let target = RenderTarget::new(
+            gpu,
+            settings.width,
+            settings.height,
+            settings.msaa,
+            settings.color_format,
+        )?;
         let (static_formats, formats) = (target.static_formats(), target.moving_formats());
         let plot = match settings.loss_range {
             Some(z) => PlotBox::new(surface.domain.x, surface.domain.y, z),
@@ -511,7 +521,7 @@ impl Renderer {
         if (width, height) == (self.target.width, self.target.height) {
             return Ok(());
         }
-        self.target = RenderTarget::new(gpu, width, height, self.settings.msaa)?;
+        self.target = RenderTarget::new(gpu, width, height, self.settings.msaa, self.settings.color_format)?;
         self.static_layer = None;
         self.settings.width = width;
         self.settings.height = height;
@@ -521,7 +531,7 @@ impl Renderer {
     /// Applies new settings: a new size rebuilds the target, a new colormap rewrites the LUT,
     /// the rest takes effect next frame. A different `msaa` needs a new renderer.
     pub fn update_settings(&mut self, gpu: &Gpu, settings: &RenderSettings) -> Result<(), RenderError> {
-        if settings.msaa != self.settings.msaa {
+        if settings.msaa != self.settings.msaa || settings.color_format != self.settings.color_format {
             return Err(RenderError::MsaaChange);
         }
         self.resize(gpu, settings.width, settings.height)?;
@@ -925,13 +935,20 @@ pub fn cells_per_grid_line(cells: u32) -> u32 {
         .unwrap_or_else(|| (cells as f32 / 20.0).round().max(1.0) as u32)
 }
 
-/// Copies a texture (Rgba8, `COPY_SRC`) to the CPU, blocking; strips the 256-byte row padding.
+/// Copies a texture (Rgba8 or Bgra8, `COPY_SRC`) to the CPU as RGBA, blocking; strips the
+/// 256-byte row padding.
 pub fn read_texture_rgba(gpu: &Gpu, texture: &wgpu::Texture) -> Result<image::RgbaImage, RenderError> {
     let format = texture.format();
-    if !matches!(
+    let bgra = matches!(
         format,
-        wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb
-    ) {
+        wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+    );
+    if !bgra
+        && !matches!(
+            format,
+            wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb
+        )
+    {
         return Err(RenderError::Format(format));
     }
     let (width, height) = (texture.width(), texture.height());
@@ -966,6 +983,9 @@ pub fn read_texture_rgba(gpu: &Gpu, texture: &wgpu::Texture) -> Result<image::Rg
     for y in 0..height as usize {
         let start = y * padded as usize;
         pixels.extend_from_slice(&bytes[start..start + row as usize]);
+    }
+    if bgra {
+        pixels.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
     }
     image::RgbaImage::from_raw(width, height, pixels)
         .ok_or_else(|| RenderError::Gpu(GpuError::Map("readback size mismatch".into())))

@@ -28,6 +28,7 @@ pub struct RenderTarget {
     pub width: u32,
     pub height: u32,
     pub samples: u32,
+    color_format: wgpu::TextureFormat,
     /// The static pass's multisampled colour and depth (None when samples == 1: it draws
     /// straight into `static_color` and `static_depth`).
     msaa: Option<(wgpu::TextureView, wgpu::TextureView)>,
@@ -39,7 +40,13 @@ pub struct RenderTarget {
 }
 
 /// Checks a size against the device and a sample count against the format.
-pub fn check(gpu: &Gpu, width: u32, height: u32, samples: u32) -> Result<(), RenderError> {
+pub fn check(
+    gpu: &Gpu,
+    width: u32,
+    height: u32,
+    samples: u32,
+    color: wgpu::TextureFormat,
+) -> Result<(), RenderError> {
     let limit = gpu.device.limits().max_texture_dimension_2d;
     if width == 0 || height == 0 {
         return Err(RenderError::EmptySize { width, height });
@@ -53,15 +60,30 @@ pub fn check(gpu: &Gpu, width: u32, height: u32, samples: u32) -> Result<(), Ren
             .flags
             .sample_count_supported(samples)
     };
-    if samples != 1 && !(supported(COLOR_FORMAT) && supported(DEPTH_FORMAT)) {
+    if samples != 1 && !(supported(color) && supported(DEPTH_FORMAT)) {
         return Err(RenderError::Msaa(samples));
     }
     Ok(())
 }
 
 impl RenderTarget {
-    pub fn new(gpu: &Gpu, width: u32, height: u32, samples: u32) -> Result<Self, RenderError> {
-        check(gpu, width, height, samples)?;
+    /// A target of `width` x `height`, `samples` per pixel in the static layer, in `color`:
+    /// [`COLOR_FORMAT`], or its BGRA twin for a window whose surface is BGRA (the frame is then
+    /// copied into the window, not drawn through a shader).
+    pub fn new(
+        gpu: &Gpu,
+        width: u32,
+        height: u32,
+        samples: u32,
+        color: wgpu::TextureFormat,
+    ) -> Result<Self, RenderError> {
+        if !matches!(
+            color,
+            wgpu::TextureFormat::Rgba8UnormSrgb | wgpu::TextureFormat::Bgra8UnormSrgb
+        ) {
+            return Err(RenderError::Format(color));
+        }
+        check(gpu, width, height, samples, color)?;
         let size = wgpu::Extent3d {
             width,
             height,
@@ -85,18 +107,18 @@ impl RenderTarget {
         };
         let resolve = texture(
             "render.target.resolve",
-            COLOR_FORMAT,
+            color,
             1,
             wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::COPY_SRC
                 | wgpu::TextureUsages::COPY_DST
                 | wgpu::TextureUsages::TEXTURE_BINDING,
             // The text overlay blends through a non-sRGB view (matplotlib-like blending).
-            &[crate::render::overlay::draw_format(COLOR_FORMAT)],
+            &[crate::render::overlay::draw_format(color)],
         );
         let static_color = texture(
             "render.target.static_color",
-            COLOR_FORMAT,
+            color,
             1,
             wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
             &[],
@@ -110,7 +132,7 @@ impl RenderTarget {
         );
         let msaa = (samples > 1).then(|| {
             let usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
-            let color = texture("render.target.msaa", COLOR_FORMAT, samples, usage, &[]);
+            let color = texture("render.target.msaa", color, samples, usage, &[]);
             let depth = texture("render.target.msaa_depth", DEPTH_FORMAT, samples, usage, &[]);
             (
                 color.create_view(&Default::default()),
@@ -121,6 +143,7 @@ impl RenderTarget {
             width,
             height,
             samples,
+            color_format: color,
             msaa,
             static_color_view: static_color.create_view(&Default::default()),
             static_color,
@@ -133,7 +156,7 @@ impl RenderTarget {
     /// What the static layer's pipelines draw into (multisampled).
     pub fn static_formats(&self) -> TargetFormats {
         TargetFormats {
-            color: COLOR_FORMAT,
+            color: self.color_format,
             depth: DEPTH_FORMAT,
             samples: self.samples,
         }
