@@ -281,7 +281,13 @@ pub struct Simulation {
     params: SimParams,
     n_particles: u32,
     pacer: Pacer,
+    /// Bumped by `reset`: with `steps_done`, what identifies the trail's contents.
+    resets: u64,
+    /// The last whole-trail readback, and the (resets, steps done) it was read at.
+    trail_memo: std::sync::Mutex<Option<TrailMemo>>,
 }
+
+type TrailMemo = ((u64, u32), std::sync::Arc<Vec<TrailPoint>>);
 
 impl Simulation {
     /// Checks the particle count against the memory descent may use before any GPU work.
@@ -476,6 +482,8 @@ impl Simulation {
             params,
             n_particles: n,
             pacer: Pacer::default(),
+            resets: 0,
+            trail_memo: std::sync::Mutex::new(None),
         })
     }
 
@@ -540,6 +548,7 @@ impl Simulation {
 
     /// Back to the start points; the trail is overwritten as the run goes.
     pub fn reset(&mut self, gpu: &Gpu) {
+        self.resets += 1;
         for chunk in &self.chunks {
             let r = chunk.range;
             let own = &self.initial[r.first as usize..(r.first + r.count) as usize];
@@ -665,6 +674,21 @@ impl Simulation {
     }
 
     /// Reads the whole trail ring: point `slot * n + i` is particle i's record in that slot.
+    /// [`Self::read_trail`], read again only when the simulation has moved on since the last
+    /// call (plots of a few particles ask for it every frame: a readback waits for the GPU).
+    pub fn read_trail_memo(&self, gpu: &Gpu) -> Result<std::sync::Arc<Vec<TrailPoint>>, GpuError> {
+        let key = (self.resets, self.steps_done());
+        let mut memo = self.trail_memo.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, trail)) = memo.as_ref()
+            && *k == key
+        {
+            return Ok(trail.clone());
+        }
+        let trail = std::sync::Arc::new(self.read_trail(gpu)?);
+        *memo = Some((key, trail.clone()));
+        Ok(trail)
+    }
+
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
         let n = self.n_particles as usize;
         let capacity = self.params.trail_capacity.max(1) as usize;

@@ -196,6 +196,14 @@ pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool)
             .filter_map(|&p| layout.to_screen(p))
             .filter(|p| p.is_finite())
             .collect();
+        // Lines lose the points that lie within a tenth of a pixel of them: a converging
+        // curve has most of its points in a flat tail, and every point is triangles to raster.
+        let pts = match s.style {
+            SeriesStyle::Line { .. } | SeriesStyle::Dashed { .. } => {
+                simplify(&pts, 0.1 / painter.pixels_per_point())
+            }
+            _ => pts,
+        };
         match s.style {
             SeriesStyle::Line { width } => {
                 if pts.len() >= 2 {
@@ -259,4 +267,81 @@ pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool)
         painter.add(TextShape::new(at, g, TEXT).with_angle(-std::f32::consts::FRAC_PI_2));
     }
     layout
+}
+
+/// Douglas-Peucker: the points of `line` that keep every dropped point within `tolerance` of
+/// the simplified line (first and last always kept).
+pub fn simplify(line: &[Pos2], tolerance: f32) -> Vec<Pos2> {
+    if line.len() < 3 {
+        return line.to_vec();
+    }
+    let mut keep = vec![false; line.len()];
+    keep[0] = true;
+    keep[line.len() - 1] = true;
+    let mut stack = vec![(0, line.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (p, q) = (line[a], line[b]);
+        let d = q - p;
+        let len = d.length();
+        let mut far = (0.0f32, a);
+        for (i, r) in line.iter().enumerate().take(b).skip(a + 1) {
+            let dist = if len > 0.0 {
+                (d.x * (r.y - p.y) - d.y * (r.x - p.x)).abs() / len
+            } else {
+                (*r - p).length()
+            };
+            if dist > far.0 {
+                far = (dist, i);
+            }
+        }
+        if far.0 > tolerance {
+            keep[far.1] = true;
+            stack.push((a, far.1));
+            stack.push((far.1, b));
+        }
+    }
+    line.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+#[cfg(test)]
+mod simplify_tests {
+    use super::simplify;
+    use egui::pos2;
+
+    #[test]
+    fn straight_runs_collapse_and_corners_stay() {
+        let line: Vec<_> = (0..=100)
+            .map(|i| pos2(i as f32, 0.0))
+            .chain((1..=50).map(|i| pos2(100.0, i as f32)))
+            .collect();
+        assert_eq!(
+            simplify(&line, 0.1),
+            vec![pos2(0.0, 0.0), pos2(100.0, 0.0), pos2(100.0, 50.0)]
+        );
+    }
+
+    #[test]
+    fn every_dropped_point_stays_within_the_tolerance() {
+        let line: Vec<_> = (0..200)
+            .map(|i| pos2(i as f32 * 1.3, 120.0 * (-(i as f32) / 25.0).exp()))
+            .collect();
+        let kept = simplify(&line, 0.1);
+        assert!(kept.len() < line.len() / 2, "{} of {}", kept.len(), line.len());
+        for p in &line {
+            let near = kept.windows(2).any(|w| {
+                let (a, b) = (w[0], w[1]);
+                let d = b - a;
+                let t = (((*p - a).dot(d)) / d.length_sq().max(1e-12)).clamp(0.0, 1.0);
+                (a + d * t - *p).length() <= 0.1 + 1e-4
+            });
+            assert!(
+                near,
+                "{p:?} is further than the tolerance from the simplified line"
+            );
+        }
+    }
 }

@@ -181,7 +181,7 @@ pub fn plots_for_frame(
         }
         return out;
     }
-    let Ok(trail) = sim.read_trail(gpu) else {
+    let Ok(trail) = sim.read_trail_memo(gpu) else {
         return Vec::new();
     };
     let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
