@@ -5,6 +5,7 @@
 
 use crate::app::viewer::LossSample;
 use crate::optim::{OPTIMIZER_NAMES, OptimizerSpec, Params};
+use crate::render::plot_paint::simplify;
 use crate::render::style::optimizer_color;
 use crate::scene::{Scene, Starts};
 use crate::schedule::{KINDS, Kind, Schedule, Value};
@@ -461,6 +462,9 @@ fn loss_plot(ui: &mut egui::Ui, loss: &[Vec<LossSample>]) {
             .filter(|s| s.best.is_finite())
             .map(|s| to_screen(s.step, s.best))
             .collect();
+        // Points within a tenth of a pixel of the line add triangles, not shape.
+        let tolerance = 0.1 / painter.pixels_per_point();
+        let (mean, best) = (simplify(&mean, tolerance), simplify(&best, tolerance));
         painter.add(egui::Shape::line(mean, egui::Stroke::new(1.8, color)));
         painter.add(egui::Shape::line(best, egui::Stroke::new(0.8, color)));
         if let Some(last) = series.last() {
