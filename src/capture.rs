@@ -109,6 +109,13 @@ pub enum CaptureError {
     Gpu(#[from] GpuError),
 }
 
+/// Threads for encoders: one per core, at most `max` (2 when the count is unknown).
+pub(crate) fn worker_threads(max: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, max)
+}
+
 /// Numbered frame file name, as `descent render --out` writes them.
 pub fn frame_name(index: u32) -> String {
     format!("frame_{index:06}.png")
@@ -367,9 +374,7 @@ impl Sink {
                         path: dir.clone(),
                         source,
                     })?;
-                let threads = std::thread::available_parallelism()
-                    .map_or(2, |n| n.get())
-                    .clamp(1, 64);
+                let threads = worker_threads(64);
                 let (tx, rx) = sync_channel::<Job>(threads * 2);
                 let rx = Arc::new(Mutex::new(rx));
                 let workers = (0..threads)
@@ -454,9 +459,7 @@ impl Sink {
                     path: tmp.clone(),
                     source,
                 })?;
-                let threads = std::thread::available_parallelism()
-                    .map_or(2, |n| n.get())
-                    .clamp(1, 16);
+                let threads = worker_threads(16);
                 let (tx, rx) = sync_channel::<Job>(threads * 2);
                 let gif = GifJob {
                     path: path.clone(),

@@ -53,12 +53,7 @@ impl Palette {
     /// Learns up to 255 colours from `rgba` (NeuQuant) and builds the lookup tables.
     pub fn learn(rgba: &[u8]) -> Self {
         let quant = color_quant::NeuQuant::new(NEUQUANT_SAMPLING, COLORS, rgba);
-        let rgb: Vec<u8> = quant
-            .color_map_rgba()
-            .chunks_exact(4)
-            .flat_map(|c| [c[0], c[1], c[2]])
-            .collect();
-        Self::from_rgb(rgb)
+        Self::from_rgb(palette_rgb(&quant))
     }
 
     fn from_rgb(rgb: Vec<u8>) -> Self {
@@ -70,9 +65,7 @@ impl Palette {
             .collect();
         let mut nearest = vec![0u8; cells];
         // Cell centres to their nearest entry, split over the cores (262,144 x 255 distances).
-        let threads = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 16);
+        let threads = crate::capture::worker_threads(16);
         let per = cells.div_ceil(threads);
         std::thread::scope(|s| {
             for (t, part) in nearest.chunks_mut(per).enumerate() {
@@ -115,6 +108,15 @@ impl Palette {
         let q = |c: u8| (c as f32 + d).round().clamp(0.0, 255.0) as u8;
         self.nearest[cell_of(q(r), q(g), q(b))]
     }
+}
+
+/// A learnt palette as r, g, b per entry.
+fn palette_rgb(quant: &color_quant::NeuQuant) -> Vec<u8> {
+    quant
+        .color_map_rgba()
+        .chunks_exact(4)
+        .flat_map(|c| [c[0], c[1], c[2]])
+        .collect()
 }
 
 const BAYER8: [u8; 64] = [
@@ -196,11 +198,7 @@ impl LocalPalette {
                 }
                 rgb
             }
-            Self::Learnt(quant) => quant
-                .color_map_rgba()
-                .chunks_exact(4)
-                .flat_map(|c| [c[0], c[1], c[2]])
-                .collect(),
+            Self::Learnt(quant) => palette_rgb(quant),
         }
     }
 }
