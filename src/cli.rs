@@ -612,6 +612,7 @@ fn render_command(args: RenderArgs) -> Result<()> {
             report.frames,
             describe_output(&output).display()
         );
+        drop(gpu); // exit skips destructors: drop the device, draining its queue (see Gpu::drain)
         std::process::exit(130);
     }
     eprintln!(

@@ -29,8 +29,9 @@ use descent::scene::Scene;
 
 /// The process's GPU context: opened on first use, then shared by every call. A failure is not
 /// kept, so a call after installing a driver tries again.
+static GPU: Mutex<Option<Arc<Gpu>>> = Mutex::new(None);
+
 fn gpu() -> anyhow::Result<Arc<Gpu>> {
-    static GPU: Mutex<Option<Arc<Gpu>>> = Mutex::new(None);
     let mut slot = GPU.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(gpu) = slot.as_ref() {
         return Ok(gpu.clone());
@@ -38,6 +39,18 @@ fn gpu() -> anyhow::Result<Arc<Gpu>> {
     let gpu = Arc::new(Gpu::new(AdapterPreference::HighPerformance)?);
     *slot = Some(gpu.clone());
     Ok(gpu)
+}
+
+/// Registered with Python's `atexit`: drops the context once its queue has drained, while the
+/// interpreter finalizes and before the C exit handlers tear the driver down (see `Gpu::drain`).
+#[pyfunction]
+fn _release_gpu() {
+    // try_lock: a thread stopped mid-call may hold the lock; then the context is left as it is.
+    if let Ok(mut slot) = GPU.try_lock()
+        && let Some(gpu) = slot.take()
+    {
+        gpu.drain();
+    }
 }
 
 /// Runs `f`, turning a panic into a `RuntimeError` so that none reaches Python.
@@ -479,5 +492,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    let release = wrap_pyfunction!(_release_gpu, m)?;
+    m.py().import("atexit")?.call_method1("register", (release,))?;
     Ok(())
 }

@@ -202,6 +202,14 @@ impl Gpu {
         }
     }
 
+    /// Waits for the queue to drain, ignoring faults: for a context kept in a static, which is
+    /// never dropped, at process exit. lavapipe runs submissions on its own thread and compiles
+    /// shader variants with LLVM as it draws; a process that exits with work in flight tears
+    /// LLVM down under that thread (a SIGSEGV after every test passed, seen on CI).
+    pub fn drain(&self) {
+        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+    }
+
     /// Copies `size` bytes of `src` (which needs `COPY_SRC`) to the CPU, blocking.
     pub fn read_buffer(&self, src: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>, GpuError> {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {

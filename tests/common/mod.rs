@@ -12,7 +12,6 @@ use proptest::prelude::*;
 /// The GPU for tests: a software adapter when present, so results do not depend on the
 /// developer's GPU. No adapter fails the test, loudly: GPU tests are never skipped.
 pub fn gpu() -> &'static Gpu {
-    static GPU: OnceLock<Gpu> = OnceLock::new();
     GPU.get_or_init(|| match Gpu::new(AdapterPreference::Software) {
         Ok(gpu) => {
             eprintln!("test adapter: {}", gpu.adapter_name());
@@ -21,6 +20,37 @@ pub fn gpu() -> &'static Gpu {
         Err(e) => panic!("GPU tests need an adapter (on CI: mesa-vulkan-drivers): {e}"),
     })
 }
+
+static GPU: OnceLock<Gpu> = OnceLock::new();
+
+/// Drains the test device when the process exits, before any exit handler: `exit` runs the main
+/// thread's thread-local destructors first, then the handlers, LLVM's among them (see
+/// `Gpu::drain`). An `atexit` hook would not do: LLVM registers its handlers lazily, after any
+/// hook registered at start, so theirs would run first. The guard is set on the main thread
+/// before `main`, from `.init_array`, since the tests themselves run on other threads.
+struct DrainAtExit;
+
+impl Drop for DrainAtExit {
+    fn drop(&mut self) {
+        if let Some(gpu) = GPU.get() {
+            gpu.drain();
+        }
+    }
+}
+
+thread_local! {
+    static DRAIN_AT_EXIT: DrainAtExit = const { DrainAtExit };
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static SET_DRAIN_AT_EXIT: extern "C" fn() = {
+    extern "C" fn set() {
+        DRAIN_AT_EXIT.with(|_| {});
+    }
+    set
+};
 
 /// Path to the built `descent` binary.
 pub fn descent_bin() -> std::path::PathBuf {
