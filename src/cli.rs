@@ -649,6 +649,7 @@ impl ViewArgs {
             paused: args.paused,
             settings,
             camera,
+            panel_refresh: crate::app::viewer::PANEL_REFRESH,
         })
     }
 }

@@ -489,5 +489,23 @@ fn window_idles_until_something_changes_and_shows_the_frame_exactly() {
         mean < 0.5,
         "the window's 3D view differs from the frame by {mean:.2} per channel"
     );
+    // Left of it, the side panel copied from its cache (app::panel_cache): egui's dark fill
+    // over most of it and nowhere the cache's cleared black, which would mean a part of the
+    // panel was not drawn into the cache.
+    let (mut fill, mut black) = (0u32, 0u32);
+    for y in 0..600 {
+        for x in 0..x0 {
+            match screen.get_pixel(x, y).0 {
+                [27, 27, 27, _] => fill += 1,
+                [0, 0, 0, _] => black += 1,
+                _ => {}
+            }
+        }
+    }
+    let area = x0 * 600;
+    assert!(
+        fill > area / 2 && black == 0,
+        "side panel: {fill} of {area} pixels in egui's fill, {black} black"
+    );
     app.finish("the window after idling");
 }

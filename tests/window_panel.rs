@@ -34,6 +34,10 @@ camera = "top"
 "#;
 
 fn harness(scene_text: &str) -> Harness<'static, App> {
+    harness_with(scene_text, descent::app::viewer::PANEL_REFRESH)
+}
+
+fn harness_with(scene_text: &str, panel_refresh: std::time::Duration) -> Harness<'static, App> {
     let gpu = common::gpu();
     let scene = Scene::parse("window.toml", scene_text).unwrap_or_else(|e| panic!("{e}"));
     let (settings, camera) = descent::render::view_settings(&scene.view, [1000, 700], 1).expect("view");
@@ -49,6 +53,7 @@ fn harness(scene_text: &str) -> Harness<'static, App> {
             paused: true,
             settings,
             camera,
+            panel_refresh,
         },
     )
     .expect("viewer");
@@ -420,4 +425,40 @@ fn the_look_panel_switches_the_log_colour_scale() {
         viewer(&h).scene().view.color_scale,
         Some(descent::render::ColorScale::Log)
     );
+}
+
+/// While the run plays, the panel's numbers (status, step slider, loss plot) follow it only
+/// every `panel_refresh`, so the window mostly copies the panel's pixels; once it stops they
+/// show the step reached at once.
+#[test]
+fn the_panel_follows_a_playing_run_at_its_refresh_rate_and_at_once_when_it_stops() {
+    let mut h = harness_with(BOWL, std::time::Duration::from_secs(3600));
+    h.run();
+    assert!(
+        h.query_by_label_contains("step 0 / 50").is_some(),
+        "paused at step 0"
+    );
+    press(&mut h, Key::Space);
+    let start = std::time::Instant::now();
+    while viewer(&h).time() < 5.0 {
+        assert!(start.elapsed().as_secs() < 60, "the run did not move");
+        h.step();
+    }
+    assert!(
+        h.query_by_label_contains("step 0 / 50").is_some(),
+        "while playing, the panel showed a new step before its refresh was due"
+    );
+    press(&mut h, Key::Space);
+    let step = viewer(&h).time().floor();
+    assert!(step >= 5.0);
+    // Once the simulation has caught up with the clock, the run has stopped moving.
+    let label = format!("step {step:.0} / 50");
+    let start = std::time::Instant::now();
+    while h.query_by_label_contains(&label).is_none() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "paused at step {step}, the panel does not show it"
+        );
+        h.step();
+    }
 }

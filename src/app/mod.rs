@@ -8,6 +8,7 @@
 mod blit;
 pub mod input;
 pub mod panel;
+pub mod panel_cache;
 pub mod picking;
 pub mod recording;
 pub mod viewer;
@@ -37,7 +38,11 @@ pub fn run(viewer_options: ViewerOptions) -> Result<()> {
     if let Some(r) = app.running.as_ref()
         && r.viewer.should_exit()
     {
-        eprintln!("{}", r.viewer.report());
+        eprintln!(
+            "{}, side panel drawn {} times",
+            r.viewer.report(),
+            r.panel_cache.draws()
+        );
     }
     match app.error {
         Some(e) => Err(e),
@@ -58,6 +63,7 @@ struct Running {
     gpu: Gpu,
     egui_state: egui_winit::State,
     egui_renderer: egui_wgpu::Renderer,
+    panel_cache: panel_cache::PanelCache,
     /// Copies the 3D view into the window before egui draws the panel.
     blit: blit::Blit,
     viewer: Viewer,
@@ -140,6 +146,7 @@ impl App {
             gpu,
             egui_state,
             egui_renderer,
+            panel_cache: panel_cache::PanelCache::default(),
             viewer,
             hidden: false,
             egui_repaint: None,
@@ -246,6 +253,7 @@ impl Running {
         };
         // egui 0.37 may send several deltas per texture in a frame; they apply in order, and
         // the set must be drained (egui asserts that none is dropped unapplied).
+        let textures_changed = !full_output.textures_delta.set.is_empty();
         #[allow(clippy::iter_over_hash_type)] // textures are independent of each other
         for (id, deltas) in full_output.textures_delta.set.drain() {
             for delta in &deltas {
@@ -266,14 +274,37 @@ impl Running {
             &paint_jobs,
             &screen,
         );
-        let view = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
         self.blit.draw(
             &self.gpu,
             &mut encoder,
             &frame.texture,
             self.viewer.window_frame(),
         );
-        {
+        // The panel's rectangle through its cache when egui drew nothing else (copies into the
+        // window need COPY_DST, as the blit's copy does).
+        let panel = self
+            .viewer
+            .panel_rect()
+            .filter(|_| self.config.usage.contains(wgpu::TextureUsages::COPY_DST))
+            .map(|r| {
+                panel_cache::pixel_rect(
+                    r,
+                    screen.pixels_per_point,
+                    [self.config.width, self.config.height],
+                )
+            });
+        let cached = self.panel_cache.draw(
+            &self.gpu,
+            &mut encoder,
+            &self.egui_renderer,
+            &paint_jobs,
+            &screen,
+            textures_changed,
+            &frame.texture,
+            panel,
+        );
+        if !cached {
+            let view = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
             let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("window.egui"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {

@@ -52,6 +52,22 @@ pub struct ViewerOptions {
     pub paused: bool,
     pub settings: RenderSettings,
     pub camera: OrbitCamera,
+    /// How often the panel's numbers follow a playing run ([`PANEL_REFRESH`]).
+    pub panel_refresh: std::time::Duration,
+}
+
+/// How often the panel's numbers (status, step slider, loss plot) follow the run while it
+/// plays. Every change redraws the panel's ~5,700 egui triangles, a third of a frame on a CPU
+/// adapter; at this rate the window mostly copies them (see `app::panel_cache`).
+pub const PANEL_REFRESH: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The run's numbers as the panel last showed them.
+struct PanelShown {
+    at: Option<Instant>,
+    status: [String; 2],
+    step: f64,
+    steps: std::ops::RangeInclusive<u32>,
+    loss: Vec<Vec<LossSample>>,
 }
 
 /// Per-step statistics of one optimizer, for the loss plot.
@@ -93,7 +109,11 @@ pub struct Viewer {
     /// Where the current drag was pressed (egui forgets it on the frame of the release).
     drag_origin: Option<egui::Pos2>,
     panel: crate::app::panel::Panel,
+    /// Where the side panel was laid out last (logical points).
+    panel_rect: Option<egui::Rect>,
     loss: Vec<Vec<LossSample>>,
+    /// The run as the panel shows it: see [`PanelShown`].
+    shown: PanelShown,
     last_sampled_step: Option<u32>,
     /// Where the viewport was laid out last (logical points).
     viewport: egui::Rect,
@@ -144,6 +164,14 @@ impl Viewer {
             drag: None,
             drag_origin: None,
             loss: vec![Vec::new(); scene.optimizers.len()],
+            panel_rect: None,
+            shown: PanelShown {
+                at: None,
+                status: Default::default(),
+                step: 0.0,
+                steps: 0..=0,
+                loss: Vec::new(),
+            },
             last_sampled_step: None,
             started: None,
             frames: 0,
@@ -445,7 +473,17 @@ impl Viewer {
                 }
             }
         }
-        egui::Panel::left("descent.panel")
+        // While it plays, the panel's numbers follow the run a few times a second; when it
+        // stops (or was never moving) at once, so a still window shows the last step.
+        if !self.is_animating()
+            || self
+                .shown
+                .at
+                .is_none_or(|t| t.elapsed() >= self.options.panel_refresh)
+        {
+            self.refresh_shown();
+        }
+        let panel = egui::Panel::left("descent.panel")
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| {
@@ -454,7 +492,7 @@ impl Viewer {
                     ui.separator();
                     self.capture_ui(ui, gpu);
                     ui.separator();
-                    if let Some(scene) = self.panel.ui(ui, &self.scene, &self.loss) {
+                    if let Some(scene) = self.panel.ui(ui, &self.scene, &self.shown.loss) {
                         match self.set_scene(gpu, scene) {
                             Ok(()) => self.panel.error = None,
                             Err(e) => self.panel.error = Some(format!("{e:#}")),
@@ -464,6 +502,7 @@ impl Viewer {
                     self.look_ui(ui, gpu);
                 });
             });
+        self.panel_rect = Some(panel.response.rect);
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
@@ -506,9 +545,10 @@ impl Viewer {
     /// the step shown (steps already simulated are replayed from the trail, later ones
     /// simulated as usual).
     fn timeline_ui(&mut self, ui: &mut egui::Ui) {
-        let range = self.recorded_steps();
+        let range = self.shown.steps.clone();
         let mut step = self
-            .time
+            .shown
+            .step
             .floor()
             .clamp(f64::from(*range.start()), f64::from(*range.end())) as u32;
         let slider = egui::Slider::new(&mut step, range)
@@ -517,6 +557,7 @@ impl Viewer {
         if ui.add(slider).changed() {
             self.playing = false;
             self.scrub_to(f64::from(step));
+            self.shown.step = self.time;
         }
     }
 
@@ -625,22 +666,41 @@ impl Viewer {
         }
     }
 
+    /// Takes the run's numbers into what the panel shows.
+    fn refresh_shown(&mut self) {
+        let status = [
+            format!(
+                "{:.0} fps   {}   {} particles",
+                self.fps,
+                self.rate_text(),
+                count(self.world.particles)
+            ),
+            format!(
+                "step {:.0} / {}   {}   speed {:.1} steps/s",
+                self.time.floor(),
+                self.scene.steps,
+                if self.playing { "playing" } else { "paused" },
+                self.steps_per_second
+            ),
+        ];
+        self.shown.status = status;
+        self.shown.step = self.time;
+        self.shown.steps = self.recorded_steps();
+        self.shown.loss.clone_from(&self.loss);
+        self.shown.at = Some(Instant::now());
+    }
+
     fn status_ui(&self, ui: &mut egui::Ui) {
-        ui.label(format!(
-            "{:.0} fps   {}   {} particles",
-            self.fps,
-            self.rate_text(),
-            count(self.world.particles)
-        ));
-        ui.label(format!(
-            "step {:.0} / {}   {}   speed {:.1} steps/s",
-            self.time.floor(),
-            self.scene.steps,
-            if self.playing { "playing" } else { "paused" },
-            self.steps_per_second
-        ));
+        for line in &self.shown.status {
+            ui.label(line);
+        }
         ui.label(self.world.trail.describe(self.world.particles));
         ui.label("h: keys and mouse");
+    }
+
+    /// Where the side panel was laid out last (logical points); None before the first frame.
+    pub fn panel_rect(&self) -> Option<egui::Rect> {
+        self.panel_rect
     }
 
     fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
