@@ -270,13 +270,18 @@ pub fn encode_frame(
     let mut indices = Vec::with_capacity(w * h);
     match palette {
         Some(palette) => {
+            // Row by row, pixels as 4-byte chunks: most of a changed rectangle is unchanged,
+            // and that test is the inner loop.
+            let span = 4 * x0..4 * (x0 + w);
             for y in y0..y0 + h {
-                for x in x0..x0 + w {
-                    if unchanged(x, y) {
+                let row = 4 * y * width;
+                let next = &rgba[row..row + 4 * width][span.clone()];
+                let before = prev.map(|p| &p[row..row + 4 * width][span.clone()]);
+                for (i, px) in next.chunks_exact(4).enumerate() {
+                    if before.is_some_and(|b| b[4 * i..4 * i + 4] == *px) {
                         indices.push(TRANSPARENT);
                     } else {
-                        let k = 4 * (y * width + x);
-                        indices.push(palette.index(rgba[k], rgba[k + 1], rgba[k + 2], x, y));
+                        indices.push(palette.index(px[0], px[1], px[2], x0 + i, y));
                     }
                 }
             }
