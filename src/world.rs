@@ -208,7 +208,14 @@ fn draw_frame(
         camera: &camera,
         time: look.time as f32,
     };
-    renderer.render(gpu, sim, &frame);
+    // The strip plots' translucent grounds go into the static layer (laid out by the last
+    // frame's overlay; the first frame paints them itself).
+    let grounds = overlay.next_grounds([w, h], look.pixels_per_point);
+    let key = grounds.key();
+    renderer.render_with(gpu, sim, &frame, key, &mut |gpu, texture| {
+        overlay.paint_grounds(gpu, texture, &grounds)
+    });
+    overlay.set_grounds_in_static(if key == 0 { Default::default() } else { grounds });
     let mut content = overlay_content(scene, look.time, renderer.axis_labels().to_vec());
     if coloring.colors.is_some() {
         // Colours that say something else: the legend explains them (basins' shares, who

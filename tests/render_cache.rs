@@ -175,3 +175,73 @@ fn a_change_of_look_redraws_the_static_layer_and_the_same_settings_do_not() {
     );
     assert_eq!(small.dimensions(), (WIDTH / 2, HEIGHT / 2));
 }
+
+/// The strip plots' translucent grounds are painted into the static layer once the overlay
+/// has laid them out (one more build, after the first frame), and the overlay leaves their
+/// fills out: the frames equal, byte for byte, those of a fresh world, whose first frame
+/// paints them itself.
+#[test]
+fn the_plot_strips_grounds_go_into_the_static_layer_with_the_same_picture() {
+    use descent::render::overlay::Overlay;
+    use descent::world::{Look, World};
+    let gpu = common::gpu();
+    let scene = Scene::default_scene();
+    let (mut settings, camera) = descent::render::view_settings(&scene.view, [480, 360], 4).expect("view");
+    // On grey, the grounds (white at 96%) show; on the default white they would not.
+    settings.background = [170, 170, 170, 255];
+    let look = |time: f64| Look {
+        camera,
+        time,
+        pixels_per_point: 1.0,
+    };
+    let mut world = World::new(gpu, &scene, &settings).expect("world");
+    let mut overlay = Overlay::new(gpu, settings.color_format);
+    world.sim.advance_to(gpu, 100);
+    for time in [0.0, 50.0, 100.0] {
+        world.draw(gpu, &scene, &mut overlay, &look(time));
+    }
+    assert_eq!(
+        world.renderer.static_layer_builds(),
+        2,
+        "one build without the grounds, one with them"
+    );
+    let cached = read_texture_rgba(gpu, world.renderer.target().texture()).unwrap();
+    let boxes: Vec<_> = overlay.layout().plots.iter().map(|p| p.frame).collect();
+    assert_eq!(boxes.len(), 3, "the post scene's three strip plots");
+
+    let mut fresh = World::new(gpu, &scene, &settings).expect("world");
+    let mut fresh_overlay = Overlay::new(gpu, settings.color_format);
+    fresh.sim.advance_to(gpu, 100);
+    fresh.draw(gpu, &scene, &mut fresh_overlay, &look(100.0));
+    assert_eq!(fresh.renderer.static_layer_builds(), 1);
+    let painted = read_texture_rgba(gpu, fresh.renderer.target().texture()).unwrap();
+    let (mut differ, mut most) = (0, 0u8);
+    for (p, q) in cached.pixels().zip(painted.pixels()) {
+        let d = (0..3).map(|k| p[k].abs_diff(q[k])).max().unwrap();
+        differ += usize::from(d > 0);
+
+        most = most.max(d);
+    }
+    assert!(
+        differ == 0,
+        "the frame on cached grounds differs from the painted one: {differ} pixels, by up to {most}"
+    );
+
+    // The grounds are in the cached layer itself, and only there in the fresh world.
+    let inside = |layer: &RgbaImage| {
+        let c = boxes[0].center();
+        layer.get_pixel(c.x as u32, c.y as u32).0
+    };
+    let cached_layer = read_texture_rgba(gpu, world.renderer.target().static_color()).unwrap();
+    let fresh_layer = read_texture_rgba(gpu, fresh.renderer.target().static_color()).unwrap();
+    assert!(
+        inside(&cached_layer)[0] > 230,
+        "cached layer: {:?}",
+        inside(&cached_layer)
+    );
+    assert!(
+        inside(&fresh_layer)[0] < 200,
+        "fresh layer: {:?}",
+        inside(&fresh_layer)
+    );
+}

@@ -552,6 +552,20 @@ impl Renderer {
     /// density layer tone-mapped over the surface, or trails as lines; heads), then markers.
     /// The density layer accumulates in passes of its own before the moving pass.
     pub fn render(&mut self, gpu: &Gpu, sim: &Simulation, frame: &FrameState<'_>) -> &wgpu::Texture {
+        self.render_with(gpu, sim, frame, 0, &mut |_, _| {})
+    }
+
+    /// [`Self::render`], with `paint` drawing into the static layer's colour each time it is
+    /// built (the overlay paints the plots' grounds there: see `world::draw_frame`). `paint_key`
+    /// identifies what `paint` draws; a new one rebuilds the layer.
+    pub fn render_with(
+        &mut self,
+        gpu: &Gpu,
+        sim: &Simulation,
+        frame: &FrameState<'_>,
+        paint_key: u64,
+        paint: &mut dyn FnMut(&Gpu, &wgpu::Texture),
+    ) -> &wgpu::Texture {
         // Before the first step the ring holds nothing: show the start points alone.
         let plan = if sim.has_started() {
             sim.trail_plan()
@@ -568,7 +582,7 @@ impl Renderer {
         let uniform = self.frame_uniform(frame, if layers.line_trails { &line_window } else { &window });
         gpu.queue
             .write_buffer(&self.frame_buffer, 0, bytemuck::bytes_of(&uniform));
-        let key = StaticKey::of(&uniform, self.static_generation);
+        let key = StaticKey::of(&uniform, self.static_generation, paint_key);
         let rebuild = self.static_layer.as_ref() != Some(&key);
         if rebuild {
             let mut axes = self.settings.show_axes.then(|| {
@@ -639,6 +653,16 @@ impl Renderer {
             self.draw_static_layer(&mut encoder);
             self.static_layer = Some(key);
             self.static_builds += 1;
+            // What `paint` adds goes after the layer and before the frame copies it.
+            gpu.queue.submit([std::mem::replace(
+                &mut encoder,
+                gpu.device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("render.encoder"),
+                    }),
+            )
+            .finish()]);
+            paint(gpu, self.target.static_color());
         }
         self.target.copy_static(&mut encoder);
         {
@@ -833,10 +857,11 @@ impl Renderer {
 struct StaticKey {
     uniform: Vec<u8>,
     generation: u64,
+    paint: u64,
 }
 
 impl StaticKey {
-    fn of(uniform: &FrameUniform, generation: u64) -> Self {
+    fn of(uniform: &FrameUniform, generation: u64, paint: u64) -> Self {
         let bytes = bytemuck::bytes_of(uniform);
         let scale = std::mem::offset_of!(FrameUniform, surface_scale);
         let mut key = bytes[..std::mem::offset_of!(FrameUniform, mesh) + 8].to_vec();
@@ -844,6 +869,7 @@ impl StaticKey {
         Self {
             uniform: key,
             generation,
+            paint,
         }
     }
 }

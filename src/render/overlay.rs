@@ -125,6 +125,39 @@ pub struct Overlay {
     layout: OverlayLayout,
     /// The insets' images, uploaded once per id.
     inset_textures: HashMap<u64, egui::TextureHandle>,
+    /// The strip plots' boxes (points) of the last draw, at its size and scale: the grounds
+    /// the next static layer can hold (see [`Self::paint_grounds`]).
+    strip_boxes: Grounds,
+    /// The grounds the frame's static layer holds: their fills are not painted again.
+    grounds_in_static: Grounds,
+}
+
+/// Plot boxes whose translucent fills are drawn into the static layer: at `size_px` and
+/// `pixels_per_point`, `boxes` in points.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Grounds {
+    pub size_px: [u32; 2],
+    pub pixels_per_point: f32,
+    pub boxes: Vec<Rect>,
+}
+
+impl Grounds {
+    /// Identifies them, for the static layer's key (0 when there are none).
+    pub fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        if self.boxes.is_empty() {
+            return 0;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.size_px.hash(&mut h);
+        self.pixels_per_point.to_bits().hash(&mut h);
+        for b in &self.boxes {
+            [b.min.x, b.min.y, b.max.x, b.max.y]
+                .map(f32::to_bits)
+                .hash(&mut h);
+        }
+        h.finish().max(1)
+    }
 }
 
 impl Overlay {
@@ -159,6 +192,8 @@ impl Overlay {
             max_texture_side: gpu.device.limits().max_texture_dimension_2d as usize,
             layout: OverlayLayout::default(),
             inset_textures: HashMap::new(),
+            strip_boxes: Grounds::default(),
+            grounds_in_static: Grounds::default(),
         }
     }
 
@@ -192,6 +227,52 @@ impl Overlay {
             egui::RawInput::default(),
             |_| {},
         );
+    }
+
+    /// The grounds (strip plots' boxes) of the last draw, if it was at `size_px` and
+    /// `pixels_per_point`: what the next static layer can hold.
+    pub fn next_grounds(&self, size_px: [u32; 2], pixels_per_point: f32) -> Grounds {
+        let g = &self.strip_boxes;
+        if g.size_px == size_px && g.pixels_per_point == pixels_per_point.max(0.1) {
+            g.clone()
+        } else {
+            Grounds::default()
+        }
+    }
+
+    /// Says which grounds the frame's static layer holds, so that [`Self::draw`] leaves their
+    /// fills out (none: it paints them all).
+    pub fn set_grounds_in_static(&mut self, grounds: Grounds) {
+        self.grounds_in_static = grounds;
+    }
+
+    /// Paints the fills of `grounds` into `texture` (a static layer's colour, with the
+    /// non-sRGB view format). On a CPU rasterizer these translucent boxes are the overlay's
+    /// most costly pixels (a quarter of the post scene's frame); in the static layer they are
+    /// painted once per camera. What moves is then drawn over them, not under: the strip lies
+    /// below the 3D view, where trails and heads do not go.
+    pub fn paint_grounds(&mut self, gpu: &Gpu, texture: &wgpu::Texture, grounds: &Grounds) {
+        // Kept aside: a draw with no content would also drop the insets' textures.
+        let (layout, boxes, insets) = (
+            self.layout.clone(),
+            self.strip_boxes.clone(),
+            self.inset_textures.clone(),
+        );
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        self.draw_with(
+            gpu,
+            &view,
+            grounds.size_px,
+            grounds.pixels_per_point,
+            &OverlayContent::default(),
+            egui::RawInput::default(),
+            |root| {
+                for b in &grounds.boxes {
+                    crate::render::plot_paint::paint_ground(root.painter(), *b);
+                }
+            },
+        );
+        (self.layout, self.strip_boxes, self.inset_textures) = (layout, boxes, insets);
     }
 
     /// [`Self::draw`] plus the window's own egui UI: `input` from `egui_winit::State::take_egui_input`
@@ -236,11 +317,30 @@ impl Overlay {
         }
         self.inset_textures.retain(|id, _| textures.contains_key(id));
         let mut layout = OverlayLayout::default();
+        // Fills already in the static layer under this very frame's boxes are not painted.
+        let cached: &[Rect] = if self.grounds_in_static.size_px == size_px
+            && self.grounds_in_static.pixels_per_point == pixels_per_point
+        {
+            &self.grounds_in_static.boxes
+        } else {
+            &[]
+        };
         let mut output = self.ctx.run_ui(input, |root| {
             ui(root);
             let area = root.available_rect_before_wrap();
-            layout = paint_content(root.ctx(), area, content, &textures);
+            layout = paint_content(root.ctx(), area, content, &textures, cached);
         });
+        self.strip_boxes = Grounds {
+            size_px,
+            pixels_per_point,
+            boxes: content
+                .plots
+                .iter()
+                .zip(&layout.plots)
+                .filter(|(p, _)| p.placement == PlotPlacement::Strip)
+                .map(|(_, l)| l.frame)
+                .collect(),
+        };
         self.layout = layout.scaled(pixels_per_point);
 
         let ppp = output.pixels_per_point;
@@ -325,6 +425,7 @@ pub fn paint_content(
     area: Rect,
     content: &OverlayContent,
     textures: &HashMap<u64, egui::TextureId>,
+    cached_grounds: &[Rect],
 ) -> OverlayLayout {
     let layer = egui::LayerId::new(egui::Order::Background, egui::Id::unique("descent.overlay"));
     let painter = ctx.layer_painter(layer).with_clip_rect(ctx.viewport_rect());
@@ -370,7 +471,15 @@ pub fn paint_content(
         .map(|r| r.bottom() + look::BOX_GAP)
         .fold(inner.top(), f32::max);
     let column_left = (column.height() > 0.0).then(|| column_rect.left() - look::BOX_GAP);
-    let plots = paint_plots(&painter, area, inner, top_band, column_left, content);
+    let plots = paint_plots(
+        &painter,
+        area,
+        inner,
+        top_band,
+        column_left,
+        content,
+        cached_grounds,
+    );
     let status = status.map(|(galley, rect)| {
         painter.galley(rect.min, galley, look::STATUS);
         rect
@@ -632,6 +741,7 @@ fn paint_plots(
     top_band: f32,
     column_left: Option<f32>,
     content: &OverlayContent,
+    cached_grounds: &[Rect],
 ) -> Vec<PlotLayout> {
     const GAP: f32 = PLOT_GAP;
     let full: Vec<usize> = (0..content.plots.len())
@@ -675,7 +785,16 @@ fn paint_plots(
         .plots
         .iter()
         .zip(rects)
-        .map(|(plot, rect)| paint_plot(painter, rect, plot, plot.placement == PlotPlacement::Strip))
+        .map(|(plot, rect)| {
+            let boxed = plot.placement == PlotPlacement::Strip;
+            paint_plot(
+                painter,
+                rect,
+                plot,
+                boxed,
+                boxed && !cached_grounds.contains(&rect),
+            )
+        })
         .collect()
 }
 

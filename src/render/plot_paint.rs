@@ -101,13 +101,30 @@ fn ticks(lo: f64, hi: f64, max: usize, log: bool) -> Vec<(f64, String)> {
     t.into_iter().map(|v| (v, format_tick(v, step))).collect()
 }
 
-/// Paints `plot` in `rect` (points); `boxed`: on a translucent white box with an edge.
-pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool) -> PlotLayout {
+/// The fill of a boxed plot at `rect` (points) alone: what [`paint_plot`] leaves out when
+/// `fill` is false (the overlay painted it into the static layer).
+pub fn paint_ground(painter: &egui::Painter, rect: Rect) {
+    painter.rect(
+        rect,
+        CornerRadius::same(3),
+        BOX_FILL,
+        Stroke::NONE,
+        StrokeKind::Inside,
+    );
+}
+
+/// Paints `plot` in `rect` (points); `boxed`: on a translucent white box with an edge, whose
+/// fill is painted when `fill` (else it is already there: [`paint_ground`]).
+pub fn paint_plot(painter: &egui::Painter, rect: Rect, plot: &Plot, boxed: bool, fill: bool) -> PlotLayout {
     if boxed {
-        painter.rect(
+        // Fill and edge as two shapes, so that a fill in the static layer gives the same
+        // pixels (egui feathers a lone fill's corners differently from one under an edge).
+        if fill {
+            paint_ground(painter, rect);
+        }
+        painter.rect_stroke(
             rect,
             CornerRadius::same(3),
-            BOX_FILL,
             Stroke::new(1.0, BOX_EDGE),
             StrokeKind::Inside,
         );

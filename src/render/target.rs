@@ -121,7 +121,8 @@ impl RenderTarget {
             color,
             1,
             wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            &[],
+            // The overlay paints the plots' grounds into it (see `Renderer::render_with`).
+            &[crate::render::overlay::draw_format(color)],
         );
         let static_depth = texture(
             "render.target.static_depth",
@@ -184,6 +185,11 @@ impl RenderTarget {
     }
 
     /// The static pass's colour attachment, cleared to `clear` (linear): the MSAA texture
+    /// The static layer's colour, resolved: what each frame starts from.
+    pub fn static_color(&self) -> &wgpu::Texture {
+        &self.static_color
+    }
+
     /// resolving into `static_color`, or `static_color` itself.
     pub fn static_color_attachment(&self, clear: wgpu::Color) -> wgpu::RenderPassColorAttachment<'_> {
         let ops = |store| wgpu::Operations {
