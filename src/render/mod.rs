@@ -557,7 +557,8 @@ impl Renderer {
 
     /// [`Self::render`], with `paint` drawing into the static layer's colour each time it is
     /// built (the overlay paints the plots' grounds there: see `world::draw_frame`). `paint_key`
-    /// identifies what `paint` draws; a new one rebuilds the layer.
+    /// identifies what `paint` draws, 0 for nothing (then it is not called); a new one rebuilds
+    /// the layer.
     pub fn render_with(
         &mut self,
         gpu: &Gpu,
@@ -653,6 +654,8 @@ impl Renderer {
             self.draw_static_layer(&mut encoder);
             self.static_layer = Some(key);
             self.static_builds += 1;
+        }
+        if rebuild && paint_key != 0 {
             // What `paint` adds goes after the layer and before the frame copies it.
             gpu.queue.submit([std::mem::replace(
                 &mut encoder,

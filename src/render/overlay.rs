@@ -252,19 +252,15 @@ impl Overlay {
     /// painted once per camera. What moves is then drawn over them, not under: the strip lies
     /// below the 3D view, where trails and heads do not go.
     pub fn paint_grounds(&mut self, gpu: &Gpu, texture: &wgpu::Texture, grounds: &Grounds) {
-        // Kept aside: a draw with no content would also drop the insets' textures.
-        let (layout, boxes, insets) = (
-            self.layout.clone(),
-            self.strip_boxes.clone(),
-            self.inset_textures.clone(),
-        );
+        if grounds.boxes.is_empty() {
+            return;
+        }
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        self.draw_with(
+        self.paint_pass(
             gpu,
             &view,
             grounds.size_px,
             grounds.pixels_per_point,
-            &OverlayContent::default(),
             egui::RawInput::default(),
             |root| {
                 for b in &grounds.boxes {
@@ -272,7 +268,6 @@ impl Overlay {
                 }
             },
         );
-        (self.layout, self.strip_boxes, self.inset_textures) = (layout, boxes, insets);
     }
 
     /// [`Self::draw`] plus the window's own egui UI: `input` from `egui_winit::State::take_egui_input`
@@ -289,19 +284,10 @@ impl Overlay {
         size_px: [u32; 2],
         pixels_per_point: f32,
         content: &OverlayContent,
-        mut input: egui::RawInput,
+        input: egui::RawInput,
         mut ui: impl FnMut(&mut egui::Ui),
     ) -> egui::PlatformOutput {
         let pixels_per_point = pixels_per_point.max(0.1);
-        let size_points = vec2(size_px[0] as f32, size_px[1] as f32) / pixels_per_point;
-        input.screen_rect = Some(Rect::from_min_size(Pos2::ZERO, size_points));
-        input.max_texture_side = Some(self.max_texture_side);
-        input
-            .viewports
-            .entry(input.viewport_id)
-            .or_default()
-            .native_pixels_per_point = Some(pixels_per_point);
-
         let ctx = self.ctx.clone();
         let mut textures = HashMap::new();
         for inset in &content.insets {
@@ -318,17 +304,16 @@ impl Overlay {
         self.inset_textures.retain(|id, _| textures.contains_key(id));
         let mut layout = OverlayLayout::default();
         // Fills already in the static layer under this very frame's boxes are not painted.
-        let cached: &[Rect] = if self.grounds_in_static.size_px == size_px
-            && self.grounds_in_static.pixels_per_point == pixels_per_point
-        {
-            &self.grounds_in_static.boxes
+        let g = &self.grounds_in_static;
+        let cached = if g.size_px == size_px && g.pixels_per_point == pixels_per_point {
+            g.boxes.clone()
         } else {
-            &[]
+            Vec::new()
         };
-        let mut output = self.ctx.run_ui(input, |root| {
+        let output = self.paint_pass(gpu, target, size_px, pixels_per_point, input, |root| {
             ui(root);
             let area = root.available_rect_before_wrap();
-            layout = paint_content(root.ctx(), area, content, &textures, cached);
+            layout = paint_content(root.ctx(), area, content, &textures, &cached);
         });
         self.strip_boxes = Grounds {
             size_px,
@@ -342,6 +327,30 @@ impl Overlay {
                 .collect(),
         };
         self.layout = layout.scaled(pixels_per_point);
+        output
+    }
+
+    /// One egui pass onto `target` (`size_px`, `pixels_per_point`): `paint` lays out and paints
+    /// on the root [`egui::Ui`], egui tessellates, and the meshes are drawn over what is there.
+    /// Returns egui's platform output.
+    fn paint_pass(
+        &mut self,
+        gpu: &Gpu,
+        target: &wgpu::TextureView,
+        size_px: [u32; 2],
+        pixels_per_point: f32,
+        mut input: egui::RawInput,
+        paint: impl FnMut(&mut egui::Ui),
+    ) -> egui::PlatformOutput {
+        let size_points = vec2(size_px[0] as f32, size_px[1] as f32) / pixels_per_point;
+        input.screen_rect = Some(Rect::from_min_size(Pos2::ZERO, size_points));
+        input.max_texture_side = Some(self.max_texture_side);
+        input
+            .viewports
+            .entry(input.viewport_id)
+            .or_default()
+            .native_pixels_per_point = Some(pixels_per_point);
+        let mut output = self.ctx.run_ui(input, paint);
 
         let ppp = output.pixels_per_point;
         let primitives = self.ctx.tessellate(output.shapes, ppp);
