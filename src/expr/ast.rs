@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use super::eval;
+use super::func::{self, Func};
 
 /// A free variable of the surface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,97 +33,6 @@ impl Var {
             Var::X => "x",
             Var::Y => "y",
         }
-    }
-}
-
-/// A built-in function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Func {
-    Sin,
-    Cos,
-    Tan,
-    Asin,
-    Acos,
-    Atan,
-    Sinh,
-    Cosh,
-    Tanh,
-    Exp,
-    /// Natural logarithm.
-    Log,
-    Sqrt,
-    Abs,
-    /// -1, 0 or 1 (NaN for NaN), as WGSL `sign`; the derivative of `abs`.
-    Sign,
-    Min,
-    Max,
-    /// `pow(a, b)` means exactly `a^b`.
-    Pow,
-    /// `ifle(a, b, t, f)` is `t` if `a <= b`, else `f`; the derivative of
-    /// `min`/`max`. Only the chosen branch is evaluated, so a NaN or infinity
-    /// in the other one does not leak (unlike a `step`-weighted sum).
-    Ifle,
-}
-
-impl Func {
-    /// Every function, in the order used for "did you mean" suggestions.
-    pub const ALL: [Func; 18] = [
-        Func::Sin,
-        Func::Cos,
-        Func::Tan,
-        Func::Asin,
-        Func::Acos,
-        Func::Atan,
-        Func::Sinh,
-        Func::Cosh,
-        Func::Tanh,
-        Func::Exp,
-        Func::Log,
-        Func::Sqrt,
-        Func::Abs,
-        Func::Sign,
-        Func::Min,
-        Func::Max,
-        Func::Pow,
-        Func::Ifle,
-    ];
-
-    /// The name in source text (also the WGSL builtin, except `ifle`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Func::Sin => "sin",
-            Func::Cos => "cos",
-            Func::Tan => "tan",
-            Func::Asin => "asin",
-            Func::Acos => "acos",
-            Func::Atan => "atan",
-            Func::Sinh => "sinh",
-            Func::Cosh => "cosh",
-            Func::Tanh => "tanh",
-            Func::Exp => "exp",
-            Func::Log => "log",
-            Func::Sqrt => "sqrt",
-            Func::Abs => "abs",
-            Func::Sign => "sign",
-            Func::Min => "min",
-            Func::Max => "max",
-            Func::Pow => "pow",
-            Func::Ifle => "ifle",
-        }
-    }
-
-    /// Number of arguments.
-    pub fn arity(&self) -> usize {
-        match self {
-            Func::Min | Func::Max | Func::Pow => 2,
-            Func::Ifle => 4,
-            _ => 1,
-        }
-    }
-
-    /// The function called `name` in source text, if any (case-sensitive).
-    pub fn from_name(name: &str) -> Option<Func> {
-        Func::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 
@@ -298,7 +207,7 @@ pub(crate) fn div(a: Ast, b: Ast) -> Ast {
 
 pub(crate) fn pow(a: Ast, b: Ast) -> Ast {
     match (a, b) {
-        (Ast::Num(p), Ast::Num(q)) => match fold(eval::pow(p, q, true)) {
+        (Ast::Num(p), Ast::Num(q)) => match fold(func::pow(p, q, true)) {
             Some(c) => c,
             None => Ast::Pow(Box::new(Ast::Num(p)), Box::new(Ast::Num(q))),
         },
@@ -321,7 +230,7 @@ pub(crate) fn call(f: Func, mut args: Vec<Ast>) -> Ast {
         })
         .collect();
     if nums.len() == args.len()
-        && let Some(c) = fold(eval::apply(f, &nums))
+        && let Some(c) = fold(func::apply(f, &nums))
     {
         return c;
     }

@@ -9,7 +9,8 @@
 //! powers stay exact for negative bases); otherwise the general rule uses
 //! `log(a)`, NaN for `a < 0`, where `a^b` is NaN too.
 
-use super::ast::{Ast, Func, Var, add, call, div, mul, neg, pow, sub};
+use super::ast::{Ast, Var, add, call, div, mul, neg, pow, sub};
+use super::func::Func;
 
 fn is_zero(a: &Ast) -> bool {
     matches!(a, Ast::Num(c) if *c == 0.0)

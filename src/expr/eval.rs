@@ -11,7 +11,8 @@
 //! - any other exponent gives NaN for `a < 0` (also `-inf`), even a variable
 //!   one that happens to be an integer: the GPU cannot cheaply know that.
 
-use super::ast::{Ast, Func, Var};
+use super::ast::{Ast, Var};
+use super::func::{Func, apply, pow};
 
 impl Ast {
     /// Value at `(x, y)` in IEEE f64 arithmetic: NaN and infinities propagate,
@@ -53,91 +54,5 @@ impl Ast {
                 }
             }
         }
-    }
-}
-
-/// `a^b`; `const_exponent` says whether `b` is free of variables. `a^0` is 1 for every `a`
-/// (NaN and negative bases included), as the generated WGSL selects it without calling pow.
-pub(crate) fn pow(a: f64, b: f64, const_exponent: bool) -> f64 {
-    if b == 0.0 {
-        1.0
-    } else if const_exponent && b.is_finite() && b == b.trunc() {
-        a.powf(b)
-    } else if a < 0.0 {
-        f64::NAN
-    } else {
-        // abs turns -0 into +0, as the GPU's exp2(b*log2(a)) would.
-        a.abs().powf(b)
-    }
-}
-
-/// WGSL `sign`: 0 at ±0 (unlike `f64::signum`), NaN for NaN.
-pub(crate) fn sign(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        v
-    }
-}
-
-/// `f` applied to constant arguments; NaN on an arity mismatch. `pow` here
-/// is the constant-exponent case, which is what a caller with all arguments
-/// known has.
-pub(crate) fn apply(f: Func, args: &[f64]) -> f64 {
-    match (f, args) {
-        (Func::Sin, [a]) => a.sin(),
-        (Func::Cos, [a]) => a.cos(),
-        (Func::Tan, [a]) => a.tan(),
-        (Func::Asin, [a]) => a.asin(),
-        (Func::Acos, [a]) => a.acos(),
-        (Func::Atan, [a]) => a.atan(),
-        (Func::Sinh, [a]) => a.sinh(),
-        (Func::Cosh, [a]) => a.cosh(),
-        (Func::Tanh, [a]) => a.tanh(),
-        (Func::Exp, [a]) => a.exp(),
-        (Func::Log, [a]) => a.ln(),
-        (Func::Sqrt, [a]) => a.sqrt(),
-        (Func::Abs, [a]) => a.abs(),
-        (Func::Sign, [a]) => sign(*a),
-        (Func::Min, [a, b]) => a.min(*b),
-        (Func::Max, [a, b]) => a.max(*b),
-        (Func::Pow, [a, b]) => pow(*a, *b, true),
-        (Func::Ifle, [a, b, t, e]) => {
-            if a <= b {
-                *t
-            } else {
-                *e
-            }
-        }
-        _ => f64::NAN,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pow_semantics() {
-        assert_eq!(pow(-2.0, 3.0, true), -8.0);
-        assert_eq!(pow(-2.0, -2.0, true), 0.25);
-        assert!(pow(-8.0, 1.0 / 3.0, true).is_nan());
-        assert!(pow(f64::NEG_INFINITY, 2.5, true).is_nan());
-        assert!(pow(-2.0, f64::INFINITY, true).is_nan());
-        assert!(pow(-2.0, 2.0, false).is_nan());
-        assert_eq!(pow(2.0, 2.0, false), 4.0);
-        assert_eq!(pow(f64::NAN, 0.0, true), 1.0);
-        // A variable exponent that is 0: 1 even for a negative base (pow itself is NaN there).
-        assert_eq!(pow(-2.0, 0.0, false), 1.0);
-        assert_eq!(pow(0.0, 0.0, false), 1.0);
-    }
-
-    #[test]
-    fn sign_matches_wgsl() {
-        assert_eq!(sign(0.0), 0.0);
-        assert_eq!(sign(-3.0), -1.0);
-        assert!(sign(f64::NAN).is_nan());
     }
 }

@@ -37,13 +37,15 @@
 mod ast;
 mod diff;
 mod eval;
+mod func;
 mod lexer;
 mod parser;
 mod wgsl;
 
 use std::fmt;
 
-pub use ast::{Ast, Func, Var};
+pub use ast::{Ast, Var};
+pub use func::Func;
 
 /// Longest accepted input, in characters.
 pub const MAX_LEN: usize = 10_000;

@@ -13,7 +13,8 @@
 //! signs, exponents) is checked *before* recursing, and the depth of the tree
 //! being built is checked as nodes are made (long `+`/`*` chains nest too).
 
-use super::ast::{Ast, Func, Var};
+use super::ast::{Ast, Var};
+use super::func::Func;
 use super::lexer::{Lexer, Tok, Token};
 use super::{ExprError, MAX_NESTING, MAX_TREE_DEPTH};
 

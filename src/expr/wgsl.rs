@@ -26,8 +26,8 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::SurfaceExpr;
-use super::ast::{Ast, Func, Var};
-use super::eval;
+use super::ast::{Ast, Var};
+use super::func::{self, Func};
 
 type Id = usize;
 
@@ -88,10 +88,10 @@ impl Op {
             Op::Sub(a, b) => v(a) - v(b),
             Op::Mul(a, b) => v(a) * v(b),
             Op::Div(a, b) => v(a) / v(b),
-            Op::Call1(f, a) => eval::apply(f, &[v(a)]),
+            Op::Call1(f, a) => func::apply(f, &[v(a)]),
             // Made for variable or non-integer exponents, or on `abs(a)`.
-            Op::Call2(Func::Pow, a, b) => eval::pow(v(a), v(b), false),
-            Op::Call2(f, a, b) => eval::apply(f, &[v(a), v(b)]),
+            Op::Call2(Func::Pow, a, b) => func::pow(v(a), v(b), false),
+            Op::Call2(f, a, b) => func::apply(f, &[v(a), v(b)]),
             Op::Select { strict, a, b, t, f } => {
                 let (a, b) = (v(a), v(b));
                 if (strict && a < b) || (!strict && a <= b) {
@@ -201,7 +201,7 @@ impl Tape {
 
     fn pow(&mut self, a: &Ast, b: &Ast) -> Val {
         match (self.lower(a), self.lower(b)) {
-            (Val::Const(p), Val::Const(q)) => Val::Const(eval::pow(p, q, true)),
+            (Val::Const(p), Val::Const(q)) => Val::Const(func::pow(p, q, true)),
             (Val::Node(a), Val::Const(n)) => Val::Node(self.const_pow(a, n)),
             (va, Val::Node(b)) => {
                 // a^0 is 1 for every a, as in `eval`; WGSL's pow(0, 0) is exp2(0 * -inf),
@@ -304,14 +304,14 @@ impl Tape {
                 }))
             }
             (_, [a]) => match self.lower(a) {
-                Val::Const(c) => Val::Const(eval::apply(f, &[c])),
+                Val::Const(c) => Val::Const(func::apply(f, &[c])),
                 Val::Node(a) => Val::Node(match f {
                     Func::Asin | Func::Acos => self.arc(f, a),
                     _ => self.intern(Op::Call1(f, a)),
                 }),
             },
             (_, [a, b]) => match (self.lower(a), self.lower(b)) {
-                (Val::Const(p), Val::Const(q)) => Val::Const(eval::apply(f, &[p, q])),
+                (Val::Const(p), Val::Const(q)) => Val::Const(func::apply(f, &[p, q])),
                 (va, vb) => {
                     let (a, b) = (self.node(va), self.node(vb));
                     Val::Node(self.intern(Op::Call2(f, a, b)))
