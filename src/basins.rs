@@ -6,7 +6,7 @@
 //! optimizers with *these* hyperparameters, not of the gradient flow.
 
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED};
-use crate::render::legend::short_number;
+use crate::numbers::short_number;
 use crate::render::style::{LegendEntry, optimizer_color};
 use crate::surfaces::Domain;
 

@@ -208,7 +208,7 @@ pub fn bench_render(
     let density = density_scene(density_particles);
     let density_name = format!(
         "{} particles, density, 1920x1080",
-        crate::render::legend::count(u64::from(density_particles))
+        crate::numbers::count(u64::from(density_particles))
     );
     let cases = [
         (
@@ -280,7 +280,7 @@ pub fn bench_render(
         job.output = Output::Gif {
             path: dir.join("bench.gif"),
             fps: 30.0,
-            quality: crate::gif_encode::GifQuality::Fast,
+            quality: crate::capture::GifQuality::Fast,
         };
         let as_gif = render(gpu, &job)?;
         let _ = std::fs::remove_dir_all(&dir);

@@ -99,6 +99,12 @@ impl OrbitCamera {
         }
     }
 
+    /// The preset `name`, or the error that lists the presets.
+    pub fn named(name: &str) -> Result<Self, String> {
+        Self::preset(name)
+            .ok_or_else(|| format!("unknown camera preset '{name}'; the presets are post, top and side"))
+    }
+
     /// Unit vector from the target towards the eye (matplotlib's convention).
     pub fn eye_direction(&self) -> Vec3 {
         let (sa, ca) = self.azimuth_deg.to_radians().sin_cos();

@@ -9,8 +9,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::camera::OrbitCamera;
+use crate::capture::GifQuality;
 use crate::capture::{Output, PngCompression};
-use crate::gif_encode::GifQuality;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::headless::{RenderJob, describe_output};
 use crate::optim::OptimizerSpec;
@@ -402,9 +402,7 @@ impl StyleArgs {
             for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 match part.split_once('=') {
                     None => {
-                        if OrbitCamera::preset(part).is_none() {
-                            bail!("--camera: unknown preset '{part}'; the presets are post, top and side");
-                        }
+                        OrbitCamera::named(part).map_err(|m| anyhow!("--camera: {m}"))?;
                         view.camera = Some(part.to_string());
                     }
                     Some((key, value)) => {
@@ -958,7 +956,7 @@ impl SceneArgs {
                     )
                 })?;
             schedule
-                .check_for(spec)
+                .check_for(&*spec)
                 .map_err(|m| anyhow!("--schedule {text:?}: {m}"))?;
             spec.label = format!("{} --schedule {}", spec.label, text.trim());
             spec.schedule = Some(schedule);

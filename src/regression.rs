@@ -7,9 +7,7 @@
 //! moments, so the loss surface is an ordinary expression: the GPU evaluates it in O(1) per
 //! step whatever the data size. On the surface, `x` plays m and `y` plays b.
 
-use std::path::Path;
-
-use crate::scene::SplitMix64;
+use crate::rng::SplitMix64;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -46,6 +44,14 @@ pub struct Moments {
     pub yy: f64,
 }
 
+/// A linear-regression scene's data and what the descent should find.
+#[derive(Clone, Debug)]
+pub struct Regression {
+    pub data: Dataset,
+    /// Some(m) when only b descends, with the slope held at m.
+    pub fixed_slope: Option<f64>,
+}
+
 impl Dataset {
     /// Like `make_regression(n_samples, n_features=1, noise, bias, random_state)`: x ~ N(0, 1),
     /// the true slope 100 * U(0, 1), y = slope x + bias + noise N(0, 1). (Our own generator:
@@ -64,16 +70,8 @@ impl Dataset {
         Self { x, y }
     }
 
-    /// A CSV file with columns x and y (a header line naming them is optional).
-    pub fn from_csv(path: &Path) -> Result<Self, DataError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| DataError::Read {
-            file: file.clone(),
-            source,
-        })?;
-        Self::parse_csv(&file, &text)
-    }
-
+    /// Data from CSV text with columns x and y (a header line naming them is optional);
+    /// `file` names it in errors.
     pub fn parse_csv(file: &str, text: &str) -> Result<Self, DataError> {
         let mut data = Self {
             x: Vec::new(),

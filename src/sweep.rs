@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use crate::numbers::short;
+
 /// Most groups one optimizer spec may expand to: 4096 x 4096. Memory is checked again with
 /// the start points, against the adapter.
 pub const MAX_SWEEP_GROUPS: u64 = 1 << 24;
@@ -176,16 +178,6 @@ pub fn indices(axes: &[SweepAxis], g: u64) -> Vec<u32> {
             i as u32
         })
         .collect()
-}
-
-/// Short, exact text for a number: plain between 1e-3 and 1e6, else scientific ("1e-8").
-pub fn short(x: f64) -> String {
-    let a = x.abs();
-    if a == 0.0 || (1e-3..1e6).contains(&a) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@
 //! The map is made from particles at any step: the window and frames show it as the run goes.
 
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED};
+use crate::numbers::short_number;
 use crate::optim::OptimizerSpec;
-use crate::render::legend::short_number;
 use crate::scene::Scene;
 use crate::sweep::Spacing;
 

@@ -3,8 +3,8 @@
 
 mod common;
 
+use descent::capture::gif::GifQuality;
 use descent::capture::{Capture, Output, frame_name};
-use descent::gif_encode::GifQuality;
 
 /// A texture holding a pattern unique to `frame`, at an odd width so rows need padding.
 fn frame_texture(width: u32, height: u32, frame: u32) -> (wgpu::Texture, Vec<u8>) {

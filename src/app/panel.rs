@@ -243,7 +243,7 @@ impl Panel {
             if spec.group_count() > 1 {
                 ui.label(format!(
                     "{} groups, one per value",
-                    crate::render::legend::count(spec.group_count())
+                    crate::numbers::count(spec.group_count())
                 ));
             }
             for key in spec.all_param_names().collect::<Vec<_>>() {
@@ -376,7 +376,7 @@ impl Panel {
                 .sum::<u64>();
         ui.label(format!(
             "{} particles, ~{:.1} MiB on the GPU",
-            crate::render::legend::count(particles),
+            crate::numbers::count(particles),
             memory_estimate(particles, self.steps) as f64 / 1048576.0
         ));
 
@@ -481,7 +481,7 @@ fn loss_plot(ui: &mut egui::Ui, loss: &[Vec<LossSample>]) {
             );
         }
     }
-    let fmt = |v: f64| crate::render::legend::short_number(v);
+    let fmt = |v: f64| crate::numbers::short_number(v);
     painter.text(
         rect.left_top() + egui::vec2(3.0, 2.0),
         egui::Align2::LEFT_TOP,

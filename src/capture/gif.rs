@@ -65,7 +65,7 @@ impl Palette {
             .collect();
         let mut nearest = vec![0u8; cells];
         // Cell centres to their nearest entry, split over the cores (262,144 x 255 distances).
-        let threads = crate::capture::worker_threads(16);
+        let threads = super::workers::worker_threads(16);
         let per = cells.div_ceil(threads);
         std::thread::scope(|s| {
             for (t, part) in nearest.chunks_mut(per).enumerate() {

@@ -5,6 +5,7 @@ pub mod context;
 pub mod gpu_data;
 pub mod memory;
 pub mod mesh;
+pub mod readback;
 pub mod sim;
 pub mod stats;
 

@@ -52,9 +52,16 @@ impl Colormap {
 
     /// Looks a map up by name (case-insensitive; `grey` is `gray`).
     pub fn from_name(name: &str) -> Option<Self> {
-        let key = name.trim().to_ascii_lowercase();
-        let key = if key == "grey" { "gray".to_string() } else { key };
-        Self::ALL.into_iter().find(|c| c.name() == key)
+        Self::named(name).ok()
+    }
+
+    /// The map a scene names ([`crate::scene::colormap_name`]), or the error listing the maps.
+    pub fn named(name: &str) -> Result<Self, String> {
+        let key = crate::scene::colormap_name(name)?;
+        Ok(Self::ALL
+            .into_iter()
+            .find(|c| c.name() == key)
+            .expect("every scene colormap name has a map"))
     }
 
     /// The 256-entry lookup table, sRGB bytes, opaque.

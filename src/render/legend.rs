@@ -2,6 +2,7 @@
 //! hyperparameters), the start points with their marker shapes (the blog post's
 //! 'Initialization' box), the title and the step counter.
 
+use crate::numbers::{count, short_number};
 use crate::render::style::{
     LegendEntry, MarkerShape, OverlayContent, ScreenLabel, StartEntry, optimizer_color,
 };
@@ -9,33 +10,6 @@ use crate::scene::Scene;
 
 /// More start points than this are summarised in one line instead of listed.
 pub const MAX_LISTED_STARTS: usize = 8;
-
-/// A number as a person writes it: few digits, no trailing zeros, scientific when tiny.
-pub fn short_number(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    if v.abs() < 1e-3 || v.abs() >= 1e5 {
-        let s = format!("{v:.2e}");
-        // 1.00e-8 -> 1e-8
-        return s.replace(".00e", "e").replace("0e", "e");
-    }
-    let s = format!("{v:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// A count with thousands separated: 100000 -> "100,000".
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> OverlayContent {
     let legend = scene

@@ -108,8 +108,7 @@ pub struct RenderSettings {
     pub density_budget: Option<u64>,
 }
 
-/// `auto` draws lines up to this many particles, density beyond.
-pub const AUTO_LINES_MAX: u32 = 5000;
+pub use crate::scene::AUTO_LINES_MAX;
 /// Up to this many heads are drawn as markers; beyond, heads are accumulated (density).
 pub const HEAD_MARKERS_MAX: u32 = 2000;
 
@@ -967,56 +966,11 @@ pub fn cells_per_grid_line(cells: u32) -> u32 {
 /// Copies a texture (Rgba8 or Bgra8, `COPY_SRC`) to the CPU as RGBA, blocking; strips the
 /// 256-byte row padding.
 pub fn read_texture_rgba(gpu: &Gpu, texture: &wgpu::Texture) -> Result<image::RgbaImage, RenderError> {
-    let format = texture.format();
-    let bgra = matches!(
-        format,
-        wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
-    );
-    if !bgra
-        && !matches!(
-            format,
-            wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb
-        )
-    {
-        return Err(RenderError::Format(format));
+    if !crate::gpu::readback::is_readable(texture.format()) {
+        return Err(RenderError::Format(texture.format()));
     }
-    let (width, height) = (texture.width(), texture.height());
-    let row = width * 4;
-    let padded = row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("render.readback"),
-        size: u64::from(padded) * u64::from(height),
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let mut encoder = gpu
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("render.readback"),
-        });
-    encoder.copy_texture_to_buffer(
-        texture.as_image_copy(),
-        wgpu::TexelCopyBufferInfo {
-            buffer: &staging,
-            layout: wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(padded),
-                rows_per_image: Some(height),
-            },
-        },
-        texture.size(),
-    );
-    gpu.queue.submit([encoder.finish()]);
-    let bytes = crate::gpu::context::map_read(gpu, &staging)?;
-    let mut pixels = Vec::with_capacity((row * height) as usize);
-    for y in 0..height as usize {
-        let start = y * padded as usize;
-        pixels.extend_from_slice(&bytes[start..start + row as usize]);
-    }
-    if bgra {
-        pixels.chunks_exact_mut(4).for_each(|p| p.swap(0, 2));
-    }
-    image::RgbaImage::from_raw(width, height, pixels)
+    let pixels = crate::gpu::readback::read_texture(gpu, texture)?;
+    image::RgbaImage::from_raw(texture.width(), texture.height(), pixels)
         .ok_or_else(|| RenderError::Gpu(GpuError::Map("readback size mismatch".into())))
 }
 

@@ -94,7 +94,7 @@ fn ticks(lo: f64, hi: f64, max: usize, log: bool) -> Vec<(f64, String)> {
         let (t, _) = nice_ticks(lo, hi, max);
         return t
             .into_iter()
-            .map(|v| (v, crate::render::legend::short_number(10f64.powf(v))))
+            .map(|v| (v, crate::numbers::short_number(10f64.powf(v))))
             .collect();
     }
     let (t, step) = nice_ticks(lo, hi, max);

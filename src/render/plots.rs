@@ -11,7 +11,7 @@ use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
 use crate::gpu::sim::{Simulation, TrailPlan};
 use crate::gpu::stats::{StepStats, TrailStats};
-use crate::render::legend::short_number;
+use crate::numbers::short_number;
 use crate::render::style::{Plot, PlotPlacement, Series, SeriesStyle, optimizer_color};
 use crate::scene::Scene;
 

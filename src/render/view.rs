@@ -15,13 +15,7 @@ pub fn view_settings(
     let mut settings = RenderSettings::for_size(size[0], size[1]);
     settings.msaa = msaa;
     if let Some(name) = &view.colormap {
-        settings.colormap = Colormap::from_name(name).ok_or_else(|| {
-            let known: Vec<&str> = Colormap::ALL.iter().map(|c| c.name()).collect();
-            format!(
-                "unknown colormap '{name}'; the colormaps are {}",
-                known.join(", ")
-            )
-        })?;
+        settings.colormap = Colormap::named(name)?;
     }
     if let Some(v) = view.contours {
         settings.contours = v;
@@ -54,8 +48,7 @@ pub fn view_settings(
         settings.axis_names = names.clone();
     }
     let preset = view.camera.as_deref().unwrap_or("post");
-    let mut camera = OrbitCamera::preset(preset)
-        .ok_or_else(|| format!("unknown camera preset '{preset}'; the presets are post, top and side"))?;
+    let mut camera = OrbitCamera::named(preset)?;
     if preset == "top" && view.contours.is_none() {
         // The tutorials' top-down view is a contour plot.
         settings.contours = true;

@@ -1,0 +1,131 @@
+//! Frame capture: rendered texture -> staging buffer (rows padded to 256 bytes) -> mapped
+//! asynchronously -> encoder threads -> PNG files, an ffmpeg pipe, or a GIF.
+//!
+//! Pipelined: a ring of staging buffers keeps several frames in flight, so the GPU renders the
+//! next frame while earlier ones are mapped and encoded; a bounded queue to the encoders holds
+//! memory steady when they are the slower side. Every file is written under a temporary name
+//! and renamed when whole, so an interrupted run leaves only complete frames.
+//!
+//! - `ring.rs`: [`Capture`], the staging ring; `sink.rs`: the encoder threads behind it;
+//! - `png.rs`: PNG files written atomically, and where a resumed sequence restarts;
+//! - `ffmpeg.rs`: video through an ffmpeg pipe; `gif.rs` and `gif_file.rs`: the GIF encoder
+//!   and the thread that writes its frames in order;
+//! - `workers.rs`: how many encoder threads a machine gets.
+
+mod ffmpeg;
+pub mod gif;
+mod gif_file;
+mod png;
+mod ring;
+mod sink;
+mod workers;
+
+use std::path::{Path, PathBuf};
+
+use crate::gpu::GpuError;
+pub use gif::GifQuality;
+pub use png::{resume_point, write_png_atomic, write_png_with};
+pub use ring::Capture;
+pub(crate) use workers::worker_threads;
+
+/// Where captured frames go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// `frame_000000.png`, `frame_000001.png`, ... in a folder.
+    Pngs {
+        dir: PathBuf,
+        compression: PngCompression,
+    },
+    /// One PNG.
+    Still {
+        path: PathBuf,
+        compression: PngCompression,
+    },
+    /// A video through ffmpeg; the container and codec follow the extension (mp4, webm, mkv, mov).
+    Video { path: PathBuf, fps: f64 },
+    /// An animated GIF (frame delays in whole centiseconds, as the format has them), encoded
+    /// on every core (see [`gif`]).
+    Gif {
+        path: PathBuf,
+        fps: f64,
+        quality: GifQuality,
+    },
+    /// Read back and dropped: what benchmarks use to time rendering apart from encoding.
+    Discard,
+}
+
+impl Output {
+    /// PNG frames in `dir`, fast compression.
+    pub fn pngs(dir: impl Into<PathBuf>) -> Self {
+        Self::Pngs {
+            dir: dir.into(),
+            compression: PngCompression::Fast,
+        }
+    }
+
+    /// One PNG at `path`, fast compression.
+    pub fn still(path: impl Into<PathBuf>) -> Self {
+        Self::Still {
+            path: path.into(),
+            compression: PngCompression::Fast,
+        }
+    }
+}
+
+/// How hard PNG frames are compressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PngCompression {
+    /// fdeflate's fast mode: several times quicker than best, files about 1.3x the size.
+    #[default]
+    Fast,
+    /// The smallest files (zlib level 9 with adaptive filters).
+    Best,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("cannot create the output folder {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode {path}: {message}")]
+    Encode { path: PathBuf, message: String },
+    #[error(
+        "ffmpeg was not found on PATH, so {path} cannot be written. Install it (Debian/Ubuntu: \
+         sudo apt-get install ffmpeg) or write PNG frames with --out DIR"
+    )]
+    FfmpegMissing { path: PathBuf },
+    #[error("ffmpeg failed ({status}) writing {path}:\n{stderr}")]
+    Ffmpeg {
+        path: PathBuf,
+        status: String,
+        stderr: String,
+    },
+    /// An encoder thread's failure, as it reported it.
+    #[error("{0}")]
+    Encoder(String),
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+/// Numbered frame file name, as `descent render --out` writes them.
+pub fn frame_name(index: u32) -> String {
+    format!("frame_{index:06}.png")
+}
+
+/// A file beside `path` with `.partial` before the extension, renamed into place when whole.
+fn partial_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    match path.extension() {
+        Some(ext) => path.with_file_name(format!(".{stem}.partial.{}", ext.to_string_lossy())),
+        None => path.with_file_name(format!(".{stem}.partial")),
+    }
+}

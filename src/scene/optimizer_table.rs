@@ -1,0 +1,115 @@
+//! One `[[optimizer]]` table of a scene file: its name, parameters (numbers, booleans or
+//! sweep ranges) and schedule, each error at its key.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::SceneError;
+use crate::optim::OptimizerSpec;
+
+pub(super) fn optimizer_from_table(
+    table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    schedule: Option<crate::schedule::Node>,
+    err: &dyn Fn(Option<Range<usize>>, String) -> SceneError,
+) -> Result<OptimizerSpec, SceneError> {
+    let name_entry = table.iter().find(|(k, _)| k.get_ref() == "name");
+    let Some((_, name)) = name_entry else {
+        let span = table.keys().next().map(|k| k.span());
+        return Err(err(
+            span,
+            "an [[optimizer]] table needs name = \"...\" (gd, sgd, adam, ...)".into(),
+        ));
+    };
+    let Some(name_str) = name.get_ref().as_str() else {
+        return Err(err(Some(name.span()), "optimizer name must be a string".into()));
+    };
+    let mut spec = OptimizerSpec::new(name_str).map_err(|e| err(Some(name.span()), e.to_string()))?;
+    let mut label = name_str.to_string();
+    let mut sep = ':';
+    for (key, value) in table {
+        if key.get_ref() == "name" || key.get_ref() == "schedule" {
+            continue;
+        }
+        if let toml::Value::Table(t) = value.get_ref() {
+            let range = range_from_table(key.get_ref(), t).map_err(|m| err(Some(value.span()), m))?;
+            spec.set_range(key.get_ref(), range)
+                .map_err(|e| err(Some(key.span()), e.to_string()))?;
+            label.push(sep);
+            label.push_str(&format!("{}={range}", key.get_ref()));
+            sep = ',';
+            continue;
+        }
+        let text = match value.get_ref() {
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(err(
+                    Some(value.span()),
+                    format!(
+                        "{} must be a number, a boolean or a range {{ from, to, count, scale }}, got {} {other}",
+                        key.get_ref(),
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        spec.set(key.get_ref(), &text)
+            .map_err(|e| err(Some(key.span()), e.to_string()))?;
+        label.push(sep);
+        label.push_str(&format!("{}={}", key.get_ref(), text));
+        sep = ',';
+    }
+    if let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref() == "schedule") {
+        let node = schedule.unwrap_or(crate::schedule::Node {
+            span: value.span(),
+            value: crate::schedule::NodeValue::Bool(false),
+        });
+        let s = crate::schedule::Schedule::from_node(&node).map_err(|e| err(Some(e.span), e.message))?;
+        s.check_for(&spec).map_err(|m| err(Some(key.span()), m))?;
+        label.push_str(&format!(" schedule={}", s.describe()));
+        spec.schedule = Some(s);
+    }
+    spec.label = label;
+    Ok(spec)
+}
+
+/// `{ from = 1e-4, to = 1e-2, count = 512, scale = "log" }` (scale optional, linear by default).
+fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::sweep::ParamRange, String> {
+    use crate::sweep::{ParamRange, Spacing};
+    if let Some(bad) = t
+        .keys()
+        .find(|k| !["from", "to", "count", "scale"].contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown key '{bad}' in the range for {key}; a range is {{ from, to, count, scale }}"
+        ));
+    }
+    let number = |name: &str| -> Result<f64, String> {
+        match t.get(name) {
+            Some(toml::Value::Float(f)) => Ok(*f),
+            Some(toml::Value::Integer(i)) => Ok(*i as f64),
+            Some(other) => Err(format!(
+                "{key}.{name} must be a number, got {} {other}",
+                other.type_str()
+            )),
+            None => Err(format!("the range for {key} needs '{name}' (from, to, count)")),
+        }
+    };
+    let (from, to) = (number("from")?, number("to")?);
+    let count = match t.get("count") {
+        Some(toml::Value::Integer(i)) => {
+            u32::try_from(*i).map_err(|_| format!("{key}.count must be at least 2, got {i}"))?
+        }
+        Some(other) => return Err(format!("{key}.count must be a whole number, got {other}")),
+        None => return Err(format!("the range for {key} needs 'count' (from, to, count)")),
+    };
+    let spacing = match t.get("scale") {
+        None => Spacing::Linear,
+        Some(toml::Value::String(s)) => Spacing::from_name(s).map_err(|e| format!("{key}.scale: {e}"))?,
+        Some(other) => return Err(format!("{key}.scale must be \"log\" or \"linear\", got {other}")),
+    };
+    ParamRange::new(from, to, count, spacing).map_err(|e| format!("the range for {key}: {e}"))
+}
