@@ -5,7 +5,7 @@
 //! gradient noise, which differs per particle, is drawn where it is used (`crate::noise`).
 
 use crate::optim::OptimizerSpec;
-use crate::scene::Regression;
+use crate::regression::Regression;
 use crate::schedule::{Sequence, sequence};
 
 /// The run-wide inputs of the per-step tables.

@@ -4,14 +4,24 @@
 //!
 //! Frame: poll input -> egui builds the UI (the viewer steps the simulation and renders its
 //! frame while laying out the viewport) -> egui paints panel + frame onto the swapchain.
+//!
+//! - `viewer.rs`: the run, playback and recording state; `viewer_ui.rs`: the panel sections
+//!   and viewport it lays out; `pointer.rs`: orbit, pan, zoom and picking with the pointer;
+//! - `panel.rs`: the scene editor (surface, optimizers, starts); `loss.rs`: the loss plot's
+//!   statistics; `input.rs`: keys and drags as actions; `picking.rs`: rays against the surface;
+//! - `blit.rs`, `panel_cache.rs`: the frame and the panel copied into the window;
+//!   `recording.rs`: F9's frames.
 
 mod blit;
 pub mod input;
+pub mod loss;
 pub mod panel;
 pub mod panel_cache;
 pub mod picking;
+mod pointer;
 pub mod recording;
 pub mod viewer;
+mod viewer_ui;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! validates becomes the new scene, one that does not is shown inline (at the offending
 //! character for expressions) while the old scene keeps running.
 
-use crate::app::viewer::LossSample;
+use crate::app::loss::LossSample;
 use crate::optim::{OPTIMIZER_NAMES, OptimizerSpec, Params};
 use crate::render::plot_paint::simplify;
 use crate::render::style::optimizer_color;

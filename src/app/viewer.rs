@@ -10,17 +10,16 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::app::input::{self, Action, DragMode};
-use crate::app::recording::{self, Recording};
+use crate::app::input::{Action, DragMode};
+use crate::app::loss::{LossSample, loss_sample};
+use crate::app::recording::Recording;
 use crate::camera::OrbitCamera;
-use crate::capture::{frame_name, write_png_atomic};
 use crate::gpu::Gpu;
-use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
 use crate::numbers::count;
 use crate::render::RenderSettings;
-use crate::render::overlay::{Overlay, pixels_per_point_for};
+use crate::render::overlay::Overlay;
 use crate::scene::Scene;
-use crate::world::{Look, World};
+use crate::world::World;
 
 /// Density segments the window accumulates per frame on a CPU adapter (lavapipe draws about
 /// 4 million a second) and on a GPU.
@@ -62,72 +61,62 @@ pub struct ViewerOptions {
 pub const PANEL_REFRESH: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The run's numbers as the panel last showed them.
-struct PanelShown {
-    at: Option<Instant>,
-    status: [String; 2],
-    step: f64,
-    steps: std::ops::RangeInclusive<u32>,
-    loss: Vec<Vec<LossSample>>,
-}
-
-/// Per-step statistics of one optimizer, for the loss plot.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LossSample {
-    pub step: u32,
-    pub mean: f64,
-    pub best: f64,
-    pub converged: f64,
-    pub diverged: f64,
+pub(super) struct PanelShown {
+    pub(super) at: Option<Instant>,
+    pub(super) status: [String; 2],
+    pub(super) step: f64,
+    pub(super) steps: std::ops::RangeInclusive<u32>,
+    pub(super) loss: Vec<Vec<LossSample>>,
 }
 
 pub struct Viewer {
-    options: ViewerOptions,
-    scene: Scene,
-    world: World,
-    overlay: Overlay,
-    camera: OrbitCamera,
+    pub(super) options: ViewerOptions,
+    pub(super) scene: Scene,
+    pub(super) world: World,
+    pub(super) overlay: Overlay,
+    pub(super) camera: OrbitCamera,
     /// The 3D view's size and top-left corner in window pixels, as last laid out; the window
     /// copies the renderer's target there (see `app::blit`).
-    frame_size: Option<[u32; 2]>,
-    frame_origin: [u32; 2],
+    pub(super) frame_size: Option<[u32; 2]>,
+    pub(super) frame_origin: [u32; 2],
     /// The renderer was rebuilt: the egui texture must point at its new target.
-    frame_stale: bool,
+    pub(super) frame_stale: bool,
     // playback
-    playing: bool,
-    steps_per_second: f64,
-    time: f64,
-    last_tick: Instant,
-    pending_steps: u32,
+    pub(super) playing: bool,
+    pub(super) steps_per_second: f64,
+    pub(super) time: f64,
+    pub(super) last_tick: Instant,
+    pub(super) pending_steps: u32,
     // recording
-    recording: Option<Recording>,
-    record_size: Option<[u32; 2]>,
-    screenshot: bool,
-    message: String,
+    pub(super) recording: Option<Recording>,
+    pub(super) record_size: Option<[u32; 2]>,
+    pub(super) screenshot: bool,
+    pub(super) message: String,
     // ui
-    show_help: bool,
-    drag: Option<DragMode>,
+    pub(super) show_help: bool,
+    pub(super) drag: Option<DragMode>,
     /// Where the current drag was pressed (egui forgets it on the frame of the release).
-    drag_origin: Option<egui::Pos2>,
-    panel: crate::app::panel::Panel,
+    pub(super) drag_origin: Option<egui::Pos2>,
+    pub(super) panel: crate::app::panel::Panel,
     /// Where the side panel was laid out last (logical points).
-    panel_rect: Option<egui::Rect>,
-    loss: Vec<Vec<LossSample>>,
+    pub(super) panel_rect: Option<egui::Rect>,
+    pub(super) loss: Vec<Vec<LossSample>>,
     /// The run as the panel shows it: see [`PanelShown`].
-    shown: PanelShown,
-    last_sampled_step: Option<u32>,
+    pub(super) shown: PanelShown,
+    pub(super) last_sampled_step: Option<u32>,
     /// Where the viewport was laid out last (logical points).
-    viewport: egui::Rect,
+    pub(super) viewport: egui::Rect,
     // stats
-    started: Option<Instant>,
-    frames: u64,
-    fps: f64,
-    steps_rate: f64,
+    pub(super) started: Option<Instant>,
+    pub(super) frames: u64,
+    pub(super) fps: f64,
+    pub(super) steps_rate: f64,
     /// Time spent advancing and particle-steps done since the last (re)start: the rate the
     /// status line shows once a run stops moving.
-    run_seconds: f64,
-    run_particle_steps: f64,
+    pub(super) run_seconds: f64,
+    pub(super) run_particle_steps: f64,
     /// Simulation time a frame may take (by adapter kind).
-    sim_budget: std::time::Duration,
+    pub(super) sim_budget: std::time::Duration,
 }
 
 impl Viewer {
@@ -286,7 +275,7 @@ impl Viewer {
         Ok(())
     }
 
-    fn reset_run_stats(&mut self) {
+    pub(super) fn reset_run_stats(&mut self) {
         self.run_seconds = 0.0;
         self.run_particle_steps = 0.0;
         self.steps_rate = 0.0;
@@ -294,7 +283,7 @@ impl Viewer {
 
     /// The status line's rate: the current one while the clock moves; once it stops (the
     /// run is done or paused), the mean over the run so far, not a value decaying to zero.
-    fn rate_text(&self) -> String {
+    pub(super) fn rate_text(&self) -> String {
         let moving = self.playing && self.time < f64::from(self.scene.steps);
         if moving {
             format!("{:.2e} particle-steps/s", self.steps_rate)
@@ -313,7 +302,7 @@ impl Viewer {
         }
     }
 
-    fn restart(&mut self, gpu: &Gpu) {
+    pub(super) fn restart(&mut self, gpu: &Gpu) {
         self.reset_run_stats();
         self.world.sim.reset(gpu);
         self.world.renderer.history_changed();
@@ -323,7 +312,7 @@ impl Viewer {
     }
 
     /// Advances the clock and the simulation to it.
-    fn tick(&mut self, gpu: &Gpu) {
+    pub(super) fn tick(&mut self, gpu: &Gpu) {
         let now = Instant::now();
         let dt = now.duration_since(self.last_tick).as_secs_f64().min(0.25);
         self.last_tick = now;
@@ -358,7 +347,7 @@ impl Viewer {
 
     /// Reads the particles once per new step (at most ~20 times a second for big runs) for
     /// the loss plot.
-    fn sample_loss(&mut self, gpu: &Gpu, step: u32) {
+    pub(super) fn sample_loss(&mut self, gpu: &Gpu, step: u32) {
         if self.last_sampled_step == Some(step) {
             return;
         }
@@ -384,7 +373,7 @@ impl Viewer {
         }
     }
 
-    fn act(&mut self, gpu: &Gpu, action: Action) {
+    pub(super) fn act(&mut self, gpu: &Gpu, action: Action) {
         match action {
             Action::TogglePause => self.playing = !self.playing,
             Action::StepOnce => {
@@ -409,7 +398,7 @@ impl Viewer {
         }
     }
 
-    fn toggle_record(&mut self, gpu: &Gpu) {
+    pub(super) fn toggle_record(&mut self, gpu: &Gpu) {
         if let Some(recording) = self.recording.take() {
             let dir = recording.dir().to_path_buf();
             self.message = match recording.finish(gpu) {
@@ -436,473 +425,5 @@ impl Viewer {
             }
             Err(e) => self.message = format!("cannot record: {e:#}"),
         }
-    }
-
-    /// Builds the whole UI for a frame: panel, viewport (rendering the 3D frame), help.
-    /// The frame the window shows in the 3D view and where (window pixels, top-left); None
-    /// before the first layout.
-    pub fn window_frame(&self) -> Option<(&wgpu::Texture, [u32; 2])> {
-        self.frame_size
-            .map(|_| (self.world.renderer.target().texture(), self.frame_origin))
-    }
-
-    pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
-        self.frames += 1;
-        self.started.get_or_insert_with(Instant::now);
-        self.tick(gpu);
-        let ctx = ui.ctx().clone();
-        if !ctx.egui_wants_keyboard_input() {
-            let keys: Vec<egui::Key> = ctx.input(|i| {
-                i.events
-                    .iter()
-                    .filter_map(|e| match e {
-                        egui::Event::Key {
-                            key,
-                            pressed: true,
-                            repeat: false,
-                            ..
-                        } => Some(*key),
-                        egui::Event::Text(t) if t == "+" => Some(egui::Key::Plus),
-                        _ => None,
-                    })
-                    .collect()
-            });
-            for key in keys {
-                if let Some(action) = input::key_action(key) {
-                    self.act(gpu, action);
-                }
-            }
-        }
-        // While it plays, the panel's numbers follow the run a few times a second; when it
-        // stops (or was never moving) at once, so a still window shows the last step.
-        if !self.is_animating()
-            || self
-                .shown
-                .at
-                .is_none_or(|t| t.elapsed() >= self.options.panel_refresh)
-        {
-            self.refresh_shown();
-        }
-        let panel = egui::Panel::left("descent.panel")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.status_ui(ui);
-                    ui.separator();
-                    self.capture_ui(ui, gpu);
-                    ui.separator();
-                    if let Some(scene) = self.panel.ui(ui, &self.scene, &self.shown.loss) {
-                        match self.set_scene(gpu, scene) {
-                            Ok(()) => self.panel.error = None,
-                            Err(e) => self.panel.error = Some(format!("{e:#}")),
-                        }
-                    }
-                    ui.separator();
-                    self.look_ui(ui, gpu);
-                });
-            });
-        self.panel_rect = Some(panel.response.rect);
-        egui::CentralPanel::default()
-            .frame(egui::Frame::NONE)
-            .show(ui, |ui| {
-                self.viewport_ui(ui, gpu);
-            });
-        if self.show_help {
-            egui::Window::new("Keys and mouse")
-                .collapsible(false)
-                .show(&ctx, |ui| {
-                    for line in input::help_lines() {
-                        ui.label(line);
-                    }
-                });
-        }
-    }
-
-    /// The steps the timeline can show without re-running: from the oldest record the trail
-    /// still holds to the newest step simulated.
-    pub fn recorded_steps(&self) -> std::ops::RangeInclusive<u32> {
-        let plan = self.world.sim.trail_plan();
-        let done = self.world.sim.steps_done();
-        let every = plan.record_every.max(1);
-        let oldest = if plan.capacity == 0 {
-            done
-        } else {
-            ((done / every + 1).saturating_sub(plan.capacity)) * every
-        };
-        oldest..=done
-    }
-
-    /// Shows step `step` (clamped to [`Self::recorded_steps`]), forwards or backwards, from the
-    /// recorded trail: the simulation is not re-run. Play continues from there.
-    pub fn scrub_to(&mut self, step: f64) {
-        let range = self.recorded_steps();
-        self.time = step.clamp(f64::from(*range.start()), f64::from(*range.end()));
-        self.pending_steps = 0;
-    }
-
-    /// The timeline: a slider over the recorded steps. Dragging it pauses; play resumes from
-    /// the step shown (steps already simulated are replayed from the trail, later ones
-    /// simulated as usual).
-    fn timeline_ui(&mut self, ui: &mut egui::Ui) {
-        let range = self.shown.steps.clone();
-        let mut step = self
-            .shown
-            .step
-            .floor()
-            .clamp(f64::from(*range.start()), f64::from(*range.end())) as u32;
-        let slider = egui::Slider::new(&mut step, range)
-            .text("step")
-            .clamping(egui::SliderClamping::Always);
-        if ui.add(slider).changed() {
-            self.playing = false;
-            self.scrub_to(f64::from(step));
-            self.shown.step = self.time;
-        }
-    }
-
-    /// Playback and capture buttons (the same actions as the keys), and the recording size.
-    fn capture_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
-        ui.heading("Playback and capture");
-        self.timeline_ui(ui);
-        ui.horizontal(|ui| {
-            let play = if self.playing { "pause" } else { "play" };
-            for (label, action) in [
-                (play, Action::TogglePause),
-                ("step", Action::StepOnce),
-                ("restart", Action::Restart),
-            ] {
-                if ui.button(label).clicked() {
-                    self.act(gpu, action);
-                }
-            }
-        });
-        ui.horizontal(|ui| {
-            let record = if self.recording.is_some() {
-                "stop recording (F9)"
-            } else {
-                "record (F9)"
-            };
-            if ui.button(record).clicked() {
-                self.act(gpu, Action::ToggleRecord);
-            }
-            if ui.button("screenshot (F12)").clicked() {
-                self.act(gpu, Action::Screenshot);
-            }
-        });
-        let name = |s: Option<[u32; 2]>| s.map_or("the viewport".to_string(), |[w, h]| format!("{w}x{h}"));
-        ui.horizontal(|ui| {
-            ui.add_enabled_ui(self.recording.is_none(), |ui| {
-                egui::ComboBox::from_label("record size")
-                    .selected_text(name(self.record_size))
-                    .show_ui(ui, |ui| {
-                        let mut choices = vec![None];
-                        choices.extend(recording::PRESETS.map(Some));
-                        if !choices.contains(&self.options.record_size) {
-                            choices.push(self.options.record_size);
-                        }
-                        for choice in choices {
-                            ui.selectable_value(&mut self.record_size, choice, name(choice));
-                        }
-                    });
-            });
-            if self.recording.is_some() {
-                ui.colored_label(egui::Color32::RED, "recording");
-            }
-        });
-        ui.label(format!("into {}", self.options.capture_dir.display()));
-        // Below the buttons, so a message never moves them.
-        if !self.message.is_empty() {
-            ui.label(&self.message);
-        }
-    }
-
-    /// Colormap, contours, mesh lines, axes and trails: applied to the renderer in place.
-    fn look_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
-        ui.heading("Look");
-        let mut s = self.world.renderer.settings().clone();
-        egui::ComboBox::from_label("colormap")
-            .selected_text(s.colormap.name())
-            .show_ui(ui, |ui| {
-                for c in crate::render::Colormap::ALL {
-                    ui.selectable_value(&mut s.colormap, c, c.name());
-                }
-            });
-        let mut log = s.color_scale == crate::render::ColorScale::Log;
-        if ui.checkbox(&mut log, "log colour scale").changed() {
-            s.color_scale = if log {
-                crate::render::ColorScale::Log
-            } else {
-                crate::render::ColorScale::Linear
-            };
-        }
-        ui.checkbox(&mut s.contours, "contour lines");
-        ui.checkbox(&mut s.grid_lines, "mesh lines");
-        ui.checkbox(&mut s.show_axes, "axes");
-        ui.checkbox(&mut s.fade_trails, "fade trails");
-        ui.add(egui::Slider::new(&mut s.trail_width_px, 0.5..=8.0).text("trail width"));
-        let mut whole = s.trail_length.is_none();
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut whole, "whole trails");
-            let mut n = s.trail_length.unwrap_or(50);
-            if !whole {
-                ui.add(
-                    egui::Slider::new(&mut n, 1..=self.scene.steps.max(2))
-                        .logarithmic(true)
-                        .text("steps"),
-                );
-            }
-            s.trail_length = (!whole).then_some(n);
-        });
-        if s != *self.world.renderer.settings() {
-            match self.world.renderer.update_settings(gpu, &s) {
-                Ok(()) => {
-                    // The loss plots' axis follows the colour scale.
-                    self.scene.view.color_scale = Some(s.color_scale);
-                    self.options.settings = s;
-                }
-                Err(e) => self.message = format!("{e}"),
-            }
-        }
-    }
-
-    /// Takes the run's numbers into what the panel shows.
-    fn refresh_shown(&mut self) {
-        let status = [
-            format!(
-                "{:.0} fps   {}   {} particles",
-                self.fps,
-                self.rate_text(),
-                count(self.world.particles)
-            ),
-            format!(
-                "step {:.0} / {}   {}   speed {:.1} steps/s",
-                self.time.floor(),
-                self.scene.steps,
-                if self.playing { "playing" } else { "paused" },
-                self.steps_per_second
-            ),
-        ];
-        self.shown.status = status;
-        self.shown.step = self.time;
-        self.shown.steps = self.recorded_steps();
-        self.shown.loss.clone_from(&self.loss);
-        self.shown.at = Some(Instant::now());
-    }
-
-    fn status_ui(&self, ui: &mut egui::Ui) {
-        for line in &self.shown.status {
-            ui.label(line);
-        }
-        ui.label(self.world.trail.describe(self.world.particles));
-        ui.label("h: keys and mouse");
-    }
-
-    /// Where the side panel was laid out last (logical points); None before the first frame.
-    pub fn panel_rect(&self) -> Option<egui::Rect> {
-        self.panel_rect
-    }
-
-    fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
-        let rect = ui.available_rect_before_wrap();
-        self.viewport = rect;
-        let ppp = ui.ctx().pixels_per_point();
-        let size = [
-            ((rect.width() * ppp).round() as u32).max(1),
-            ((rect.height() * ppp).round() as u32).max(1),
-        ];
-        // The 3D view sits above the plot strip; picking and zooming see the same projection.
-        self.camera.bottom_inset =
-            crate::render::plots::strip_share(&self.scene, self.world.sim.particle_count(), size[1]);
-        let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
-        self.handle_pointer(gpu, &response, rect, ppp);
-
-        if (self.frame_size != Some(size) || self.frame_stale)
-            && let Err(e) = self.world.renderer.resize(gpu, size[0], size[1])
-        {
-            self.message = format!("cannot resize: {e}");
-            return;
-        }
-        let look = Look {
-            camera: self.camera,
-            time: self.time,
-            pixels_per_point: pixels_per_point_for(size[1]).max(ppp),
-        };
-        self.world.draw(gpu, &self.scene, &mut self.overlay, &look);
-        // The window copies the frame into this rectangle before egui draws (app::blit).
-        self.frame_stale = false;
-        self.frame_size = Some(size);
-        self.frame_origin = [
-            (rect.min.x * ppp).round().max(0.0) as u32,
-            (rect.min.y * ppp).round().max(0.0) as u32,
-        ];
-
-        if let Some(recording) = self.recording.as_mut()
-            && let Err(e) = recording.push(
-                gpu,
-                &self.world,
-                &self.scene,
-                &look,
-                self.world.renderer.target().texture(),
-            )
-        {
-            self.message = format!("recording stopped: {e:#}");
-            self.recording = None;
-        }
-        if std::mem::take(&mut self.screenshot) {
-            self.message = match self.save_screenshot(gpu) {
-                Ok(path) => format!("screenshot: {}", path.display()),
-                Err(e) => format!("screenshot failed: {e}"),
-            };
-        }
-    }
-
-    fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
-        let image = crate::render::read_texture_rgba(gpu, self.world.renderer.target().texture())?;
-        std::fs::create_dir_all(&self.options.capture_dir)?;
-        let mut n = 0;
-        let path = loop {
-            let p = self
-                .options
-                .capture_dir
-                .join(format!("screenshot-{}", frame_name(n)));
-            if !p.exists() {
-                break p;
-            }
-            n += 1;
-        };
-        write_png_atomic(&path, image.width(), image.height(), image.as_raw())?;
-        Ok(path)
-    }
-
-    fn handle_pointer(&mut self, gpu: &Gpu, response: &egui::Response, rect: egui::Rect, ppp: f32) {
-        let (modifiers, scroll, button) = response.ctx.input(|i| {
-            let button = [
-                egui::PointerButton::Primary,
-                egui::PointerButton::Secondary,
-                egui::PointerButton::Middle,
-            ]
-            .into_iter()
-            .find(|b| i.pointer.button_down(*b));
-            (i.modifiers, i.smooth_scroll_delta.y, button)
-        });
-        if response.drag_started() {
-            self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
-            self.drag_origin = response.ctx.input(|i| i.pointer.press_origin());
-        }
-        if response.dragged() {
-            let d = response.drag_delta();
-            match self.drag {
-                Some(DragMode::Orbit) => self.camera.orbit(-d.x * 0.4, d.y * 0.4),
-                Some(DragMode::Pan) => self.camera.pan(d.x / rect.height(), d.y / rect.height()),
-                _ => {}
-            }
-        }
-        if response.drag_stopped() {
-            if self.drag == Some(DragMode::Rectangle)
-                && let (Some(end), Some(start)) = (response.interact_pointer_pos(), self.drag_origin)
-            {
-                self.panel.add_rectangle(
-                    &self.scene,
-                    self.pick(start, rect, ppp),
-                    self.pick(end, rect, ppp),
-                );
-                self.apply_panel(gpu);
-            }
-            self.drag = None;
-            self.drag_origin = None;
-        }
-        if response.hovered() && scroll != 0.0 {
-            let factor = (-scroll * 0.002).exp();
-            let cursor = response.hover_pos().map(|p| self.ndc(p, rect));
-            self.camera
-                .zoom_towards(factor, cursor, rect.width() / rect.height());
-        }
-        if response.double_clicked() {
-            self.camera = self.options.camera;
-        } else if response.clicked()
-            && let Some(pos) = response.interact_pointer_pos()
-            && self.pick_on_sweep_map(pos, rect, ppp)
-        {
-            // A click on a sweep map picks a group; its paths show on the surface.
-        } else if response.clicked()
-            && let Some(pos) = response.interact_pointer_pos()
-            && let Some(hit) = self.pick(pos, rect, ppp)
-        {
-            self.panel.add_start(&self.scene, hit);
-            self.apply_panel(gpu);
-        }
-    }
-
-    fn apply_panel(&mut self, gpu: &Gpu) {
-        if let Some(scene) = self.panel.build(&self.scene)
-            && let Err(e) = self.set_scene(gpu, scene)
-        {
-            self.panel.error = Some(format!("{e:#}"));
-        }
-    }
-
-    /// Picks the sweep group under a viewport position if it is on a sweep map's inset (the
-    /// overlay's last layout, in frame pixels); a click on a map outside any group clears the
-    /// pick. Returns whether the position was on a map.
-    fn pick_on_sweep_map(&mut self, p: egui::Pos2, rect: egui::Rect, ppp: f32) -> bool {
-        let px = (p - rect.min) * ppp;
-        let mut sweep = self.world.sweep.borrow_mut();
-        let maps = sweep.maps.len();
-        let hit = self
-            .overlay
-            .layout()
-            .insets
-            .iter()
-            .take(maps)
-            .enumerate()
-            .find(|(_, r)| r.contains(egui::pos2(px.x, px.y)));
-        let Some((k, r)) = hit else { return false };
-        let (u, v) = (
-            f64::from((px.x - r.left()) / r.width()),
-            f64::from((px.y - r.top()) / r.height()),
-        );
-        sweep.pick(k, u, v);
-        true
-    }
-
-    /// A point of the viewport in normalised device coordinates (-1..1, y up).
-    fn ndc(&self, p: egui::Pos2, rect: egui::Rect) -> [f32; 2] {
-        [
-            (p.x - rect.min.x) / rect.width() * 2.0 - 1.0,
-            1.0 - (p.y - rect.min.y) / rect.height() * 2.0,
-        ]
-    }
-
-    /// The surface point under a viewport position, if the ray hits the surface.
-    fn pick(&self, p: egui::Pos2, rect: egui::Rect, _ppp: f32) -> Option<[f64; 2]> {
-        let plot = self.world.renderer.plot_box();
-        let world_from_data = glam::Mat4::from_scale_rotation_translation(
-            plot.world_from_data_scale(),
-            glam::Quat::IDENTITY,
-            plot.world_from_data_offset(),
-        );
-        let clip_from_data = self.camera.clip_from_world(rect.width() / rect.height()) * world_from_data;
-        crate::app::picking::pick_with(clip_from_data, &self.scene.surface, self.ndc(p, rect))
-    }
-}
-
-fn loss_sample(step: u32, group: &[Particle]) -> LossSample {
-    let n = group.len().max(1) as f64;
-    let alive: Vec<f64> = group
-        .iter()
-        .filter(|p| p.status != STATUS_DIVERGED && p.loss.is_finite())
-        .map(|p| f64::from(p.loss))
-        .collect();
-    LossSample {
-        step,
-        mean: if alive.is_empty() {
-            f64::NAN
-        } else {
-            alive.iter().sum::<f64>() / alive.len() as f64
-        },
-        best: alive.iter().copied().fold(f64::INFINITY, f64::min),
-        converged: group.iter().filter(|p| p.status == STATUS_CONVERGED).count() as f64 / n,
-        diverged: group.iter().filter(|p| p.status == STATUS_DIVERGED).count() as f64 / n,
     }
 }

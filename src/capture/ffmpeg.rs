@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::Receiver;
 
-use super::sink::Job;
+use super::workers::Job;
 use super::{CaptureError, partial_path};
 
 fn ffmpeg_codec_args(path: &Path) -> Vec<&'static str> {

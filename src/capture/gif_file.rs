@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 use super::CaptureError;
 use super::gif::{GifQuality, GifWriter, Palette, encode_frame};
-use super::sink::Job;
+use super::workers::Job;
 
 pub(crate) struct GifJob {
     pub(crate) path: PathBuf,

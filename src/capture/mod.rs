@@ -26,7 +26,6 @@ use crate::gpu::GpuError;
 pub use gif::GifQuality;
 pub use png::{resume_point, write_png_atomic, write_png_with};
 pub use ring::Capture;
-pub(crate) use workers::worker_threads;
 
 /// Where captured frames go.
 #[derive(Clone, Debug, PartialEq)]

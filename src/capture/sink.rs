@@ -10,9 +10,8 @@ use std::thread::JoinHandle;
 use super::ffmpeg::{feed_ffmpeg, spawn_ffmpeg};
 use super::gif_file::{GifJob, write_gif};
 use super::png::write_png_with;
-use super::{CaptureError, Output, frame_name, partial_path, worker_threads};
-
-pub(crate) type Job = (u32, Vec<u8>);
+use super::workers::{Job, worker_threads};
+use super::{CaptureError, Output, frame_name, partial_path};
 
 /// The encoding side: worker threads fed through a bounded queue.
 pub(crate) struct Sink {

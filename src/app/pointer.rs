@@ -1,0 +1,125 @@
+//! What the pointer does in the viewport: orbit, pan and zoom the camera, add start points where
+//! a click's ray meets the surface (or a grid from a shift-drag), and pick a sweep map's group.
+
+use crate::app::input::{self, DragMode};
+use crate::app::viewer::Viewer;
+use crate::gpu::Gpu;
+
+impl Viewer {
+    pub(super) fn handle_pointer(
+        &mut self,
+        gpu: &Gpu,
+        response: &egui::Response,
+        rect: egui::Rect,
+        ppp: f32,
+    ) {
+        let (modifiers, scroll, button) = response.ctx.input(|i| {
+            let button = [
+                egui::PointerButton::Primary,
+                egui::PointerButton::Secondary,
+                egui::PointerButton::Middle,
+            ]
+            .into_iter()
+            .find(|b| i.pointer.button_down(*b));
+            (i.modifiers, i.smooth_scroll_delta.y, button)
+        });
+        if response.drag_started() {
+            self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
+            self.drag_origin = response.ctx.input(|i| i.pointer.press_origin());
+        }
+        if response.dragged() {
+            let d = response.drag_delta();
+            match self.drag {
+                Some(DragMode::Orbit) => self.camera.orbit(-d.x * 0.4, d.y * 0.4),
+                Some(DragMode::Pan) => self.camera.pan(d.x / rect.height(), d.y / rect.height()),
+                _ => {}
+            }
+        }
+        if response.drag_stopped() {
+            if self.drag == Some(DragMode::Rectangle)
+                && let (Some(end), Some(start)) = (response.interact_pointer_pos(), self.drag_origin)
+            {
+                self.panel.add_rectangle(
+                    &self.scene,
+                    self.pick(start, rect, ppp),
+                    self.pick(end, rect, ppp),
+                );
+                self.apply_panel(gpu);
+            }
+            self.drag = None;
+            self.drag_origin = None;
+        }
+        if response.hovered() && scroll != 0.0 {
+            let factor = (-scroll * 0.002).exp();
+            let cursor = response.hover_pos().map(|p| self.ndc(p, rect));
+            self.camera
+                .zoom_towards(factor, cursor, rect.width() / rect.height());
+        }
+        if response.double_clicked() {
+            self.camera = self.options.camera;
+        } else if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
+            && self.pick_on_sweep_map(pos, rect, ppp)
+        {
+            // A click on a sweep map picks a group; its paths show on the surface.
+        } else if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
+            && let Some(hit) = self.pick(pos, rect, ppp)
+        {
+            self.panel.add_start(&self.scene, hit);
+            self.apply_panel(gpu);
+        }
+    }
+
+    pub(super) fn apply_panel(&mut self, gpu: &Gpu) {
+        if let Some(scene) = self.panel.build(&self.scene)
+            && let Err(e) = self.set_scene(gpu, scene)
+        {
+            self.panel.error = Some(format!("{e:#}"));
+        }
+    }
+
+    /// Picks the sweep group under a viewport position if it is on a sweep map's inset (the
+    /// overlay's last layout, in frame pixels); a click on a map outside any group clears the
+    /// pick. Returns whether the position was on a map.
+    pub(super) fn pick_on_sweep_map(&mut self, p: egui::Pos2, rect: egui::Rect, ppp: f32) -> bool {
+        let px = (p - rect.min) * ppp;
+        let mut sweep = self.world.sweep.borrow_mut();
+        let maps = sweep.maps.len();
+        let hit = self
+            .overlay
+            .layout()
+            .insets
+            .iter()
+            .take(maps)
+            .enumerate()
+            .find(|(_, r)| r.contains(egui::pos2(px.x, px.y)));
+        let Some((k, r)) = hit else { return false };
+        let (u, v) = (
+            f64::from((px.x - r.left()) / r.width()),
+            f64::from((px.y - r.top()) / r.height()),
+        );
+        sweep.pick(k, u, v);
+        true
+    }
+
+    /// A point of the viewport in normalised device coordinates (-1..1, y up).
+    pub(super) fn ndc(&self, p: egui::Pos2, rect: egui::Rect) -> [f32; 2] {
+        [
+            (p.x - rect.min.x) / rect.width() * 2.0 - 1.0,
+            1.0 - (p.y - rect.min.y) / rect.height() * 2.0,
+        ]
+    }
+
+    /// The surface point under a viewport position, if the ray hits the surface.
+    pub(super) fn pick(&self, p: egui::Pos2, rect: egui::Rect, _ppp: f32) -> Option<[f64; 2]> {
+        let plot = self.world.renderer.plot_box();
+        let world_from_data = glam::Mat4::from_scale_rotation_translation(
+            plot.world_from_data_scale(),
+            glam::Quat::IDENTITY,
+            plot.world_from_data_offset(),
+        );
+        let clip_from_data = self.camera.clip_from_world(rect.width() / rect.height()) * world_from_data;
+        crate::app::picking::pick_with(clip_from_data, &self.scene.surface, self.ndc(p, rect))
+    }
+}

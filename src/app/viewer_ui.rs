@@ -1,0 +1,355 @@
+//! The window's side panel and 3D viewport as egui draws them: the timeline, capture and look
+//! sections, the status line, and the viewport's image and help.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::app::input::{self, Action};
+use crate::app::recording;
+use crate::app::viewer::Viewer;
+use crate::capture::{frame_name, write_png_atomic};
+use crate::gpu::Gpu;
+use crate::numbers::count;
+use crate::render::overlay::pixels_per_point_for;
+use crate::world::Look;
+
+impl Viewer {
+    /// Builds the whole UI for a frame: panel, viewport (rendering the 3D frame), help.
+    /// The frame the window shows in the 3D view and where (window pixels, top-left); None
+    /// before the first layout.
+    pub fn window_frame(&self) -> Option<(&wgpu::Texture, [u32; 2])> {
+        self.frame_size
+            .map(|_| (self.world.renderer.target().texture(), self.frame_origin))
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        self.frames += 1;
+        self.started.get_or_insert_with(Instant::now);
+        self.tick(gpu);
+        let ctx = ui.ctx().clone();
+        if !ctx.egui_wants_keyboard_input() {
+            let keys: Vec<egui::Key> = ctx.input(|i| {
+                i.events
+                    .iter()
+                    .filter_map(|e| match e {
+                        egui::Event::Key {
+                            key,
+                            pressed: true,
+                            repeat: false,
+                            ..
+                        } => Some(*key),
+                        egui::Event::Text(t) if t == "+" => Some(egui::Key::Plus),
+                        _ => None,
+                    })
+                    .collect()
+            });
+            for key in keys {
+                if let Some(action) = input::key_action(key) {
+                    self.act(gpu, action);
+                }
+            }
+        }
+        // While it plays, the panel's numbers follow the run a few times a second; when it
+        // stops (or was never moving) at once, so a still window shows the last step.
+        if !self.is_animating()
+            || self
+                .shown
+                .at
+                .is_none_or(|t| t.elapsed() >= self.options.panel_refresh)
+        {
+            self.refresh_shown();
+        }
+        let panel = egui::Panel::left("descent.panel")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.status_ui(ui);
+                    ui.separator();
+                    self.capture_ui(ui, gpu);
+                    ui.separator();
+                    if let Some(scene) = self.panel.ui(ui, &self.scene, &self.shown.loss) {
+                        match self.set_scene(gpu, scene) {
+                            Ok(()) => self.panel.error = None,
+                            Err(e) => self.panel.error = Some(format!("{e:#}")),
+                        }
+                    }
+                    ui.separator();
+                    self.look_ui(ui, gpu);
+                });
+            });
+        self.panel_rect = Some(panel.response.rect);
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                self.viewport_ui(ui, gpu);
+            });
+        if self.show_help {
+            egui::Window::new("Keys and mouse")
+                .collapsible(false)
+                .show(&ctx, |ui| {
+                    for line in input::help_lines() {
+                        ui.label(line);
+                    }
+                });
+        }
+    }
+
+    /// The steps the timeline can show without re-running: from the oldest record the trail
+    /// still holds to the newest step simulated.
+    pub fn recorded_steps(&self) -> std::ops::RangeInclusive<u32> {
+        let plan = self.world.sim.trail_plan();
+        let done = self.world.sim.steps_done();
+        let every = plan.record_every.max(1);
+        let oldest = if plan.capacity == 0 {
+            done
+        } else {
+            ((done / every + 1).saturating_sub(plan.capacity)) * every
+        };
+        oldest..=done
+    }
+
+    /// Shows step `step` (clamped to [`Self::recorded_steps`]), forwards or backwards, from the
+    /// recorded trail: the simulation is not re-run. Play continues from there.
+    pub fn scrub_to(&mut self, step: f64) {
+        let range = self.recorded_steps();
+        self.time = step.clamp(f64::from(*range.start()), f64::from(*range.end()));
+        self.pending_steps = 0;
+    }
+
+    /// The timeline: a slider over the recorded steps. Dragging it pauses; play resumes from
+    /// the step shown (steps already simulated are replayed from the trail, later ones
+    /// simulated as usual).
+    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+        let range = self.shown.steps.clone();
+        let mut step = self
+            .shown
+            .step
+            .floor()
+            .clamp(f64::from(*range.start()), f64::from(*range.end())) as u32;
+        let slider = egui::Slider::new(&mut step, range)
+            .text("step")
+            .clamping(egui::SliderClamping::Always);
+        if ui.add(slider).changed() {
+            self.playing = false;
+            self.scrub_to(f64::from(step));
+            self.shown.step = self.time;
+        }
+    }
+
+    /// Playback and capture buttons (the same actions as the keys), and the recording size.
+    pub(super) fn capture_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        ui.heading("Playback and capture");
+        self.timeline_ui(ui);
+        ui.horizontal(|ui| {
+            let play = if self.playing { "pause" } else { "play" };
+            for (label, action) in [
+                (play, Action::TogglePause),
+                ("step", Action::StepOnce),
+                ("restart", Action::Restart),
+            ] {
+                if ui.button(label).clicked() {
+                    self.act(gpu, action);
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let record = if self.recording.is_some() {
+                "stop recording (F9)"
+            } else {
+                "record (F9)"
+            };
+            if ui.button(record).clicked() {
+                self.act(gpu, Action::ToggleRecord);
+            }
+            if ui.button("screenshot (F12)").clicked() {
+                self.act(gpu, Action::Screenshot);
+            }
+        });
+        let name = |s: Option<[u32; 2]>| s.map_or("the viewport".to_string(), |[w, h]| format!("{w}x{h}"));
+        ui.horizontal(|ui| {
+            ui.add_enabled_ui(self.recording.is_none(), |ui| {
+                egui::ComboBox::from_label("record size")
+                    .selected_text(name(self.record_size))
+                    .show_ui(ui, |ui| {
+                        let mut choices = vec![None];
+                        choices.extend(recording::PRESETS.map(Some));
+                        if !choices.contains(&self.options.record_size) {
+                            choices.push(self.options.record_size);
+                        }
+                        for choice in choices {
+                            ui.selectable_value(&mut self.record_size, choice, name(choice));
+                        }
+                    });
+            });
+            if self.recording.is_some() {
+                ui.colored_label(egui::Color32::RED, "recording");
+            }
+        });
+        ui.label(format!("into {}", self.options.capture_dir.display()));
+        // Below the buttons, so a message never moves them.
+        if !self.message.is_empty() {
+            ui.label(&self.message);
+        }
+    }
+
+    /// Colormap, contours, mesh lines, axes and trails: applied to the renderer in place.
+    pub(super) fn look_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        ui.heading("Look");
+        let mut s = self.world.renderer.settings().clone();
+        egui::ComboBox::from_label("colormap")
+            .selected_text(s.colormap.name())
+            .show_ui(ui, |ui| {
+                for c in crate::render::Colormap::ALL {
+                    ui.selectable_value(&mut s.colormap, c, c.name());
+                }
+            });
+        let mut log = s.color_scale == crate::render::ColorScale::Log;
+        if ui.checkbox(&mut log, "log colour scale").changed() {
+            s.color_scale = if log {
+                crate::render::ColorScale::Log
+            } else {
+                crate::render::ColorScale::Linear
+            };
+        }
+        ui.checkbox(&mut s.contours, "contour lines");
+        ui.checkbox(&mut s.grid_lines, "mesh lines");
+        ui.checkbox(&mut s.show_axes, "axes");
+        ui.checkbox(&mut s.fade_trails, "fade trails");
+        ui.add(egui::Slider::new(&mut s.trail_width_px, 0.5..=8.0).text("trail width"));
+        let mut whole = s.trail_length.is_none();
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut whole, "whole trails");
+            let mut n = s.trail_length.unwrap_or(50);
+            if !whole {
+                ui.add(
+                    egui::Slider::new(&mut n, 1..=self.scene.steps.max(2))
+                        .logarithmic(true)
+                        .text("steps"),
+                );
+            }
+            s.trail_length = (!whole).then_some(n);
+        });
+        if s != *self.world.renderer.settings() {
+            match self.world.renderer.update_settings(gpu, &s) {
+                Ok(()) => {
+                    // The loss plots' axis follows the colour scale.
+                    self.scene.view.color_scale = Some(s.color_scale);
+                    self.options.settings = s;
+                }
+                Err(e) => self.message = format!("{e}"),
+            }
+        }
+    }
+
+    /// Takes the run's numbers into what the panel shows.
+    pub(super) fn refresh_shown(&mut self) {
+        let status = [
+            format!(
+                "{:.0} fps   {}   {} particles",
+                self.fps,
+                self.rate_text(),
+                count(self.world.particles)
+            ),
+            format!(
+                "step {:.0} / {}   {}   speed {:.1} steps/s",
+                self.time.floor(),
+                self.scene.steps,
+                if self.playing { "playing" } else { "paused" },
+                self.steps_per_second
+            ),
+        ];
+        self.shown.status = status;
+        self.shown.step = self.time;
+        self.shown.steps = self.recorded_steps();
+        self.shown.loss.clone_from(&self.loss);
+        self.shown.at = Some(Instant::now());
+    }
+
+    pub(super) fn status_ui(&self, ui: &mut egui::Ui) {
+        for line in &self.shown.status {
+            ui.label(line);
+        }
+        ui.label(self.world.trail.describe(self.world.particles));
+        ui.label("h: keys and mouse");
+    }
+
+    /// Where the side panel was laid out last (logical points); None before the first frame.
+    pub fn panel_rect(&self) -> Option<egui::Rect> {
+        self.panel_rect
+    }
+
+    pub(super) fn viewport_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        let rect = ui.available_rect_before_wrap();
+        self.viewport = rect;
+        let ppp = ui.ctx().pixels_per_point();
+        let size = [
+            ((rect.width() * ppp).round() as u32).max(1),
+            ((rect.height() * ppp).round() as u32).max(1),
+        ];
+        // The 3D view sits above the plot strip; picking and zooming see the same projection.
+        self.camera.bottom_inset =
+            crate::render::plots::strip_share(&self.scene, self.world.sim.particle_count(), size[1]);
+        let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
+        self.handle_pointer(gpu, &response, rect, ppp);
+
+        if (self.frame_size != Some(size) || self.frame_stale)
+            && let Err(e) = self.world.renderer.resize(gpu, size[0], size[1])
+        {
+            self.message = format!("cannot resize: {e}");
+            return;
+        }
+        let look = Look {
+            camera: self.camera,
+            time: self.time,
+            pixels_per_point: pixels_per_point_for(size[1]).max(ppp),
+        };
+        self.world.draw(gpu, &self.scene, &mut self.overlay, &look);
+        // The window copies the frame into this rectangle before egui draws (app::blit).
+        self.frame_stale = false;
+        self.frame_size = Some(size);
+        self.frame_origin = [
+            (rect.min.x * ppp).round().max(0.0) as u32,
+            (rect.min.y * ppp).round().max(0.0) as u32,
+        ];
+
+        if let Some(recording) = self.recording.as_mut()
+            && let Err(e) = recording.push(
+                gpu,
+                &self.world,
+                &self.scene,
+                &look,
+                self.world.renderer.target().texture(),
+            )
+        {
+            self.message = format!("recording stopped: {e:#}");
+            self.recording = None;
+        }
+        if std::mem::take(&mut self.screenshot) {
+            self.message = match self.save_screenshot(gpu) {
+                Ok(path) => format!("screenshot: {}", path.display()),
+                Err(e) => format!("screenshot failed: {e}"),
+            };
+        }
+    }
+
+    pub(super) fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
+        let image = crate::render::read_texture_rgba(gpu, self.world.renderer.target().texture())?;
+        std::fs::create_dir_all(&self.options.capture_dir)?;
+        let mut n = 0;
+        let path = loop {
+            let p = self
+                .options
+                .capture_dir
+                .join(format!("screenshot-{}", frame_name(n)));
+            if !p.exists() {
+                break p;
+            }
+            n += 1;
+        };
+        write_png_atomic(&path, image.width(), image.height(), image.as_raw())?;
+        Ok(path)
+    }
+}
