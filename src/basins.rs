@@ -7,7 +7,7 @@
 
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED};
 use crate::numbers::short_number;
-use crate::render::style::{LegendEntry, optimizer_color};
+use crate::render::overlay::style::{LegendEntry, optimizer_color};
 use crate::surfaces::Domain;
 
 /// A particle ends in a basin when it is this close to the minimum, as a share of the

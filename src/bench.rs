@@ -412,7 +412,7 @@ pub struct SoakSample {
 /// the process too, so flat RSS means flat GPU memory.
 pub fn soak(gpu: &Gpu, particles: u32, seconds: f64, restart_s: f64) -> anyhow::Result<Vec<SoakSample>> {
     use crate::camera::OrbitCamera;
-    use crate::render::legend::overlay_content;
+    use crate::render::overlay::legend::overlay_content;
     use crate::render::overlay::{Overlay, pixels_per_point_for};
     use crate::render::{FrameState, RenderSettings};
     use crate::scene::{Scene, Starts};

@@ -14,7 +14,7 @@ use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
 use crate::numbers::{count, short_number};
 use crate::render::axes::nice_ticks;
 use crate::render::colormap::Colormap;
-use crate::render::style::{ColorBar, Inset, LegendEntry};
+use crate::render::overlay::style::{ColorBar, Inset, LegendEntry};
 use crate::scene::ColorBy;
 use crate::surfaces::Domain;
 

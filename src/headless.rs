@@ -104,7 +104,7 @@ pub fn render_until(
     // Plots of a few particles read their trail back: run such a simulation to the end
     // first (it costs nothing) and read it once, instead of waiting on the GPU every frame.
     // Frames still show their own step (trails and heads come from the trail's records).
-    let few = n <= u64::from(crate::render::plots::MAX_PLOT_PARTICLES);
+    let few = n <= u64::from(crate::render::overlay::plots::MAX_PLOT_PARTICLES);
     if few && !scene.view.plots.is_empty() && frames.len() > 1 {
         let last = frames.last().map_or(0.0, |&f| job.timeline.time(f));
         world.sim.advance_to(gpu, last.ceil() as u32);

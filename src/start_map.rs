@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use crate::basins::{Basins, REACH_SHARE, UNREACHED_COLOR};
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
-use crate::render::style::optimizer_color;
+use crate::render::overlay::style::optimizer_color;
 use crate::scene::Scene;
 
 /// Diverged starts.

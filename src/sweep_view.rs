@@ -16,7 +16,7 @@ use crate::gpu::gpu_data::TrailPoint;
 use crate::gpu::sim::Simulation;
 use crate::numbers::short_number;
 use crate::render::PlotBox;
-use crate::render::style::{Inset, ScreenPath};
+use crate::render::overlay::style::{Inset, ScreenPath};
 use crate::scene::Scene;
 use crate::sweep_map::{SweepMap, sweep_maps};
 

@@ -144,7 +144,7 @@ fn log_positions_are_even_in_decades() {
 #[test]
 fn loss_plots_take_a_log_axis_with_the_log_colour_scale() {
     use descent::gpu::gpu_data::TrailPoint;
-    use descent::render::plots::{History, scene_plots};
+    use descent::render::overlay::plots::{History, scene_plots};
     let mut scene = rosenbrock();
     scene.view.plots = vec!["xy".into(), "loss".into()];
     // Loss 4 to 2: less than two decades, so linear unless the scene asks for log.

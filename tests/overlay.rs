@@ -10,11 +10,11 @@
 mod common;
 
 use descent::gpu::Gpu;
-use descent::render::overlay::{Overlay, pixels_per_point_for};
-use descent::render::read_texture_rgba;
-use descent::render::style::{
+use descent::render::overlay::style::{
     Anchor, LegendEntry, MarkerShape, OverlayContent, PALETTE, ScreenLabel, StartEntry, optimizer_color,
 };
+use descent::render::overlay::{Overlay, pixels_per_point_for};
+use descent::render::read_texture_rgba;
 use egui::Rect;
 
 const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -117,7 +117,7 @@ fn render(
     // The "3D frame": a clear or an uploaded picture.
     match background {
         Background::Solid(colour) => {
-            let [r, g, b, a] = descent::render::style::srgb_to_linear(colour).map(f64::from);
+            let [r, g, b, a] = descent::render::overlay::style::srgb_to_linear(colour).map(f64::from);
             let mut encoder = gpu.device.create_command_encoder(&Default::default());
             encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("test.clear"),

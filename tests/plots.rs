@@ -9,8 +9,8 @@ use common::golden::assert_golden;
 
 use std::path::Path;
 
+use descent::render::overlay::style::{PlotPlacement, optimizer_color};
 use descent::render::overlay::{Overlay, OverlayLayout, pixels_per_point_for};
-use descent::render::style::{PlotPlacement, optimizer_color};
 use descent::render::{read_texture_rgba, view_settings};
 use descent::scene::Scene;
 use descent::world::{Look, World};
@@ -236,7 +236,7 @@ fn only_b_draws_j_of_b_as_a_curve_beside_the_data() {
     let only_b = scene("linear-regression-only-b");
     let reg = only_b.regression.as_ref().expect("regression");
     assert_eq!(reg.fixed_slope, Some(90.0));
-    let plots = descent::render::plots::scene_plots(&only_b, &Default::default());
+    let plots = descent::render::overlay::plots::scene_plots(&only_b, &Default::default());
     assert_eq!(plots.len(), 2, "{plots:#?}");
     assert!(plots.iter().all(|p| p.placement == PlotPlacement::Full));
     assert_eq!(
@@ -250,7 +250,7 @@ fn only_b_draws_j_of_b_as_a_curve_beside_the_data() {
         Some(["b", "", "J(b)"].map(String::from)),
         "b is the 1D surface's x; its y carries nothing"
     );
-    let content = descent::render::legend::overlay_content(&only_b, 0.0, Vec::new());
+    let content = descent::render::overlay::legend::overlay_content(&only_b, 0.0, Vec::new());
     assert_eq!(content.starts[0].label, "b = 0");
 
     let (image, layout, positions) = render(&only_b, 3);
@@ -333,7 +333,7 @@ fn golden_linear_regression_only_b_plots() {
 /// camera, are looked up in the frame for the optimizer's colour.
 #[test]
 fn every_optimizer_path_shows_on_linear_regression() {
-    use descent::render::plots::strip_share;
+    use descent::render::overlay::plots::strip_share;
     let gpu = common::gpu();
     let scene = scene("linear-regression");
     let (settings, mut camera) = view_settings(&scene.view, [960, 720], 4).expect("view");
@@ -454,7 +454,7 @@ fn xy_plots_draw_the_second_start_dashed() {
     assert_eq!(scene.view.plots, ["xy"]);
     let (image, layout, _) = render(&scene, 100);
     assert_eq!(layout.plots.len(), 3);
-    let plots = descent::render::plots::scene_plots(&scene, &Default::default());
+    let plots = descent::render::overlay::plots::scene_plots(&scene, &Default::default());
     let titles: Vec<&str> = plots.iter().map(|p| p.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -512,7 +512,7 @@ fn bowl_loss_scene(cols: u32, rows: u32, steps: u32, lr: &str) -> Scene {
 }
 
 /// The plots of `scene` after `steps`, from a real run.
-fn plots_after(scene: &Scene, steps: u32) -> Vec<descent::render::style::Plot> {
+fn plots_after(scene: &Scene, steps: u32) -> Vec<descent::render::overlay::style::Plot> {
     let gpu = common::gpu();
     let starts = scene.start_points();
     let mut sim = descent::gpu::sim::Simulation::new(
@@ -527,9 +527,9 @@ fn plots_after(scene: &Scene, steps: u32) -> Vec<descent::render::style::Plot> {
     sim.advance_to(gpu, steps);
     // A swarm's loss plot comes from statistics counted on the GPU (bins from 0 to the
     // bowl's corner value and beyond).
-    let mut stats = (sim.particle_count() > descent::render::plots::MAX_PLOT_PARTICLES)
+    let mut stats = (sim.particle_count() > descent::render::overlay::plots::MAX_PLOT_PARTICLES)
         .then(|| descent::gpu::stats::TrailStats::new(gpu, &sim, 0.0, 100.0));
-    descent::render::plots::plots_for_frame(gpu, scene, &sim, f64::from(steps), stats.as_mut())
+    descent::render::overlay::plots::plots_for_frame(gpu, scene, &sim, f64::from(steps), stats.as_mut())
 }
 
 /// "loss": one line per particle up to 16 particles, each optimizer's mean above (the means
@@ -633,12 +633,12 @@ fn a_swarm_loss_plot_shows_quantiles_and_shares() {
     let median = loss
         .series
         .iter()
-        .find(|s| matches!(s.style, descent::render::style::SeriesStyle::Line { .. }))
+        .find(|s| matches!(s.style, descent::render::overlay::style::SeriesStyle::Line { .. }))
         .expect("a median line");
     let bands: Vec<_> = loss
         .series
         .iter()
-        .filter(|s| s.style == descent::render::style::SeriesStyle::Band)
+        .filter(|s| s.style == descent::render::overlay::style::SeriesStyle::Band)
         .collect();
     assert_eq!(bands.len(), 2, "5-95% and 25-75%");
     for k in [0usize, 5, 10] {

@@ -13,7 +13,7 @@ use descent::camera::OrbitCamera;
 use descent::gpu::Gpu;
 use descent::gpu::mesh::SurfaceMesh;
 use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
-use descent::render::style::{optimizer_color, srgb_to_linear};
+use descent::render::overlay::style::{optimizer_color, srgb_to_linear};
 use descent::render::{FrameState, RenderSettings, Renderer, TrailStyle, read_texture_rgba};
 use descent::scene::Scene;
 

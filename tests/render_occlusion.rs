@@ -15,7 +15,7 @@ use descent::camera::OrbitCamera;
 use descent::cpu::sim::simulate;
 use descent::gpu::mesh::SurfaceMesh;
 use descent::gpu::sim::{SimSetup, Simulation, TrailPlan};
-use descent::render::style::optimizer_color;
+use descent::render::overlay::style::optimizer_color;
 use descent::render::{Colormap, FrameState, RenderSettings, Renderer, read_texture_rgba};
 use descent::scene::Scene;
 use glam::{DVec3, Vec3};

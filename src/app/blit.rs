@@ -5,6 +5,7 @@
 //! as an egui image (a filtered, colour-managed textured quad).
 
 use crate::gpu::Gpu;
+use crate::gpu::pipeline::{shader, texture_entry, uniform_entry};
 
 pub struct Blit {
     pipeline: wgpu::RenderPipeline,
@@ -20,35 +21,14 @@ pub struct Blit {
 
 impl Blit {
     pub fn new(gpu: &Gpu, window_format: wgpu::TextureFormat, window_usage: wgpu::TextureUsages) -> Self {
-        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("blit.shader"),
-            source: wgpu::ShaderSource::Wgsl(crate::shaders::BLIT.into()),
-        });
+        let module = shader(gpu, "blit.shader", crate::shaders::BLIT);
         let layout = gpu
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("blit.layout"),
                 entries: &[
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 0,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Texture {
-                            sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                            view_dimension: wgpu::TextureViewDimension::D2,
-                            multisampled: false,
-                        },
-                        count: None,
-                    },
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 1,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Buffer {
-                            ty: wgpu::BufferBindingType::Uniform,
-                            has_dynamic_offset: false,
-                            min_binding_size: wgpu::BufferSize::new(16),
-                        },
-                        count: None,
-                    },
+                    texture_entry(0, wgpu::ShaderStages::FRAGMENT, false),
+                    uniform_entry(1, wgpu::ShaderStages::FRAGMENT, Some(16)),
                 ],
             });
         let pipeline_layout = gpu

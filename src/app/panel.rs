@@ -5,8 +5,8 @@
 
 use crate::app::loss::LossSample;
 use crate::optim::{OPTIMIZER_NAMES, OptimizerSpec, Params};
-use crate::render::plot_paint::simplify;
-use crate::render::style::optimizer_color;
+use crate::render::overlay::plot_paint::simplify;
+use crate::render::overlay::style::optimizer_color;
 use crate::scene::{Scene, Starts};
 use crate::schedule::{KINDS, Kind, Schedule, Value};
 use crate::surfaces::{BUILT_INS, Surface};

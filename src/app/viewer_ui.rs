@@ -291,7 +291,7 @@ impl Viewer {
         ];
         // The 3D view sits above the plot strip; picking and zooming see the same projection.
         self.camera.bottom_inset =
-            crate::render::plots::strip_share(&self.scene, self.world.sim.particle_count(), size[1]);
+            crate::render::overlay::plots::strip_share(&self.scene, self.world.sim.particle_count(), size[1]);
         let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
         self.handle_pointer(gpu, &response, rect, ppp);
 

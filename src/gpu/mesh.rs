@@ -33,10 +33,7 @@ impl SurfaceMesh {
         }
         let source = crate::shaders::mesh_source(&surface.wgsl());
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("mesh.shader"),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
+        let module = crate::gpu::pipeline::shader(gpu, "mesh.shader", source);
         let pipeline = gpu
             .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use wgpu::util::DeviceExt;
 
-use crate::gpu::compute::{buffer_entry, compute_pipeline_with};
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
+use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, GpuOptimizer, OptimizerSpec};
 use crate::surfaces::Surface;
@@ -319,10 +319,7 @@ impl Simulation {
 
         let source = crate::shaders::sim_source(&setup.surface.wgsl());
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("sim.shader"),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
+        let module = crate::gpu::pipeline::shader(gpu, "sim.shader", source);
         let layout = gpu
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {

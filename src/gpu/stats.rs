@@ -9,7 +9,7 @@
 
 use wgpu::util::DeviceExt;
 
-use crate::gpu::compute::{buffer_entry, compute_pipeline};
+use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
 use crate::gpu::sim::Simulation;
 use crate::gpu::{Gpu, GpuError};
 
@@ -125,10 +125,7 @@ impl TrailStats {
     /// Statistics of `sim`'s trail with losses binned on [`LossAxis::new`]`(lo, hi)`.
     pub fn new(gpu: &Gpu, sim: &Simulation, lo: f64, hi: f64) -> Self {
         let source = crate::shaders::trail_stats_source();
-        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("stats.shader"),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
+        let module = crate::gpu::pipeline::shader(gpu, "stats.shader", source);
         let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::COMPUTE, ty, None);
         let layout = gpu
             .device

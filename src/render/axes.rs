@@ -15,8 +15,8 @@ use glam::{Mat4, Vec3, Vec4};
 
 use crate::camera::OrbitCamera;
 use crate::render::gpu_data::{FillVertex, LineSegment};
+use crate::render::overlay::style::{Anchor, ScreenLabel, srgb_to_linear};
 use crate::render::plot_box::{HALF_EXTENT, PlotBox};
-use crate::render::style::{Anchor, ScreenLabel, srgb_to_linear};
 
 /// Ticks per axis at most.
 pub const MAX_TICKS: usize = 6;

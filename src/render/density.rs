@@ -15,7 +15,7 @@
 //! upsamples them bilinearly into soft dots.
 
 use crate::gpu::Gpu;
-use crate::gpu::compute::{buffer_entry, compute_pipeline};
+use crate::gpu::pipeline::{buffer_entry, compute_pipeline, texture_entry, uniform_entry};
 use crate::render::RenderError;
 use crate::render::gpu_data::{DensityDraw, DensityLook};
 use crate::render::particles::ParticleBindings;
@@ -210,7 +210,7 @@ impl DensityRenderer {
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("density.draw.layout"),
-                entries: &[uniform_entry(0, wgpu::ShaderStages::VERTEX)],
+                entries: &[uniform_entry(0, wgpu::ShaderStages::VERTEX, None)],
             });
         let accumulate = |label, vs, topology, blend| {
             render_pipeline(
@@ -261,7 +261,7 @@ impl DensityRenderer {
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("density.stats.layout"),
                 entries: &[
-                    texture_entry(0, wgpu::ShaderStages::COMPUTE),
+                    texture_entry(0, wgpu::ShaderStages::COMPUTE, false),
                     buffer_entry(
                         1,
                         wgpu::ShaderStages::COMPUTE,
@@ -288,11 +288,11 @@ impl DensityRenderer {
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("density.tonemap.layout"),
                 entries: &[
-                    texture_entry(0, wgpu::ShaderStages::FRAGMENT),
-                    texture_entry(1, wgpu::ShaderStages::FRAGMENT),
+                    texture_entry(0, wgpu::ShaderStages::FRAGMENT, false),
+                    texture_entry(1, wgpu::ShaderStages::FRAGMENT, false),
                     read_stats(2),
                     read_stats(3),
-                    uniform_entry(4, wgpu::ShaderStages::FRAGMENT),
+                    uniform_entry(4, wgpu::ShaderStages::FRAGMENT, None),
                 ],
             });
         let tonemap = render_pipeline(
@@ -750,23 +750,6 @@ fn begin_accumulation<'e>(
         occlusion_query_set: None,
         multiview_mask: None,
     })
-}
-
-fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    buffer_entry(binding, visibility, wgpu::BufferBindingType::Uniform, None)
-}
-
-fn texture_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Float { filterable: false },
-            view_dimension: wgpu::TextureViewDimension::D2,
-            multisampled: false,
-        },
-        count: None,
-    }
 }
 
 #[cfg(test)]

@@ -12,10 +12,10 @@ use crate::gpu::Gpu;
 use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::gpu_data::{MarkerInstance, SHAPE_DOT};
+use crate::render::overlay::style::{MarkerShape, srgb_to_linear};
 use crate::render::particles::ParticleBindings;
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
 use crate::render::plot_box::PlotBox;
-use crate::render::style::{MarkerShape, srgb_to_linear};
 use crate::render::target::TargetFormats;
 use crate::surfaces::Surface;
 

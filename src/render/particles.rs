@@ -24,16 +24,11 @@ pub fn layout(gpu: &Gpu) -> wgpu::BindGroupLayout {
                 storage_entry(0),
                 storage_entry(1),
                 storage_entry(2),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 3,
-                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: wgpu::BufferSize::new(size_of::<ChunkUniform>() as u64),
-                    },
-                    count: None,
-                },
+                crate::gpu::pipeline::uniform_entry(
+                    3,
+                    wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    Some(size_of::<ChunkUniform>() as u64),
+                ),
             ],
         })
 }

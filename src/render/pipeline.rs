@@ -1,28 +1,19 @@
-//! Small helpers shared by the renderers' constructors: shader modules, bind group layout
-//! entries and render pipelines in the target's formats.
+//! Render pipelines in the target's formats, their blend states, and the renderers' storage
+//! entry; shader modules and the other entries come from [`crate::gpu::pipeline`].
 
 use crate::gpu::Gpu;
 use crate::render::target::TargetFormats;
 
-pub(crate) fn shader(gpu: &Gpu, label: &str, source: String) -> wgpu::ShaderModule {
-    gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    })
-}
+pub(crate) use crate::gpu::pipeline::shader;
 
 /// A read-only storage buffer visible to the vertex stage.
 pub(crate) fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
+    crate::gpu::pipeline::buffer_entry(
         binding,
-        visibility: wgpu::ShaderStages::VERTEX,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: true },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
+        wgpu::ShaderStages::VERTEX,
+        wgpu::BufferBindingType::Storage { read_only: true },
+        None,
+    )
 }
 
 /// Adds source to destination in every channel (density accumulation).

@@ -33,7 +33,7 @@ pub struct ViewSpec {
     pub fade: Option<bool>,
     /// Names of the x, y and loss axes; linear regression's default is m, b, J(m, b).
     pub axis_names: Option<[String; 3]>,
-    /// 2D plots drawn over the frame (see `render::plots`): "xy" (x, y and loss against
+    /// 2D plots drawn over the frame (see `render::overlay::plots`): "xy" (x, y and loss against
     /// iteration), "loss", "regression" (data and current line), "curve" (1D: f against x),
     /// "lr" (learning rate against step).
     pub plots: Vec<String>,

@@ -5,7 +5,7 @@ use egui::epaint::{CornerRadius, StrokeKind, TextShape};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Shape, Stroke, pos2};
 
 use crate::render::axes::{format_tick, nice_ticks};
-use crate::render::style::{Plot, SeriesStyle};
+use crate::render::overlay::style::{Plot, SeriesStyle};
 
 const TITLE_SIZE: f32 = 10.0;
 const TEXT_SIZE: f32 = 9.0;

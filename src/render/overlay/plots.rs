@@ -12,7 +12,7 @@ use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
 use crate::gpu::sim::{Simulation, TrailPlan};
 use crate::gpu::stats::{StepStats, TrailStats};
 use crate::numbers::short_number;
-use crate::render::style::{Plot, PlotPlacement, Series, SeriesStyle, optimizer_color};
+use crate::render::overlay::style::{Plot, PlotPlacement, Series, SeriesStyle, optimizer_color};
 use crate::scene::Scene;
 
 /// Scenes with more particles than this get no plots (the trail read-back and the lines

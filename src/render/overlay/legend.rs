@@ -3,7 +3,7 @@
 //! 'Initialization' box), the title and the step counter.
 
 use crate::numbers::{count, short_number};
-use crate::render::style::{
+use crate::render::overlay::style::{
     LegendEntry, MarkerShape, OverlayContent, ScreenLabel, StartEntry, optimizer_color,
 };
 use crate::scene::Scene;

@@ -1,7 +1,44 @@
-//! Small helpers for the compute pipelines (simulation, statistics, density statistics):
-//! buffer entries of a bind group layout, and a pipeline over one bind group layout.
+//! The one set of helpers every pipeline is built with (simulation, statistics, mesh, the
+//! renderers, the window's blit): shader modules, bind group layout entries, and a compute
+//! pipeline over one bind group layout. Render pipelines add their targets in
+//! `render::pipeline`.
 
 use crate::gpu::Gpu;
+
+/// The WGSL module `source`, labelled.
+pub fn shader(gpu: &Gpu, label: &str, source: impl Into<String>) -> wgpu::ShaderModule {
+    gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into().into()),
+    })
+}
+
+/// A uniform buffer binding visible to `visibility`, optionally with a minimum size.
+pub fn uniform_entry(
+    binding: u32,
+    visibility: wgpu::ShaderStages,
+    min_size: Option<u64>,
+) -> wgpu::BindGroupLayoutEntry {
+    buffer_entry(binding, visibility, wgpu::BufferBindingType::Uniform, min_size)
+}
+
+/// A 2D float texture binding visible to `visibility`.
+pub fn texture_entry(
+    binding: u32,
+    visibility: wgpu::ShaderStages,
+    filterable: bool,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
 
 /// A buffer binding of `ty` visible to `visibility`, optionally with a minimum size.
 pub fn buffer_entry(

@@ -1,0 +1,213 @@
+//! Where each part of the overlay goes: the title, legend and 'Initialization' boxes at the
+//! top, the colour bar and insets on the right, labels where the 3D frame projected them, and
+//! the strip of plots along the bottom (the camera's `bottom_inset` keeps the 3D view above it).
+
+use std::collections::HashMap;
+
+use egui::epaint::CornerRadius;
+use egui::{Align2, Color32, FontId, Rect, pos2, vec2};
+
+use super::legend_box::LegendColumn;
+use super::look;
+use super::plot_paint::{PlotLayout, paint_plot};
+use super::style::{OverlayContent, PlotPlacement};
+use super::widgets::{paint_color_bar, paint_inset, paint_label, paint_paths};
+use super::{OverlayLayout, pixels_per_point_for};
+
+/// Paints `content` into `area` (logical points) on the overlay's layer, with the insets'
+/// images from `textures` (by inset id); returns where the parts went (points).
+pub fn paint_content(
+    ctx: &egui::Context,
+    area: Rect,
+    content: &OverlayContent,
+    textures: &HashMap<u64, egui::TextureId>,
+    cached_grounds: &[Rect],
+) -> OverlayLayout {
+    let layer = egui::LayerId::new(egui::Order::Background, egui::Id::unique("descent.overlay"));
+    let painter = ctx.layer_painter(layer).with_clip_rect(ctx.viewport_rect());
+    let inner = area.shrink(look::MARGIN);
+    // Lay everything out first, so the corners can make room for the title.
+    let title = content.title.as_deref().filter(|t| !t.is_empty()).map(|t| {
+        let galley = painter.layout_no_wrap(t.to_owned(), FontId::proportional(look::TITLE_SIZE), look::TEXT);
+        let rect = Align2::CENTER_TOP.anchor_size(inner.center_top(), galley.size());
+        (galley, rect)
+    });
+    let status = (!content.status.is_empty()).then(|| {
+        let galley = painter.layout_no_wrap(
+            content.status.clone(),
+            FontId::proportional(look::STATUS_SIZE),
+            look::STATUS,
+        );
+        let rect = Align2::LEFT_TOP.anchor_size(inner.left_top(), galley.size());
+        (galley, rect)
+    });
+    let column = LegendColumn::new(&painter, &content.legend, &content.starts);
+    // A corner block that would touch the title moves down below it.
+    let title_rect = title.as_ref().map(|(_, r)| *r);
+    let clear_of_title = |rect: Rect| match title_rect {
+        Some(t) if rect.expand(look::BOX_GAP).intersects(t) => t.bottom() + look::BOX_GAP - rect.top(),
+        _ => 0.0,
+    };
+    let status = status.map(|(galley, rect)| (galley, rect.translate(vec2(0.0, clear_of_title(rect)))));
+    let column_rect = Rect::from_min_size(
+        inner.right_top() - vec2(column.width, 0.0),
+        vec2(column.width, column.height()),
+    );
+    let down = clear_of_title(column_rect);
+    // The 3D view's labels, then the plots over them, then the text over both.
+    let labels = content
+        .labels
+        .iter()
+        .map(|l| paint_label(&painter, l, ctx.pixels_per_point()))
+        .collect();
+    paint_paths(&painter, &content.paths, ctx.pixels_per_point());
+    let top_band = [title_rect, status.as_ref().map(|(_, r)| *r)]
+        .into_iter()
+        .flatten()
+        .map(|r| r.bottom() + look::BOX_GAP)
+        .fold(inner.top(), f32::max);
+    let column_left = (column.height() > 0.0).then(|| column_rect.left() - look::BOX_GAP);
+    let plots = paint_plots(
+        &painter,
+        area,
+        inner,
+        top_band,
+        column_left,
+        content,
+        cached_grounds,
+    );
+    let status = status.map(|(galley, rect)| {
+        painter.galley(rect.min, galley, look::STATUS);
+        rect
+    });
+    let title = title.map(|(galley, rect)| {
+        painter.galley(rect.min, galley, look::TEXT);
+        rect
+    });
+    let (legend, starts) = column.paint(&painter, inner.right_top() + vec2(0.0, down));
+    let below = [legend, starts]
+        .into_iter()
+        .flatten()
+        .map(|r| r.bottom() + look::BOX_GAP)
+        .fold(inner.top() + down, f32::max);
+    let color_bar = content
+        .color_bar
+        .as_ref()
+        .map(|bar| paint_color_bar(&painter, bar, pos2(inner.right(), below), column.width));
+    let mut right = inner.right();
+    // Insets sit above a strip of small plots, not over it.
+    let inset_area = if content.plots.iter().any(|p| p.placement == PlotPlacement::Strip) {
+        let bottom = inner.bottom() - strip_height(inner.height()) - PLOT_GAP;
+        Rect::from_min_max(inner.min, pos2(inner.max.x, bottom.max(inner.top() + 80.0)))
+    } else {
+        inner
+    };
+    let insets = content
+        .insets
+        .iter()
+        .map(|inset| {
+            let rect = paint_inset(
+                &painter,
+                inset,
+                textures.get(&inset.id).copied(),
+                inset_area,
+                right,
+            );
+            right = rect.left() - 3.0 * look::BOX_GAP;
+            rect
+        })
+        .collect();
+    OverlayLayout {
+        title,
+        legend,
+        starts,
+        status,
+        labels,
+        plots,
+        color_bar,
+        insets,
+    }
+}
+
+/// Gap between plots, and between the strip and the 3D view above it (points).
+const PLOT_GAP: f32 = 8.0;
+
+/// Height of the plot strip for an inner area `inner_height` points tall.
+fn strip_height(inner_height: f32) -> f32 {
+    (0.32 * inner_height).min(180.0)
+}
+
+/// Share of a frame `height_px` tall that a strip of plots takes at the bottom (margin and gap
+/// included): the camera's `bottom_inset`, so the 3D view sits above the strip.
+pub fn strip_share(height_px: u32) -> f32 {
+    let height = height_px as f32 / pixels_per_point_for(height_px);
+    let inner = height - 2.0 * look::MARGIN;
+    ((strip_height(inner) + look::MARGIN + PLOT_GAP) / height).clamp(0.0, 0.5)
+}
+
+/// Lays out and paints the plots: [`PlotPlacement::Full`] ones share the frame under the
+/// title band and left of the legend column (on a white ground that hides the 3D view), the
+/// others a strip along the bottom, left to right.
+fn paint_plots(
+    painter: &egui::Painter,
+    area: Rect,
+    inner: Rect,
+    top_band: f32,
+    column_left: Option<f32>,
+    content: &OverlayContent,
+    cached_grounds: &[Rect],
+) -> Vec<PlotLayout> {
+    const GAP: f32 = PLOT_GAP;
+    let full: Vec<usize> = (0..content.plots.len())
+        .filter(|&i| content.plots[i].placement == PlotPlacement::Full)
+        .collect();
+    let strip: Vec<usize> = (0..content.plots.len())
+        .filter(|&i| content.plots[i].placement == PlotPlacement::Strip)
+        .collect();
+    let mut rects = vec![Rect::NOTHING; content.plots.len()];
+    let mut strip_bottom = inner.bottom();
+    if !full.is_empty() {
+        painter.rect_filled(area, CornerRadius::ZERO, Color32::WHITE);
+        let right = column_left.unwrap_or(inner.right()).max(inner.left() + 100.0);
+        let mut region = Rect::from_min_max(pos2(inner.left(), top_band), pos2(right, inner.bottom()));
+        if !strip.is_empty() {
+            // Small plots keep their strip at the bottom; the big ones take the rest.
+            let h = (0.3 * inner.height()).min(170.0);
+            region.max.y -= h + GAP;
+        }
+        let w = (region.width() - GAP * (full.len() - 1) as f32) / full.len() as f32;
+        for (k, &i) in full.iter().enumerate() {
+            rects[i] = Rect::from_min_size(
+                pos2(region.left() + k as f32 * (w + GAP), region.top()),
+                vec2(w, region.height()),
+            );
+        }
+        strip_bottom = inner.bottom();
+    }
+    if !strip.is_empty() {
+        let k = strip.len() as f32;
+        let w = ((inner.width() - GAP * (k - 1.0)) / k).min(280.0);
+        let h = strip_height(inner.height());
+        for (j, &i) in strip.iter().enumerate() {
+            rects[i] = Rect::from_min_size(
+                pos2(inner.left() + j as f32 * (w + GAP), strip_bottom - h),
+                vec2(w, h),
+            );
+        }
+    }
+    content
+        .plots
+        .iter()
+        .zip(rects)
+        .map(|(plot, rect)| {
+            let boxed = plot.placement == PlotPlacement::Strip;
+            paint_plot(
+                painter,
+                rect,
+                plot,
+                boxed,
+                boxed && !cached_grounds.contains(&rect),
+            )
+        })
+        .collect()
+}
