@@ -194,7 +194,7 @@ pub fn bench_render(
     density_particles: u32,
 ) -> anyhow::Result<Vec<RenderBenchRow>> {
     use crate::capture::Output;
-    use crate::headless::{RenderJob, render};
+    use crate::cli::render_job::{RenderJob, render};
     use crate::scene::Scene;
     use crate::timeline::Timeline;
 

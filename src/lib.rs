@@ -16,7 +16,6 @@ pub mod export;
 pub mod expr;
 pub mod files;
 pub mod gpu;
-pub mod headless;
 pub mod noise;
 pub mod numbers;
 pub mod optim;

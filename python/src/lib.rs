@@ -424,7 +424,7 @@ fn render(
         };
         let outcome = py.detach(|| -> anyhow::Result<_> {
             let gpu = gpu()?;
-            let report = descent::headless::render_until(&gpu, &job, &mut keep_going)?;
+            let report = descent::cli::render_job::render_until(&gpu, &job, &mut keep_going)?;
             Ok((gpu, report))
         });
         let (gpu, report) = outcome.map_err(to_py)?;

@@ -30,12 +30,14 @@
 //! tol = 0.0
 //! ```
 
+mod defaults;
 mod error;
 mod format;
 mod optimizer_table;
 mod view;
 
 pub use crate::regression::Regression;
+pub use defaults::{assume_defaults, suited_learning_rate};
 pub use error::SceneError;
 pub use format::{ReadFile, no_files};
 pub use view::*;

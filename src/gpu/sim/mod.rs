@@ -15,25 +15,32 @@
 //! that a window can interleave frames and no GPU watchdog fires. Each slice keeps its own
 //! clock; [`Simulation::advance_within`] stops at a deadline, so a window stays interactive
 //! while a large simulation catches up.
+//!
+//! - `mod.rs`: [`Simulation`], its chunks and slices, stepping and readback;
+//! - `plan.rs`: how particles and trails are laid out in memory ([`TrailPlan`], chunks) and
+//!   what fits; `setup.rs`: what a simulation is made from ([`SimSetup`]) and the per-step
+//!   tables it uploads; `pacer.rs`: dispatch sizes from the measured rate.
 
-use std::time::{Duration, Instant};
+mod pacer;
+mod plan;
+mod setup;
 
+use std::time::Duration;
+
+use web_time::Instant;
 use wgpu::util::DeviceExt;
 
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::{Gpu, GpuError};
-use crate::optim::{self, GpuOptimizer, OptimizerSpec};
-use crate::surfaces::Surface;
+use crate::optim;
+use pacer::MEASURE_WORK;
+pub use pacer::{DISPATCH_SECONDS, Pacer};
+pub use plan::*;
+use setup::StepTables;
+pub use setup::{SimSetup, divergence_bound};
 
-const WORKGROUP: u32 = 64;
-/// Seconds one dispatch should take.
-pub const DISPATCH_SECONDS: f64 = 0.015;
-/// Particle-steps of the first dispatch, before any rate is measured.
-const FIRST_WORK: f64 = (1u64 << 20) as f64;
-/// Dispatches with less work than this are not timed: waiting on them would cost more than
-/// the measurement tells.
-const MEASURE_WORK: u64 = 1 << 20;
+pub(crate) const WORKGROUP: u32 = 64;
 /// Most particles in one slice on a CPU adapter, where one step of 2^17 particles takes a few
 /// milliseconds; a GPU takes whole chunks.
 const CPU_SLICE_PARTICLES: u32 = 1 << 17;
@@ -60,161 +67,6 @@ pub enum SimError {
     Shader(String),
     #[error(transparent)]
     Gpu(#[from] GpuError),
-}
-
-/// What the trail keeps: `capacity` points per particle, one every `record_every` steps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TrailPlan {
-    pub capacity: u32,
-    pub record_every: u32,
-}
-
-impl TrailPlan {
-    /// The largest ring (up to `wanted` points per particle) that fits `budget_bytes` for all
-    /// particles, with at least [`WORKGROUP`] particles' rings in one storage binding. Zero
-    /// when not even one point per particle fits.
-    pub fn fit(
-        gpu_limits: &wgpu::Limits,
-        particles: u64,
-        wanted: u32,
-        record_every: u32,
-        budget_bytes: u64,
-    ) -> Self {
-        let per_binding = max_binding(gpu_limits) / (u64::from(WORKGROUP) * TRAIL_POINT_BYTES);
-        let per_particle = (budget_bytes / (particles.max(1) * TRAIL_POINT_BYTES))
-            .min(per_binding)
-            .min(u64::from(u32::MAX));
-        Self {
-            capacity: wanted.min(per_particle as u32),
-            record_every: record_every.max(1),
-        }
-    }
-
-    /// Every step of a `steps`-step run, whatever it costs (tests and small scenes).
-    pub fn every_step(steps: u32) -> Self {
-        Self {
-            capacity: steps + 1,
-            record_every: 1,
-        }
-    }
-
-    /// A ring that holds a particle's whole path for `steps` steps: every step while it fits
-    /// `budget_bytes` and the adapter's limits, else every k-th step (decimated) so that the
-    /// path still spans the whole run. None when not even start and end fit.
-    pub fn whole_history(
-        gpu_limits: &wgpu::Limits,
-        particles: u64,
-        steps: u32,
-        budget_bytes: u64,
-    ) -> Option<Self> {
-        let most = Self::fit(gpu_limits, particles, u32::MAX, 1, budget_bytes).capacity;
-        if most < 2 {
-            return None;
-        }
-        let record_every = steps.div_ceil(most - 1).max(1);
-        Some(Self {
-            capacity: steps / record_every + 1,
-            record_every,
-        })
-    }
-
-    /// Bytes the ring takes for `particles`.
-    pub fn bytes(&self, particles: u64) -> u64 {
-        u64::from(self.capacity) * particles * TRAIL_POINT_BYTES
-    }
-
-    /// What was kept, in words, for the user.
-    pub fn describe(&self, particles: u64) -> String {
-        let which = if self.record_every == 1 {
-            "every step".to_string()
-        } else {
-            format!("every {}th step", self.record_every)
-        };
-        format!(
-            "trails keep {which}: {} points per particle, {:.1} MiB",
-            self.capacity,
-            self.bytes(particles) as f64 / 1048576.0
-        )
-    }
-}
-
-pub const PARTICLE_BYTES: u64 = std::mem::size_of::<Particle>() as u64;
-pub const TRAIL_POINT_BYTES: u64 = std::mem::size_of::<TrailPoint>() as u64;
-
-/// The largest storage binding (and buffer) the adapter allows.
-pub fn max_binding(limits: &wgpu::Limits) -> u64 {
-    limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
-}
-
-/// A run of consecutive particles whose state and trail ring each fit one storage binding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChunkRange {
-    /// Global index of its first particle.
-    pub first: u32,
-    pub count: u32,
-}
-
-/// Splits `particles` into chunks as large as one binding allows for their state and for
-/// `trail_capacity` points each; chunk sizes are multiples of 64 particles (except the last),
-/// so per-particle data bound at a chunk's offset stays aligned.
-pub fn chunk_ranges(limits: &wgpu::Limits, particles: u32, trail_capacity: u32) -> Vec<ChunkRange> {
-    let binding = max_binding(limits);
-    let per_particle = PARTICLE_BYTES.max(u64::from(trail_capacity.max(1)) * TRAIL_POINT_BYTES);
-    let most = (binding / per_particle).min(u64::from(u32::MAX)) as u32;
-    let size = if most >= WORKGROUP {
-        most - most % WORKGROUP
-    } else {
-        most.max(1)
-    };
-    (0..particles.div_ceil(size))
-        .map(|k| {
-            let first = k * size;
-            ChunkRange {
-                first,
-                count: size.min(particles - first),
-            }
-        })
-        .collect()
-}
-
-/// Everything the simulation needs, resolved from a scene.
-pub struct SimSetup<'a> {
-    pub surface: &'a Surface,
-    /// One per group (a scene's sweeps expanded: [`crate::scene::Scene::groups`]).
-    pub optimizers: std::borrow::Cow<'a, [OptimizerSpec]>,
-    pub starts: &'a [[f64; 2]],
-    pub max_steps: u32,
-    pub tol: f64,
-    pub trail: TrailPlan,
-    /// The scene's seed: gradient noise and mini-batch shuffling.
-    pub seed: u64,
-    /// A linear-regression scene's data (for `batch_size`).
-    pub regression: Option<&'a crate::scene::Regression>,
-}
-
-impl<'a> SimSetup<'a> {
-    /// A scene's run: its surface, optimizer groups and stopping rules from `starts`.
-    pub fn for_scene(scene: &'a crate::scene::Scene, starts: &'a [[f64; 2]], trail: TrailPlan) -> Self {
-        Self {
-            surface: &scene.surface,
-            optimizers: if scene.has_sweep() {
-                scene.groups().into()
-            } else {
-                scene.optimizers.as_slice().into()
-            },
-            starts,
-            max_steps: scene.steps,
-            tol: scene.tol,
-            trail,
-            seed: scene.starts.seed,
-            regression: scene.regression.as_ref(),
-        }
-    }
-}
-
-/// Divergence bound: a particle more than 1000 domain-widths from the centre has left.
-pub fn divergence_bound(surface: &Surface) -> f64 {
-    1000.0 * surface.domain.extent()
 }
 
 /// One chunk's buffers: its particles' state and their trail ring (point `slot * count + l`
@@ -245,32 +97,6 @@ struct Slice {
     params_buffer: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
     dispatch: [u32; 2],
-}
-
-/// Dispatch sizes from the measured rate of particle-steps per second.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Pacer {
-    rate: Option<f64>,
-}
-
-impl Pacer {
-    /// Steps for a dispatch over `particles` so that it takes about [`DISPATCH_SECONDS`].
-    pub fn steps_for(&self, particles: u32) -> u32 {
-        let work = self.rate.map_or(FIRST_WORK, |r| r * DISPATCH_SECONDS);
-        (work / f64::from(particles.max(1))).clamp(1.0, 1e6) as u32
-    }
-
-    /// Takes in one timed dispatch.
-    pub fn observe(&mut self, work: u64, seconds: f64) {
-        let rate = work as f64 / seconds.max(1e-6);
-        // Smoothed, but quick to follow a surface or adapter that is much faster or slower.
-        self.rate = Some(self.rate.map_or(rate, |old| (old * rate).sqrt()));
-    }
-
-    /// The measured particle-steps per second, once a dispatch was timed.
-    pub fn rate(&self) -> Option<f64> {
-        self.rate
-    }
 }
 
 pub struct Simulation {
@@ -703,117 +529,6 @@ impl Simulation {
     }
 }
 
-/// The GPU's per-step tables of every group (see `crate::step_tables`), in f32; groups with
-/// equal tables share one. Never empty: a binding needs at least one element.
-struct StepTables {
-    optimizers: Vec<GpuOptimizer>,
-    /// (lr, momentum or beta1) per scheduled step.
-    schedules: Vec<[f32; 2]>,
-    /// Two rows per mini-batch step: (a11, a12, a21, a22), (c1, c2, 0, 0).
-    batches: Vec<[f32; 4]>,
-    /// Whether any group uses mini-batches, gradient noise, a schedule (the shader's
-    /// `SIM_*` overrides).
-    uses: [bool; 3],
-}
-
-impl StepTables {
-    fn build(setup: &SimSetup<'_>, max_binding: u64) -> Result<Self, SimError> {
-        use std::collections::HashMap;
-        let inputs = crate::step_tables::StepInputs {
-            seed: setup.seed,
-            regression: setup.regression,
-        };
-        let mut out = Self {
-            optimizers: Vec::with_capacity(setup.optimizers.len()),
-            schedules: Vec::new(),
-            batches: Vec::new(),
-            uses: [false; 3],
-        };
-        let mut schedule_at: HashMap<Vec<u32>, u32> = HashMap::new();
-        let mut batches_at: HashMap<u64, u32> = HashMap::new();
-        for spec in setup.optimizers.iter() {
-            let tables =
-                crate::step_tables::group_tables(spec, setup.max_steps, &inputs).map_err(SimError::Tables)?;
-            let mut o = spec.to_gpu();
-            if let Some(seq) = &tables.schedule {
-                let rows: Vec<[f32; 2]> = (0..seq.lr.len())
-                    .map(|k| {
-                        [
-                            seq.lr[k] as f32,
-                            seq.momentum.as_ref().map_or(0.0, |(_, m)| m[k] as f32),
-                        ]
-                    })
-                    .collect();
-                let bits: Vec<u32> = rows.iter().flat_map(|r| r.map(f32::to_bits)).collect();
-                o.schedule = *schedule_at.entry(bits).or_insert_with(|| {
-                    let at = out.schedules.len() as u32;
-                    out.schedules.extend_from_slice(&rows);
-                    at
-                });
-                o.flags |= match seq.momentum {
-                    Some((crate::schedule::Cycled::Momentum, _)) => GpuOptimizer::FLAG_CYCLE_MOMENTUM,
-                    Some((crate::schedule::Cycled::Beta1, _)) => GpuOptimizer::FLAG_CYCLE_BETA1,
-                    None => 0,
-                };
-            }
-            if let Some(b) = &tables.batches {
-                o.batches = *batches_at
-                    .entry(spec.params.batch_size as u64)
-                    .or_insert_with(|| {
-                        let at = out.batches.len() as u32;
-                        for a in b {
-                            out.batches
-                                .push([a[0] as f32, a[1] as f32, a[2] as f32, a[3] as f32]);
-                            out.batches.push([a[4] as f32, a[5] as f32, 0.0, 0.0]);
-                        }
-                        at
-                    });
-            }
-            out.optimizers.push(o);
-        }
-        for (what, bytes) in [
-            ("learning-rate schedules", out.schedules.len() as u64 * 8),
-            ("mini-batch gradients", out.batches.len() as u64 * 16),
-        ] {
-            if bytes > max_binding || bytes > u64::from(u32::MAX) {
-                return Err(SimError::Tables(format!(
-                    "the {what} of this run take {:.1} MiB ({} steps per distinct group), over the {:.1} MiB of one storage binding: use fewer steps or fewer distinct schedules",
-                    bytes as f64 / 1048576.0,
-                    setup.max_steps,
-                    max_binding as f64 / 1048576.0
-                )));
-            }
-        }
-        out.uses = [
-            !out.batches.is_empty(),
-            setup.optimizers.iter().any(|o| o.params.grad_noise != 0.0),
-            !out.schedules.is_empty(),
-        ];
-        if out.schedules.is_empty() {
-            out.schedules.push([0.0; 2]);
-        }
-        if out.batches.is_empty() {
-            out.batches.push([0.0; 4]);
-        }
-        Ok(out)
-    }
-}
-
-/// [`Simulation::check_fits`] against `usable` bytes (described by `memory`).
-pub fn check_fits_in(usable: u64, memory: &str, particles: u64) -> Result<(), SimError> {
-    let max = usable / PARTICLE_BYTES;
-    if particles > max {
-        return Err(SimError::TooManyParticles {
-            particles,
-            max,
-            needed_mib: (particles * PARTICLE_BYTES) as f64 / 1048576.0,
-            usable_mib: usable as f64 / 1048576.0,
-            memory: memory.to_string(),
-        });
-    }
-    Ok(())
-}
-
 fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
     wgpu::BindGroupEntry {
         binding,
@@ -852,78 +567,4 @@ fn initial_particles(setup: &SimSetup<'_>) -> Vec<Particle> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn limits(binding: u64) -> wgpu::Limits {
-        wgpu::Limits {
-            max_storage_buffer_binding_size: binding,
-            max_buffer_size: 1 << 40,
-            ..wgpu::Limits::default()
-        }
-    }
-
-    #[test]
-    fn chunks_fit_one_binding_and_cover_every_particle() {
-        // 128 MiB bindings, 301 trail points (4816 B) per particle: 27,868 -> 27,840 (x64).
-        let l = limits(128 << 20);
-        let chunks = chunk_ranges(&l, 1_000_000, 301);
-        assert_eq!(
-            chunks[0],
-            ChunkRange {
-                first: 0,
-                count: 27_840
-            }
-        );
-        assert_eq!(chunks.len(), 1_000_000usize.div_ceil(27_840));
-        let mut next = 0;
-        for c in &chunks {
-            assert_eq!(c.first, next);
-            assert!(u64::from(c.count) * 301 * TRAIL_POINT_BYTES <= 128 << 20);
-            assert!(u64::from(c.count) * PARTICLE_BYTES <= 128 << 20);
-            next += c.count;
-        }
-        assert_eq!(next, 1_000_000);
-        // No trail: particle state alone decides (2,796,202 -> 2,796,160).
-        let chunks = chunk_ranges(&l, 10_000_000, 0);
-        assert_eq!(chunks[0].count, 2_796_160);
-        assert_eq!(chunks.len(), 4);
-        // Few particles: one chunk.
-        assert_eq!(chunk_ranges(&l, 2, 201), [ChunkRange { first: 0, count: 2 }]);
-    }
-
-    #[test]
-    fn trail_plans_follow_the_budget_not_one_binding() {
-        let l = limits(128 << 20);
-        // 1M particles x 301 points = 4.8 GB: fits a 6 GiB budget whole.
-        let p = TrailPlan::whole_history(&l, 1_000_000, 300, 6 << 30).unwrap();
-        assert_eq!(p, TrailPlan::every_step(300));
-        // A binding holds at least 64 particles' rings.
-        let p = TrailPlan::fit(&l, 1, u32::MAX, 1, u64::MAX);
-        assert_eq!(u64::from(p.capacity), (128 << 20) / (64 * TRAIL_POINT_BYTES));
-    }
-
-    #[test]
-    fn too_many_particles_name_the_number_that_fits() {
-        assert!(check_fits_in(48_000, "x", 1000).is_ok());
-        let err = check_fits_in(48_000, "1.0 GiB of GPU memory", 1001)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("at most 1000 particles fit"), "{err}");
-        assert!(err.contains("1.0 GiB of GPU memory"), "{err}");
-    }
-
-    #[test]
-    fn the_pacer_sizes_dispatches_to_the_measured_rate() {
-        let mut p = Pacer::default();
-        assert_eq!(p.steps_for(1 << 20), 1);
-        assert_eq!(p.steps_for(1 << 10), 1 << 10);
-        // 1e9 particle-steps/s: 15 ms is 1.5e7 particle-steps.
-        p.observe(1_000_000_000, 1.0);
-        assert_eq!(p.steps_for(1_000_000), 15);
-        assert_eq!(p.steps_for(100_000_000), 1);
-    }
 }

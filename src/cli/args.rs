@@ -1,0 +1,272 @@
+//! The command line's flags: one clap struct per subcommand and per group of shared flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::capture::{GifQuality, PngCompression};
+
+#[derive(Parser)]
+#[command(
+    name = "descent",
+    version,
+    about = "GPU-accelerated, real-time 3D visualizer of gradient descent"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Simulate a scene headless: export trajectories as CSV, print a summary.
+    Run(RunArgs),
+    /// Render a scene to PNG frames, a video (ffmpeg), a GIF or a still, without a window.
+    Render(RenderArgs),
+    /// Open the interactive window (the default when no command is given).
+    View(ViewArgs),
+    /// Measure particle-steps per second, GPU next to one CPU thread.
+    Bench(BenchArgs),
+}
+
+/// Camera and style flags, shared by `render` and `view`; they override the scene's [view].
+#[derive(Args, Clone, Default)]
+pub struct StyleArgs {
+    /// A preset (post, top, side) and/or angles: --camera post, --camera azim=120,elev=37,dist=3.
+    #[arg(
+        long,
+        value_name = "PRESET|azim=..,elev=..,dist=..",
+        allow_hyphen_values = true
+    )]
+    pub(crate) camera: Option<String>,
+    /// Colormap: coolwarm, viridis, plasma, magma, inferno, cividis, gray.
+    #[arg(long)]
+    pub(crate) colormap: Option<String>,
+    /// Contour lines on the surface.
+    #[arg(long)]
+    pub(crate) contours: bool,
+    /// Thin mesh lines on the surface (matplotlib's edgecolors='k').
+    #[arg(long)]
+    pub(crate) grid_lines: bool,
+    /// Hide the axes box, ticks and labels.
+    #[arg(long)]
+    pub(crate) no_axes: bool,
+    /// Trail width in pixels at 1080p.
+    #[arg(long)]
+    pub(crate) trail_width: Option<f64>,
+    /// Steps of history each trail shows behind its head (default: the whole path).
+    #[arg(long)]
+    pub(crate) trail_length: Option<u32>,
+    /// Trails fade with age.
+    #[arg(long)]
+    pub(crate) fade: bool,
+    /// MSAA samples: 1 or 4 (default 4; the window uses 1 on CPU adapters, for speed).
+    #[arg(long)]
+    pub(crate) msaa: Option<u32>,
+    /// How trails are drawn: auto (lines up to 5,000 particles, density beyond), lines, density
+    /// (every segment accumulated and tone-mapped), heads (the particles now; with
+    /// --trail-length, comet tails).
+    #[arg(long, value_name = "auto|lines|density|heads")]
+    pub(crate) trails: Option<String>,
+    /// How density maps counts to brightness: eq_hist (histogram-equalised) or log.
+    #[arg(long, value_name = "eq_hist|log")]
+    pub(crate) density_scale: Option<String>,
+    /// How the surface's colours and contour levels follow the loss: linear, or log
+    /// (log10(f - min f + eps), eps 1e-5 of the surface's loss range).
+    #[arg(long, value_name = "linear|log")]
+    pub(crate) color_scale: Option<String>,
+    /// What a particle's colour says: optimizer, basin (the known minimum it ends at), loss
+    /// (final loss, with a colour bar), start (its start position, a 2D colour wheel) or steps
+    /// (steps to converge).
+    #[arg(long, value_name = "optimizer|basin|loss|start|steps")]
+    pub(crate) color_by: Option<String>,
+}
+
+#[derive(Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub scene: SceneArgs,
+    #[command(flatten)]
+    pub(crate) style: StyleArgs,
+    /// Write numbered PNG frames (frame_000000.png, ...) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Write a video through ffmpeg (mp4, webm, mkv, mov by extension).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) video: Option<PathBuf>,
+    /// Write an animated GIF (encoded on every core).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) gif: Option<PathBuf>,
+    /// GIF quantization: fast (one palette, ordered dither) or best (a palette per frame).
+    #[arg(long, value_enum, default_value_t = GifQuality::Fast)]
+    pub(crate) gif_quality: GifQuality,
+    /// PNG compression of --out frames and --still: fast (about 1.3x the size, several times
+    /// quicker) or best (smallest files).
+    #[arg(long, value_enum, default_value_t = PngCompression::Fast)]
+    pub(crate) png_compression: PngCompression,
+    /// Write one PNG of the frame at --at-step (default: the last step).
+    #[arg(long, value_name = "FILE.png")]
+    pub(crate) still: Option<PathBuf>,
+    /// The step a --still shows.
+    #[arg(long)]
+    pub(crate) at_step: Option<f64>,
+    /// Frame size in pixels.
+    #[arg(long, default_value = "1920x1080", value_name = "WxH")]
+    pub(crate) size: String,
+    /// Frames per second of the video.
+    #[arg(long, default_value_t = 30.0)]
+    pub(crate) fps: f64,
+    /// Number of frames (default: one per optimizer step).
+    #[arg(long)]
+    pub(crate) frames: Option<u32>,
+    /// Optimizer steps per second of video (default: one step per frame).
+    #[arg(long)]
+    pub(crate) steps_per_second: Option<f64>,
+    /// Orbit the camera this many degrees of azimuth per second of video.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub(crate) orbit: f64,
+    /// Continue a PNG sequence in --out from its first missing frame.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// Also (or only) write the start map: one pixel per start of the grid, coloured by the
+    /// basin it ends in and shaded by its steps to converge (FILE-1.png, FILE-2.png, ... for
+    /// several optimizers).
+    #[arg(long, value_name = "FILE.png")]
+    pub(crate) start_map: Option<PathBuf>,
+    #[command(flatten)]
+    pub sweep: SweepOutputs,
+}
+
+/// What a sweep (an optimizer parameter given as a range) writes besides frames.
+#[derive(Args, Clone, Default)]
+pub struct SweepOutputs {
+    /// Write one row per optimizer group and start with its final state:
+    /// optimizer,<swept parameters>,start,x,y,loss,steps,status.
+    #[arg(long, value_name = "FILE.csv")]
+    pub(crate) sweep_csv: Option<PathBuf>,
+    /// Write the sweep map at full resolution: one pixel per group for two swept parameters,
+    /// the loss curve for one (FILE-1.png, ... for several swept optimizers).
+    #[arg(long, value_name = "FILE.png")]
+    pub(crate) sweep_map: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ViewArgs {
+    #[command(flatten)]
+    pub scene: SceneArgs,
+    #[command(flatten)]
+    pub(crate) style: StyleArgs,
+    /// Window size in logical pixels.
+    #[arg(long, default_value = "1280x720", value_name = "WxH")]
+    pub(crate) size: String,
+    /// Where F9 recordings and F12 screenshots go.
+    #[arg(long, default_value = "descent-captures", value_name = "DIR")]
+    pub(crate) capture_dir: PathBuf,
+    /// F9 records at this size, drawn offscreen, instead of the viewport as shown.
+    #[arg(long, value_name = "WxH")]
+    pub(crate) record_size: Option<String>,
+    /// Start paused.
+    #[arg(long)]
+    pub(crate) paused: bool,
+    /// Draw continuously and quit after this many frames, printing the frame rate (tests,
+    /// benchmarks).
+    #[arg(long, hide = true)]
+    pub(crate) exit_after_frames: Option<u64>,
+}
+
+/// What to simulate: a scene file and/or flags that override it.
+#[derive(Args, Clone, Default)]
+pub struct SceneArgs {
+    /// A scene file (TOML); without one, flags describe the scene (default: the saddle).
+    pub(crate) scene: Option<PathBuf>,
+    /// A built-in surface name or an expression in x and y, e.g. "x^2 - y^2" (it may start
+    /// with a minus: "-1/(1 + x^2)"). Alone, it runs plain GD with a learning rate suited to the
+    /// surface's curvature from a 3x3 grid of starts (5x1 for a function of x alone).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) surface: Option<String>,
+    /// The domain: xmin,xmax,ymin,ymax.
+    #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true)]
+    pub(crate) domain: Option<String>,
+    /// An optimizer, NAME[:key=value,...] with torch.optim names (repeatable).
+    #[arg(long = "optimizer", value_name = "SPEC")]
+    pub(crate) optimizers: Vec<String>,
+    /// A torch.optim.lr_scheduler schedule for the --optimizer before it, NAME:key=value,...
+    /// e.g. cosine_annealing:T_max=200,eta_min=1e-4 (a scheduler inside SequentialLR's list is
+    /// name(key=value,...)).
+    #[arg(long = "schedule", value_name = "SPEC")]
+    pub(crate) schedules: Vec<String>,
+    /// For each --schedule, how many --optimizer flags came before it (from the command line's
+    /// order; see [`attach_order`]).
+    #[arg(skip)]
+    pub(crate) schedule_after: Vec<usize>,
+    /// A start point x,y (repeatable; use --start=-1,2 for negative x).
+    #[arg(long = "start", value_name = "X,Y", allow_hyphen_values = true)]
+    pub(crate) starts: Vec<String>,
+    /// A grid of COLSxROWS start points over the domain.
+    #[arg(long, value_name = "COLSxROWS")]
+    pub(crate) grid: Option<String>,
+    /// N uniformly random start points over the domain.
+    #[arg(long, value_name = "N")]
+    pub(crate) random: Option<u32>,
+    /// Seed for --random.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Maximum optimizer steps per particle.
+    #[arg(long)]
+    pub(crate) steps: Option<u32>,
+    /// A particle stops (converged) when its step is shorter than this.
+    #[arg(long)]
+    pub(crate) tol: Option<f64>,
+    /// Scene text given in place of a file (name for errors, TOML): what a front end that holds
+    /// the scene in memory passes; the positional file wins when both are set.
+    #[arg(skip)]
+    pub scene_text: Option<(String, String)>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scene: SceneArgs,
+    /// Write every particle's trajectory to this CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    pub export: Option<PathBuf>,
+    /// Keep every Nth step in the export.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub every: u32,
+    /// Print, per optimizer, how many particles converged, diverged or still run, and their losses.
+    #[arg(long)]
+    pub summary: bool,
+    /// Write the start map of a grid of starts (see `descent render --start-map`).
+    #[arg(long, value_name = "FILE.png")]
+    pub start_map: Option<PathBuf>,
+    #[command(flatten)]
+    pub sweep: SweepOutputs,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Particle counts to measure; `max` is the most this adapter's memory holds.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10000,100000,1000000,10000000,max"
+    )]
+    pub(crate) particles: Vec<String>,
+    /// GPU steps per measurement.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) steps: u32,
+    /// Also time `descent render` (saddle at 1200x900 and 1920x1080, 10,000 particles).
+    #[arg(long)]
+    pub(crate) render: bool,
+    /// Frames per render case (the 4K, 10,000-particle and density cases render a tenth as many).
+    #[arg(long, default_value_t = 60)]
+    pub(crate) render_frames: u32,
+    /// Particles of the density render case and of the memory table's first row (the second
+    /// has ten times as many).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub(crate) density_particles: u32,
+    /// Instead: a soak test of this many seconds (100,000 particles restarting every 5 s,
+    /// rendered headless), printing resident memory at each restart.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) soak: Option<f64>,
+}

@@ -1,0 +1,223 @@
+//! The subcommands' bodies: `render`, `view`, `run` and `bench`, and the sweep outputs of
+//! `run` and `render`.
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::args::{BenchArgs, RenderArgs, RunArgs, SweepOutputs, ViewArgs};
+use super::plan::RenderPlan;
+use super::render_job::describe_output;
+use crate::gpu::{AdapterPreference, Gpu};
+use crate::run::{RunOptions, format_summary, run_scene, summarize};
+use crate::scene::Scene;
+
+impl SweepOutputs {
+    pub fn any(&self) -> bool {
+        self.sweep_csv.is_some() || self.sweep_map.is_some()
+    }
+
+    /// Refuses sweep outputs for a scene without a sweep, before any GPU work.
+    pub(super) fn check(&self, scene: &Scene) -> Result<()> {
+        if self.any() && !scene.has_sweep() {
+            let flag = if self.sweep_csv.is_some() {
+                "--sweep-csv"
+            } else {
+                "--sweep-map"
+            };
+            bail!(
+                "{flag}: no optimizer sweeps a parameter; give a range, e.g. --optimizer \"sgd:lr=0.01..1:30\""
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes what was asked for from the run's final particles, and says where.
+    pub(super) fn write(
+        &self,
+        scene: &Scene,
+        particles: &[crate::gpu::gpu_data::Particle],
+        per_group: usize,
+    ) -> Result<()> {
+        if let Some(path) = &self.sweep_csv {
+            let rows = crate::sweep_csv::write_sweep_csv(scene, particles, per_group, path)
+                .with_context(|| "--sweep-csv: cannot write the file".to_string())?;
+            eprintln!("wrote {rows} rows to {}", path.display());
+        }
+        if let Some(path) = &self.sweep_map {
+            let maps = crate::sweep_map::sweep_maps(scene, particles, per_group);
+            for (file, title) in crate::sweep_map::write_maps(&maps, path)? {
+                eprintln!("wrote the sweep map ({title}) to {}", file.display());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `scene` to its end (without trails: cheap) and writes the outputs.
+    pub fn run_and_write(&self, gpu: &Gpu, scene: &Scene) -> Result<()> {
+        if !self.any() {
+            return Ok(());
+        }
+        let outcome = run_scene(gpu, scene, &RunOptions::default())?;
+        self.write(scene, &outcome.particles, outcome.starts_per_group as usize)
+    }
+}
+
+pub(super) fn render_command(args: RenderArgs) -> Result<()> {
+    let (job, start_map) = match args.plan()? {
+        RenderPlan::NoFrames { scene, start_map } => {
+            let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+            if let Some(path) = &start_map {
+                report_start_maps(&gpu, &scene, path)?;
+            }
+            return args.sweep.run_and_write(&gpu, &scene);
+        }
+        RenderPlan::Frames { job, start_map } => (job, start_map),
+    };
+    let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+    let output = job.output.clone();
+    let report = crate::cli::render_job::render(&gpu, &job)?;
+    if let Some(path) = &start_map {
+        report_start_maps(&gpu, &job.scene, path)?;
+    }
+    args.sweep.run_and_write(&gpu, &job.scene)?;
+    let fps = f64::from(report.frames) / report.seconds.max(1e-9);
+    if report.interrupted {
+        eprintln!(
+            "interrupted: {} whole frames written to {}; run the same command with --resume to continue",
+            report.frames,
+            describe_output(&output).display()
+        );
+        drop(gpu); // exit skips destructors: drop the device, draining its queue (see Gpu::drain)
+        std::process::exit(130);
+    }
+    eprintln!(
+        "wrote {} frame(s) to {} in {:.1}s ({fps:.1} frames/s) on {}",
+        report.frames,
+        describe_output(&output).display(),
+        report.seconds,
+        gpu.adapter_name()
+    );
+    Ok(())
+}
+
+pub(super) fn view_command(args: ViewArgs) -> Result<()> {
+    crate::app::run(args.options()?)
+}
+
+/// Writes the start maps of `scene` and says where each went.
+pub(super) fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path) -> Result<()> {
+    for (file, optimizer) in crate::start_map::write_start_maps(gpu, scene, path)? {
+        eprintln!("wrote the start map of {optimizer} to {}", file.display());
+    }
+    Ok(())
+}
+
+pub(super) fn run_command(args: RunArgs) -> Result<()> {
+    let scene = args.scene.build()?;
+    if args.start_map.is_some() {
+        crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+    }
+    args.sweep.check(&scene)?;
+    let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+    let starts = scene.starts.count();
+    eprintln!(
+        "{}: {} optimizer group(s) x {} start(s), {} steps on {}",
+        scene.title.as_deref().unwrap_or(&scene.surface.name),
+        scene.group_count(),
+        starts,
+        scene.steps,
+        gpu.adapter_name()
+    );
+    let outcome = run_scene(
+        &gpu,
+        &scene,
+        &RunOptions {
+            export: args.export.as_deref(),
+            every: args.every,
+            ..Default::default()
+        },
+    )?;
+    if let Some(path) = &args.export {
+        let plan = outcome.trail;
+        eprintln!(
+            "wrote {} rows to {} (every {} step(s); streamed in chunks of {} records)",
+            outcome.rows_written,
+            path.display(),
+            plan.record_every,
+            plan.capacity
+        );
+    }
+    if let Some(path) = &args.start_map {
+        let maps = crate::start_map::start_maps(&scene, &outcome.particles).map_err(anyhow::Error::msg)?;
+        for (file, optimizer) in crate::start_map::write_maps(&maps, path)? {
+            eprintln!("wrote the start map of {optimizer} to {}", file.display());
+        }
+    }
+    args.sweep
+        .write(&scene, &outcome.particles, outcome.starts_per_group as usize)?;
+    if args.summary || (args.export.is_none() && args.start_map.is_none() && !args.sweep.any()) {
+        print!("{}", format_summary(&summarize(&scene, &outcome)));
+    }
+    Ok(())
+}
+
+pub(super) fn bench_command(args: BenchArgs) -> Result<()> {
+    let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; run `cargo run --release -- bench` for real figures");
+    }
+    if let Some(seconds) = args.soak {
+        let samples = crate::bench::soak(&gpu, 100_000, seconds, 5.0)?;
+        println!(
+            "soak: 100,000 particles, restart every 5 s (every other one a new scene), 640x480 frames on {}",
+            gpu.adapter_name()
+        );
+        println!(
+            "{:>8}  {:>8}  {:>8}  {:>10}  {:>12}",
+            "seconds", "restarts", "frames", "RSS MiB", "GPU buf MiB"
+        );
+        for s in &samples {
+            println!(
+                "{:>8.0}  {:>8}  {:>8}  {:>10.1}  {:>12.1}",
+                s.seconds,
+                s.restarts,
+                s.frames,
+                s.rss as f64 / 1048576.0,
+                s.gpu_bytes as f64 / 1048576.0
+            );
+        }
+        return Ok(());
+    }
+    let counts = args
+        .particles
+        .iter()
+        .map(|p| match p.trim() {
+            "max" => Ok(crate::bench::largest_count(&gpu)),
+            n => n
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| anyhow!("--particles: '{n}' is not a count of particles or max")),
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    let rows = crate::bench::bench_simulation(&gpu, &counts, args.steps, 20_000_000)?;
+    print!("{}", crate::bench::format_sim_bench(&gpu.adapter_name(), &rows));
+    if args.render {
+        let frames = args.render_frames.max(2);
+        let rows = crate::bench::bench_render(&gpu, frames, (frames / 10).max(2), args.density_particles)?;
+        print!(
+            "{}",
+            crate::bench::format_render_bench(&gpu.adapter_name(), &rows)
+        );
+        let n = args.density_particles;
+        let memory = crate::bench::bench_memory(&gpu, &[n, n.saturating_mul(10)], 300)?;
+        print!(
+            "{}",
+            crate::bench::format_memory_bench(
+                &gpu.adapter_name(),
+                &crate::gpu::memory::AdapterMemory::of(&gpu).describe(),
+                &memory
+            )
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! What `descent render` and `descent view` will do: the scene with every flag applied, the
+//! output, timeline and settings, all checked before a GPU or a window is opened.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow, bail};
+
+use super::args::{RenderArgs, ViewArgs};
+use super::render_job::RenderJob;
+use super::scene_flags::parse_size;
+use crate::capture::Output;
+use crate::scene::Scene;
+use crate::timeline::Timeline;
+
+/// What `descent render` will do, checked in full before a GPU is opened.
+pub enum RenderPlan {
+    /// Frames, then the start map if asked for.
+    Frames {
+        job: Box<RenderJob>,
+        start_map: Option<PathBuf>,
+    },
+    /// No frames: the start map and/or the sweep outputs (`RenderArgs::sweep`) only.
+    NoFrames {
+        scene: Box<Scene>,
+        start_map: Option<PathBuf>,
+    },
+}
+
+impl RenderArgs {
+    /// The scene with every flag applied, the output, the timeline and the render settings.
+    pub fn plan(&self) -> Result<RenderPlan> {
+        let args = self;
+        let mut scene = args.scene.build()?;
+        args.style.apply(&mut scene.view)?;
+        let size = parse_size("--size", &args.size)?;
+        let outputs = [&args.out, &args.video, &args.gif, &args.still]
+            .iter()
+            .filter(|o| o.is_some())
+            .count();
+        if args.start_map.is_some() {
+            crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+        }
+        args.sweep.check(&scene)?;
+        if outputs == 0 && (args.start_map.is_some() || args.sweep.any()) {
+            return Ok(RenderPlan::NoFrames {
+                scene: Box::new(scene),
+                start_map: args.start_map.clone(),
+            });
+        }
+        if outputs != 1 {
+            bail!(
+                "give exactly one of --out DIR, --video FILE, --gif FILE or --still FILE.png (and --start-map FILE.png, --sweep-map FILE.png or --sweep-csv FILE.csv if wanted)"
+            );
+        }
+        let output = if let Some(dir) = &args.out {
+            Output::Pngs {
+                dir: dir.clone(),
+                compression: args.png_compression,
+            }
+        } else if let Some(path) = &args.video {
+            Output::Video {
+                path: path.clone(),
+                fps: args.fps,
+            }
+        } else if let Some(path) = &args.gif {
+            Output::Gif {
+                path: path.clone(),
+                fps: args.fps,
+                quality: args.gif_quality,
+            }
+        } else {
+            Output::Still {
+                path: args.still.clone().unwrap_or_default(),
+                compression: args.png_compression,
+            }
+        };
+        let mut timeline = Timeline::new(scene.steps, args.fps, args.frames, args.steps_per_second)
+            .map_err(anyhow::Error::msg)?;
+        if let Some(step) = args.at_step {
+            if args.still.is_none() {
+                bail!("--at-step goes with --still");
+            }
+            if !(step.is_finite() && step >= 0.0 && step <= f64::from(scene.steps)) {
+                bail!("--at-step {step} is outside the run's 0..={} steps", scene.steps);
+            }
+            timeline = Timeline::new(scene.steps, args.fps, Some(scene.steps + 1), None)
+                .map_err(anyhow::Error::msg)?;
+            timeline = timeline.ending_at(step);
+        }
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
+                .map_err(anyhow::Error::msg)?;
+        Ok(RenderPlan::Frames {
+            job: Box::new(RenderJob {
+                scene,
+                output,
+                settings,
+                camera,
+                timeline,
+                orbit_deg_per_s: args.orbit,
+                resume: args.resume,
+                progress: true,
+            }),
+            start_map: args.start_map.clone(),
+        })
+    }
+}
+
+impl ViewArgs {
+    /// The window's options: the scene with every flag applied, checked before a window opens.
+    pub fn options(&self) -> Result<crate::app::viewer::ViewerOptions> {
+        let args = self;
+        let mut scene = args.scene.build()?;
+        args.style.apply(&mut scene.view)?;
+        let size = parse_size("--size", &args.size)?;
+        let record_size = args
+            .record_size
+            .as_deref()
+            .map(|text| parse_size("--record-size", text))
+            .transpose()?;
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(0))
+                .map_err(anyhow::Error::msg)?;
+        Ok(crate::app::viewer::ViewerOptions {
+            scene,
+            size,
+            capture_dir: args.capture_dir.clone(),
+            record_size,
+            exit_after_frames: args.exit_after_frames,
+            paused: args.paused,
+            settings,
+            camera,
+            panel_refresh: crate::app::viewer::PANEL_REFRESH,
+        })
+    }
+}

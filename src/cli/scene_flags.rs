@@ -1,0 +1,278 @@
+//! Flags applied to a scene: the scene file (or the default scene) with the surface, domain,
+//! optimizers and their schedules, starts, steps and style given on the command line on top.
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::args::{SceneArgs, StyleArgs};
+use crate::camera::OrbitCamera;
+use crate::optim::OptimizerSpec;
+use crate::scene::{ColorBy, ColorScale, DensityScale, Scene, TrailStyle, ViewSpec, assume_defaults};
+use crate::surfaces::{Domain, Surface};
+
+impl StyleArgs {
+    /// The scene's [view] with these flags on top.
+    pub(super) fn apply(&self, view: &mut ViewSpec) -> Result<()> {
+        if let Some(text) = &self.camera {
+            for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match part.split_once('=') {
+                    None => {
+                        OrbitCamera::named(part).map_err(|m| anyhow!("--camera: {m}"))?;
+                        view.camera = Some(part.to_string());
+                    }
+                    Some((key, value)) => {
+                        let v: f64 = value
+                            .trim()
+                            .parse()
+                            .ok()
+                            .filter(|v: &f64| v.is_finite())
+                            .ok_or_else(|| anyhow!("--camera: '{value}' for {key} is not a number"))?;
+                        match key.trim() {
+                            "azim" => view.azim = Some(v),
+                            "elev" => view.elev = Some(v),
+                            "dist" if v > 0.0 => view.dist = Some(v),
+                            "dist" => bail!("--camera: dist must be positive, got {v}"),
+                            other => bail!("--camera: unknown key '{other}'; use azim, elev and dist"),
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(c) = &self.colormap {
+            view.colormap = Some(c.clone());
+        }
+        if self.contours {
+            view.contours = Some(true);
+        }
+        if self.grid_lines {
+            view.grid_lines = Some(true);
+        }
+        if self.no_axes {
+            view.axes = Some(false);
+        }
+        if let Some(w) = self.trail_width {
+            if !(w.is_finite() && w > 0.0) {
+                bail!("--trail-width must be positive, got {w}");
+            }
+            view.trail_width = Some(w);
+        }
+        if let Some(n) = self.trail_length {
+            if n == 0 {
+                bail!("--trail-length must be at least 1 step, got 0");
+            }
+            view.trail_length = Some(n);
+        }
+        if self.fade {
+            view.fade = Some(true);
+        }
+        if let Some(t) = &self.trails {
+            view.trails = Some(TrailStyle::from_name(t).ok_or_else(|| {
+                anyhow!(
+                    "--trails: unknown style '{t}'; the styles are {}",
+                    TrailStyle::NAMES.join(", ")
+                )
+            })?);
+        }
+        if let Some(c) = &self.color_by {
+            view.color_by = ColorBy::from_name(c).ok_or_else(|| {
+                anyhow!(
+                    "--color-by: unknown choice '{c}'; the choices are {}",
+                    ColorBy::NAMES.join(", ")
+                )
+            })?;
+        }
+        if let Some(d) = &self.density_scale {
+            view.density_scale = Some(DensityScale::from_name(d).ok_or_else(|| {
+                anyhow!(
+                    "--density-scale: unknown scale '{d}'; the scales are {}",
+                    DensityScale::NAMES.join(", ")
+                )
+            })?);
+        }
+        if let Some(c) = &self.color_scale {
+            view.color_scale = Some(ColorScale::from_name(c).ok_or_else(|| {
+                anyhow!(
+                    "--color-scale: unknown scale '{c}'; the scales are {}",
+                    ColorScale::NAMES.join(", ")
+                )
+            })?);
+        }
+        if let Some(m) = self.msaa
+            && !matches!(m, 1 | 4)
+        {
+            bail!("--msaa must be 1 or 4, got {m}");
+        }
+        Ok(())
+    }
+}
+
+impl SceneArgs {
+    /// The scene file (or the default scene when neither a file nor a surface is given),
+    /// with every flag applied on top.
+    pub fn build(&self) -> Result<Scene> {
+        let mut scene = match (&self.scene, &self.scene_text, &self.surface) {
+            (Some(path), _, _) => Scene::load(path)?,
+            (None, Some((name, text)), _) => Scene::parse(name, text)?,
+            (None, None, None) => Scene::default_scene(),
+            (None, None, Some(_)) => {
+                let mut s = Scene::default_scene();
+                s.title = None;
+                s.optimizers.clear();
+                s.starts = Default::default();
+                s
+            }
+        };
+        if let Some(text) = &self.surface {
+            scene.surface = Surface::from_name_or_expr(text).map_err(|e| {
+                let caret = " ".repeat(e.column.saturating_sub(1));
+                anyhow!("--surface: {e}\n  {text}\n  {caret}^")
+            })?;
+        }
+        if let Some(text) = &self.domain {
+            let v = parse_numbers(text, 4).with_context(|| format!("--domain {text:?}"))?;
+            let domain = Domain::new(v[0], v[1], v[2], v[3]);
+            domain.validate().map_err(|m| anyhow!("--domain {text:?}: {m}"))?;
+            scene.surface.domain = domain;
+        }
+        if !self.optimizers.is_empty() {
+            scene.optimizers = self
+                .optimizers
+                .iter()
+                .map(|s| {
+                    s.parse::<OptimizerSpec>()
+                        .map_err(|e| anyhow!("--optimizer {s:?}: {e}"))
+                })
+                .collect::<Result<_>>()?;
+        }
+        self.apply_schedules(&mut scene)?;
+        if !self.starts.is_empty() || self.grid.is_some() || self.random.is_some() {
+            let mut starts = crate::scene::Starts {
+                seed: self.seed,
+                ..Default::default()
+            };
+            for s in &self.starts {
+                let v = parse_numbers(s, 0).with_context(|| format!("--start {s:?}"))?;
+                starts.points.push(match v.as_slice() {
+                    [x] => [*x, 0.0],
+                    [x, y] => [*x, *y],
+                    _ => bail!("--start {s:?}: expected x,y"),
+                });
+            }
+            if let Some(g) = &self.grid {
+                starts.grid = Some(parse_grid(g).with_context(|| format!("--grid {g:?}"))?);
+            }
+            starts.random = self.random.unwrap_or(0);
+            scene.starts = starts;
+        } else {
+            scene.starts.seed = if self.seed != 0 {
+                self.seed
+            } else {
+                scene.starts.seed
+            };
+        }
+        if let Some(steps) = self.steps {
+            if steps == 0 {
+                bail!("--steps must be at least 1");
+            }
+            scene.steps = steps;
+        }
+        if let Some(tol) = self.tol {
+            if !(tol.is_finite() && tol >= 0.0) {
+                bail!("--tol must be a finite number >= 0, got {tol}");
+            }
+            scene.tol = tol;
+        }
+        if self.scene.is_none() && self.scene_text.is_none() && self.surface.is_some() {
+            let assumed = assume_defaults(&mut scene);
+            if !assumed.is_empty() {
+                eprintln!("assumed {}", assumed.join(" and "));
+            }
+        }
+        scene.validate().map_err(|m| anyhow!(m))?;
+        Ok(scene)
+    }
+}
+
+impl SceneArgs {
+    /// Gives each `--schedule` to the `--optimizer` before it.
+    pub(super) fn apply_schedules(&self, scene: &mut Scene) -> Result<()> {
+        let mut taken = vec![false; scene.optimizers.len()];
+        for (k, text) in self.schedules.iter().enumerate() {
+            // Without recorded order (a library caller), schedules go to the optimizers in turn.
+            let after = self.schedule_after.get(k).copied().unwrap_or(k + 1);
+            if after == 0 || self.optimizers.is_empty() {
+                bail!(
+                    "--schedule {text:?}: a schedule applies to the --optimizer before it; give --optimizer first"
+                );
+            }
+            let i = after - 1;
+            let Some(spec) = scene.optimizers.get_mut(i) else {
+                bail!("--schedule {text:?}: there is no --optimizer before it");
+            };
+            if std::mem::replace(&mut taken[i], true) {
+                bail!(
+                    "--schedule {text:?}: --optimizer {:?} already has a schedule",
+                    self.optimizers[i]
+                );
+            }
+            let schedule = crate::schedule::parse_spec(text)
+                .and_then(|node| crate::schedule::Schedule::from_node(&node))
+                .map_err(|e| {
+                    let column = text[..e.span.start.min(text.len())].chars().count() + 1;
+                    anyhow!(
+                        "--schedule {text:?}: {} (at column {column})\n  {text}\n  {}^",
+                        e.message,
+                        " ".repeat(column - 1)
+                    )
+                })?;
+            schedule
+                .check_for(&*spec)
+                .map_err(|m| anyhow!("--schedule {text:?}: {m}"))?;
+            spec.label = format!("{} --schedule {}", spec.label, text.trim());
+            spec.schedule = Some(schedule);
+        }
+        Ok(())
+    }
+}
+
+/// `WxH`, both at least 1.
+/// An image size given to `flag` (`--size`, `--record-size`).
+pub(super) fn parse_size(flag: &str, text: &str) -> Result<[u32; 2]> {
+    parse_grid(text).with_context(|| format!("{flag} {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
+}
+
+/// Comma-separated finite numbers; `count` 0 accepts any count.
+pub(super) fn parse_numbers(text: &str, count: usize) -> Result<Vec<f64>> {
+    let mut out = Vec::new();
+    for (i, part) in text.split(',').enumerate() {
+        let v: f64 = part
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("'{}' (item {}) is not a number", part.trim(), i + 1))?;
+        if !v.is_finite() {
+            bail!("'{}' (item {}) is not finite", part.trim(), i + 1);
+        }
+        out.push(v);
+    }
+    if count != 0 && out.len() != count {
+        bail!("expected {count} comma-separated numbers, got {}", out.len());
+    }
+    Ok(out)
+}
+
+/// `COLSxROWS`, both at least 1.
+pub(super) fn parse_grid(text: &str) -> Result<[u32; 2]> {
+    let (c, r) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| anyhow!("expected COLSxROWS, e.g. 64x64"))?;
+    let parse = |s: &str| -> Result<u32> {
+        let v: u32 = s
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("'{s}' is not a whole number"))?;
+        if v == 0 {
+            bail!("a grid side must be at least 1");
+        }
+        Ok(v)
+    };
+    Ok([parse(c)?, parse(r)?])
+}
