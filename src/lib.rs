@@ -5,20 +5,19 @@
 //! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
 
 pub mod app;
-pub mod basins;
 pub mod bench;
 pub mod camera;
 pub mod capture;
 pub mod cli;
-pub mod coloring;
 pub mod cpu;
-pub mod export;
 pub mod expr;
 pub mod files;
 pub mod gpu;
+pub mod host;
 pub mod noise;
 pub mod numbers;
 pub mod optim;
+pub mod outcome;
 pub mod regression;
 pub mod render;
 pub mod rng;
@@ -26,12 +25,8 @@ pub mod run;
 pub mod scene;
 pub mod schedule;
 pub mod shaders;
-pub mod start_map;
 pub mod step_tables;
 pub mod surfaces;
 pub mod sweep;
-pub mod sweep_csv;
-pub mod sweep_map;
-pub mod sweep_view;
 pub mod timeline;
 pub mod world;

@@ -5,23 +5,23 @@ use std::cell::RefCell;
 
 use anyhow::{Context, Result};
 
-use crate::basins::Basins;
 use crate::camera::OrbitCamera;
-use crate::coloring::{Coloring, needs_final_state};
 use crate::gpu::Gpu;
 use crate::gpu::memory::AdapterMemory;
 use crate::gpu::mesh::SurfaceMesh;
 use crate::gpu::sim::{PARTICLE_BYTES, SimSetup, Simulation, TrailPlan};
 use crate::gpu::stats::TrailStats;
 use crate::numbers::short_number;
+use crate::outcome::basins::Basins;
+use crate::outcome::coloring::{Coloring, needs_final_state};
+use crate::outcome::start_map::{StartMap, start_maps};
+use crate::outcome::sweep_view::SweepView;
 use crate::render::overlay::Overlay;
 use crate::render::overlay::legend::overlay_content;
 use crate::render::overlay::plots::{MAX_PLOT_PARTICLES, plots_for_frame, strip_share, wants_distribution};
 use crate::render::overlay::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
-use crate::start_map::{StartMap, start_maps};
-use crate::sweep_view::SweepView;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they

@@ -5,10 +5,10 @@ mod common;
 
 use std::path::Path;
 
-use descent::basins::Basins;
 use descent::camera::OrbitCamera;
 use descent::cpu::sim::simulate;
 use descent::gpu::gpu_data::Particle;
+use descent::outcome::basins::Basins;
 use descent::render::{FrameState, RenderSettings, read_texture_rgba};
 use descent::scene::{ColorBy, Scene, Starts};
 use descent::world::World;

@@ -6,10 +6,10 @@
 
 mod common;
 
-use descent::basins::Basins;
+use descent::outcome::basins::Basins;
+use descent::outcome::start_map::start_maps;
 use descent::run::{RunOptions, run_scene};
 use descent::scene::Scene;
-use descent::start_map::start_maps;
 
 const SCENE: &str = r#"
 [surface]

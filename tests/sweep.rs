@@ -273,7 +273,7 @@ fn the_sweep_map_of_one_parameter_is_a_curve_with_the_diverged_region_shaded() {
     let outcome = descent::run::run_scene(gpu, &scene, &Default::default()).unwrap();
     assert_eq!(outcome.particles[0].status, STATUS_CONVERGED);
     assert_eq!(outcome.particles[29].status, STATUS_DIVERGED);
-    let maps = descent::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
+    let maps = descent::outcome::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
     assert_eq!(maps.len(), 1);
     let img = &maps[0].image;
     assert_eq!(maps[0].dims, [30, 1]);
@@ -296,8 +296,8 @@ fn the_sweep_map_of_one_parameter_is_a_curve_with_the_diverged_region_shaded() {
 /// it draws its path over the 3D view in the highlight colour.
 #[test]
 fn frames_show_the_map_and_a_picked_group_in_the_highlight_colour() {
+    use descent::outcome::sweep_view::HIGHLIGHT;
     use descent::render::overlay::Overlay;
-    use descent::sweep_view::HIGHLIGHT;
     use descent::world::{Look, World};
     let mut scene = Scene::default_scene();
     scene.surface = descent::surfaces::Surface::from_name_or_expr("x^2 + y^2").unwrap();
@@ -416,9 +416,10 @@ fn the_map_follows_the_run() {
         &SimSetup::for_scene(&scene, &starts, TrailPlan::every_step(scene.steps)),
     )
     .unwrap();
-    let mut view = descent::sweep_view::SweepView::default();
-    let red =
-        |view: &descent::sweep_view::SweepView| view.maps[0].image.pixels().filter(|p| p[0] > p[2]).count();
+    let mut view = descent::outcome::sweep_view::SweepView::default();
+    let red = |view: &descent::outcome::sweep_view::SweepView| {
+        view.maps[0].image.pixels().filter(|p| p[0] > p[2]).count()
+    };
     sim.advance_to(gpu, 1);
     view.update(gpu, &scene, &sim);
     assert_eq!(red(&view), 0, "nothing diverged after one step");
@@ -436,7 +437,7 @@ fn the_momentum_map_scene_shows_the_boundary() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/momentum-map.toml");
     let scene = Scene::load(&path).unwrap();
     let outcome = descent::run::run_scene(common::gpu(), &scene, &Default::default()).unwrap();
-    let maps = descent::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
+    let maps = descent::outcome::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
     let img = &maps[0].image;
     assert_eq!(img.dimensions(), (128, 128));
     let blue = |p: &image::Rgba<u8>| p[2] > p[0];

@@ -21,7 +21,7 @@ use pyo3::types::PyDict;
 
 use descent::capture::{CaptureError, Output};
 use descent::cli::{Cli, Command, RenderPlan, SceneArgs};
-use descent::export::status_name;
+use descent::run::csv::status_name;
 use descent::gpu::gpu_data::Particle;
 use descent::gpu::{AdapterPreference, Gpu, GpuError};
 use descent::run::{CsvSink, EXPORT_CHUNK_BYTES, RunError, TrajectorySink, run_scene_into};
@@ -252,7 +252,7 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         with_scene_text(&mut args.scene, scene_text);
         let scene = args.scene.build().map_err(to_py)?;
         if args.start_map.is_some() {
-            descent::start_map::grid_of(&scene)
+            descent::outcome::start_map::grid_of(&scene)
                 .map_err(|m| PyValueError::new_err(format!("--start-map: {m}")))?;
         }
         let every = args.every.max(1);
@@ -331,8 +331,8 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         }
         if let Some(path) = &args.start_map {
             let maps =
-                descent::start_map::start_maps(&scene, &outcome.particles).map_err(PyValueError::new_err)?;
-            let files = descent::start_map::write_maps(&maps, path).map_err(to_py)?;
+                descent::outcome::start_map::start_maps(&scene, &outcome.particles).map_err(PyValueError::new_err)?;
+            let files = descent::run::maps::write_maps(&maps, path).map_err(to_py)?;
             written.extend(files.into_iter().map(|(file, _)| file));
         }
         let per_group = outcome.starts_per_group.max(1) as usize;
@@ -381,7 +381,7 @@ fn render(
         let plan = args.plan().map_err(to_py)?;
         let dict = PyDict::new(py);
         let write_maps = |gpu: &Gpu, scene: &Scene, path: &Path| -> PyResult<Vec<PathBuf>> {
-            Ok(descent::start_map::write_start_maps(gpu, scene, path)
+            Ok(descent::run::maps::write_start_maps(gpu, scene, path)
                 .map_err(to_py)?
                 .into_iter()
                 .map(|(file, _)| file)

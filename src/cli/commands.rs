@@ -38,13 +38,13 @@ impl SweepOutputs {
         per_group: usize,
     ) -> Result<()> {
         if let Some(path) = &self.sweep_csv {
-            let rows = crate::sweep_csv::write_sweep_csv(scene, particles, per_group, path)
+            let rows = crate::run::sweep_csv::write_sweep_csv(scene, particles, per_group, path)
                 .with_context(|| "--sweep-csv: cannot write the file".to_string())?;
             eprintln!("wrote {rows} rows to {}", path.display());
         }
         if let Some(path) = &self.sweep_map {
-            let maps = crate::sweep_map::sweep_maps(scene, particles, per_group);
-            for (file, title) in crate::sweep_map::write_maps(&maps, path)? {
+            let maps = crate::outcome::sweep_map::sweep_maps(scene, particles, per_group);
+            for (file, title) in crate::run::maps::write_maps(&maps, path)? {
                 eprintln!("wrote the sweep map ({title}) to {}", file.display());
             }
         }
@@ -105,7 +105,7 @@ pub(super) fn view_command(args: ViewArgs) -> Result<()> {
 
 /// Writes the start maps of `scene` and says where each went.
 pub(super) fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path) -> Result<()> {
-    for (file, optimizer) in crate::start_map::write_start_maps(gpu, scene, path)? {
+    for (file, optimizer) in crate::run::maps::write_start_maps(gpu, scene, path)? {
         eprintln!("wrote the start map of {optimizer} to {}", file.display());
     }
     Ok(())
@@ -114,7 +114,7 @@ pub(super) fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path
 pub(super) fn run_command(args: RunArgs) -> Result<()> {
     let scene = args.scene.build()?;
     if args.start_map.is_some() {
-        crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+        crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
     }
     args.sweep.check(&scene)?;
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
@@ -147,8 +147,9 @@ pub(super) fn run_command(args: RunArgs) -> Result<()> {
         );
     }
     if let Some(path) = &args.start_map {
-        let maps = crate::start_map::start_maps(&scene, &outcome.particles).map_err(anyhow::Error::msg)?;
-        for (file, optimizer) in crate::start_map::write_maps(&maps, path)? {
+        let maps =
+            crate::outcome::start_map::start_maps(&scene, &outcome.particles).map_err(anyhow::Error::msg)?;
+        for (file, optimizer) in crate::run::maps::write_maps(&maps, path)? {
             eprintln!("wrote the start map of {optimizer} to {}", file.display());
         }
     }

@@ -38,7 +38,7 @@ impl RenderArgs {
             .filter(|o| o.is_some())
             .count();
         if args.start_map.is_some() {
-            crate::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+            crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
         }
         args.sweep.check(&scene)?;
         if outputs == 0 && (args.start_map.is_some() || args.sweep.any()) {

@@ -37,7 +37,7 @@ impl AdapterMemory {
     pub fn of(gpu: &Gpu) -> Self {
         let info = gpu.adapter.get_info();
         if info.device_type == wgpu::DeviceType::Cpu
-            && let Some(bytes) = system_available_bytes()
+            && let Some(bytes) = crate::host::available_memory()
         {
             return Self {
                 bytes,
@@ -69,14 +69,6 @@ impl AdapterMemory {
             MemorySource::Assumed => format!("{gib:.1} GiB of GPU memory (assumed)"),
         }
     }
-}
-
-/// `MemAvailable` from `/proc/meminfo`.
-fn system_available_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "android"))]

@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::gpu::gpu_data::{STATUS_CONVERGED, STATUS_DIVERGED};
+use super::{RunError, TrajectorySink, group_labels};
+use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
+use crate::scene::Scene;
 
 pub const CSV_HEADER: &str = "optimizer,particle,step,x,y,loss,status";
 
@@ -112,4 +114,41 @@ impl Drop for CsvExport {
 
 fn annotate(e: std::io::Error, path: &Path) -> std::io::Error {
     std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// The CSV export as a sink.
+pub struct CsvSink {
+    csv: CsvExport,
+    /// Per optimizer group (a sweep's groups each by their own values).
+    labels: Vec<String>,
+    per_group: u32,
+}
+
+impl CsvSink {
+    /// Starts `path` (under a temporary name) for `scene`'s particles.
+    pub fn create(path: &Path, scene: &Scene) -> Result<Self, RunError> {
+        Ok(Self {
+            csv: CsvExport::create(path)?,
+            labels: group_labels(scene),
+            // As the simulation groups them (a 1D surface's grid has one row whatever it says).
+            per_group: scene.start_points().len().max(1) as u32,
+        })
+    }
+
+    /// Renames the file into place; returns the rows written.
+    pub fn finish(self) -> Result<u64, RunError> {
+        let rows = self.csv.rows;
+        self.csv.finish()?;
+        Ok(rows)
+    }
+}
+
+impl TrajectorySink for CsvSink {
+    fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError> {
+        let i = i as u32;
+        let label = &self.labels[(i / self.per_group) as usize];
+        Ok(self
+            .csv
+            .row(label, i % self.per_group, step, p.pos, p.loss, p.status)?)
+    }
 }

@@ -11,8 +11,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::export::status_name;
 use crate::gpu::gpu_data::Particle;
+use crate::run::csv::status_name;
 use crate::scene::Scene;
 
 /// The swept parameters of `scene`, in order of first appearance.

@@ -1,4 +1,4 @@
-//! The sweep map as frames and the window show it: the maps ([`crate::sweep_map`]) remade
+//! The sweep map as frames and the window show it: the maps ([`crate::outcome::sweep_map`]) remade
 //! from the particles as the run goes (every frame for `descent render`, a few times a second
 //! in the window: a readback of 48 bytes per particle), shown as insets, and the group picked
 //! on a map with its paths drawn over the 3D view in a highlight colour.
@@ -6,7 +6,9 @@
 //! Only the picked group's records are read back for its paths (one small gather per frame),
 //! never the trail of the whole sweep.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use glam::{DVec3, Mat4};
 
@@ -15,10 +17,10 @@ use crate::gpu::Gpu;
 use crate::gpu::gpu_data::TrailPoint;
 use crate::gpu::sim::Simulation;
 use crate::numbers::short_number;
+use crate::outcome::sweep_map::{SweepMap, sweep_maps};
 use crate::render::PlotBox;
 use crate::render::overlay::style::{Inset, ScreenPath};
 use crate::scene::Scene;
-use crate::sweep_map::{SweepMap, sweep_maps};
 
 /// The picked group's paths: bright green, unlike any optimizer or map colour.
 pub const HIGHLIGHT: [u8; 4] = [60, 255, 90, 255];

@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 
-use crate::basins::{Basins, REACH_SHARE, UNREACHED_COLOR};
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
+use crate::outcome::basins::{Basins, REACH_SHARE, UNREACHED_COLOR};
 use crate::render::overlay::style::optimizer_color;
 use crate::scene::Scene;
 
@@ -163,47 +163,6 @@ fn attractors_of(grid: &[Particle], domain: &crate::surfaces::Domain) -> (Vec<Op
     (basin, attractors)
 }
 
-/// A file name per optimizer: `path` itself for one, `stem-1.ext`, `stem-2.ext`, ... for more.
-pub fn paths_for(path: &std::path::Path, optimizers: usize) -> Vec<std::path::PathBuf> {
-    if optimizers <= 1 {
-        return vec![path.to_path_buf()];
-    }
-    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-    let ext = path
-        .extension()
-        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
-    (1..=optimizers)
-        .map(|k| path.with_file_name(format!("{stem}-{k}{ext}")))
-        .collect()
-}
-
-/// Runs `scene` to its end and writes each optimizer's start map as a PNG ([`paths_for`]);
-/// returns the files written with their optimizer. A scene without a grid of starts is
-/// refused before any GPU work.
-pub fn write_start_maps(
-    gpu: &crate::gpu::Gpu,
-    scene: &Scene,
-    path: &std::path::Path,
-) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
-    grid_of(scene).map_err(anyhow::Error::msg)?;
-    let outcome = crate::run::run_scene(gpu, scene, &crate::run::RunOptions::default())?;
-    let maps = start_maps(scene, &outcome.particles).map_err(anyhow::Error::msg)?;
-    write_maps(&maps, path)
-}
-
-/// Writes `maps` as PNGs named by [`paths_for`], each whole or not at all.
-pub fn write_maps(
-    maps: &[StartMap],
-    path: &std::path::Path,
-) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
-    let mut written = Vec::new();
-    for (map, file) in maps.iter().zip(paths_for(path, maps.len())) {
-        crate::capture::write_png_atomic(&file, map.image.width(), map.image.height(), map.image.as_raw())?;
-        written.push((file, map.optimizer.clone()));
-    }
-    Ok(written)
-}
-
 /// The palette colour of basin `k` (for legends).
 pub fn basin_color(k: usize) -> [u8; 4] {
     optimizer_color(k)
@@ -255,18 +214,5 @@ mod tests {
         let (basin, attractors) = attractors_of(&grid, &d);
         assert_eq!(basin, [Some(0), Some(0), Some(1), None]);
         assert!((attractors[0][0] - 0.5).abs() < 0.03 && (attractors[1][0] + 0.5).abs() < 0.03);
-    }
-
-    #[test]
-    fn several_optimizers_get_numbered_files() {
-        let p = std::path::Path::new("out/map.png");
-        assert_eq!(paths_for(p, 1), [p]);
-        assert_eq!(
-            paths_for(p, 2),
-            [
-                std::path::Path::new("out/map-1.png"),
-                std::path::Path::new("out/map-2.png")
-            ]
-        );
     }
 }

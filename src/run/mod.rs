@@ -1,13 +1,19 @@
 //! Headless runs: simulate a scene to the end on the GPU, streaming the trajectory export
-//! chunk by chunk, and summarise the outcome per optimizer.
+//! chunk by chunk, and summarise the outcome per optimizer. A platform room: what a run
+//! writes (`csv.rs`, the trajectory CSV; `sweep_csv.rs`, one row per sweep group; `maps.rs`,
+//! start and sweep maps as PNGs) goes to files.
+
+pub mod csv;
+pub mod maps;
+pub mod sweep_csv;
 
 use std::path::Path;
 
-use crate::export::CsvExport;
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED, STATUS_RUNNING};
 use crate::gpu::sim::{SimError, SimSetup, Simulation, TrailPlan};
 use crate::scene::Scene;
+pub use csv::CsvSink;
 
 /// Trail memory an export may use per chunk: big chunks amortise readbacks, small ones keep
 /// memory modest. The adapter's binding limit caps it further.
@@ -35,49 +41,12 @@ pub trait TrajectorySink {
     fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError>;
 }
 
-/// The CSV export as a sink.
-pub struct CsvSink {
-    csv: CsvExport,
-    /// Per optimizer group (a sweep's groups each by their own values).
-    labels: Vec<String>,
-    per_group: u32,
-}
-
 /// The label of each optimizer group, in the simulation's group order.
 pub fn group_labels(scene: &Scene) -> Vec<String> {
     if scene.has_sweep() {
         scene.groups().into_iter().map(|o| o.label).collect()
     } else {
         scene.optimizers.iter().map(|o| o.label.clone()).collect()
-    }
-}
-
-impl CsvSink {
-    /// Starts `path` (under a temporary name) for `scene`'s particles.
-    pub fn create(path: &Path, scene: &Scene) -> Result<Self, RunError> {
-        Ok(Self {
-            csv: CsvExport::create(path)?,
-            labels: group_labels(scene),
-            // As the simulation groups them (a 1D surface's grid has one row whatever it says).
-            per_group: scene.start_points().len().max(1) as u32,
-        })
-    }
-
-    /// Renames the file into place; returns the rows written.
-    pub fn finish(self) -> Result<u64, RunError> {
-        let rows = self.csv.rows;
-        self.csv.finish()?;
-        Ok(rows)
-    }
-}
-
-impl TrajectorySink for CsvSink {
-    fn row(&mut self, i: usize, step: u32, p: &Particle) -> Result<(), RunError> {
-        let i = i as u32;
-        let label = &self.labels[(i / self.per_group) as usize];
-        Ok(self
-            .csv
-            .row(label, i % self.per_group, step, p.pos, p.loss, p.status)?)
     }
 }
 

@@ -294,24 +294,6 @@ fn draw_segment(img: &mut image::RgbaImage, a: (f64, f64), b: (f64, f64), color:
     }
 }
 
-/// A file name per swept optimizer: `path` itself for one, `stem-1.ext`, ... for more.
-pub fn paths_for(path: &std::path::Path, maps: usize) -> Vec<std::path::PathBuf> {
-    crate::start_map::paths_for(path, maps)
-}
-
-/// Writes `maps` as PNGs (each whole or not at all); returns the files with their titles.
-pub fn write_maps(
-    maps: &[SweepMap],
-    path: &std::path::Path,
-) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
-    let mut written = Vec::new();
-    for (map, file) in maps.iter().zip(paths_for(path, maps.len())) {
-        crate::capture::write_png_atomic(&file, map.image.width(), map.image.height(), map.image.as_raw())?;
-        written.push((file, map.title.clone()));
-    }
-    Ok(written)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

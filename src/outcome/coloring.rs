@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-use crate::basins::Basins;
 use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
 use crate::numbers::{count, short_number};
+use crate::outcome::basins::Basins;
 use crate::render::axes::nice_ticks;
 use crate::render::colormap::Colormap;
 use crate::render::overlay::style::{ColorBar, Inset, LegendEntry};
