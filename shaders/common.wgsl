@@ -33,3 +33,14 @@ fn is_finite_f32(v: f32) -> bool {
 fn is_finite_vec2(v: vec2<f32>) -> bool {
     return is_finite_f32(v.x) && is_finite_f32(v.y);
 }
+
+// a / 0 (a / -0 when `negative`) as IEEE divides: +-inf by the signs, NaN for 0/0 and NaN/0.
+// Built from bits because an implementation may assume floats are finite and fold a division
+// by a constant zero away (lavapipe gave 0); the generated surface calls this instead.
+fn div_by_zero(a: f32, negative: bool) -> f32 {
+    let bits = bitcast<u32>(a);
+    let magnitude = bits & 0x7fffffffu;
+    let sign = (bits & 0x80000000u) ^ select(0u, 0x80000000u, negative);
+    let nan = magnitude == 0u || magnitude > 0x7f800000u;
+    return bitcast<f32>(select(sign | 0x7f800000u, 0x7fc00000u, nan));
+}

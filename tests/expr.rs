@@ -678,8 +678,11 @@ fn random_expression_derivatives_match_central_differences() {
 // WGSL
 
 fn validate_wgsl(code: &str) -> Result<(), String> {
+    // The generated surface calls helpers of common.wgsl (`div_by_zero`), as every shader
+    // that includes it does.
     let src = format!(
-        "{code}\n@compute @workgroup_size(1)\nfn main() {{\n    let g = surface_grad(vec2<f32>(0.5, -0.25));\n    _ = surface_f(vec2<f32>(0.5, -0.25)) + g.x + g.y;\n}}\n"
+        "{code}\n{}\n@compute @workgroup_size(1)\nfn main() {{\n    let g = surface_grad(vec2<f32>(0.5, -0.25));\n    _ = surface_f(vec2<f32>(0.5, -0.25)) + g.x + g.y;\n}}\n",
+        descent::shaders::COMMON
     );
     let module =
         naga::front::wgsl::parse_str(&src).map_err(|e| format!("{}\n{src}", e.emit_to_string(&src)))?;
@@ -695,7 +698,7 @@ fn validate_wgsl(code: &str) -> Result<(), String> {
 /// Every identifier in generated code is one the generator chose or a WGSL
 /// word; user text cannot get in.
 fn assert_only_known_identifiers(code: &str) {
-    const KNOWN: [&str; 28] = [
+    const KNOWN: [&str; 31] = [
         "fn",
         "let",
         "return",
@@ -724,6 +727,9 @@ fn assert_only_known_identifiers(code: &str) {
         "sign",
         "min",
         "max",
+        "div_by_zero",
+        "true",
+        "false",
     ];
     let mut chars = code.char_indices().peekable();
     while let Some((i, c)) = chars.next() {

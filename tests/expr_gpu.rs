@@ -266,3 +266,36 @@ fn asin_and_acos_are_as_accurate_as_atan() {
         assert!(e <= 2.0 * atan + 1e-6, "{src}: {e:.2e} against atan's {atan:.2e}");
     }
 }
+
+#[test]
+fn a_division_by_a_constant_zero_is_a_hole_on_the_gpu() {
+    // IEEE gives +-inf (or NaN for 0/0) and the f64 evaluator agrees; WGSL lets an
+    // implementation assume floats are finite, and lavapipe folded `a / 0.0` to 0: where the
+    // gradient was a division by zero too, `(x^2 + y^2) / 0` drew a flat plane at 0 instead of
+    // a hole. Every vertex must be a hole, as the reference says.
+    let gpu = common::gpu();
+    for src in [
+        "(x^2 + y^2) / 0",
+        "x*y/0",
+        "sin(x) / 0",
+        "x^2/0 + y",
+        "(x + 1) / -0",
+        "exp(x) / (y - y)",
+    ] {
+        let expr = SurfaceExpr::parse(src).expect("expression");
+        let surface = Surface {
+            name: src.into(),
+            source: src.into(),
+            expr: expr.clone(),
+            domain: descent::surfaces::Domain::new(-1.0, 1.0, -1.0, 1.0),
+            minima: Vec::new(),
+        };
+        let mesh = SurfaceMesh::new(gpu, &surface, 9, 9).expect("mesh pipeline");
+        for v in mesh.read(gpu).expect("readback") {
+            let [x, y, f, w] = v.position;
+            let want = expr.value(f64::from(x), f64::from(y));
+            assert!(!want.is_finite(), "{src} at ({x}, {y}): the reference is {want}");
+            assert_eq!(w, 0.0, "{src} at ({x}, {y}) drew f = {f}, not a hole");
+        }
+    }
+}

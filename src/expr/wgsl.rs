@@ -50,6 +50,13 @@ enum Op {
     Sub(Id, Id),
     Mul(Id, Id),
     Div(Id, Id),
+    /// `a / 0` (`a / -0` when `negative`): ±inf by the signs, NaN for `0/0` and `NaN/0`, built
+    /// from bits by `div_by_zero` (common.wgsl), since WGSL lets a GPU assume floats are finite
+    /// and fold a division by a constant zero (lavapipe gave 0).
+    DivZero {
+        a: Id,
+        negative: bool,
+    },
     /// A one-argument WGSL builtin of the same name.
     Call1(Func, Id),
     /// `min`, `max` or `pow`.
@@ -68,7 +75,7 @@ impl Op {
     fn children(self) -> impl Iterator<Item = Id> {
         let (n, ids) = match self {
             Op::X | Op::Y | Op::Const(_) => (0, [0; 4]),
-            Op::Neg(a) | Op::Call1(_, a) => (1, [a, 0, 0, 0]),
+            Op::Neg(a) | Op::Call1(_, a) | Op::DivZero { a, .. } => (1, [a, 0, 0, 0]),
             Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) | Op::Call2(_, a, b) => {
                 (2, [a, b, 0, 0])
             }
@@ -88,6 +95,7 @@ impl Op {
             Op::Sub(a, b) => v(a) - v(b),
             Op::Mul(a, b) => v(a) * v(b),
             Op::Div(a, b) => v(a) / v(b),
+            Op::DivZero { a, negative } => v(a) / if negative { -0.0 } else { 0.0 },
             Op::Call1(f, a) => func::apply(f, &[v(a)]),
             // Made for variable or non-integer exponents, or on `abs(a)`.
             Op::Call2(Func::Pow, a, b) => func::pow(v(a), v(b), false),
@@ -183,7 +191,17 @@ impl Tape {
             Ast::Add(a, b) => self.binary(a, b, |p, q| p + q, Op::Add),
             Ast::Sub(a, b) => self.binary(a, b, |p, q| p - q, Op::Sub),
             Ast::Mul(a, b) => self.binary(a, b, |p, q| p * q, Op::Mul),
-            Ast::Div(a, b) => self.binary(a, b, |p, q| p / q, Op::Div),
+            Ast::Div(a, b) => match (self.lower(a), self.lower(b)) {
+                (Val::Const(p), Val::Const(q)) => Val::Const(p / q),
+                (Val::Node(a), Val::Const(q)) if q == 0.0 => Val::Node(self.intern(Op::DivZero {
+                    a,
+                    negative: q.is_sign_negative(),
+                })),
+                (va, vb) => {
+                    let (a, b) = (self.node(va), self.node(vb));
+                    Val::Node(self.intern(Op::Div(a, b)))
+                }
+            },
             Ast::Pow(a, b) => self.pow(a, b),
             Ast::Call(f, args) => self.call(*f, args),
         }
@@ -482,6 +500,14 @@ fn emit(tape: &Tape, roots: &[Id], out: &mut String) -> Vec<String> {
                     depth: a.depth.max(b.depth) + 1,
                 }
             }
+            Op::DivZero { a, negative } => {
+                let a = take(a);
+                Ref {
+                    text: format!("div_by_zero({}, {negative})", a.text),
+                    atomic: true,
+                    depth: a.depth + 1,
+                }
+            }
             Op::Call1(f, a) => {
                 let a = take(a);
                 Ref {
@@ -590,6 +616,7 @@ mod tests {
                 Op::Add(a, b) | Op::Sub(a, b) => m[a] + m[b],
                 Op::Mul(a, b) => m[a] * m[b],
                 Op::Div(a, b) => (m[a] + r.abs() * m[b]) / v[b].abs(),
+                Op::DivZero { .. } => r.abs(),
                 Op::Call2(Func::Pow, a, b) => {
                     let rel = v[b].abs() * m[a] / v[a].abs() + v[a].ln().abs() * m[b];
                     r.abs() * (1.0 + rel)
