@@ -60,6 +60,14 @@ pub fn run(viewer_options: ViewerOptions) -> Result<()> {
     }
 }
 
+/// The window's title: the scene's title, else its surface.
+pub fn window_title(scene: &crate::scene::Scene) -> String {
+    format!(
+        "descent: {}",
+        scene.title.as_deref().unwrap_or(&scene.surface.name)
+    )
+}
+
 struct App {
     options: Option<ViewerOptions>,
     running: Option<Running>,
@@ -77,6 +85,8 @@ struct Running {
     /// Copies the 3D view into the window before egui draws the panel.
     blit: blit::Blit,
     viewer: Viewer,
+    /// The title the window shows, followed when the panel changes the scene.
+    title: String,
     /// Minimised or zero-sized: nothing to draw into.
     hidden: bool,
     /// When egui wants its next frame (an animation, a tooltip's delay); None: on input only.
@@ -87,14 +97,7 @@ impl App {
     fn start(&mut self, event_loop: &ActiveEventLoop) -> Result<Running> {
         let options = self.options.take().context("the window was started twice")?;
         let attributes = Window::default_attributes()
-            .with_title(format!(
-                "descent: {}",
-                options
-                    .scene
-                    .title
-                    .as_deref()
-                    .unwrap_or(&options.scene.surface.name)
-            ))
+            .with_title(window_title(&options.scene))
             .with_inner_size(winit::dpi::LogicalSize::new(options.size[0], options.size[1]));
         let window = Arc::new(
             event_loop
@@ -157,6 +160,7 @@ impl App {
             egui_state,
             egui_renderer,
             panel_cache: panel_cache::PanelCache::default(),
+            title: window_title(viewer.scene()),
             viewer,
             hidden: false,
             egui_repaint: None,
@@ -252,6 +256,11 @@ impl Running {
         });
         self.egui_state
             .handle_platform_output(&self.window, full_output.platform_output);
+        let title = window_title(self.viewer.scene());
+        if title != self.title {
+            self.window.set_title(&title);
+            self.title = title;
+        }
         self.egui_repaint = full_output
             .viewport_output
             .get(&egui::ViewportId::ROOT)

@@ -15,6 +15,8 @@ use crate::surfaces::{BUILT_INS, Surface};
 pub struct Panel {
     surface_text: String,
     surface_error: Option<(String, usize)>,
+    /// The surface that runs (what the other edits apply to while the expression is invalid).
+    running: String,
     pub error: Option<String>,
     optimizers: Vec<OptimizerSpec>,
     add_name: String,
@@ -120,6 +122,7 @@ impl Panel {
         Self {
             surface_text: scene.surface.name.clone(),
             surface_error: None,
+            running: scene.surface.name.clone(),
             error: None,
             optimizers: scene.optimizers.clone(),
             add_name: "adam".into(),
@@ -127,6 +130,13 @@ impl Panel {
             steps: scene.steps,
             tol: scene.tol,
         }
+    }
+
+    /// While the expression is invalid: which surface keeps running, under the error.
+    pub fn surface_note(&self) -> Option<String> {
+        self.surface_error
+            .as_ref()
+            .map(|_| format!("{} keeps running; the other edits apply to it", self.running))
     }
 
     /// The expression error shown under the surface field, and its column.
@@ -155,17 +165,20 @@ impl Panel {
     /// The scene the panel describes, if it is valid (errors are kept for display).
     pub fn build(&mut self, current: &Scene) -> Option<Scene> {
         let mut scene = current.clone();
+        self.running = current.surface.name.clone();
         if self.surface_text.trim() != current.surface.name {
             match Surface::from_name_or_expr(&self.surface_text) {
                 Ok(s) => {
                     self.surface_error = None;
+                    self.running = s.name.clone();
                     scene.surface = s;
                     scene.regression = None;
+                    // The scene's title named the surface it came with.
+                    scene.title = None;
                 }
-                Err(e) => {
-                    self.surface_error = Some((e.to_string(), e.column));
-                    return None;
-                }
+                // The other edits still apply, on the surface that keeps running; the error
+                // stays under the expression (and says so) until it parses.
+                Err(e) => self.surface_error = Some((e.to_string(), e.column)),
             }
         }
         scene.optimizers = self.optimizers.clone();
@@ -224,6 +237,9 @@ impl Panel {
                     .color(egui::Color32::RED),
             );
             ui.colored_label(egui::Color32::RED, message);
+            if let Some(note) = self.surface_note() {
+                ui.label(note);
+            }
         }
 
         ui.separator();
@@ -510,6 +526,43 @@ fn loss_plot(ui: &mut egui::Ui, loss: &[Vec<LossSample>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_surface_drops_the_old_title() {
+        let current = Scene::default_scene();
+        assert_eq!(current.title.as_deref(), Some("Gradient descent on a saddle"));
+        let mut panel = Panel::from_scene(&current);
+        panel.surface_text = "sin(3*x)*cos(3*y) + x^2".into();
+        let scene = panel.build(&current).expect("a valid scene");
+        assert_eq!(scene.title, None);
+        assert_eq!(
+            crate::app::window_title(&scene),
+            "descent: sin(3*x)*cos(3*y) + x^2"
+        );
+        // Other edits keep the title.
+        let mut panel = Panel::from_scene(&current);
+        panel.steps = 50;
+        assert_eq!(panel.build(&current).unwrap().title, current.title);
+    }
+
+    #[test]
+    fn edits_apply_while_the_expression_is_invalid() {
+        let current = Scene::default_scene();
+        let mut panel = Panel::from_scene(&current);
+        panel.surface_text = "x^2 + sin(".into();
+        panel.steps = 50;
+        panel.tol = 1e-6;
+        let scene = panel.build(&current).expect("the other edits make a valid scene");
+        assert_eq!((scene.steps, scene.tol), (50, 1e-6));
+        assert_eq!(
+            scene.surface.name, current.surface.name,
+            "the old surface keeps running"
+        );
+        let (message, _) = panel.surface_error().expect("the expression's error is shown");
+        assert!(!message.is_empty());
+        let note = panel.surface_note().expect("the panel says what runs");
+        assert!(note.contains(&current.surface.name), "{note}");
+    }
 
     /// Whatever scheduler the panel's menu picks runs as it starts (its required values are
     /// filled in) and reads back from its spec text.
