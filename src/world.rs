@@ -217,6 +217,7 @@ fn draw_frame(
     });
     overlay.set_grounds_in_static(if key == 0 { Default::default() } else { grounds });
     let mut content = overlay_content(scene, look.time, renderer.axis_labels().to_vec());
+    content.axis_lines = renderer.axis_lines().to_vec();
     if coloring.colors.is_some() {
         // Colours that say something else: the legend explains them (basins' shares, who
         // diverged), and the optimizers move to the status line.

@@ -449,3 +449,74 @@ fn the_momentum_map_scene_shows_the_boundary() {
     }
     assert!((0.15..0.6).contains(&red_share), "red share {red_share}");
 }
+
+/// Sweep maps and start maps in top-down views sit clear of the axes: no tick label or axis
+/// line under an inset's box, at a large and a small frame (the inset moves beside the axes,
+/// shrinking to fit, or above them), and the x axis's right end is drawn, not covered.
+#[test]
+fn insets_keep_clear_of_the_axes_in_top_down_views() {
+    use descent::render::overlay::{Overlay, pixels_per_point_for};
+    use descent::world::{Look, World};
+    let gpu = common::gpu();
+    let sweep = Scene::parse(
+        "sweep.toml",
+        "[surface]\nname = \"rosenbrock\"\n[[optimizer]]\nname = \"sgd\"\n\
+         lr = { from = 1e-4, to = 1e-2, count = 16, scale = \"log\" }\n\
+         momentum = { from = 0.0, to = 0.99, count = 16 }\n\
+         [starts]\npoints = [[-1.5, 2.0]]\n[run]\nsteps = 100\n[view]\ncamera = \"top\"\n",
+    )
+    .unwrap();
+    let basins = Scene::parse(
+        "basins.toml",
+        "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+         [starts]\ngrid = [40, 40]\n[run]\nsteps = 100\n[view]\ncamera = \"top\"\nstart_map = true\n",
+    )
+    .unwrap();
+    for scene in [&sweep, &basins] {
+        for (w, h) in [(1200, 900), (640, 480)] {
+            let (settings, camera) = descent::render::view_settings(&scene.view, [w, h], 1).unwrap();
+            let mut world = World::new(gpu, scene, &settings).unwrap();
+            let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+            world.sim.advance_to(gpu, scene.steps);
+            let look = Look {
+                camera,
+                time: f64::from(scene.steps),
+                pixels_per_point: pixels_per_point_for(h),
+            };
+            let texture = world.draw(gpu, scene, &mut overlay, &look);
+            let image = descent::render::read_texture_rgba(gpu, texture).unwrap();
+            let layout = overlay.layout();
+            assert_eq!(layout.inset_frames.len(), 1, "{w}x{h}");
+            let frame = layout.inset_frames[0];
+            for label in &layout.labels {
+                assert!(
+                    !label.intersects(frame),
+                    "{w}x{h}: inset {frame:?} covers label {label:?}"
+                );
+            }
+            let lines = world.renderer.axis_lines();
+            assert!(!lines.is_empty());
+            for &[x0, y0, x1, y1] in lines {
+                for k in 0..=200 {
+                    let t = k as f32 / 200.0;
+                    let p = egui::pos2(x0 + t * (x1 - x0), y0 + t * (y1 - y0));
+                    assert!(
+                        !frame.contains(p),
+                        "{w}x{h}: inset {frame:?} covers the axis line at {p:?}"
+                    );
+                }
+            }
+            // The pixels: the x axis (the horizontal line) is dark up to its right end.
+            let &[x0, y0, x1, y1] = lines
+                .iter()
+                .find(|l| (l[1] - l[3]).abs() < 1.0)
+                .expect("a horizontal axis in a top view");
+            let end = if x1 > x0 { [x1 - 3.0, y1] } else { [x0 - 3.0, y0] };
+            let px = image.get_pixel(end[0] as u32, end[1].round() as u32);
+            assert!(
+                px[0] < 120 && px[1] < 120 && px[2] < 120,
+                "{w}x{h}: the axis's end is {px:?}"
+            );
+        }
+    }
+}

@@ -147,6 +147,8 @@ pub struct AxesGeometry {
     pub segments: Vec<LineSegment>,
     /// Tick labels and axis names, in pixels (origin top-left).
     pub labels: Vec<ScreenLabel>,
+    /// The axis lines as drawn, in pixels: `[x0, y0, x1, y1]` (what insets keep clear of).
+    pub axis_lines: Vec<[f32; 4]>,
 }
 
 /// Which side of the box (+1 or -1 along each axis) is away from the eye.
@@ -280,6 +282,7 @@ pub fn build(
             continue;
         }
         out.segments.push(segment(a, b, axis_w, axis_color, true));
+        out.axis_lines.push([pa[0], pa[1], pb[0], pb[1]]);
 
         // Tick marks point away from the box along the near coordinate.
         let mut outward = Vec3::ZERO;

@@ -52,6 +52,8 @@ pub struct Renderer {
     colors_generation: u64,
     /// The axes' labels of the frame last rendered.
     labels: Vec<ScreenLabel>,
+    /// The axis lines of the last static layer, in pixels (see [`axes::AxesGeometry`]).
+    axis_lines: Vec<[f32; 4]>,
 }
 
 impl Renderer {
@@ -173,6 +175,7 @@ impl Renderer {
             particle_bindings,
             colors_generation: 0,
             labels: Vec::new(),
+            axis_lines: Vec::new(),
         })
     }
 
@@ -317,6 +320,10 @@ impl Renderer {
             self.labels = axes
                 .as_mut()
                 .map(|a| std::mem::take(&mut a.labels))
+                .unwrap_or_default();
+            self.axis_lines = axes
+                .as_mut()
+                .map(|a| std::mem::take(&mut a.axis_lines))
                 .unwrap_or_default();
         }
 
@@ -477,6 +484,11 @@ impl Renderer {
     /// that frame's camera and size); empty when the axes are off.
     pub fn axis_labels(&self) -> &[ScreenLabel] {
         &self.labels
+    }
+
+    /// The axis lines of the last frame, `[x0, y0, x1, y1]` in pixels.
+    pub fn axis_lines(&self) -> &[[f32; 4]] {
+        &self.axis_lines
     }
 
     fn axes_style(&self) -> axes::AxesStyle {

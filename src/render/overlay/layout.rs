@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 
 use egui::epaint::CornerRadius;
-use egui::{Align2, Color32, FontId, Rect, pos2, vec2};
+use egui::{Align2, Color32, FontId, Pos2, Rect, pos2, vec2};
 
 use super::legend_box::LegendColumn;
 use super::look;
 use super::plot_paint::{PlotLayout, paint_plot};
-use super::style::{OverlayContent, PlotPlacement};
-use super::widgets::{paint_color_bar, paint_inset, paint_label, paint_paths};
+use super::style::{Inset, OverlayContent, PlotPlacement};
+use super::widgets::{
+    inset_frame, inset_image_width, paint_color_bar, paint_inset, paint_label, paint_paths,
+};
 use super::{OverlayLayout, pixels_per_point_for};
 
 /// Paints `content` into `area` (logical points) on the overlay's layer, with the insets'
@@ -55,7 +57,7 @@ pub fn paint_content(
     );
     let down = clear_of_title(column_rect);
     // The 3D view's labels, then the plots over them, then the text over both.
-    let labels = content
+    let labels: Vec<Rect> = content
         .labels
         .iter()
         .map(|l| paint_label(&painter, l, ctx.pixels_per_point()))
@@ -102,21 +104,24 @@ pub fn paint_content(
     } else {
         inner
     };
-    let insets = content
+    let side = (0.3 * inset_area.height()).clamp(60.0, 260.0);
+    let ppp = ctx.pixels_per_point();
+    let axis_lines: Vec<[Pos2; 2]> = content
+        .axis_lines
+        .iter()
+        .map(|l| [pos2(l[0], l[1]) / ppp, pos2(l[2], l[3]) / ppp])
+        .collect();
+    let (insets, inset_frames) = content
         .insets
         .iter()
         .map(|inset| {
-            let rect = paint_inset(
-                &painter,
-                inset,
-                textures.get(&inset.id).copied(),
-                inset_area,
-                right,
-            );
+            let corner = pos2(right + look::PAD, inset_area.bottom() + 2.0);
+            let (corner, side) = clear_of_axes(&painter, inset, corner, side, &labels, &axis_lines, below);
+            let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), corner, side);
             right = rect.left() - 3.0 * look::BOX_GAP;
-            rect
+            (rect, inset_frame(&painter, inset, corner, side).0)
         })
-        .collect();
+        .unzip();
     OverlayLayout {
         title,
         legend,
@@ -126,7 +131,87 @@ pub fn paint_content(
         plots,
         color_bar,
         insets,
+        inset_frames,
     }
+}
+
+/// The smallest image side an inset shrinks to, to sit beside the axes rather than on them.
+const MIN_INSET_SIDE: f32 = 100.0;
+
+/// Where an inset's box goes (its bottom-right corner and image side) so that it covers no
+/// axis line or label: where it is, if it covers none; else beside the axes (right of every
+/// line and label, shrunk to fit down to [`MIN_INSET_SIDE`]); else raised above what it covers,
+/// if it then stays below `top`; else where it was.
+fn clear_of_axes(
+    painter: &egui::Painter,
+    inset: &Inset,
+    corner: Pos2,
+    side: f32,
+    labels: &[Rect],
+    lines: &[[Pos2; 2]],
+    top: f32,
+) -> (Pos2, f32) {
+    // What the frame covers, as rects (a line by the part of it inside the frame).
+    let covered = |frame: Rect| -> Vec<Rect> {
+        let boxes = labels.iter().filter(|l| l.intersects(frame)).copied();
+        let segments = lines.iter().filter_map(|&[a, b]| clip_segment(frame, a, b));
+        boxes.chain(segments).collect()
+    };
+    let at = |corner: Pos2, side: f32| inset_frame(painter, inset, corner, side).0;
+    if covered(at(corner, side)).is_empty() {
+        return (corner, side);
+    }
+    // Beside the axes: right of every label and line end, shrunk to fit.
+    let axes_right = labels
+        .iter()
+        .map(|l| l.right())
+        .chain(lines.iter().flat_map(|l| [l[0].x, l[1].x]))
+        .fold(f32::NEG_INFINITY, f32::max);
+    let room = corner.x - axes_right - look::BOX_GAP;
+    let fixed = at(corner, side).width() - inset_image_width(inset, side);
+    let fit = ((room - fixed) / inset_image_width(inset, 1.0)).min(side);
+    if fit >= MIN_INSET_SIDE && covered(at(corner, fit)).is_empty() {
+        return (corner, fit);
+    }
+    // Above what it covers, as often as that uncovers something else.
+    let mut raised = corner;
+    for _ in 0..=labels.len() + lines.len() {
+        let frame = at(raised, side);
+        let Some(highest) = covered(frame).iter().map(|r| r.top()).reduce(f32::min) else {
+            return (raised, side);
+        };
+        raised.y = highest - look::BOX_GAP;
+        if raised.y - frame.height() < top {
+            break;
+        }
+    }
+    (corner, side)
+}
+
+/// The part of the segment `a`-`b` inside `rect` (Liang-Barsky), as its bounding rect.
+fn clip_segment(rect: Rect, a: Pos2, b: Pos2) -> Option<Rect> {
+    let d = b - a;
+    let (mut t0, mut t1) = (0.0f32, 1.0f32);
+    for (p, q) in [
+        (-d.x, a.x - rect.left()),
+        (d.x, rect.right() - a.x),
+        (-d.y, a.y - rect.top()),
+        (d.y, rect.bottom() - a.y),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    (t0 <= t1).then(|| Rect::from_two_pos(a + d * t0, a + d * t1))
 }
 
 /// Gap between plots, and between the strip and the 3D view above it (points).

@@ -63,6 +63,8 @@ pub struct OverlayLayout {
     pub color_bar: Option<Rect>,
     /// Where each of [`OverlayContent::insets`] went (its image, without title and labels).
     pub insets: Vec<Rect>,
+    /// The box of each inset: its image, title and axis ranges.
+    pub inset_frames: Vec<Rect>,
 }
 
 impl OverlayLayout {
@@ -81,6 +83,7 @@ impl OverlayLayout {
                 .collect(),
             color_bar: self.color_bar.map(s),
             insets: self.insets.into_iter().map(s).collect(),
+            inset_frames: self.inset_frames.into_iter().map(s).collect(),
         }
     }
 }

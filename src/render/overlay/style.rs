@@ -131,6 +131,8 @@ pub struct OverlayContent {
     pub status: String,
     /// Axis tick labels and axis names, already projected to the screen.
     pub labels: Vec<ScreenLabel>,
+    /// The 3D view's axis lines, `[x0, y0, x1, y1]` in physical pixels: insets keep clear.
+    pub axis_lines: Vec<[f32; 4]>,
     /// 2D plots of the run (loss, coordinates, the regression line); none by default.
     pub plots: Vec<Plot>,
     /// The key of colours that say something other than the optimizer.

@@ -114,47 +114,83 @@ pub(super) fn paint_color_bar(
     rect
 }
 
-/// An inset in the bottom-right corner of `inner`, its right edge at `right`: a title over
-/// the image, the ranges of its axes at its edges. Returns the image's rect.
+/// Label text size of an inset's axis ranges.
+const INSET_LABEL_SIZE: f32 = 11.0;
+
+/// The size of an inset's image whose longer side is `side` points.
+fn inset_image_size(inset: &Inset, side: f32) -> Vec2 {
+    let (w, h) = inset.image.dimensions();
+    let aspect = w.max(1) as f32 / h.max(1) as f32;
+    if aspect >= 1.0 {
+        vec2(side, side / aspect)
+    } else {
+        vec2(side * aspect, side)
+    }
+}
+
+/// The width of an inset's image whose longer side is `side` points.
+pub(super) fn inset_image_width(inset: &Inset, side: f32) -> f32 {
+    inset_image_size(inset, side).x
+}
+
+/// The box of an inset (title, image, axis ranges) whose bottom-right corner is at `corner`,
+/// its image `side` points on its longer side; and the image's rect inside it.
+pub(super) fn inset_frame(painter: &egui::Painter, inset: &Inset, corner: Pos2, side: f32) -> (Rect, Rect) {
+    let font = FontId::proportional(INSET_LABEL_SIZE);
+    let label = |text: &str| {
+        painter
+            .layout_no_wrap(text.to_owned(), font.clone(), look::TEXT)
+            .size()
+    };
+    let x0 = label(&inset.x_range[0]);
+    let y_width = label(&inset.y_range[0]).x.max(label(&inset.y_range[1]).x) + look::LABEL_GAP;
+    let title = painter
+        .layout_no_wrap(
+            inset.title.clone(),
+            FontId::proportional(look::TEXT_SIZE),
+            look::TEXT,
+        )
+        .size();
+    let size = inset_image_size(inset, side);
+    // The title is centred over the image; a title wider than the image moves the image left
+    // so that the title stays inside the box too.
+    let overhang = (0.5 * (title.x - size.x)).max(0.0);
+    let image = Rect::from_min_size(
+        pos2(
+            corner.x - look::PAD - overhang - size.x,
+            corner.y - 2.0 - x0.y - look::LABEL_GAP - size.y,
+        ),
+        size,
+    );
+    let frame = Rect::from_min_max(
+        pos2(
+            (image.left() - y_width).min(image.left() - overhang) - look::PAD,
+            image.top() - title.y - 4.0 - look::PAD,
+        ),
+        corner,
+    );
+    (frame, image)
+}
+
+/// An inset whose box's bottom-right corner is at `corner`, its image `side` points on its
+/// longer side (see [`inset_frame`]): a title over the image, the ranges of its axes at its
+/// edges. Returns the image's rect.
 pub(super) fn paint_inset(
     painter: &egui::Painter,
     inset: &Inset,
     texture: Option<egui::TextureId>,
-    inner: Rect,
-    right: f32,
+    corner: Pos2,
+    side: f32,
 ) -> Rect {
-    const LABEL_SIZE: f32 = 11.0;
-    let side = (0.3 * inner.height()).clamp(60.0, 260.0);
-    let (w, h) = inset.image.dimensions();
-    let aspect = w.max(1) as f32 / h.max(1) as f32;
-    let size = if aspect >= 1.0 {
-        vec2(side, side / aspect)
-    } else {
-        vec2(side * aspect, side)
-    };
-    let font = FontId::proportional(LABEL_SIZE);
+    let (frame, image) = inset_frame(painter, inset, corner, side);
+    let font = FontId::proportional(INSET_LABEL_SIZE);
     let label = |text: &str| painter.layout_no_wrap(text.to_owned(), font.clone(), look::TEXT);
     let (x0, x1) = (label(&inset.x_range[0]), label(&inset.x_range[1]));
     let (y0, y1) = (label(&inset.y_range[0]), label(&inset.y_range[1]));
-    let y_width = y0.size().x.max(y1.size().x) + look::LABEL_GAP;
-    let image = Rect::from_min_size(
-        pos2(
-            right - size.x,
-            inner.bottom() - x0.size().y - look::LABEL_GAP - size.y,
-        ),
-        size,
-    );
     let title = painter.layout_no_wrap(
         inset.title.clone(),
         FontId::proportional(look::TEXT_SIZE),
         look::TEXT,
-    );
-    let frame = Rect::from_min_max(
-        pos2(
-            image.left() - y_width - look::PAD,
-            image.top() - title.size().y - 4.0 - look::PAD,
-        ),
-        pos2(image.right() + look::PAD, inner.bottom() + 2.0),
     );
     painter.rect(
         frame,
