@@ -1,5 +1,8 @@
-//! Everything that talks to the GPU directly: the context, the Pod twins of shader structs and
-//! the compute pipelines.
+//! Everything that talks to the GPU directly, below the renderer: the context (`context.rs`),
+//! the memory descent may use (`memory.rs`), the simulation (`sim/`), the surface mesh
+//! (`mesh.rs`), trail statistics for the plots (`stats.rs`), the Pod twins of the compute
+//! shaders' structs (`gpu_data.rs`), one helper for shader modules, bind groups and pipelines
+//! (`pipeline.rs`) and one texture readback (`readback.rs`).
 
 pub mod context;
 pub mod gpu_data;

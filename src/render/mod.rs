@@ -7,6 +7,17 @@
 //! [`target`]), records one pass of what moves (trails, heads, markers) and submits it; the
 //! trail and head draws read the simulation's buffers directly, so the CPU work per frame does
 //! not grow with particles or trail length.
+//!
+//! - `renderer.rs`: [`Renderer`], the frame in layers; `settings.rs`: how frames look;
+//!   `trail_window.rs`: which trail records a frame shows; `view.rs`: a scene's `[view]` as
+//!   settings and camera;
+//! - one file per primitive: `surface.rs`, `lines.rs` (trails and axes' lines), `markers.rs`,
+//!   `particles.rs` (the simulation's buffers bound for drawing), `density/` (the swarm view),
+//!   `axes.rs` (box, grid, ticks), `colormap.rs`;
+//! - `target.rs`: the offscreen target and the cached static layer; `plot_box.rs`: data to
+//!   world; `gpu_data.rs`: the Pod twins of the render shaders' structs; `pipeline.rs`: render
+//!   pipelines and blends;
+//! - `overlay/`: text, legend, plots and insets over the 3D frame (egui).
 
 pub mod axes;
 pub mod colormap;
