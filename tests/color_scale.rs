@@ -158,6 +158,7 @@ fn loss_plots_take_a_log_axis_with_the_log_colour_scale() {
         paths: vec![vec![point(4.0), point(2.0)]],
         starts_per_group: 1,
         group_colors: Vec::new(),
+        scheduled_lr: Vec::new(),
     };
     let log_axes = |scene: &Scene| -> Vec<(String, bool)> {
         scene_plots(scene, &history)

@@ -71,8 +71,9 @@ pub fn render_until(
     job: &RenderJob,
     keep_going: &mut dyn FnMut(u32, u32) -> bool,
 ) -> Result<RenderReport> {
+    // The scene is checked once, by World::new below (the command line checked it before a
+    // GPU was opened).
     let scene = &job.scene;
-    scene.validate().map_err(anyhow::Error::msg)?;
     let limits = gpu.device.limits();
     let max_side = limits.max_texture_dimension_2d;
     if job.settings.width > max_side || job.settings.height > max_side {
@@ -125,7 +126,7 @@ pub fn render_until(
             time,
             pixels_per_point: pixels_per_point_for(h),
         };
-        let texture = world.draw(gpu, scene, &mut overlay, &look);
+        let texture = world.draw(gpu, &mut overlay, &look);
         capture.push(gpu, texture)?;
         done += 1;
         if job.progress {

@@ -80,9 +80,10 @@ pub fn run_scene(gpu: &Gpu, scene: &Scene, options: &RunOptions<'_>) -> Result<R
     let Some(path) = options.export else {
         return run_scene_into(gpu, scene, options.every, options.chunk_bytes, None);
     };
+    // Checked once, before the file is created.
     scene.validate().map_err(RunError::Scene)?;
     let mut sink = CsvSink::create(path, scene)?;
-    let mut outcome = run_scene_into(gpu, scene, options.every, options.chunk_bytes, Some(&mut sink))?;
+    let mut outcome = run_checked(gpu, scene, options.every, options.chunk_bytes, Some(&mut sink))?;
     outcome.rows_written = sink.finish()?;
     Ok(outcome)
 }
@@ -95,9 +96,20 @@ pub fn run_scene_into(
     scene: &Scene,
     every: u32,
     chunk_bytes: u64,
-    mut sink: Option<&mut dyn TrajectorySink>,
+    sink: Option<&mut dyn TrajectorySink>,
 ) -> Result<RunOutcome, RunError> {
     scene.validate().map_err(RunError::Scene)?;
+    run_checked(gpu, scene, every, chunk_bytes, sink)
+}
+
+/// [`run_scene_into`] for a scene already checked.
+fn run_checked(
+    gpu: &Gpu,
+    scene: &Scene,
+    every: u32,
+    chunk_bytes: u64,
+    mut sink: Option<&mut dyn TrajectorySink>,
+) -> Result<RunOutcome, RunError> {
     let starts = scene.start_points();
     let n = starts.len() as u64 * scene.group_count();
     let limits = gpu.device.limits();

@@ -33,7 +33,7 @@ use wgpu::util::DeviceExt;
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::{Gpu, GpuError};
-use crate::optim;
+use crate::optim::{self, GpuOptimizer};
 use pacer::MEASURE_WORK;
 pub use pacer::{DISPATCH_SECONDS, Pacer};
 pub use plan::*;
@@ -111,6 +111,11 @@ pub struct Simulation {
     resets: u64,
     /// The last whole-trail readback, and the (resets, steps done) it was read at.
     trail_memo: std::sync::Mutex<Option<TrailMemo>>,
+    /// The learning rate of every scheduled step, as uploaded (the schedule tables' first
+    /// column), and where each group's starts ([`GpuOptimizer::NO_TABLE`]: no schedule).
+    lr_table: Vec<f32>,
+    lr_at: Vec<u32>,
+    max_steps: u32,
 }
 
 type TrailMemo = ((u64, u32), std::sync::Arc<Vec<TrailPoint>>);
@@ -180,6 +185,8 @@ impl Simulation {
         }
 
         let gpu_optimizers = tables.optimizers;
+        let lr_table: Vec<f32> = tables.schedules.iter().map(|row| row[0]).collect();
+        let lr_at: Vec<u32> = gpu_optimizers.iter().map(|o| o.schedule).collect();
         let table_buffer = |label: &str, bytes: &[u8]| {
             gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
@@ -307,7 +314,17 @@ impl Simulation {
             pacer: Pacer::default(),
             resets: 0,
             trail_memo: std::sync::Mutex::new(None),
+            lr_table,
+            lr_at,
+            max_steps: setup.max_steps,
         })
+    }
+
+    /// Group `group`'s learning rate at every step (index t - 1 for step t) as its schedule
+    /// set it, computed once with the run's tables; None without a schedule.
+    pub fn scheduled_lr(&self, group: usize) -> Option<&[f32]> {
+        let at = *self.lr_at.get(group)?;
+        (at != GpuOptimizer::NO_TABLE).then(|| &self.lr_table[at as usize..(at + self.max_steps) as usize])
     }
 
     pub fn particle_count(&self) -> u32 {

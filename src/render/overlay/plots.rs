@@ -42,6 +42,9 @@ pub struct History {
     /// Each group's colour when it is not the palette's by group (a sweep's groups share
     /// their optimizer's colour); empty: the palette.
     pub group_colors: Vec<[u8; 4]>,
+    /// Each optimizer's scheduled learning rate per step, from the simulation's tables (see
+    /// [`scheduled_lr`]); missing or None: its constant lr.
+    pub scheduled_lr: Vec<Option<Vec<f32>>>,
 }
 
 impl History {
@@ -78,6 +81,7 @@ impl History {
             paths,
             starts_per_group: starts_per_group.max(1),
             group_colors: Vec::new(),
+            scheduled_lr: Vec::new(),
         }
     }
 
@@ -177,7 +181,7 @@ pub fn plots_for_frame(
             }
         }
         if wants_lr(scene) {
-            out.push(lr_plot(scene, up_to));
+            out.push(lr_plot(scene, &scheduled_lr(scene, sim), up_to));
         }
         return out;
     }
@@ -195,6 +199,9 @@ pub fn plots_for_frame(
     );
     if scene.has_sweep() {
         history.group_colors = crate::render::scene_group_colors(scene);
+    }
+    if wants_lr(scene) {
+        history.scheduled_lr = scheduled_lr(scene, sim);
     }
     scene_plots(scene, &history)
 }
@@ -243,7 +250,11 @@ pub fn scene_plots(scene: &Scene, history: &History) -> Vec<Plot> {
                 out.push(loss_plot(history, "epoch", steps, log_loss_axis(scene)));
             }
             "curve" => out.push(curve_plot(scene, history)),
-            "lr" => out.push(lr_plot(scene, history.steps.last().copied().unwrap_or(0))),
+            "lr" => out.push(lr_plot(
+                scene,
+                &history.scheduled_lr,
+                history.steps.last().copied().unwrap_or(0),
+            )),
             _ => {}
         }
     }
@@ -381,30 +392,40 @@ fn loss_plot(history: &History, x_label: &str, steps: [f64; 2], log: bool) -> Pl
     }
 }
 
+/// Each optimizer's scheduled learning rate (its first group's, for a sweep), read from the
+/// simulation's tables: computed once per run, never replayed per frame.
+pub fn scheduled_lr(scene: &Scene, sim: &Simulation) -> Vec<Option<Vec<f32>>> {
+    let mut first = 0;
+    scene
+        .optimizers
+        .iter()
+        .map(|o| {
+            let table = sim.scheduled_lr(first).map(<[f32]>::to_vec);
+            first += o.group_count() as usize;
+            table
+        })
+        .collect()
+}
+
 /// Each optimizer's learning rate against step up to `up_to`, as its schedule sets it (a flat
-/// line without one), on a linear axis as torch's schedule figures are.
-pub fn lr_plot(scene: &Scene, up_to: u32) -> Plot {
-    let inputs = crate::step_tables::StepInputs {
-        seed: scene.starts.seed,
-        regression: scene.regression.as_ref(),
-    };
+/// line without one), on a linear axis as torch's schedule figures are. The schedule comes from
+/// the simulation's tables (a sweep's first group), computed once per run.
+pub fn lr_plot(scene: &Scene, scheduled: &[Option<Vec<f32>>], up_to: u32) -> Plot {
     let last = up_to.clamp(1, scene.steps.max(1));
     let series: Vec<Series> = scene
         .optimizers
         .iter()
         .enumerate()
         .rev()
-        .map(|(g, o)| {
-            let lr: Vec<f64> = match crate::step_tables::group_tables(o, scene.steps, &inputs) {
-                Ok(t) => t
-                    .schedule
-                    .map_or_else(|| vec![o.params.lr; last as usize], |s| s.lr),
-                Err(_) => Vec::new(),
+        .map(|(k, o)| {
+            let lr = |t: u32| match scheduled.get(k).and_then(Option::as_ref) {
+                Some(table) => table.get(t as usize - 1).map(|&v| f64::from(v)),
+                None => Some(o.params.lr),
             };
             Series {
-                color: optimizer_color(g),
+                color: optimizer_color(k),
                 points: (1..=last)
-                    .filter_map(|t| lr.get(t as usize - 1).map(|&v| [f64::from(t), v]))
+                    .filter_map(|t| lr(t).map(|v| [f64::from(t), v]))
                     .collect(),
                 style: LINE,
             }
@@ -591,6 +612,7 @@ mod tests {
             paths: vec![pts],
             starts_per_group: 1,
             group_colors: Vec::new(),
+            scheduled_lr: Vec::new(),
         };
         assert_eq!(
             h.line(0, |p| f64::from(p.pos[0])).points,
