@@ -33,6 +33,8 @@ pub fn trail_budget(gpu: &Gpu, particles: u64) -> u64 {
 }
 
 pub struct World {
+    /// The scene it was built from: what every frame draws.
+    scene: Scene,
     pub sim: Simulation,
     pub mesh: SurfaceMesh,
     pub renderer: Renderer,
@@ -95,6 +97,7 @@ impl World {
             TrailStats::new(gpu, &sim, plot.min.z, plot.max.z)
         });
         Ok(Self {
+            scene: scene.clone(),
             sim,
             mesh,
             renderer,
@@ -109,13 +112,23 @@ impl World {
         })
     }
 
+    /// The scene this world draws.
+    pub fn scene(&self) -> &Scene {
+        &self.scene
+    }
+
+    /// The colour scale the frames' loss plots follow (the renderer's settings have their own).
+    pub fn set_color_scale(&mut self, scale: crate::scene::ColorScale) {
+        self.scene.view.color_scale = Some(scale);
+    }
+
     /// Draws the whole frame (the 3D view above the plot strip, then legend, axis labels
     /// and plots) into the world's renderer and returns its texture: what `descent render`
     /// writes and the window shows. The simulation must be at `ceil(look.time)`.
-    pub fn draw(&mut self, gpu: &Gpu, scene: &Scene, overlay: &mut Overlay, look: &Look) -> &wgpu::Texture {
+    pub fn draw(&mut self, gpu: &Gpu, overlay: &mut Overlay, look: &Look) -> &wgpu::Texture {
         draw_frame(
             gpu,
-            scene,
+            &self.scene,
             &self.sim,
             &self.coloring,
             &self.insets,
@@ -135,13 +148,12 @@ impl World {
         &self,
         gpu: &Gpu,
         renderer: &'r mut Renderer,
-        scene: &Scene,
         overlay: &mut Overlay,
         look: &Look,
     ) -> &'r wgpu::Texture {
         draw_frame(
             gpu,
-            scene,
+            &self.scene,
             &self.sim,
             &self.coloring,
             &self.insets,
@@ -156,8 +168,8 @@ impl World {
 
     /// A second renderer of this world (same surface, particles and colours) with its own
     /// size and settings: recordings at a chosen resolution from the window.
-    pub fn renderer_at(&self, gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Renderer> {
-        build_renderer(gpu, scene, &self.mesh, &self.sim, &self.coloring, settings)
+    pub fn renderer_at(&self, gpu: &Gpu, settings: &RenderSettings) -> Result<Renderer> {
+        build_renderer(gpu, &self.scene, &self.mesh, &self.sim, &self.coloring, settings)
     }
 }
 
@@ -208,16 +220,9 @@ fn draw_frame(
         camera: &camera,
         time: look.time as f32,
     };
-    // The strip plots' translucent grounds go into the static layer (laid out by the last
-    // frame's overlay; the first frame paints them itself).
-    let grounds = overlay.next_grounds([w, h], look.pixels_per_point);
-    let key = grounds.key();
-    renderer.render_with(gpu, sim, &frame, key, &mut |gpu, texture| {
-        overlay.paint_grounds(gpu, texture, &grounds)
-    });
-    overlay.set_grounds_in_static(if key == 0 { Default::default() } else { grounds });
-    let mut content = overlay_content(scene, look.time, renderer.axis_labels().to_vec());
-    content.axis_lines = renderer.axis_lines().to_vec();
+    // Prepared before any drawing: what the overlay shows, with every readback it needs (the
+    // sweep's maps, the plots' series from the trail or the statistics).
+    let mut content = overlay_content(scene, look.time, Vec::new());
     if coloring.colors.is_some() {
         // Colours that say something else: the legend explains them (basins' shares, who
         // diverged), and the optimizers move to the status line.
@@ -239,6 +244,18 @@ fn draw_frame(
     content.insets.extend(coloring.inset.clone());
     content.insets.extend(insets.iter().cloned());
     content.plots = plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut());
+
+    // Then the layers in order: static (with the strip plots' translucent grounds, laid out
+    // by the last frame's overlay; the first frame paints them itself) and moving...
+    let grounds = overlay.next_grounds([w, h], look.pixels_per_point);
+    let key = grounds.key();
+    renderer.render_with(gpu, sim, &frame, key, &mut |gpu, texture| {
+        overlay.paint_grounds(gpu, texture, &grounds)
+    });
+    overlay.set_grounds_in_static(if key == 0 { Default::default() } else { grounds });
+    // ...and the overlay, with the axis labels and lines of the static layer just built.
+    content.labels = renderer.axis_labels().to_vec();
+    content.axis_lines = renderer.axis_lines().to_vec();
     let view = renderer
         .target()
         .texture()

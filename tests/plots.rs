@@ -37,7 +37,7 @@ fn render(scene: &Scene, step: u32) -> (RgbaImage, OverlayLayout, Vec<[f32; 2]>)
         time: f64::from(step),
         pixels_per_point: pixels_per_point_for(H),
     };
-    let texture = world.draw(gpu, scene, &mut overlay, &look);
+    let texture = world.draw(gpu, &mut overlay, &look);
     let image = read_texture_rgba(gpu, texture).expect("readback");
     let positions = world
         .sim
@@ -345,7 +345,7 @@ fn every_optimizer_path_shows_on_linear_regression() {
         time: f64::from(scene.steps),
         pixels_per_point: pixels_per_point_for(720),
     };
-    let texture = world.draw(gpu, &scene, &mut overlay, &look);
+    let texture = world.draw(gpu, &mut overlay, &look);
     let image = read_texture_rgba(gpu, texture).expect("readback");
     camera.bottom_inset = strip_share(&scene, world.sim.particle_count(), 720);
     let clip = camera.clip_from_world(960.0 / 720.0);
@@ -686,7 +686,7 @@ fn a_swarm_with_a_loss_plot_draws_from_its_first_frame() {
             time: f64::from(step),
             pixels_per_point: 1.0,
         };
-        world.draw(gpu, &scene, &mut overlay, &look);
+        world.draw(gpu, &mut overlay, &look);
         assert_eq!(
             overlay.layout().plots.len(),
             2,

@@ -198,7 +198,7 @@ fn the_plot_strips_grounds_go_into_the_static_layer_with_the_same_picture() {
     let mut overlay = Overlay::new(gpu, settings.color_format);
     world.sim.advance_to(gpu, 100);
     for time in [0.0, 50.0, 100.0] {
-        world.draw(gpu, &scene, &mut overlay, &look(time));
+        world.draw(gpu, &mut overlay, &look(time));
     }
     assert_eq!(
         world.renderer.static_layer_builds(),
@@ -212,7 +212,7 @@ fn the_plot_strips_grounds_go_into_the_static_layer_with_the_same_picture() {
     let mut fresh = World::new(gpu, &scene, &settings).expect("world");
     let mut fresh_overlay = Overlay::new(gpu, settings.color_format);
     fresh.sim.advance_to(gpu, 100);
-    fresh.draw(gpu, &scene, &mut fresh_overlay, &look(100.0));
+    fresh.draw(gpu, &mut fresh_overlay, &look(100.0));
     assert_eq!(fresh.renderer.static_layer_builds(), 1);
     let painted = read_texture_rgba(gpu, fresh.renderer.target().texture()).unwrap();
     let (mut differ, mut most) = (0, 0u8);

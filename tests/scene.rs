@@ -68,7 +68,7 @@ fn every_shipped_scene_loads_and_runs() {
             time: f64::from(steps),
             pixels_per_point: 1.0,
         };
-        world.draw(common::gpu(), &scene, &mut overlay, &look);
+        world.draw(common::gpu(), &mut overlay, &look);
         assert!(common::gpu().take_fault().is_none(), "{name}: a GPU error");
         names.push(name);
     }

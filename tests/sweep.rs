@@ -324,7 +324,7 @@ fn frames_show_the_map_and_a_picked_group_in_the_highlight_colour() {
         let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).abs();
         d(p[0], HIGHLIGHT[0]) < 20 && d(p[1], HIGHLIGHT[1]) < 20 && d(p[2], HIGHLIGHT[2]) < 20
     };
-    let texture = world.draw(gpu, &scene, &mut overlay, &look);
+    let texture = world.draw(gpu, &mut overlay, &look);
     let before = descent::render::read_texture_rgba(gpu, texture).unwrap();
     assert_eq!(before.pixels().filter(|p| is_highlight(p)).count(), 0);
 
@@ -344,7 +344,7 @@ fn frames_show_the_map_and_a_picked_group_in_the_highlight_colour() {
     // Pick lr = 0.1 + 2.4 * 11.5/24 ~ 1.25, momentum ~ 0.5 (a spiralling path) and draw again.
     let picked = world.sweep.borrow_mut().pick(0, 0.5, 0.5).unwrap();
     assert_eq!(picked, 10 * 24 + 12);
-    let texture = world.draw(gpu, &scene, &mut overlay, &look);
+    let texture = world.draw(gpu, &mut overlay, &look);
     let after = descent::render::read_texture_rgba(gpu, texture).unwrap();
     let lit = after.pixels().filter(|p| is_highlight(p)).count();
     assert!(lit > 300, "{lit} highlight pixels");
@@ -483,7 +483,7 @@ fn insets_keep_clear_of_the_axes_in_top_down_views() {
                 time: f64::from(scene.steps),
                 pixels_per_point: pixels_per_point_for(h),
             };
-            let texture = world.draw(gpu, scene, &mut overlay, &look);
+            let texture = world.draw(gpu, &mut overlay, &look);
             let image = descent::render::read_texture_rgba(gpu, texture).unwrap();
             let layout = overlay.layout();
             assert_eq!(layout.inset_frames.len(), 1, "{w}x{h}");

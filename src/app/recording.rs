@@ -10,7 +10,6 @@ use crate::capture::{Capture, Output};
 use crate::gpu::Gpu;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::render::{RenderSettings, Renderer};
-use crate::scene::Scene;
 use crate::world::{Look, World};
 
 /// Sizes offered in the panel besides the viewport's own.
@@ -32,7 +31,6 @@ impl Recording {
     pub fn start(
         gpu: &Gpu,
         world: &World,
-        scene: &Scene,
         capture_dir: &Path,
         size: Option<[u32; 2]>,
         viewport: [u32; 2],
@@ -52,7 +50,7 @@ impl Recording {
             Some([w, h]) => {
                 // A size over the adapter's limit is refused by the renderer's target.
                 let settings = offscreen_settings(world.renderer.settings(), w, h);
-                let renderer = world.renderer_at(gpu, scene, &settings)?;
+                let renderer = world.renderer_at(gpu, &settings)?;
                 let format = renderer.settings().color_format;
                 Some((renderer, Overlay::new(gpu, format)))
             }
@@ -85,7 +83,6 @@ impl Recording {
         &mut self,
         gpu: &Gpu,
         world: &World,
-        scene: &Scene,
         look: &Look,
         viewport_frame: &wgpu::Texture,
     ) -> Result<()> {
@@ -102,7 +99,7 @@ impl Recording {
                     pixels_per_point: pixels_per_point_for(h),
                     ..*look
                 };
-                let frame = world.draw_on(gpu, renderer, scene, overlay, &look);
+                let frame = world.draw_on(gpu, renderer, overlay, &look);
                 self.capture.push(gpu, frame)?;
             }
         }

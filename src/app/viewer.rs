@@ -413,7 +413,6 @@ impl Viewer {
         match Recording::start(
             gpu,
             &self.world,
-            &self.scene,
             &self.options.capture_dir,
             self.record_size,
             viewport,

@@ -237,6 +237,7 @@ impl Viewer {
                 Ok(()) => {
                     // The loss plots' axis follows the colour scale.
                     self.scene.view.color_scale = Some(s.color_scale);
+                    self.world.set_color_scale(s.color_scale);
                     self.options.settings = s;
                 }
                 Err(e) => self.message = format!("{e}"),
@@ -306,7 +307,7 @@ impl Viewer {
             time: self.time,
             pixels_per_point: pixels_per_point_for(size[1]).max(ppp),
         };
-        self.world.draw(gpu, &self.scene, &mut self.overlay, &look);
+        self.world.draw(gpu, &mut self.overlay, &look);
         // The window copies the frame into this rectangle before egui draws (app::blit).
         self.frame_stale = false;
         self.frame_size = Some(size);
@@ -316,13 +317,7 @@ impl Viewer {
         ];
 
         if let Some(recording) = self.recording.as_mut()
-            && let Err(e) = recording.push(
-                gpu,
-                &self.world,
-                &self.scene,
-                &look,
-                self.world.renderer.target().texture(),
-            )
+            && let Err(e) = recording.push(gpu, &self.world, &look, self.world.renderer.target().texture())
         {
             self.message = format!("recording stopped: {e:#}");
             self.recording = None;
