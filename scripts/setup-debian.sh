@@ -13,7 +13,7 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     ca-certificates build-essential pkg-config \
     libvulkan1 mesa-vulkan-drivers libxkbcommon-x11-0 \
-    xvfb xdotool x11-utils ffmpeg \
+    xvfb xdotool x11-utils ffmpeg time \
     python3 python3-venv python3-dev python3-pip
 if ! command -v cargo >/dev/null; then
     echo "cargo not found: install Rust 1.95 or newer from https://rustup.rs, then re-run." >&2

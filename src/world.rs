@@ -61,10 +61,11 @@ impl World {
     /// loss, steps to converge) is simulated to its end once first, then reset.
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
-        let starts = scene.start_points();
-        let n = starts.len() as u64 * scene.group_count();
-        let limits = gpu.device.limits();
+        // Checked before the start list (or anything else large) is made.
+        let n = scene.particle_count();
         Simulation::check_fits(gpu, n)?;
+        let starts = scene.start_points();
+        let limits = gpu.device.limits();
         let trail = TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;

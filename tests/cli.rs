@@ -195,7 +195,7 @@ fn bad_input_is_reported_clearly() {
         assert_eq!(&err, expected, "for {args:?}");
     }
 
-    // An export into a folder that does not exist fails before any row and leaves nothing.
+    // An export into a folder that does not exist fails before any work and leaves nothing.
     let (ok, _, err) = descent(&[
         "run",
         "--surface",
@@ -209,7 +209,7 @@ fn bad_input_is_reported_clearly() {
     assert!(!ok);
     assert_eq!(
         err.lines().last().unwrap(),
-        "error: cannot write the export: /nonexistent/dir/t.csv.partial: No such file or directory (os error 2)"
+        "error: cannot write /nonexistent/dir/t.csv: No such file or directory (os error 2)"
     );
     assert!(!std::path::Path::new("/nonexistent/dir/t.csv").exists());
 }
@@ -583,4 +583,102 @@ fn no_library_noise_without_xdg_runtime_dir() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("XDG_RUNTIME_DIR"), "{err}");
+}
+
+/// Negative numbers after a space are read as numbers and refused with the flag's own
+/// message (not clap's "use '-- -5'"); sizes speak of sizes; a lone number for a start on a
+/// surface of x and y is refused naming the surface; the flags work without a command.
+#[test]
+fn numeric_flags_and_sizes_are_refused_for_what_they_are() {
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &["run", "--surface", "bowl", "--steps", "-5"],
+            "error: --steps must be at least 1",
+        ),
+        (
+            &["run", "--surface", "bowl", "--tol", "-1"],
+            "error: --tol must be a finite number >= 0, got -1",
+        ),
+        (
+            &["render", "--trail-width", "-3", "--still", "/tmp/x.png"],
+            "error: --trail-width must be positive, got -3",
+        ),
+        (
+            &["render", "--trail-length", "-3", "--still", "/tmp/x.png"],
+            "error: invalid value '-3' for '--trail-length <TRAIL_LENGTH>': must be at least 1",
+        ),
+        (
+            &["run", "--surface", "bowl", "--random", "-4"],
+            "error: invalid value '-4' for '--random <N>': must be at least 0",
+        ),
+        (
+            &["render", "--size", "100", "--still", "/tmp/x.png"],
+            "error: --size \"100\": expected WIDTHxHEIGHT, e.g. 1920x1080",
+        ),
+        (
+            &["render", "--size", "0x0", "--still", "/tmp/x.png"],
+            "error: --size \"0x0\": a side of an image must be at least 1 pixel",
+        ),
+        (
+            &["run", "--surface", "x^2 + y^2", "--start", "1"],
+            "error: --start \"1\": x^2 + y^2 is a surface of x and y: give both, as x,y",
+        ),
+        // Without a command the window's flags are read as `descent view` reads them.
+        (
+            &["--surface", "bowl", "--steps", "-5"],
+            "error: --steps must be at least 1",
+        ),
+        (
+            &["no-such-scene.toml"],
+            "error: no-such-scene.toml: cannot read the scene file: No such file or directory (os error 2)",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (ok, _, err) = descent(args);
+        assert!(!ok, "{args:?}");
+        assert_eq!(err.lines().next().unwrap_or(""), expected, "for {args:?}: {err}");
+    }
+    // A one-number start on a function of x alone is its x.
+    let (ok, out, err) = descent(&["run", "--surface", "x^2", "--start", "1", "--steps", "3"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 start") || err.contains("1 start"), "{out}{err}");
+}
+
+/// A particle count no machine holds is refused before anything is allocated: quickly, in
+/// little memory, with the number that fits and the memory that is free.
+#[test]
+fn a_huge_particle_count_is_refused_before_any_allocation() {
+    for n in ["2000000000", "1000000000"] {
+        let out = Command::new("/usr/bin/time")
+            .arg("-f")
+            .arg("maxrss_kib=%M")
+            .arg(common::descent_bin())
+            .args([
+                "run",
+                "--surface",
+                "x^2+y^2",
+                "--optimizer",
+                "sgd",
+                "--random",
+                n,
+                "--steps",
+                "1",
+            ])
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .expect("run descent under /usr/bin/time");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{n}: {err}");
+        assert!(err.contains("particles fit"), "{n}: {err}");
+        assert!(
+            !err.contains("backtrace") && !err.contains("panicked"),
+            "{n}: {err}"
+        );
+        let rss: u64 = err
+            .lines()
+            .find_map(|l| l.strip_prefix("maxrss_kib="))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("time's report");
+        assert!(rss < 1 << 20, "{n}: {rss} KiB resident (over 1 GiB)");
+    }
 }

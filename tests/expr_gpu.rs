@@ -232,9 +232,8 @@ fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
     assert!(gpu.take_fault().is_none());
 }
 
-/// Worst relative error of the GPU's f against the f64 evaluator over [-1, 1].
-fn worst_relative_error(src: &str) -> f64 {
-    let gpu = common::gpu();
+/// The surface `src` over [-1, 1] x [-1, 1], parsed as typed (not simplified further).
+fn unit_surface(src: &str) -> (SurfaceExpr, Surface) {
     let expr = SurfaceExpr::parse(src).expect("expression");
     let surface = Surface {
         name: src.into(),
@@ -243,6 +242,13 @@ fn worst_relative_error(src: &str) -> f64 {
         domain: descent::surfaces::Domain::new(-1.0, 1.0, -1.0, 1.0),
         minima: Vec::new(),
     };
+    (expr, surface)
+}
+
+/// Worst relative error of the GPU's f against the f64 evaluator over [-1, 1].
+fn worst_relative_error(src: &str) -> f64 {
+    let gpu = common::gpu();
+    let (expr, surface) = unit_surface(src);
     let mesh = SurfaceMesh::new(gpu, &surface, 65, 2).expect("mesh pipeline");
     let mut worst: f64 = 0.0;
     for v in mesh.read(gpu).expect("readback") {
@@ -282,14 +288,7 @@ fn a_division_by_a_constant_zero_is_a_hole_on_the_gpu() {
         "(x + 1) / -0",
         "exp(x) / (y - y)",
     ] {
-        let expr = SurfaceExpr::parse(src).expect("expression");
-        let surface = Surface {
-            name: src.into(),
-            source: src.into(),
-            expr: expr.clone(),
-            domain: descent::surfaces::Domain::new(-1.0, 1.0, -1.0, 1.0),
-            minima: Vec::new(),
-        };
+        let (expr, surface) = unit_surface(src);
         let mesh = SurfaceMesh::new(gpu, &surface, 9, 9).expect("mesh pipeline");
         for v in mesh.read(gpu).expect("readback") {
             let [x, y, f, w] = v.position;

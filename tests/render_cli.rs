@@ -651,3 +651,90 @@ fn orbit_camera_fade_and_trail_width_flags() {
     assert!(plain > 300, "{plain} trail pixels");
     assert!(faded * 10 < plain * 8, "--fade: {faded} trail pixels of {plain}");
 }
+
+/// Outputs are checked before any work: a still into a folder that does not exist fails
+/// before a GPU is even looked for (an adapter name that matches nothing would fail later),
+/// with the path, once, and leaves nothing; so do a start map, a sweep CSV and a video.
+#[test]
+fn a_bad_output_fails_before_any_work() {
+    for args in [
+        vec![
+            "render",
+            "assets/scenes/rastrigin-million.toml",
+            "--still",
+            "/nonexistent/dir/x.png",
+        ],
+        vec![
+            "render",
+            "--start-map",
+            "/nonexistent/dir/m.png",
+            "--grid",
+            "4x4",
+            "--surface",
+            "bowl",
+            "--still",
+            "/tmp/x.png",
+        ],
+        vec![
+            "render",
+            "--surface",
+            "bowl",
+            "--optimizer",
+            "sgd:lr=0.1..0.2:4",
+            "--sweep-csv",
+            "/nonexistent/dir/s.csv",
+        ],
+        vec!["render", "--surface", "bowl", "--video", "/nonexistent/dir/v.mp4"],
+        vec!["run", "--surface", "bowl", "--export", "/nonexistent/dir/t.csv"],
+    ] {
+        let out = Command::new(common::descent_bin())
+            .args(&args)
+            .env("WGPU_ADAPTER_NAME", "no-such-adapter")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        let last = err.lines().last().unwrap_or("");
+        assert!(
+            last.starts_with("error: cannot write /nonexistent/dir/")
+                && last.ends_with(": No such file or directory (os error 2)")
+                && last.matches("os error").count() == 1,
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("adapter"),
+            "{args:?}: a GPU was looked for first: {err}"
+        );
+    }
+}
+
+/// A render that fails midway (frame 2 cannot be written: the disk is full) ends its progress
+/// line first: the error starts a line of its own.
+#[test]
+fn an_error_midway_starts_its_own_line() {
+    let dir = tmpdir("full-midway");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("/dev/full", dir.join(".frame_000002.partial.png")).unwrap();
+    let out = descent(&[
+        "render",
+        "--surface",
+        "bowl",
+        "--steps",
+        "20",
+        "--size",
+        "160x120",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("error:"))
+        .unwrap_or_else(|| panic!("no error in {err}"));
+    assert!(
+        line.starts_with("error: "),
+        "the error is glued to another line: {line:?}"
+    );
+    assert!(line.contains("No space left on device"), "{line}");
+}

@@ -44,6 +44,13 @@ fn ffmpeg_codec_args(path: &Path) -> Vec<&'static str> {
     }
 }
 
+/// The ffmpeg executable on `PATH`, if there is one (what `Command::new("ffmpeg")` runs).
+pub(crate) fn find_ffmpeg() -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(if cfg!(windows) { "ffmpeg.exe" } else { "ffmpeg" }))
+        .find(|p| p.is_file())
+}
+
 pub(crate) fn spawn_ffmpeg(
     path: &Path,
     width: u32,
@@ -83,7 +90,7 @@ pub(crate) fn spawn_ffmpeg(
         },
         _ => CaptureError::Write {
             path: path.to_path_buf(),
-            source: e,
+            io: e,
         },
     })?;
     let stdin = child.stdin.take().ok_or_else(|| CaptureError::Encode {
@@ -126,7 +133,7 @@ pub(crate) fn feed_ffmpeg(
     }
     let status = child.wait().map_err(|source| CaptureError::Write {
         path: path.to_path_buf(),
-        source,
+        io: source,
     })?;
     let stderr = err_reader.join().unwrap_or_default();
     if !status.success() || broken {
@@ -147,6 +154,6 @@ pub(crate) fn feed_ffmpeg(
     }
     std::fs::rename(&tmp, path).map_err(|source| CaptureError::Write {
         path: path.to_path_buf(),
-        source,
+        io: source,
     })
 }

@@ -119,11 +119,11 @@ pub(crate) fn write_gif(file: File, job: GifJob, rx: Receiver<Job>) -> Result<()
     let out = writer.finish().map_err(enc_err)?;
     let file = out.into_inner().map_err(|e| CaptureError::Write {
         path: job.tmp.clone(),
-        source: e.into_error(),
+        io: e.into_error(),
     })?;
     file.sync_data().map_err(|source| CaptureError::Write {
         path: job.tmp.clone(),
-        source,
+        io: source,
     })?;
-    std::fs::rename(&job.tmp, &path).map_err(|source| CaptureError::Write { path, source })
+    std::fs::rename(&job.tmp, &path).map_err(|source| CaptureError::Write { path, io: source })
 }

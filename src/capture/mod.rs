@@ -83,18 +83,12 @@ pub enum PngCompression {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("cannot create the output folder {path}: {source}")]
-    CreateDir {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    // The io error is part of the message, not a source (a field named `source` would be):
+    // `{:#}` would print it twice.
+    #[error("cannot create the output folder {path}: {io}")]
+    CreateDir { path: PathBuf, io: std::io::Error },
+    #[error("cannot write {path}: {io}")]
+    Write { path: PathBuf, io: std::io::Error },
     #[error("cannot encode {path}: {message}")]
     Encode { path: PathBuf, message: String },
     #[error(
@@ -126,5 +120,39 @@ fn partial_path(path: &Path) -> PathBuf {
     match path.extension() {
         Some(ext) => path.with_file_name(format!(".{stem}.partial.{}", ext.to_string_lossy())),
         None => path.with_file_name(format!(".{stem}.partial")),
+    }
+}
+
+/// Checks that `output` can be written before any work is done: a PNG folder is created and
+/// written to, a file's folder must exist and take a new file, and a video needs ffmpeg on
+/// `PATH`. Nothing is left behind but the folder asked for.
+pub fn check_output(output: &Output) -> Result<(), CaptureError> {
+    let probe_in = |dir: &Path, shown: &Path| {
+        let probe = dir.join(".descent-write-test");
+        std::fs::File::create(&probe)
+            .and_then(|_| std::fs::remove_file(&probe))
+            .map_err(|source| CaptureError::Write {
+                path: shown.to_path_buf(),
+                io: source,
+            })
+    };
+    let parent = |path: &Path| match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match output {
+        Output::Pngs { dir, .. } => {
+            std::fs::create_dir_all(dir).map_err(|source| CaptureError::CreateDir {
+                path: dir.clone(),
+                io: source,
+            })?;
+            probe_in(dir, dir)
+        }
+        Output::Still { path, .. } | Output::Gif { path, .. } => probe_in(&parent(path), path),
+        Output::Video { path, .. } => {
+            ffmpeg::find_ffmpeg().ok_or_else(|| CaptureError::FfmpegMissing { path: path.clone() })?;
+            probe_in(&parent(path), path)
+        }
+        Output::Discard => Ok(()),
     }
 }

@@ -26,7 +26,7 @@ pub fn write_png_with(
     let write = || -> Result<(), CaptureError> {
         let file = File::create(&tmp).map_err(|source| CaptureError::Write {
             path: tmp.clone(),
-            source,
+            io: source,
         })?;
         let mut out = BufWriter::new(file);
         image::codecs::png::PngEncoder::new_with_quality(
@@ -41,7 +41,7 @@ pub fn write_png_with(
         .map_err(|e| match e {
             image::ImageError::IoError(source) => CaptureError::Write {
                 path: tmp.clone(),
-                source,
+                io: source,
             },
             other => CaptureError::Encode {
                 path: path.to_path_buf(),
@@ -53,11 +53,11 @@ pub fn write_png_with(
         // made a PNG sequence wait on the disk (1-2 s of the post scene's 4-6 s here).
         out.into_inner().map_err(|e| CaptureError::Write {
             path: tmp.clone(),
-            source: e.into_error(),
+            io: e.into_error(),
         })?;
         std::fs::rename(&tmp, path).map_err(|source| CaptureError::Write {
             path: path.to_path_buf(),
-            source,
+            io: source,
         })
     };
     let result = write();
@@ -76,7 +76,7 @@ pub fn resume_point(dir: &Path) -> Result<u32, CaptureError> {
         Err(source) => {
             return Err(CaptureError::Write {
                 path: dir.to_path_buf(),
-                source,
+                io: source,
             });
         }
     };

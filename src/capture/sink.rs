@@ -29,7 +29,7 @@ impl Sink {
                 let compression = *compression;
                 std::fs::create_dir_all(dir).map_err(|source| CaptureError::CreateDir {
                     path: dir.clone(),
-                    source,
+                    io: source,
                 })?;
                 // Fail now, not after rendering, when the folder is not writable.
                 let probe = dir.join(".descent-write-test");
@@ -37,7 +37,7 @@ impl Sink {
                     .and_then(|_| std::fs::remove_file(&probe))
                     .map_err(|source| CaptureError::Write {
                         path: dir.clone(),
-                        source,
+                        io: source,
                     })?;
                 let threads = worker_threads(64);
                 let (tx, rx) = sync_channel::<Job>(threads * 2);
@@ -122,7 +122,7 @@ impl Sink {
                 let tmp = partial_path(path);
                 let file = File::create(&tmp).map_err(|source| CaptureError::Write {
                     path: tmp.clone(),
-                    source,
+                    io: source,
                 })?;
                 let threads = worker_threads(16);
                 let (tx, rx) = sync_channel::<Job>(threads * 2);

@@ -10,11 +10,15 @@ use crate::capture::{GifQuality, PngCompression};
 #[command(
     name = "descent",
     version,
-    about = "GPU-accelerated, real-time 3D visualizer of gradient descent"
+    about = "GPU-accelerated, real-time 3D visualizer of gradient descent",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command, `descent [SCENE] [FLAGS]` opens the window as `descent view` does.
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 #[derive(Subcommand)]
@@ -52,16 +56,16 @@ pub struct StyleArgs {
     #[arg(long)]
     pub(crate) no_axes: bool,
     /// Trail width in pixels at 1080p.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) trail_width: Option<f64>,
     /// Steps of history each trail shows behind its head (default: the whole path).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub(crate) trail_length: Option<u32>,
     /// Trails fade with age.
     #[arg(long)]
     pub(crate) fade: bool,
     /// MSAA samples: 1 or 4 (default 4; the window uses 1 on CPU adapters, for speed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least::<0>)]
     pub(crate) msaa: Option<u32>,
     /// How trails are drawn: auto (lines up to 5,000 particles, density beyond), lines, density
     /// (every segment accumulated and tone-mapped), heads (the particles now; with
@@ -108,19 +112,19 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE.png")]
     pub(crate) still: Option<PathBuf>,
     /// The step a --still shows.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) at_step: Option<f64>,
     /// Frame size in pixels.
     #[arg(long, default_value = "1920x1080", value_name = "WxH")]
     pub(crate) size: String,
     /// Frames per second of the video.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
     pub(crate) fps: f64,
     /// Number of frames (default: one per optimizer step).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub(crate) frames: Option<u32>,
     /// Optimizer steps per second of video (default: one step per frame).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) steps_per_second: Option<f64>,
     /// Orbit the camera this many degrees of azimuth per second of video.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
@@ -150,7 +154,7 @@ pub struct SweepOutputs {
     pub(crate) sweep_map: Option<PathBuf>,
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct ViewArgs {
     #[command(flatten)]
     pub scene: SceneArgs,
@@ -206,16 +210,16 @@ pub struct SceneArgs {
     #[arg(long, value_name = "COLSxROWS")]
     pub(crate) grid: Option<String>,
     /// N uniformly random start points over the domain.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least::<0>)]
     pub(crate) random: Option<u32>,
     /// Seed for --random.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = seed)]
     pub(crate) seed: u64,
     /// Maximum optimizer steps per particle.
-    #[arg(long)]
-    pub(crate) steps: Option<u32>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) steps: Option<i64>,
     /// A particle stops (converged) when its step is shorter than this.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) tol: Option<f64>,
     /// Scene text given in place of a file (name for errors, TOML): what a front end that holds
     /// the scene in memory passes; the positional file wins when both are set.
@@ -253,20 +257,43 @@ pub struct BenchArgs {
     )]
     pub(crate) particles: Vec<String>,
     /// GPU steps per measurement.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub(crate) steps: u32,
     /// Also time `descent render` (saddle at 1200x900 and 1920x1080, 10,000 particles).
     #[arg(long)]
     pub(crate) render: bool,
     /// Frames per render case (the 4K, 10,000-particle and density cases render a tenth as many).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub(crate) render_frames: u32,
     /// Particles of the density render case and of the memory table's first row (the second
     /// has ten times as many).
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub(crate) density_particles: u32,
     /// Instead: a soak test of this many seconds (100,000 particles restarting every 5 s,
     /// rendered headless), printing resident memory at each restart.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub(crate) soak: Option<f64>,
+}
+
+/// A whole number of at least `MIN` that fits a u32. Negative numbers after a space reach it
+/// as values (`allow_negative_numbers`), so `--steps -5` is refused for what it is rather than
+/// taken for an unknown flag.
+fn at_least<const MIN: u32>(text: &str) -> Result<u32, String> {
+    let n: i128 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number of at least {MIN}"))?;
+    if n < i128::from(MIN) {
+        return Err(format!("must be at least {MIN}"));
+    }
+    u32::try_from(n).map_err(|_| format!("must be at most {}", u32::MAX))
+}
+
+/// A seed: a whole number from 0 to 2^64 - 1.
+fn seed(text: &str) -> Result<u64, String> {
+    let n: i128 = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected a whole number".to_string())?;
+    u64::try_from(n).map_err(|_| format!("must be between 0 and {}", u64::MAX))
 }

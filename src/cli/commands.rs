@@ -10,13 +10,24 @@ use crate::gpu::{AdapterPreference, Gpu};
 use crate::run::{RunOptions, format_summary, run_scene, summarize};
 use crate::scene::Scene;
 
+/// Checks that a file can be written at `path` (its folder exists and takes a new file), before
+/// any work: the error names the path.
+pub(super) fn check_file(path: &std::path::Path) -> Result<()> {
+    crate::capture::check_output(&crate::capture::Output::still(path))?;
+    Ok(())
+}
+
 impl SweepOutputs {
     pub fn any(&self) -> bool {
         self.sweep_csv.is_some() || self.sweep_map.is_some()
     }
 
-    /// Refuses sweep outputs for a scene without a sweep, before any GPU work.
+    /// Refuses sweep outputs for a scene without a sweep, or into a folder that cannot take
+    /// them, before any GPU work.
     pub(super) fn check(&self, scene: &Scene) -> Result<()> {
+        for path in [&self.sweep_csv, &self.sweep_map].into_iter().flatten() {
+            check_file(path)?;
+        }
         if self.any() && !scene.has_sweep() {
             let flag = if self.sweep_csv.is_some() {
                 "--sweep-csv"
@@ -113,8 +124,12 @@ pub(super) fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path
 
 pub(super) fn run_command(args: RunArgs) -> Result<()> {
     let scene = args.scene.build()?;
-    if args.start_map.is_some() {
+    if let Some(path) = &args.start_map {
         crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+        check_file(path)?;
+    }
+    if let Some(path) = &args.export {
+        check_file(path)?;
     }
     args.sweep.check(&scene)?;
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;

@@ -40,14 +40,13 @@ where
 /// repeated flag's values apart, `indices_of` says their order.
 pub fn attach_order(cli: &mut Cli, matches: &clap::ArgMatches) {
     // Only the subcommands with scene flags have these ids (clap panics on unknown ones).
-    let args = match &mut cli.command {
-        Some(Command::Run(a)) => &mut a.scene,
-        Some(Command::Render(a)) => &mut a.scene,
-        Some(Command::View(a)) => &mut a.scene,
+    let (args, sub) = match (&mut cli.command, matches.subcommand()) {
+        (Some(Command::Run(a)), Some((_, sub))) => (&mut a.scene, sub),
+        (Some(Command::Render(a)), Some((_, sub))) => (&mut a.scene, sub),
+        (Some(Command::View(a)), Some((_, sub))) => (&mut a.scene, sub),
+        // `descent [SCENE] [FLAGS]`: the window's flags at the top.
+        (None, _) => (&mut cli.view.scene, matches),
         _ => return,
-    };
-    let Some((_, sub)) = matches.subcommand() else {
-        return;
     };
     let indices = |id: &str| -> Vec<usize> { sub.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
     let optimizers = indices("optimizers");
@@ -63,14 +62,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Bench(args)) => bench_command(args),
         Some(Command::Render(args)) => render_command(args),
         Some(Command::View(args)) => view_command(args),
-        None => view_command(ViewArgs {
-            scene: SceneArgs::default(),
-            style: StyleArgs::default(),
-            size: "1280x720".into(),
-            capture_dir: "descent-captures".into(),
-            record_size: None,
-            paused: false,
-            exit_after_frames: None,
-        }),
+        None => view_command(cli.view),
     }
 }

@@ -37,8 +37,9 @@ impl RenderArgs {
             .iter()
             .filter(|o| o.is_some())
             .count();
-        if args.start_map.is_some() {
+        if let Some(path) = &args.start_map {
             crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
+            super::commands::check_file(path)?;
         }
         args.sweep.check(&scene)?;
         if outputs == 0 && (args.start_map.is_some() || args.sweep.any()) {
@@ -90,6 +91,8 @@ impl RenderArgs {
         let (settings, camera) =
             crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
                 .map_err(anyhow::Error::msg)?;
+        // Last, once every flag is known good: the output can be written (a folder is made).
+        crate::capture::check_output(&output)?;
         Ok(RenderPlan::Frames {
             job: Box::new(RenderJob {
                 scene,

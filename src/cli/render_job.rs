@@ -112,6 +112,7 @@ pub fn render_until(
     }
     let mut done = 0u32;
     let mut interrupted = false;
+    let mut line = ProgressLine(false);
     for &f in &frames {
         if !keep_going(done, frames.len() as u32) {
             interrupted = true;
@@ -138,12 +139,11 @@ pub fn render_until(
                 f + 1,
                 job.timeline.frames
             );
+            line.0 = true;
         }
     }
     let written = capture.finish(gpu)?;
-    if job.progress {
-        eprintln!();
-    }
+    drop(line);
     Ok(RenderReport {
         frames: written,
         first_frame,
@@ -159,5 +159,17 @@ pub fn describe_output(output: &Output) -> PathBuf {
         Output::Pngs { dir, .. } => dir.clone(),
         Output::Still { path, .. } | Output::Video { path, .. } | Output::Gif { path, .. } => path.clone(),
         Output::Discard => PathBuf::from("nowhere"),
+    }
+}
+
+/// A progress line in flight (`\r` updates): ended with a newline when dropped, so whatever
+/// is printed next, an error included, starts on its own line.
+struct ProgressLine(bool);
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        if self.0 {
+            eprintln!();
+        }
     }
 }

@@ -152,9 +152,20 @@ impl SceneArgs {
             for s in &self.starts {
                 let v = parse_numbers(s, 0).with_context(|| format!("--start {s:?}"))?;
                 starts.points.push(match v.as_slice() {
-                    [x] => [*x, 0.0],
+                    [x] if scene.surface.is_1d() => [*x, 0.0],
+                    [_] => bail!(
+                        "--start {s:?}: {} is a surface of x and y: give both, as x,y",
+                        scene.surface.name
+                    ),
                     [x, y] => [*x, *y],
-                    _ => bail!("--start {s:?}: expected x,y"),
+                    _ => bail!(
+                        "--start {s:?}: expected {}",
+                        if scene.surface.is_1d() {
+                            "x (or x,y)"
+                        } else {
+                            "x,y"
+                        }
+                    ),
                 });
             }
             if let Some(g) = &self.grid {
@@ -170,10 +181,11 @@ impl SceneArgs {
             };
         }
         if let Some(steps) = self.steps {
-            if steps == 0 {
+            if steps < 1 {
                 bail!("--steps must be at least 1");
             }
-            scene.steps = steps;
+            scene.steps =
+                u32::try_from(steps).map_err(|_| anyhow!("--steps must be at most {}", u32::MAX))?;
         }
         if let Some(tol) = self.tol {
             if !(tol.is_finite() && tol >= 0.0) {
@@ -234,10 +246,16 @@ impl SceneArgs {
     }
 }
 
-/// `WxH`, both at least 1.
-/// An image size given to `flag` (`--size`, `--record-size`).
+/// An image size given to `flag` (`--size`, `--record-size`): `WIDTHxHEIGHT`, both at least
+/// 1 pixel.
 pub(super) fn parse_size(flag: &str, text: &str) -> Result<[u32; 2]> {
-    parse_grid(text).with_context(|| format!("{flag} {text:?}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
+    pair(
+        text,
+        "WIDTHxHEIGHT, e.g. 1920x1080",
+        "a side of an image",
+        " pixel",
+    )
+    .with_context(|| format!("{flag} {text:?}"))
 }
 
 /// Comma-separated finite numbers; `count` 0 accepts any count.
@@ -261,18 +279,24 @@ pub(super) fn parse_numbers(text: &str, count: usize) -> Result<Vec<f64>> {
 
 /// `COLSxROWS`, both at least 1.
 pub(super) fn parse_grid(text: &str) -> Result<[u32; 2]> {
-    let (c, r) = text
+    pair(text, "COLSxROWS, e.g. 64x64", "a grid side", "")
+}
+
+/// Two whole numbers `AxB`, each at least 1 `unit`; errors say what was `expected` and name
+/// the `side`.
+fn pair(text: &str, expected: &str, side: &str, unit: &str) -> Result<[u32; 2]> {
+    let (a, b) = text
         .split_once(['x', 'X'])
-        .ok_or_else(|| anyhow!("expected COLSxROWS, e.g. 64x64"))?;
+        .ok_or_else(|| anyhow!("expected {expected}"))?;
     let parse = |s: &str| -> Result<u32> {
         let v: u32 = s
             .trim()
             .parse()
-            .map_err(|_| anyhow!("'{s}' is not a whole number"))?;
+            .map_err(|_| anyhow!("'{s}' is not a whole number (expected {expected})"))?;
         if v == 0 {
-            bail!("a grid side must be at least 1");
+            bail!("{side} must be at least 1{unit}");
         }
         Ok(v)
     };
-    Ok([parse(c)?, parse(r)?])
+    Ok([parse(a)?, parse(b)?])
 }

@@ -131,7 +131,7 @@ impl CsvSink {
             csv: CsvExport::create(path)?,
             labels: group_labels(scene),
             // As the simulation groups them (a 1D surface's grid has one row whatever it says).
-            per_group: scene.start_points().len().max(1) as u32,
+            per_group: scene.start_count().max(1) as u32,
         })
     }
 

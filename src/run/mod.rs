@@ -110,10 +110,11 @@ fn run_checked(
     chunk_bytes: u64,
     mut sink: Option<&mut dyn TrajectorySink>,
 ) -> Result<RunOutcome, RunError> {
-    let starts = scene.start_points();
-    let n = starts.len() as u64 * scene.group_count();
-    let limits = gpu.device.limits();
+    // Checked before the start list (or anything else large) is made.
+    let n = scene.particle_count();
     Simulation::check_fits(gpu, n)?;
+    let starts = scene.start_points();
+    let limits = gpu.device.limits();
 
     let every = every.max(1);
     let records = scene.steps / every + 1;

@@ -195,6 +195,21 @@ impl Scene {
         self.optimizers.iter().any(|o| !o.sweep.is_empty())
     }
 
+    /// How many start points [`Self::start_points`] makes (a 1D surface's grid has one row),
+    /// counted without making them: sizes are checked before anything large is allocated.
+    pub fn start_count(&self) -> u64 {
+        let s = &self.starts;
+        let grid = s.grid.map_or(0, |[c, r]| {
+            u64::from(c) * if self.surface.is_1d() { 1 } else { u64::from(r) }
+        });
+        s.points.len() as u64 + grid + u64::from(s.random)
+    }
+
+    /// Particles a run of this scene simulates: every optimizer group from every start.
+    pub fn particle_count(&self) -> u64 {
+        self.start_count().saturating_mul(self.group_count())
+    }
+
     /// The start points, generated.
     pub fn start_points(&self) -> Vec<[f64; 2]> {
         self.starts.generate(&self.surface.domain, self.surface.is_1d())
