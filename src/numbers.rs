@@ -12,6 +12,21 @@ pub fn short(x: f64) -> String {
     }
 }
 
+/// The value the GPU computes with, as the shortest decimal that rounds to the same f32: what
+/// a swept value (`0.05 + 1.25 * 1`, 1.2999999999999998 in f64) is printed and simulated as.
+pub fn as_f32_decimal(x: f64) -> f64 {
+    let f = x as f32;
+    if !f.is_finite() {
+        return x;
+    }
+    f.to_string().parse().unwrap_or(x)
+}
+
+/// [`short`] of the value the GPU uses ([`as_f32_decimal`]): "1.3", not "1.2999999999999998".
+pub fn short_f32(x: f64) -> String {
+    short(as_f32_decimal(x))
+}
+
 /// A number as a person writes it: few digits, no trailing zeros, scientific when tiny.
 pub fn short_number(v: f64) -> String {
     if v == 0.0 {
@@ -80,5 +95,20 @@ impl Rule {
             Rule::UnitPositive => "in (0, 1]",
             Rule::Count => "a whole number >= 0",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swept_values_print_as_the_f32_the_gpu_uses() {
+        let v = 0.1 + 0.2;
+        assert_eq!(v.to_string(), "0.30000000000000004");
+        assert_eq!(as_f32_decimal(v), 0.3);
+        assert_eq!(as_f32_decimal(v) as f32, v as f32);
+        assert_eq!(short_f32(1e-4 + 1e-20), "1e-4");
+        assert_eq!(short_f32(0.1), "0.1");
     }
 }

@@ -572,3 +572,44 @@ fn compare_golden(frame: &Frame, name: &str) {
         );
     }
 }
+
+/// Start markers: each start has its own shape up to the number of shapes; past it the
+/// 'Initialization' box says the shapes repeat (a fifth start on a 1D course, x = 2, shares
+/// x = -2's square), one more row than the starts alone.
+#[test]
+fn more_starts_than_shapes_are_said_so_in_the_box() {
+    let gpu = common::gpu();
+    let mut overlay = Overlay::new(gpu, FORMAT);
+    let shapes = MarkerShape::CYCLE.len();
+    let height = |overlay: &mut Overlay, n: usize| {
+        let mut c = content([640, 480], 1.0);
+        c.starts = (0..n)
+            .map(|i| StartEntry {
+                shape: MarkerShape::for_start(i),
+                label: format!("x = {i}"),
+            })
+            .collect();
+        render(
+            gpu,
+            overlay,
+            [640, 480],
+            1.0,
+            Background::Solid([255, 255, 255, 255]),
+            &c,
+        );
+        overlay.layout().starts.expect("the box").height()
+    };
+    let shapes_distinct: std::collections::HashSet<_> = (0..shapes).map(MarkerShape::for_start).collect();
+    assert_eq!(shapes_distinct.len(), shapes);
+    let row = height(&mut overlay, 2) - height(&mut overlay, 1);
+    let at_cycle = height(&mut overlay, shapes);
+    let past = height(&mut overlay, shapes + 1);
+    assert!(
+        (past - at_cycle - 2.0 * row).abs() < 0.5,
+        "one start row and the note: {past} vs {at_cycle} + 2 x {row}"
+    );
+    assert!(
+        (at_cycle - height(&mut overlay, shapes - 1) - row).abs() < 0.5,
+        "no note within the cycle"
+    );
+}

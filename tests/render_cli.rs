@@ -738,3 +738,97 @@ fn an_error_midway_starts_its_own_line() {
     );
     assert!(line.contains("No space left on device"), "{line}");
 }
+
+/// Ctrl-C from a terminal reaches the whole process group: a video and a GIF interrupted so
+/// keep the frames done as a playable file (ffmpeg runs in a group of its own and is not
+/// killed mid-write), and the message says how many and that they restart, not resume.
+#[test]
+fn ctrl_c_to_the_process_group_keeps_a_playable_video_and_gif() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::CommandExt;
+    let dir = tmpdir("ctrl-c");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (flag, file) in [("--video", "cc.mp4"), ("--gif", "cc.gif")] {
+        let path = dir.join(file);
+        let mut child = command()
+            .args([
+                "render",
+                "--surface",
+                "bowl",
+                "--steps",
+                "3000",
+                "--size",
+                "160x120",
+                flag,
+            ])
+            .arg(&path)
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = child.id();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        // Wait for frame 20 (progress lines end in '\r'), then interrupt the whole group.
+        let mut seen = Vec::new();
+        loop {
+            let mut chunk = Vec::new();
+            if err.read_until(b'\r', &mut chunk).unwrap() == 0 {
+                break;
+            }
+            seen.extend_from_slice(&chunk);
+            if String::from_utf8_lossy(&chunk).contains("frame 20/") {
+                break;
+            }
+        }
+        let kill = Command::new("kill")
+            .args(["-s", "INT", "--", &format!("-{pgid}")])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        let text = format!("{}{rest}", String::from_utf8_lossy(&seen));
+        assert_eq!(status.code(), Some(130), "{flag}: {text}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("interrupted: "))
+            .unwrap_or_else(|| panic!("{flag}: {text}"));
+        let frames: u32 = line["interrupted: ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(frames >= 20 && frames < 3001, "{line}");
+        assert!(line.contains("restart rather than resume"), "{line}");
+        let decoded = if flag == "--video" {
+            let probe = Command::new("ffprobe")
+                .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+                .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+                .arg(&path)
+                .output()
+                .expect("ffprobe (installed with ffmpeg)");
+            assert!(
+                probe.status.success(),
+                "{}",
+                String::from_utf8_lossy(&probe.stderr)
+            );
+            String::from_utf8_lossy(&probe.stdout)
+                .trim()
+                .parse::<u32>()
+                .unwrap()
+        } else {
+            let file = std::fs::File::open(&path).unwrap();
+            let mut options = gif::DecodeOptions::new();
+            options.set_color_output(gif::ColorOutput::RGBA);
+            let mut decoder = options.read_info(file).unwrap();
+            let mut n = 0;
+            while decoder.read_next_frame().unwrap().is_some() {
+                n += 1;
+            }
+            n
+        };
+        assert_eq!(decoded, frames, "{flag}: the file holds the frames done");
+    }
+}

@@ -462,3 +462,40 @@ fn the_panel_follows_a_playing_run_at_its_refresh_rate_and_at_once_when_it_stops
         h.step();
     }
 }
+
+/// At its last step the run is "done" (not "playing"), and F9 on a finished run whose view
+/// does not move records one frame, not a copy per redraw.
+#[test]
+fn a_finished_run_says_done_and_records_one_frame_of_a_still_view() {
+    let mut h = harness(BOWL);
+    press(&mut h, Key::Space);
+    let start = std::time::Instant::now();
+    while viewer(&h).time() < 50.0 || viewer(&h).is_animating() {
+        assert!(start.elapsed().as_secs() < 60, "the run did not finish");
+        h.step();
+    }
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("step 50 / 50   done").is_some(),
+        "the status line does not say done"
+    );
+    let dir = std::env::temp_dir().join(format!("descent-panel-{}", std::process::id()));
+    let before: std::collections::HashSet<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    press(&mut h, Key::F9);
+    h.run_steps(30);
+    press(&mut h, Key::F9);
+    let recording = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| !before.contains(p) && p.file_name().unwrap().to_string_lossy().starts_with("recording-"))
+        .expect("a recording folder");
+    let frames = std::fs::read_dir(&recording)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .count();
+    assert_eq!(frames, 1, "{} frames of a still, finished run", frames);
+}

@@ -23,6 +23,8 @@ pub struct Recording {
     dir: PathBuf,
     /// `None`: frames are the viewport's.
     offscreen: Option<(Renderer, Overlay)>,
+    /// What the last frame showed (step, camera, look): an unchanged view writes no frame.
+    last: Option<(f64, crate::camera::OrbitCamera, RenderSettings)>,
 }
 
 impl Recording {
@@ -61,6 +63,7 @@ impl Recording {
             capture,
             dir,
             offscreen,
+            last: None,
         })
     }
 
@@ -86,6 +89,14 @@ impl Recording {
         look: &Look,
         viewport_frame: &wgpu::Texture,
     ) -> Result<()> {
+        // The window redraws for many reasons (the panel, the pointer): a frame is written only
+        // when the view changed, so a finished, still run records one frame, not a stream of
+        // copies.
+        let shown = (look.time, look.camera, world.renderer.settings().clone());
+        if self.last.as_ref() == Some(&shown) {
+            return Ok(());
+        }
+        self.last = Some(shown);
         match &mut self.offscreen {
             None => self.capture.push(gpu, viewport_frame)?,
             Some((renderer, overlay)) => {

@@ -216,7 +216,8 @@ impl Viewer {
 
     /// Whether the next frame would differ from the last without any input: the clock runs
     /// (playing before the last step, or a step was asked for), the simulation is behind the
-    /// clock, or a recording takes frames. Otherwise the window waits for input.
+    /// clock. Otherwise the window waits for input (a recording writes a frame whenever the view
+    /// changes, so it needs no redraws of its own).
     /// `--exit-after-frames` (a benchmark) draws continuously.
     pub fn is_animating(&self) -> bool {
         let end = f64::from(self.scene.steps);
@@ -224,7 +225,6 @@ impl Viewer {
             || (self.playing && self.time < end)
             || self.pending_steps > 0
             || self.world.sim.steps_done() < self.time.ceil() as u32
-            || self.recording.is_some()
     }
 
     /// Playback speed in optimizer steps per second.
@@ -398,6 +398,17 @@ impl Viewer {
         }
     }
 
+    /// What the status line says of the run: "done" at its last step, else playing or paused.
+    pub(super) fn run_state(&self) -> &'static str {
+        if self.time >= f64::from(self.scene.steps) {
+            "done"
+        } else if self.playing {
+            "playing"
+        } else {
+            "paused"
+        }
+    }
+
     pub(super) fn toggle_record(&mut self, gpu: &Gpu) {
         if let Some(recording) = self.recording.take() {
             let dir = recording.dir().to_path_buf();
@@ -419,7 +430,16 @@ impl Viewer {
         ) {
             Ok(r) => {
                 let [w, h] = r.size(viewport);
-                self.message = format!("recording {w}x{h} to {} (F9 stops)", r.dir().display());
+                let still = !self.is_animating() && self.run_state() == "done";
+                self.message = format!(
+                    "recording {w}x{h} to {} (F9 stops){}",
+                    r.dir().display(),
+                    if still {
+                        ": the run is done, so frames come as the view changes (drag to orbit)"
+                    } else {
+                        ""
+                    }
+                );
                 self.recording = Some(r);
             }
             Err(e) => self.message = format!("cannot record: {e:#}"),

@@ -258,7 +258,7 @@ impl Viewer {
                 "step {:.0} / {}   {}   speed {:.1} steps/s",
                 self.time.floor(),
                 self.scene.steps,
-                if self.playing { "playing" } else { "paused" },
+                self.run_state(),
                 self.steps_per_second
             ),
         ];

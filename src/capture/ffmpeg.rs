@@ -59,6 +59,10 @@ pub(crate) fn spawn_ffmpeg(
 ) -> Result<(Child, ChildStdin, std::process::ChildStderr), CaptureError> {
     let tmp = partial_path(path);
     let mut cmd = Command::new("ffmpeg");
+    // Its own process group: a terminal's Ctrl-C reaches descent's group only, so ffmpeg is not
+    // killed mid-write; descent ends its input, and it finishes the file with the frames done.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.args([
         "-y",
         "-hide_banner",

@@ -92,10 +92,21 @@ pub(super) fn render_command(args: RenderArgs) -> Result<()> {
     args.sweep.run_and_write(&gpu, &job.scene)?;
     let fps = f64::from(report.frames) / report.seconds.max(1e-9);
     if report.interrupted {
+        let what = match output {
+            crate::capture::Output::Pngs { .. } => "run the same command with --resume to continue",
+            crate::capture::Output::Video { .. } => {
+                "a playable video of the frames done; videos restart rather than resume"
+            }
+            crate::capture::Output::Gif { .. } => {
+                "a playable GIF of the frames done; GIFs restart rather than resume"
+            }
+            _ => "",
+        };
         eprintln!(
-            "interrupted: {} whole frames written to {}; run the same command with --resume to continue",
+            "interrupted: {} whole frames written to {}{}{what}",
             report.frames,
-            describe_output(&output).display()
+            describe_output(&output).display(),
+            if what.is_empty() { "" } else { "; " }
         );
         drop(gpu); // exit skips destructors: drop the device, draining its queue (see Gpu::drain)
         std::process::exit(130);

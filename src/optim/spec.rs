@@ -118,7 +118,9 @@ impl OptimizerSpec {
         };
         for (axis, i) in self.sweep.iter().zip(crate::sweep::indices(&self.sweep, g)) {
             if let Some(field) = number_field(&mut out.params, axis.param) {
-                *field = axis.range.value(i);
+                // The value the GPU uses, as its shortest decimal: what labels print and the
+                // f64 reference steps with.
+                *field = crate::numbers::as_f32_decimal(axis.range.value(i));
             }
         }
         if !self.sweep.is_empty() {

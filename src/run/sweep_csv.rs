@@ -63,7 +63,7 @@ pub fn write_rows(
                 values.push(',');
                 let swept = spec.sweep.iter().zip(&at).find(|(a, _)| a.param == *p);
                 let value = match swept {
-                    Some((a, &i)) => Some(a.range.value(i)),
+                    Some((a, &i)) => Some(crate::numbers::as_f32_decimal(a.range.value(i))),
                     None if spec.param_names().contains(p) => spec.number(p),
                     None => None,
                 };

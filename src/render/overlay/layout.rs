@@ -92,10 +92,13 @@ pub fn paint_content(
         .flatten()
         .map(|r| r.bottom() + look::BOX_GAP)
         .fold(inner.top() + down, f32::max);
-    let color_bar = content
-        .color_bar
-        .as_ref()
-        .map(|bar| paint_color_bar(&painter, bar, pos2(inner.right(), below), column.width));
+    let (color_bar, color_bar_labels) = match content.color_bar.as_ref() {
+        Some(bar) => {
+            let (rect, labels) = paint_color_bar(&painter, bar, pos2(inner.right(), below), column.width);
+            (Some(rect), labels)
+        }
+        None => (None, Vec::new()),
+    };
     let mut right = inner.right();
     // Insets sit above a strip of small plots, not over it.
     let inset_area = if content.plots.iter().any(|p| p.placement == PlotPlacement::Strip) {
@@ -130,6 +133,7 @@ pub fn paint_content(
         labels,
         plots,
         color_bar,
+        color_bar_labels,
         insets,
         inset_frames,
     }

@@ -57,6 +57,14 @@ impl LegendColumn {
                 swatch: Swatch::Marker(s.shape),
                 galley: layout(&s.label, look::TEXT),
             }));
+            let shapes = MarkerShape::CYCLE.len();
+            if starts.len() > shapes {
+                // Each start has its own shape up to the cycle's length; past it, say so.
+                start_rows.push(Row {
+                    swatch: Swatch::None,
+                    galley: layout(&format!("(marker shapes repeat after {shapes})"), look::STATUS),
+                });
+            }
         }
         let row_width = |r: &Row| match r.swatch {
             Swatch::None => look::PAD + r.galley.size().x,

@@ -61,6 +61,8 @@ pub struct OverlayLayout {
     /// One per [`OverlayContent::plots`] entry, in order.
     pub plots: Vec<PlotLayout>,
     pub color_bar: Option<Rect>,
+    /// The colour bar's tick labels that were shown.
+    pub color_bar_labels: Vec<Rect>,
     /// Where each of [`OverlayContent::insets`] went (its image, without title and labels).
     pub insets: Vec<Rect>,
     /// The box of each inset: its image, title and axis ranges.
@@ -82,6 +84,7 @@ impl OverlayLayout {
                 .map(|p| p.scaled(pixels_per_point))
                 .collect(),
             color_bar: self.color_bar.map(s),
+            color_bar_labels: self.color_bar_labels.into_iter().map(s).collect(),
             insets: self.insets.into_iter().map(s).collect(),
             inset_frames: self.inset_frames.into_iter().map(s).collect(),
         }

@@ -48,7 +48,7 @@ pub(super) fn paint_color_bar(
     bar: &ColorBar,
     top_right: Pos2,
     min_width: f32,
-) -> Rect {
+) -> (Rect, Vec<Rect>) {
     const BAR_HEIGHT: f32 = 10.0;
     const TICK_SIZE: f32 = 11.0;
     let title = painter.layout_no_wrap(
@@ -102,16 +102,57 @@ pub(super) fn paint_color_bar(
         Stroke::new(0.75, look::BOX_EDGE),
         StrokeKind::Outside,
     );
-    for (t, galley) in ticks {
-        let x = bar_rect.left() + bar_rect.width() * t.clamp(0.0, 1.0);
+    // Every tick gets its mark; labels that would touch a neighbour's are left out, the ends'
+    // first kept ("1e-4" and "0.001" side by side read as "1e-40.001").
+    let placed: Vec<(f32, Rect)> = ticks
+        .iter()
+        .map(|(t, galley)| {
+            let x = bar_rect.left() + bar_rect.width() * t.clamp(0.0, 1.0);
+            (
+                x,
+                Align2::CENTER_TOP.anchor_size(pos2(x, bar_rect.bottom() + 3.0), galley.size()),
+            )
+        })
+        .collect();
+    let shown = spaced_labels(&placed.iter().map(|(_, r)| *r).collect::<Vec<_>>(), 4.0);
+    let mut labels = Vec::new();
+    for (k, ((x, at), (_, galley))) in placed.into_iter().zip(ticks).enumerate() {
         painter.line_segment(
             [pos2(x, bar_rect.bottom()), pos2(x, bar_rect.bottom() + 3.0)],
             Stroke::new(1.0, look::TEXT),
         );
-        let at = Align2::CENTER_TOP.anchor_size(pos2(x, bar_rect.bottom() + 3.0), galley.size());
-        painter.galley(at.min, galley, look::TEXT);
+        if shown[k] {
+            painter.galley(at.min, galley, look::TEXT);
+            labels.push(at);
+        }
     }
-    rect
+    (rect, labels)
+}
+
+/// Which of the labels at `rects` (left to right) to show so that none comes within `gap` of
+/// another: the first and the last, then each one clear of those kept before it and of the
+/// last.
+pub(super) fn spaced_labels(rects: &[Rect], gap: f32) -> Vec<bool> {
+    let clash = |a: &Rect, b: &Rect| {
+        a.expand2(vec2(0.5 * gap, 0.0))
+            .intersects(b.expand2(vec2(0.5 * gap, 0.0)))
+    };
+    let mut shown = vec![false; rects.len()];
+    let Some(last) = rects.len().checked_sub(1) else {
+        return shown;
+    };
+    shown[0] = true;
+    let mut previous = 0;
+    for k in 1..last {
+        if !clash(&rects[previous], &rects[k]) && !clash(&rects[k], &rects[last]) {
+            shown[k] = true;
+            previous = k;
+        }
+    }
+    if last > 0 && !clash(&rects[previous], &rects[last]) {
+        shown[last] = true;
+    }
+    shown
 }
 
 /// Label text size of an inset's axis ranges.
@@ -329,5 +370,26 @@ pub fn paint_marker(
             painter.add(Shape::mesh(mesh));
             painter.add(Shape::closed_line(points, PathStroke::from(stroke)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(x: f32, w: f32) -> Rect {
+        Rect::from_min_size(pos2(x, 0.0), vec2(w, 10.0))
+    }
+
+    #[test]
+    fn labels_that_would_touch_are_left_out_but_the_ends() {
+        // "1e-4" then "0.001" 2 points to its right: glued; the ends stay.
+        let rects = [at(0.0, 24.0), at(26.0, 30.0), at(60.0, 24.0), at(120.0, 24.0)];
+        assert_eq!(spaced_labels(&rects, 4.0), [true, false, true, true]);
+        // A middle label too close to the last gives way to it.
+        let rects = [at(0.0, 20.0), at(50.0, 20.0), at(72.0, 20.0)];
+        assert_eq!(spaced_labels(&rects, 4.0), [true, false, true]);
+        assert_eq!(spaced_labels(&[at(0.0, 20.0)], 4.0), [true]);
+        assert!(spaced_labels(&[], 4.0).is_empty());
     }
 }
