@@ -613,3 +613,52 @@ fn more_starts_than_shapes_are_said_so_in_the_box() {
         "no note within the cycle"
     );
 }
+
+/// A colour bar over eight decades (final losses from 1e-4 to 1000): its labels never touch
+/// ("1e-4" beside "0.001" read "1e-40.001"); the ends are labelled, and every label shown is
+/// one of the bar's.
+#[test]
+fn colour_bar_labels_never_touch() {
+    use descent::render::overlay::style::ColorBar;
+    let gpu = common::gpu();
+    let mut overlay = Overlay::new(gpu, FORMAT);
+    let decades = ["1e-4", "0.001", "0.01", "0.1", "1", "10", "100", "1000"];
+    let mut c = content([640, 480], 1.0);
+    c.color_bar = Some(ColorBar {
+        title: "final loss (log)".into(),
+        colors: (0..32u8).map(|k| [8 * k, 0, 255 - 8 * k, 255]).collect(),
+        ticks: decades
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i as f32 / (decades.len() - 1) as f32, t.to_string()))
+            .collect(),
+    });
+    render(
+        gpu,
+        &mut overlay,
+        [640, 480],
+        1.0,
+        Background::Solid([255, 255, 255, 255]),
+        &c,
+    );
+    let labels = &overlay.layout().color_bar_labels;
+    assert!(
+        labels.len() >= 2 && labels.len() < decades.len(),
+        "{} labels",
+        labels.len()
+    );
+    for (i, a) in labels.iter().enumerate() {
+        for b in &labels[i + 1..] {
+            assert!(!a.expand(1.0).intersects(*b), "labels {a:?} and {b:?} touch");
+        }
+    }
+    let bar = overlay.layout().color_bar.expect("the bar");
+    assert!(
+        labels[0].left() < bar.left() + 0.25 * bar.width(),
+        "the low end is labelled"
+    );
+    assert!(
+        labels[labels.len() - 1].right() > bar.right() - 0.25 * bar.width(),
+        "the high end is labelled"
+    );
+}

@@ -800,7 +800,7 @@ fn ctrl_c_to_the_process_group_keeps_a_playable_video_and_gif() {
             .unwrap()
             .parse()
             .unwrap();
-        assert!(frames >= 20 && frames < 3001, "{line}");
+        assert!((20..3001).contains(&frames), "{line}");
         assert!(line.contains("restart rather than resume"), "{line}");
         let decoded = if flag == "--video" {
             let probe = Command::new("ffprobe")
