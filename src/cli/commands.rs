@@ -4,18 +4,11 @@
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::args::{BenchArgs, RenderArgs, RunArgs, SweepOutputs, ViewArgs};
-use super::plan::RenderPlan;
+use super::plan::{RenderPlan, check_file};
 use super::render_job::describe_output;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::run::{RunOptions, format_summary, run_scene, summarize};
 use crate::scene::Scene;
-
-/// Checks that a file can be written at `path` (its folder exists and takes a new file), before
-/// any work: the error names the path.
-pub(super) fn check_file(path: &std::path::Path) -> Result<()> {
-    crate::capture::check_output(&crate::capture::Output::still(path))?;
-    Ok(())
-}
 
 impl SweepOutputs {
     pub fn any(&self) -> bool {

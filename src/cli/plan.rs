@@ -39,7 +39,7 @@ impl RenderArgs {
             .count();
         if let Some(path) = &args.start_map {
             crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
-            super::commands::check_file(path)?;
+            check_file(path)?;
         }
         args.sweep.check(&scene)?;
         if outputs == 0 && (args.start_map.is_some() || args.sweep.any()) {
@@ -136,4 +136,11 @@ impl ViewArgs {
             panel_refresh: crate::app::viewer::PANEL_REFRESH,
         })
     }
+}
+
+/// Checks that a file can be written at `path` (its folder exists and takes a new file), before
+/// any work: the error names the path.
+pub(super) fn check_file(path: &std::path::Path) -> Result<()> {
+    crate::capture::check_output(&crate::capture::Output::still(path))?;
+    Ok(())
 }
