@@ -25,13 +25,28 @@ pub struct GroupTables {
     pub batches: Option<Vec<[f64; 6]>>,
 }
 
+/// Most steps a per-step table may have: 2^24 rows of (lr, momentum) in f32 fill the 128 MiB
+/// of one storage binding that every adapter offers. Checked before anything is tabulated.
+pub const MAX_TABLE_STEPS: u32 = 1 << 24;
+
 /// The tables of `spec` for a run of `steps` steps; an error when its schedule fails (as torch
-/// would raise) or it asks for mini-batches outside a linear-regression scene.
+/// would raise), it asks for mini-batches outside a linear-regression scene, or the run is
+/// longer than a table may be ([`MAX_TABLE_STEPS`]).
 pub fn group_tables(
     spec: &OptimizerSpec,
     steps: u32,
     inputs: &StepInputs<'_>,
 ) -> Result<GroupTables, String> {
+    if (spec.schedule.is_some() || spec.params.batch_size != 0.0) && steps > MAX_TABLE_STEPS {
+        return Err(format!(
+            "a {} tabulates one row per step: at most {MAX_TABLE_STEPS} steps, got {steps}",
+            if spec.schedule.is_some() {
+                "schedule"
+            } else {
+                "mini-batch run"
+            }
+        ));
+    }
     let schedule = match &spec.schedule {
         Some(s) => Some(sequence(s, spec, steps)?),
         None => None,

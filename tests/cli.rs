@@ -682,3 +682,26 @@ fn a_huge_particle_count_is_refused_before_any_allocation() {
         assert!(rss < 1 << 20, "{n}: {rss} KiB resident (over 1 GiB)");
     }
 }
+
+/// A schedule over billions of steps is refused before anything is tabulated (the fuzz pass's
+/// finding: it aborted allocating one learning rate per step).
+#[test]
+fn a_schedule_longer_than_a_table_is_refused_before_tabulating() {
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "sgd",
+        "--schedule",
+        "cosine_annealing:T_max=200",
+        "--steps",
+        "4000000000",
+    ]);
+    assert!(!ok);
+    assert_eq!(
+        err.lines().last().unwrap_or(""),
+        "error: optimizer 1 (sgd): a schedule tabulates one row per step: at most 16777216 steps, got 4000000000",
+        "{err}"
+    );
+}
