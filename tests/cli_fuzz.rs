@@ -85,7 +85,10 @@ const PATH_FLAGS: &[&str] = &[
     "--scene",
 ];
 
-fn main_flags(cmd: &clap::Command) -> Vec<(String, bool)> {
+/// A command's long flags, each with whether it takes a value.
+type Flags = Vec<(String, bool)>;
+
+fn main_flags(cmd: &clap::Command) -> Flags {
     cmd.get_arguments()
         .filter_map(|a| {
             let long = a.get_long()?;
@@ -103,7 +106,7 @@ fn random_command_lines_never_panic_before_the_gpu() {
         .unwrap_or(2_000);
     let out = std::env::temp_dir().join(format!("descent-fuzz-{}", std::process::id()));
     let cli = Cli::command();
-    let subcommands: Vec<(Option<String>, Vec<(String, bool)>)> = std::iter::once((None, main_flags(&cli)))
+    let subcommands: Vec<(Option<String>, Flags)> = std::iter::once((None, main_flags(&cli)))
         .chain(
             cli.get_subcommands()
                 .filter(|s| s.get_name() != "help" && s.get_name() != "bench")
