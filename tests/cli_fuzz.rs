@@ -68,7 +68,7 @@ const VALUES: &[&str] = &[
     "basin",
     "--",
     "-",
-    "/nonexistent/dir/x.png",
+    "/proc/descent-fuzz/x.png",
 ];
 
 /// Flags that name files or folders: given paths under the run's own folder only.
@@ -124,10 +124,11 @@ fn random_command_lines_never_panic_before_the_gpu() {
             let (flag, takes) = &flags[pick(flags.len())];
             argv.push(flag.clone());
             if *takes {
-                // Outputs go under a folder of this run's own, or where nothing can be written.
+                // Outputs go under a folder of this run's own, or where nothing can be made
+                // even by root (`/proc`): a folder a case made elsewhere would outlive it.
                 let value = if PATH_FLAGS.contains(&flag.as_str()) {
                     match pick(3) {
-                        0 => "/nonexistent/dir/x.png".to_string(),
+                        0 => "/proc/descent-fuzz/x.png".to_string(),
                         _ => out.join(format!("{case}.png")).display().to_string(),
                     }
                 } else {
