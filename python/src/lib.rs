@@ -21,9 +21,9 @@ use pyo3::types::PyDict;
 
 use descent::capture::{CaptureError, Output};
 use descent::cli::{Cli, Command, RenderPlan, SceneArgs};
-use descent::run::csv::status_name;
 use descent::gpu::gpu_data::Particle;
 use descent::gpu::{AdapterPreference, Gpu, GpuError};
+use descent::run::csv::status_name;
 use descent::run::{CsvSink, EXPORT_CHUNK_BYTES, RunError, TrajectorySink, run_scene_into};
 use descent::scene::Scene;
 
@@ -330,8 +330,8 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
             }
         }
         if let Some(path) = &args.start_map {
-            let maps =
-                descent::outcome::start_map::start_maps(&scene, &outcome.particles).map_err(PyValueError::new_err)?;
+            let maps = descent::outcome::start_map::start_maps(&scene, &outcome.particles)
+                .map_err(PyValueError::new_err)?;
             let files = descent::run::maps::write_maps(&maps, path).map_err(to_py)?;
             written.extend(files.into_iter().map(|(file, _)| file));
         }
