@@ -11,7 +11,7 @@ use super::ffmpeg::{feed_ffmpeg, spawn_ffmpeg};
 use super::gif_file::{GifJob, write_gif};
 use super::png::write_png_with;
 use super::workers::{Job, worker_threads};
-use super::{CaptureError, Output, frame_name, partial_path};
+use super::{CaptureError, Output, check_output, frame_name, partial_path};
 
 /// The encoding side: worker threads fed through a bounded queue.
 pub(crate) struct Sink {
@@ -27,18 +27,8 @@ impl Sink {
         match output {
             Output::Pngs { dir, compression } => {
                 let compression = *compression;
-                std::fs::create_dir_all(dir).map_err(|source| CaptureError::CreateDir {
-                    path: dir.clone(),
-                    io: source,
-                })?;
-                // Fail now, not after rendering, when the folder is not writable.
-                let probe = dir.join(".descent-write-test");
-                File::create(&probe)
-                    .and_then(|_| std::fs::remove_file(&probe))
-                    .map_err(|source| CaptureError::Write {
-                        path: dir.clone(),
-                        io: source,
-                    })?;
+                // Fail now, not after rendering, when the folder cannot be made or written.
+                check_output(output)?;
                 let threads = worker_threads(64);
                 let (tx, rx) = sync_channel::<Job>(threads * 2);
                 let rx = Arc::new(Mutex::new(rx));
