@@ -48,8 +48,24 @@ pub struct Moments {
 #[derive(Clone, Debug)]
 pub struct Regression {
     pub data: Dataset,
+    /// Where `data` came from, so a scene file can be written back.
+    pub source: DataSource,
     /// Some(m) when only b descends, with the slope held at m.
     pub fixed_slope: Option<f64>,
+}
+
+/// Where a regression's data came from, as a scene's `[surface.regression]` table gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataSource {
+    /// [`Dataset::make_regression`] with these settings (the table's, defaults filled in).
+    Generated {
+        samples: u32,
+        noise: f64,
+        bias: f64,
+        seed: u64,
+    },
+    /// A CSV file of x,y, by its path as the scene file wrote it (relative to the scene file).
+    Csv(String),
 }
 
 impl Dataset {

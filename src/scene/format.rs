@@ -16,7 +16,7 @@ use super::{
     TrailStyle, ViewSpec,
 };
 use crate::camera::OrbitCamera;
-use crate::regression::{DataError, Dataset};
+use crate::regression::{DataError, DataSource, Dataset};
 use crate::surfaces::{Domain, Surface};
 
 /// Reads a file a scene refers to, by its path (relative paths are relative to the scene's).
@@ -208,10 +208,7 @@ impl Scene {
             toml::from_str(src).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
 
         let regression = match raw.surface.as_ref().and_then(|s| s.regression.as_ref()) {
-            Some(r) => Some(Regression {
-                data: regression_data(file, r.get_ref(), read, &err)?,
-                fixed_slope: r.get_ref().fix_slope,
-            }),
+            Some(r) => Some(read_regression(file, r.get_ref(), read, &err)?),
             None => None,
         };
         let mut surface = match &raw.surface {
@@ -434,35 +431,51 @@ impl Scene {
 
 type ErrAt<'a> = &'a dyn Fn(Option<Range<usize>>, String) -> SceneError;
 
-fn regression_data(
+/// The data a `[surface.regression]` table names, with where it came from.
+fn read_regression(
     file: &str,
     r: &RegressionSection,
     read: ReadFile<'_>,
     err: ErrAt<'_>,
-) -> Result<Dataset, SceneError> {
+) -> Result<Regression, SceneError> {
+    let fixed_slope = r.fix_slope;
     if let Some(csv) = &r.csv {
         let base = Path::new(file).parent().unwrap_or(Path::new(""));
         let path = base.join(csv.get_ref());
         let name = path.display().to_string();
-        return read(&path)
+        let data = read(&path)
             .map_err(|source| DataError::Read {
                 file: name.clone(),
                 source,
             })
             .and_then(|text| Dataset::parse_csv(&name, &text))
-            .map_err(|e| err(Some(csv.span()), e.to_string()));
+            .map_err(|e| err(Some(csv.span()), e.to_string()))?;
+        return Ok(Regression {
+            data,
+            source: DataSource::Csv(csv.get_ref().clone()),
+            fixed_slope,
+        });
     }
     let samples = r.samples.as_ref().map_or(100, |s| *s.get_ref());
     if samples < 2 {
         let span = r.samples.as_ref().map(|s| s.span());
         return Err(err(span, format!("samples must be at least 2, got {samples}")));
     }
-    Ok(Dataset::make_regression(
-        samples as usize,
+    let (noise, bias, seed) = (
         r.noise.unwrap_or(10.0),
         r.bias.unwrap_or(0.0),
         r.seed.unwrap_or(0),
-    ))
+    );
+    Ok(Regression {
+        data: Dataset::make_regression(samples as usize, noise, bias, seed),
+        source: DataSource::Generated {
+            samples,
+            noise,
+            bias,
+            seed,
+        },
+        fixed_slope,
+    })
 }
 
 /// The MSE surface over (m, b) (or over b alone), with a domain that holds the origin, where

@@ -7,6 +7,8 @@
 //!   styles): the renderer maps them to what it draws; the scene never imports the renderer.
 //! - `format.rs`: the TOML format, read into a [`Scene`] with located errors ([`SceneError`],
 //!   `error.rs`); `optimizer_table.rs`: one `[[optimizer]]` table.
+//! - `write/`: the inverse: a [`Scene`] as a scene file (`to_toml`, what the page keeps in its
+//!   URL) and as a `descent render` command line (`to_command`).
 //!
 //! Reading files is the platform's (`crate::files`): [`Scene::parse_with`] takes the reader.
 //!
@@ -35,6 +37,7 @@ mod error;
 mod format;
 mod optimizer_table;
 mod view;
+mod write;
 
 pub use crate::regression::Regression;
 pub use defaults::{assume_defaults, suited_learning_rate};
