@@ -5,12 +5,14 @@
 //! f64 reference ([`cpu::sim`]), and export or summarise the outcome ([`run`], [`export`]).
 
 pub mod app;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 pub mod camera;
 pub mod capture;
 pub mod cli;
 pub mod cpu;
 pub mod expr;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod gpu;
 pub mod host;
@@ -21,12 +23,18 @@ pub mod outcome;
 pub mod regression;
 pub mod render;
 pub mod rng;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod run;
 pub mod scene;
 pub mod schedule;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
 pub mod shaders;
 pub mod step_tables;
 pub mod surfaces;
 pub mod sweep;
 pub mod timeline;
+pub mod trajectory;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod world;

@@ -152,7 +152,7 @@ fn random_command_lines_never_panic_before_the_gpu() {
                 Some(Command::Run(args)) => args.scene.build().map(|_| ()),
                 Some(Command::Render(args)) => args.plan().map(|_| ()),
                 Some(Command::View(args)) => args.options().map(|_| ()),
-                Some(Command::Bench(_)) => Ok(()),
+                Some(Command::Bench(_) | Command::Serve(_)) => Ok(()),
                 None => cli.view.options().map(|_| ()),
             };
             if let Err(e) = &ok {

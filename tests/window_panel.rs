@@ -54,6 +54,7 @@ fn harness_with(scene_text: &str, panel_refresh: std::time::Duration) -> Harness
             settings,
             camera,
             panel_refresh,
+            panel: true,
         },
     )
     .expect("viewer");

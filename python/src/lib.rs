@@ -26,6 +26,7 @@ use descent::gpu::{AdapterPreference, Gpu, GpuError};
 use descent::run::csv::status_name;
 use descent::run::{CsvSink, EXPORT_CHUNK_BYTES, RunError, TrajectorySink, run_scene_into};
 use descent::scene::Scene;
+use descent::trajectory::TrajectoryArrays;
 
 /// The process's GPU context: opened on first use, then shared by every call. A failure is not
 /// kept, so a call after installing a driver tries again.
@@ -208,10 +209,7 @@ fn adapter(py: Python<'_>) -> PyResult<String> {
 
 /// Trajectories into flat arrays `[particle][record]`, optionally teed into the CSV export.
 struct ArraySink {
-    every: u32,
-    records: usize,
-    xy: Vec<f32>,
-    loss: Vec<f32>,
+    arrays: TrajectoryArrays,
     csv: Option<CsvSink>,
     rows: u64,
     /// Python's signal handlers, run every so many rows; what they raised stops the run.
@@ -223,11 +221,7 @@ impl TrajectorySink for ArraySink {
         if let Some(csv) = self.csv.as_mut() {
             csv.row(i, step, p)?;
         }
-        if step.is_multiple_of(self.every) {
-            let at = i * self.records + (step / self.every) as usize;
-            self.xy[2 * at..2 * at + 2].copy_from_slice(&p.pos);
-            self.loss[at] = p.loss;
-        }
+        self.arrays.row(i, step, p)?;
         self.rows += 1;
         if self.rows.is_multiple_of(1 << 18)
             && let Err(e) = Python::attach(|py| py.check_signals())
@@ -255,35 +249,11 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
             descent::outcome::start_map::grid_of(&scene)
                 .map_err(|m| PyValueError::new_err(format!("--start-map: {m}")))?;
         }
-        let every = args.every.max(1);
-        // Every `every`th step, and the last step when it is not one of them.
-        let mut steps: Vec<u32> = (0..=scene.steps).step_by(every as usize).collect();
-        if !scene.steps.is_multiple_of(every) {
-            steps.push(scene.steps);
-        }
-        let records = steps.len();
-        let starts = scene.start_points().len();
-        let n = starts * scene.optimizers.len();
-        let cells = n
-            .checked_mul(records)
-            .filter(|c| c.checked_mul(12).is_some())
-            .ok_or_else(|| PyValueError::new_err("the trajectories are too large; raise every"))?;
-        let alloc = |len: usize| -> PyResult<Vec<f32>> {
-            let mut v = Vec::new();
-            v.try_reserve_exact(len).map_err(|_| {
-                PyValueError::new_err(format!(
-                    "{n} particles x {records} records do not fit in memory ({:.1} GiB); keep fewer steps with every=N",
-                    (cells * 12) as f64 / f64::from(1u32 << 30)
-                ))
-            })?;
-            v.resize(len, f32::NAN);
-            Ok(v)
-        };
+        let arrays = TrajectoryArrays::new(&scene, args.every).map_err(PyValueError::new_err)?;
+        let (n, records) = (scene.particle_count() as usize, arrays.records());
+        let every = arrays.every;
         let mut sink = ArraySink {
-            every,
-            records,
-            xy: alloc(cells * 2)?,
-            loss: alloc(cells)?,
+            arrays,
             csv: args
                 .export
                 .as_deref()
@@ -318,17 +288,7 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
             csv.finish().map_err(|e| to_py(e.into()))?;
             written.push(path.clone());
         }
-        // A particle that froze stays where it stopped: its later records repeat its end; the
-        // last step, when not a multiple of `every`, holds every particle's final state.
-        for (i, p) in outcome.particles.iter().enumerate() {
-            for (r, &step) in steps.iter().enumerate() {
-                if step > p.step || !step.is_multiple_of(every) {
-                    let at = i * records + r;
-                    sink.xy[2 * at..2 * at + 2].copy_from_slice(&p.pos);
-                    sink.loss[at] = p.loss;
-                }
-            }
-        }
+        sink.arrays.finish(&outcome);
         if let Some(path) = &args.start_map {
             let maps = descent::outcome::start_map::start_maps(&scene, &outcome.particles)
                 .map_err(PyValueError::new_err)?;
@@ -338,13 +298,13 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         let per_group = outcome.starts_per_group.max(1) as usize;
         let summary = descent::run::format_summary(&descent::run::summarize(&scene, &outcome));
         let dict = PyDict::new(py);
-        let xy = Array3::from_shape_vec((n, records, 2), std::mem::take(&mut sink.xy))
+        let xy = Array3::from_shape_vec((n, records, 2), std::mem::take(&mut sink.arrays.xy))
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        let loss = Array2::from_shape_vec((n, records), std::mem::take(&mut sink.loss))
+        let loss = Array2::from_shape_vec((n, records), std::mem::take(&mut sink.arrays.loss))
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         dict.set_item("xy", xy.into_pyarray(py))?;
         dict.set_item("loss", loss.into_pyarray(py))?;
-        dict.set_item("steps", steps.into_pyarray(py))?;
+        dict.set_item("steps", std::mem::take(&mut sink.arrays.steps).into_pyarray(py))?;
         let status: Vec<&str> = outcome.particles.iter().map(|p| status_name(p.status)).collect();
         dict.set_item("status", status)?;
         let optimizer: Vec<u32> = (0..n).map(|i| (i / per_group) as u32).collect();

@@ -13,6 +13,7 @@ pub enum Action {
     Faster,
     Slower,
     ToggleHelp,
+    TogglePanel,
     ViewPost,
     ViewTop,
     ViewSide,
@@ -37,6 +38,7 @@ pub const KEYS: &[(Key, Action, &str)] = &[
     (Key::Equals, Action::Faster, ""),
     (Key::Minus, Action::Slower, ""),
     (Key::H, Action::ToggleHelp, "h: this help"),
+    (Key::Tab, Action::TogglePanel, "Tab: hide / show the side panel"),
     (
         Key::Num1,
         Action::ViewPost,

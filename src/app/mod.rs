@@ -15,10 +15,16 @@
 mod blit;
 pub mod input;
 pub mod loss;
+#[cfg(target_arch = "wasm32")]
+pub mod page_capture;
 pub mod panel;
 pub mod panel_cache;
 pub mod picking;
 mod pointer;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod recording;
+#[cfg(target_arch = "wasm32")]
+#[path = "recording_page.rs"]
 pub mod recording;
 pub mod viewer;
 mod viewer_ui;
@@ -35,15 +41,13 @@ use crate::gpu::{AdapterPreference, Gpu};
 use viewer::{Viewer, ViewerOptions};
 
 /// Opens the window and runs until it is closed (or `options.exit_after_frames`).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run(viewer_options: ViewerOptions) -> Result<()> {
-    let event_loop = EventLoop::new()
+    let event_loop = EventLoop::<AppEvent>::with_user_event()
+        .build()
         .context("cannot open a window (is a display available? DISPLAY / WAYLAND_DISPLAY)")?;
     event_loop.set_control_flow(ControlFlow::Poll);
-    let mut app = App {
-        options: Some(viewer_options),
-        running: None,
-        error: None,
-    };
+    let mut app = App::new(viewer_options, None);
     event_loop.run_app(&mut app).context("window event loop")?;
     if let Some(r) = app.running.as_ref()
         && r.viewer.should_exit()
@@ -60,6 +64,35 @@ pub fn run(viewer_options: ViewerOptions) -> Result<()> {
     }
 }
 
+/// Runs the window in the page's canvas `canvas`: returns at once, the browser drives the
+/// loop. `hook` sees the viewer after every frame (the page keeps its URL with the scene);
+/// `failed` is told why, when the page cannot start or stops.
+#[cfg(target_arch = "wasm32")]
+pub fn run_in_page(
+    viewer_options: ViewerOptions,
+    canvas: web_sys::HtmlCanvasElement,
+    hook: FrameHook,
+    failed: Box<dyn Fn(String)>,
+) -> Result<()> {
+    use winit::platform::web::EventLoopExtWebSys;
+    let event_loop = EventLoop::<AppEvent>::with_user_event()
+        .build()
+        .context("cannot start the page's event loop")?;
+    event_loop.set_control_flow(ControlFlow::Poll);
+    let mut app = App::new(viewer_options, Some(hook));
+    let proxy = event_loop.create_proxy();
+    page_capture::set_waker(Box::new(move || {
+        let _ = proxy.send_event(AppEvent::Redraw);
+    }));
+    app.page = Some(Page {
+        canvas,
+        proxy: event_loop.create_proxy(),
+        failed,
+    });
+    event_loop.spawn_app(app);
+    Ok(())
+}
+
 /// The window's title: the scene's title, else its surface.
 pub fn window_title(scene: &crate::scene::Scene) -> String {
     format!(
@@ -68,10 +101,41 @@ pub fn window_title(scene: &crate::scene::Scene) -> String {
     )
 }
 
+/// What a host runs after every frame, with the viewer (the page keeps its URL with the scene).
+pub type FrameHook = Box<dyn FnMut(&Viewer, &Gpu)>;
+
+/// What the page's start, which waits for the browser's GPU, hands the event loop.
+pub enum AppEvent {
+    Started(Box<Started>),
+    Failed(String),
+    /// Something outside the loop wants a frame (the page's capture).
+    Redraw,
+}
+
+/// A window with its GPU and surface, ready for the viewer.
+pub struct Started {
+    window: Arc<Window>,
+    surface: wgpu::Surface<'static>,
+    gpu: Gpu,
+}
+
 struct App {
     options: Option<ViewerOptions>,
     running: Option<Running>,
     error: Option<anyhow::Error>,
+    /// Called after every frame with the viewer (the page's URL follows the scene).
+    hook: Option<FrameHook>,
+    #[cfg(target_arch = "wasm32")]
+    page: Option<Page>,
+}
+
+/// The page's side of the loop: its canvas, a way back into the loop for the GPU that comes
+/// later, and where to say why it stopped.
+#[cfg(target_arch = "wasm32")]
+struct Page {
+    canvas: web_sys::HtmlCanvasElement,
+    proxy: winit::event_loop::EventLoopProxy<AppEvent>,
+    failed: Box<dyn Fn(String)>,
 }
 
 struct Running {
@@ -90,12 +154,25 @@ struct Running {
     /// Minimised or zero-sized: nothing to draw into.
     hidden: bool,
     /// When egui wants its next frame (an animation, a tooltip's delay); None: on input only.
-    egui_repaint: Option<std::time::Instant>,
+    egui_repaint: Option<web_time::Instant>,
 }
 
 impl App {
+    fn new(options: ViewerOptions, hook: Option<FrameHook>) -> Self {
+        Self {
+            options: Some(options),
+            running: None,
+            error: None,
+            hook,
+            #[cfg(target_arch = "wasm32")]
+            page: None,
+        }
+    }
+
+    /// The native window: everything at once (the GPU is asked for and waited on).
+    #[cfg(not(target_arch = "wasm32"))]
     fn start(&mut self, event_loop: &ActiveEventLoop) -> Result<Running> {
-        let options = self.options.take().context("the window was started twice")?;
+        let options = self.options.as_ref().context("the window was started twice")?;
         let attributes = Window::default_attributes()
             .with_title(window_title(&options.scene))
             .with_inner_size(winit::dpi::LogicalSize::new(options.size[0], options.size[1]));
@@ -111,6 +188,48 @@ impl App {
             .create_surface(window.clone())
             .context("cannot create a GPU surface for the window")?;
         let gpu = Gpu::with_instance(instance, AdapterPreference::HighPerformance, Some(&surface))?;
+        self.finish_start(Started { window, surface, gpu })
+    }
+
+    /// The page: the canvas's window and surface now, the GPU when the browser gives it (a
+    /// `Started` event then finishes the start).
+    #[cfg(target_arch = "wasm32")]
+    fn start(&mut self, event_loop: &ActiveEventLoop) -> Result<Running> {
+        use winit::platform::web::WindowAttributesExtWebSys;
+        let page = self.page.as_ref().context("the page was started twice")?;
+        let attributes = Window::default_attributes()
+            .with_canvas(Some(page.canvas.clone()))
+            .with_prevent_default(true)
+            .with_focusable(true);
+        let window = Arc::new(
+            event_loop
+                .create_window(attributes)
+                .context("cannot use the page's canvas")?,
+        );
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: wgpu::Backends::BROWSER_WEBGPU,
+            ..wgpu::InstanceDescriptor::new_without_display_handle_from_env()
+        });
+        let surface = instance
+            .create_surface(window.clone())
+            .context("cannot draw into the page's canvas")?;
+        let proxy = page.proxy.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let event =
+                match Gpu::with_instance_async(instance, AdapterPreference::HighPerformance, Some(&surface))
+                    .await
+                {
+                    Ok(gpu) => AppEvent::Started(Box::new(Started { window, surface, gpu })),
+                    Err(e) => AppEvent::Failed(format!("{e}")),
+                };
+            let _ = proxy.send_event(event);
+        });
+        anyhow::bail!(PENDING)
+    }
+
+    fn finish_start(&mut self, started: Started) -> Result<Running> {
+        let Started { window, surface, gpu } = started;
+        let options = self.options.take().context("the window was started twice")?;
         let size = window.inner_size();
         let mut config = surface
             .get_default_config(&gpu.adapter, size.width.max(1), size.height.max(1))
@@ -168,22 +287,76 @@ impl App {
     }
 }
 
-impl ApplicationHandler for App {
+/// The page's start returns this while it waits for the browser's GPU.
+#[cfg(target_arch = "wasm32")]
+const PENDING: &str = "waiting for the GPU";
+
+impl App {
+    fn stop(&mut self, event_loop: &ActiveEventLoop, e: anyhow::Error) {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(page) = &self.page {
+            (page.failed)(format!("{e:#}"));
+        }
+        self.error = Some(e);
+        event_loop.exit();
+    }
+}
+
+impl ApplicationHandler<AppEvent> for App {
     fn resumed(&mut self, event_loop: &ActiveEventLoop) {
-        if self.running.is_some() {
+        if self.running.is_some() || self.options.is_none() {
             return;
         }
         match self.start(event_loop) {
             Ok(r) => self.running = Some(r),
-            Err(e) => {
-                self.error = Some(e);
-                event_loop.exit();
+            #[cfg(target_arch = "wasm32")]
+            Err(e) if e.to_string() == PENDING => {}
+            Err(e) => self.stop(event_loop, e),
+        }
+    }
+
+    fn user_event(&mut self, event_loop: &ActiveEventLoop, event: AppEvent) {
+        let result = match event {
+            AppEvent::Started(started) => self.finish_start(*started),
+            AppEvent::Failed(why) => Err(anyhow::anyhow!(why)),
+            // Drawn at once: a page whose run has ended gets no redraw from the browser for a
+            // request made here (winit's web loop waits for input).
+            AppEvent::Redraw => {
+                if self.running.is_some()
+                    && let Err(e) = self.handle(event_loop, WindowEvent::RedrawRequested)
+                {
+                    self.stop(event_loop, e);
+                }
+                return;
             }
+        };
+        match result {
+            Ok(r) => {
+                r.window.request_redraw();
+                self.running = Some(r);
+            }
+            Err(e) => self.stop(event_loop, e),
         }
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
-        let Some(r) = self.running.as_mut() else { return };
+        if let Err(e) = self.handle(event_loop, event) {
+            self.stop(event_loop, e);
+        }
+    }
+
+    /// Draws only when something changes: while the viewer animates, when egui asks (input
+    /// events ask through `window_event`), else the loop sleeps until the next event.
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        self.schedule(event_loop);
+    }
+}
+
+impl App {
+    fn handle(&mut self, event_loop: &ActiveEventLoop, event: WindowEvent) -> Result<()> {
+        let Some(r) = self.running.as_mut() else {
+            return Ok(());
+        };
         let response = r.egui_state.on_window_event(&r.window, &event);
         // egui-winit asks to repaint after every event, a redraw included: that alone would
         // draw forever. Input asks; a redraw does not ask for the next one.
@@ -200,10 +373,9 @@ impl ApplicationHandler for App {
             }
             WindowEvent::Occluded(occluded) => r.hidden = occluded,
             WindowEvent::RedrawRequested => {
-                if let Err(e) = r.redraw() {
-                    self.error = Some(e);
-                    event_loop.exit();
-                    return;
+                r.redraw()?;
+                if let Some(hook) = self.hook.as_mut() {
+                    hook(&r.viewer, &r.gpu);
                 }
                 if r.viewer.should_exit() {
                     event_loop.exit();
@@ -214,14 +386,17 @@ impl ApplicationHandler for App {
         if repaint {
             r.window.request_redraw();
         }
+        Ok(())
     }
 
-    /// Draws only when something changes: while the viewer animates, when egui asks (input
-    /// events ask through `window_event`), else the loop sleeps until the next event.
-    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+    fn schedule(&mut self, event_loop: &ActiveEventLoop) {
         let Some(r) = self.running.as_ref() else { return };
-        let now = std::time::Instant::now();
-        if r.viewer.is_animating() || r.egui_repaint.is_some_and(|at| at <= now) {
+        let now = web_time::Instant::now();
+        #[cfg(target_arch = "wasm32")]
+        let capture = page_capture::pending();
+        #[cfg(not(target_arch = "wasm32"))]
+        let capture = false;
+        if capture || r.viewer.is_animating() || r.egui_repaint.is_some_and(|at| at <= now) {
             r.window.request_redraw();
             event_loop.set_control_flow(ControlFlow::Poll);
         } else if let Some(at) = r.egui_repaint {
@@ -234,8 +409,12 @@ impl ApplicationHandler for App {
 
 impl Running {
     fn redraw(&mut self) -> Result<()> {
-        if self.hidden {
-            // Keep simulating while minimised, but draw nothing.
+        #[cfg(target_arch = "wasm32")]
+        let hidden = self.hidden && !page_capture::pending();
+        #[cfg(not(target_arch = "wasm32"))]
+        let hidden = self.hidden;
+        if hidden {
+            // Keep simulating while minimised, but draw nothing (a page capture still draws).
             self.viewer.idle(&self.gpu);
             return Ok(());
         }
@@ -249,6 +428,14 @@ impl Running {
             wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => return Ok(()),
             other => anyhow::bail!("the window surface failed: {other:?}"),
         };
+        // A page capture draws this frame into a texture of its own, read back, then copied
+        // into the canvas (a headless browser may not composite its canvas at all).
+        #[cfg(target_arch = "wasm32")]
+        let capture = page_capture::take().map(|done| (page_capture::target(&self.gpu, &self.config), done));
+        #[cfg(target_arch = "wasm32")]
+        let target = capture.as_ref().map_or(&frame.texture, |(t, _)| t);
+        #[cfg(not(target_arch = "wasm32"))]
+        let target = &frame.texture;
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let ctx = self.egui_state.egui_ctx().clone();
         let mut full_output = ctx.run_ui(raw_input, |ui| {
@@ -264,7 +451,7 @@ impl Running {
         self.egui_repaint = full_output
             .viewport_output
             .get(&egui::ViewportId::ROOT)
-            .and_then(|v| std::time::Instant::now().checked_add(v.repaint_delay));
+            .and_then(|v| web_time::Instant::now().checked_add(v.repaint_delay));
         let paint_jobs = ctx.tessellate(full_output.shapes, full_output.pixels_per_point);
         let screen = egui_wgpu::ScreenDescriptor {
             size_in_pixels: [self.config.width, self.config.height],
@@ -293,12 +480,8 @@ impl Running {
             &paint_jobs,
             &screen,
         );
-        self.blit.draw(
-            &self.gpu,
-            &mut encoder,
-            &frame.texture,
-            self.viewer.window_frame(),
-        );
+        self.blit
+            .draw(&self.gpu, &mut encoder, target, self.viewer.window_frame());
         // The panel's rectangle through its cache when egui drew nothing else (copies into the
         // window need COPY_DST, as the blit's copy does).
         let panel = self
@@ -319,11 +502,11 @@ impl Running {
             &paint_jobs,
             &screen,
             textures_changed,
-            &frame.texture,
+            target,
             panel,
         );
         if !cached {
-            let view = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
+            let view = target.create_view(&wgpu::TextureViewDescriptor::default());
             let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("window.egui"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -343,7 +526,15 @@ impl Running {
             self.egui_renderer
                 .render(&mut pass.forget_lifetime(), &paint_jobs, &screen);
         }
+        #[cfg(target_arch = "wasm32")]
+        let capture = capture.map(|(texture, done)| {
+            page_capture::finish(&self.gpu, &mut encoder, texture, &frame.texture, done)
+        });
         self.gpu.queue.submit(extra.into_iter().chain([encoder.finish()]));
+        #[cfg(target_arch = "wasm32")]
+        if let Some(read) = capture {
+            read();
+        }
         self.window.pre_present_notify();
         self.gpu.queue.present(frame);
         #[allow(clippy::iter_over_hash_type)]

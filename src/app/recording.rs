@@ -123,6 +123,11 @@ impl Recording {
     }
 }
 
+/// What the panel says when a recording ends.
+pub fn finished_message(frames: u32, dir: &Path) -> String {
+    format!("recorded {frames} frames to {}", dir.display())
+}
+
 /// The window's live look at another size: sizes in pixels scale with the height as in
 /// `descent render`.
 fn offscreen_settings(live: &RenderSettings, width: u32, height: u32) -> RenderSettings {

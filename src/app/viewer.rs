@@ -6,7 +6,7 @@
 //! at a chosen size, drawn by a second renderer: see `recording`).
 
 use std::path::PathBuf;
-use std::time::Instant;
+use web_time::Instant;
 
 use anyhow::Result;
 
@@ -53,6 +53,8 @@ pub struct ViewerOptions {
     pub camera: OrbitCamera,
     /// How often the panel's numbers follow a playing run ([`PANEL_REFRESH`]).
     pub panel_refresh: std::time::Duration,
+    /// Whether the side panel shows (Tab toggles it; an embedded page starts without it).
+    pub panel: bool,
 }
 
 /// How often the panel's numbers (status, step slider, loss plot) follow the run while it
@@ -91,6 +93,14 @@ pub struct Viewer {
     pub(super) recording: Option<Recording>,
     pub(super) record_size: Option<[u32; 2]>,
     pub(super) screenshot: bool,
+    /// The side panel shows.
+    pub(super) show_panel: bool,
+    /// Text for egui's clipboard this frame, and the last copy (numbered) for a host's own.
+    pub(super) ctx_copy: Option<String>,
+    pub(super) copied: Option<(u64, String)>,
+    /// Screenshots taken so far (the page numbers its downloads).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(super) screenshots: u32,
     pub(super) message: String,
     // ui
     pub(super) show_help: bool,
@@ -148,6 +158,10 @@ impl Viewer {
             recording: None,
             record_size: options.record_size,
             screenshot: false,
+            screenshots: 0,
+            show_panel: options.panel,
+            ctx_copy: None,
+            copied: None,
             message: String::new(),
             show_help: false,
             drag: None,
@@ -395,6 +409,7 @@ impl Viewer {
             Action::ResetView => self.camera = self.options.camera,
             Action::ToggleRecord => self.toggle_record(gpu),
             Action::Screenshot => self.screenshot = true,
+            Action::TogglePanel => self.show_panel = !self.show_panel,
         }
     }
 
@@ -413,7 +428,7 @@ impl Viewer {
         if let Some(recording) = self.recording.take() {
             let dir = recording.dir().to_path_buf();
             self.message = match recording.finish(gpu) {
-                Ok(n) => format!("recorded {n} frames to {}", dir.display()),
+                Ok(n) => crate::app::recording::finished_message(n, &dir),
                 Err(e) => format!("recording failed: {e:#}"),
             };
             return;

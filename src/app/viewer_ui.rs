@@ -2,14 +2,16 @@
 //! sections, the status line, and the viewport's image and help.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use web_time::Instant;
 
 use anyhow::Result;
 
 use crate::app::input::{self, Action};
 use crate::app::recording;
 use crate::app::viewer::Viewer;
-use crate::capture::{frame_name, write_png_atomic};
+use crate::capture::frame_name;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::capture::write_png_atomic;
 use crate::gpu::Gpu;
 use crate::numbers::count;
 use crate::render::overlay::pixels_per_point_for;
@@ -61,31 +63,36 @@ impl Viewer {
         {
             self.refresh_shown();
         }
-        let panel = egui::Panel::left("descent.panel")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.status_ui(ui);
-                    ui.separator();
-                    self.capture_ui(ui, gpu);
-                    ui.separator();
-                    if let Some(scene) = self.panel.ui(ui, &self.scene, &self.shown.loss) {
-                        match self.set_scene(gpu, scene) {
-                            Ok(()) => self.panel.error = None,
-                            Err(e) => self.panel.error = Some(format!("{e:#}")),
+        let panel = self.show_panel.then(|| {
+            egui::Panel::left("descent.panel")
+                .resizable(true)
+                .default_size(300.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.status_ui(ui);
+                        ui.separator();
+                        self.capture_ui(ui, gpu);
+                        ui.separator();
+                        if let Some(scene) = self.panel.ui(ui, &self.scene, &self.shown.loss) {
+                            match self.set_scene(gpu, scene) {
+                                Ok(()) => self.panel.error = None,
+                                Err(e) => self.panel.error = Some(format!("{e:#}")),
+                            }
                         }
-                    }
-                    ui.separator();
-                    self.look_ui(ui, gpu);
-                });
-            });
-        self.panel_rect = Some(panel.response.rect);
+                        ui.separator();
+                        self.look_ui(ui, gpu);
+                    });
+                })
+        });
+        self.panel_rect = panel.map(|p| p.response.rect);
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 self.viewport_ui(ui, gpu);
             });
+        if let Some(text) = self.ctx_copy.take() {
+            ctx.copy_text(text);
+        }
         if self.show_help {
             egui::Window::new("Keys and mouse")
                 .collapsible(false)
@@ -95,6 +102,31 @@ impl Viewer {
                     }
                 });
         }
+    }
+
+    /// The scene with the camera where it is now.
+    pub fn shown_scene(&self) -> crate::scene::Scene {
+        let mut scene = self.scene.clone();
+        let c = &self.camera;
+        let tenth = |v: f32| (f64::from(v) * 10.0).round() / 10.0;
+        scene.view.camera = None;
+        scene.view.azim = Some(tenth(c.azimuth_deg));
+        scene.view.elev = Some(tenth(c.elevation_deg));
+        scene.view.dist = Some((f64::from(c.distance) * 100.0).round() / 100.0);
+        scene
+    }
+
+    /// Puts `text` on the clipboard (egui's natively; the page's own through its hook, which
+    /// sees [`Self::copied`]).
+    fn copy(&mut self, text: String, what: &str) {
+        self.ctx_copy = Some(text.clone());
+        self.copied = Some((self.copied.as_ref().map_or(1, |c| c.0 + 1), text));
+        self.message = format!("copied {what}");
+    }
+
+    /// The last text the panel copied, numbered so a host sees each copy once.
+    pub fn copied(&self) -> Option<&(u64, String)> {
+        self.copied.as_ref()
     }
 
     /// The steps the timeline can show without re-running: from the oldest record the trail
@@ -166,6 +198,16 @@ impl Viewer {
             }
             if ui.button("screenshot (F12)").clicked() {
                 self.act(gpu, Action::Screenshot);
+            }
+        });
+        // The scene as shown (camera included): a file for `descent view`, a `descent render`
+        // line; the page keeps the same in its URL.
+        ui.horizontal(|ui| {
+            if ui.button("copy as scene file").clicked() {
+                self.copy(self.shown_scene().to_toml(), "the scene file");
+            }
+            if ui.button("copy as command").clicked() {
+                self.copy(self.shown_scene().to_command(), "the command");
             }
         });
         let name = |s: Option<[u32; 2]>| s.map_or("the viewport".to_string(), |[w, h]| format!("{w}x{h}"));
@@ -330,6 +372,16 @@ impl Viewer {
         }
     }
 
+    /// The page: the browser downloads the PNG when the GPU has handed it over.
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
+        let name = format!("descent-{}", frame_name(self.screenshots));
+        self.screenshots += 1;
+        recording::download_png(gpu, self.world.renderer.target().texture(), name.clone());
+        Ok(PathBuf::from(name))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
         let image = crate::render::read_texture_rgba(gpu, self.world.renderer.target().texture())?;
         std::fs::create_dir_all(&self.options.capture_dir)?;

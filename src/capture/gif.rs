@@ -17,15 +17,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// How GIF frames are quantized.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum GifQuality {
-    /// One palette from the first frame, ordered dither, only changed pixels stored.
-    #[default]
-    Fast,
-    /// A palette per frame (NeuQuant), no dither.
-    Best,
-}
+pub use super::GifQuality;
 
 /// Index of the transparent entry: palettes hold at most 255 colours.
 const TRANSPARENT: u8 = 255;

@@ -11,20 +11,33 @@
 //! - `ffmpeg.rs`: video through an ffmpeg pipe; `gif.rs` and `gif_file.rs`: the GIF encoder
 //!   and the thread that writes its frames in order;
 //! - `workers.rs`: how many encoder threads a machine gets.
+//!
+//! The page (wasm32) builds only this file's types (the options its flags name); the rooms
+//! with threads, files and processes are the native program's.
 
+#[cfg(not(target_arch = "wasm32"))]
 mod ffmpeg;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod gif;
+#[cfg(not(target_arch = "wasm32"))]
 mod gif_file;
+#[cfg(not(target_arch = "wasm32"))]
 mod png;
+#[cfg(not(target_arch = "wasm32"))]
 mod ring;
+#[cfg(not(target_arch = "wasm32"))]
 mod sink;
+#[cfg(not(target_arch = "wasm32"))]
 mod workers;
 
-use std::path::{Path, PathBuf};
+#[cfg(not(target_arch = "wasm32"))]
+use std::path::Path;
+use std::path::PathBuf;
 
 use crate::gpu::GpuError;
-pub use gif::GifQuality;
+#[cfg(not(target_arch = "wasm32"))]
 pub use png::{resume_point, write_png_atomic, write_png_with};
+#[cfg(not(target_arch = "wasm32"))]
 pub use ring::Capture;
 
 /// Where captured frames go.
@@ -71,6 +84,16 @@ impl Output {
     }
 }
 
+/// How GIF frames are quantized (see [`gif`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GifQuality {
+    /// One palette from the first frame, ordered dither, only changed pixels stored.
+    #[default]
+    Fast,
+    /// A palette per frame (NeuQuant), no dither.
+    Best,
+}
+
 /// How hard PNG frames are compressed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum PngCompression {
@@ -114,6 +137,7 @@ pub fn frame_name(index: u32) -> String {
     format!("frame_{index:06}.png")
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// A file beside `path` with `.partial` before the extension, renamed into place when whole.
 fn partial_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
@@ -123,6 +147,7 @@ fn partial_path(path: &Path) -> PathBuf {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Checks that `output` can be written before any work is done: a PNG folder is created and
 /// written to, a file's folder must exist and take a new file, and a video needs ffmpeg on
 /// `PATH`. Nothing is left behind but the folder asked for.

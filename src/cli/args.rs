@@ -31,6 +31,21 @@ pub enum Command {
     View(ViewArgs),
     /// Measure particle-steps per second, GPU next to one CPU thread.
     Bench(BenchArgs),
+    /// Serve the page (built by scripts/build-web.sh) on http://127.0.0.1:8080.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// The folder served: the page scripts/build-web.sh builds.
+    #[arg(long, default_value = "target/web")]
+    pub dir: std::path::PathBuf,
+    /// The port; 0 takes any free one (the address printed says which).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address listened on; 0.0.0.0 shares the page with the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
 }
 
 /// Camera and style flags, shared by `render` and `view`; they override the scene's [view].

@@ -10,16 +10,19 @@
 //!   frames from a [`crate::world::World`] into a [`crate::capture::Capture`].
 
 mod args;
+#[cfg(not(target_arch = "wasm32"))]
 mod commands;
+#[cfg(not(target_arch = "wasm32"))]
 mod plan;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod render_job;
 mod scene_flags;
 
 pub use args::*;
+#[cfg(not(target_arch = "wasm32"))]
 pub use plan::RenderPlan;
 
-use anyhow::Result;
-
+#[cfg(not(target_arch = "wasm32"))]
 use commands::{bench_command, render_command, run_command, view_command};
 
 /// Parses a command line as `descent` does (the binary and the Python module): clap, then the
@@ -56,12 +59,16 @@ pub fn attach_order(cli: &mut Cli, matches: &clap::ArgMatches) {
         .collect();
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Run(args)) => run_command(args),
         Some(Command::Bench(args)) => bench_command(args),
         Some(Command::Render(args)) => render_command(args),
         Some(Command::View(args)) => view_command(args),
+        Some(Command::Serve(args)) => crate::serve::serve(&args.dir, &args.host, args.port, |url| {
+            println!("serving {} at {url} (Ctrl-C stops)", args.dir.display());
+        }),
         None => view_command(cli.view),
     }
 }

@@ -134,6 +134,7 @@ impl ViewArgs {
             settings,
             camera,
             panel_refresh: crate::app::viewer::PANEL_REFRESH,
+            panel: true,
         })
     }
 }

@@ -11,6 +11,7 @@ use crate::surfaces::{Domain, Surface};
 
 impl StyleArgs {
     /// The scene's [view] with these flags on top.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(super) fn apply(&self, view: &mut ViewSpec) -> Result<()> {
         if let Some(text) = &self.camera {
             for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -110,8 +111,18 @@ impl SceneArgs {
     /// with every flag applied on top.
     pub fn build(&self) -> Result<Scene> {
         let mut scene = match (&self.scene, &self.scene_text, &self.surface) {
+            #[cfg(not(target_arch = "wasm32"))]
             (Some(path), _, _) => Scene::load(path)?,
+            // The page reads no files: its scenes come as text.
+            #[cfg(target_arch = "wasm32")]
+            (Some(path), _, _) => bail!(
+                "{}: the page reads no files; give the scene's text",
+                path.display()
+            ),
+            #[cfg(not(target_arch = "wasm32"))]
             (None, Some((name, text)), _) => Scene::parse(name, text)?,
+            #[cfg(target_arch = "wasm32")]
+            (None, Some((name, text)), _) => Scene::parse_with(name, text, &crate::scene::no_files)?,
             (None, None, None) => Scene::default_scene(),
             (None, None, Some(_)) => {
                 let mut s = Scene::default_scene();
@@ -248,6 +259,7 @@ impl SceneArgs {
 
 /// An image size given to `flag` (`--size`, `--record-size`): `WIDTHxHEIGHT`, both at least
 /// 1 pixel.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(super) fn parse_size(flag: &str, text: &str) -> Result<[u32; 2]> {
     pair(
         text,

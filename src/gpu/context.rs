@@ -73,6 +73,7 @@ pub struct Gpu {
 
 impl Gpu {
     /// Opens a headless context (no window surface needed).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new(preference: AdapterPreference) -> Result<Self, GpuError> {
         // Vulkan/Metal/DX12 first; GL only when none of those has an adapter (probing EGL
         // logs errors on machines without it, and GL lacks features we may use).
@@ -98,15 +99,39 @@ impl Gpu {
     }
 
     /// Opens a context on an existing instance, optionally compatible with a window surface.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn with_instance(
         instance: wgpu::Instance,
         preference: AdapterPreference,
         surface: Option<&wgpu::Surface<'_>>,
     ) -> Result<Self, GpuError> {
+        pollster::block_on(Self::with_instance_async(instance, preference, surface))
+    }
+
+    /// [`Self::with_instance`] as a future: a page cannot block while the browser answers.
+    pub async fn with_instance_async(
+        instance: wgpu::Instance,
+        preference: AdapterPreference,
+        surface: Option<&wgpu::Surface<'_>>,
+    ) -> Result<Self, GpuError> {
         let backends = wgpu::Backends::all();
-        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        let mut adapters = instance.enumerate_adapters(backends).await;
         if let Some(surface) = surface {
             adapters.retain(|a| a.is_surface_supported(surface));
+        }
+        // A browser offers one adapter, through `request_adapter` only.
+        #[cfg(target_arch = "wasm32")]
+        if adapters.is_empty()
+            && let Ok(a) = instance
+                .request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: wgpu::PowerPreference::HighPerformance,
+                    force_fallback_adapter: false,
+                    compatible_surface: surface,
+                    ..Default::default()
+                })
+                .await
+        {
+            adapters.push(a);
         }
         let adapter = pick_adapter(adapters, preference, std::env::var("WGPU_ADAPTER_NAME").ok()).map_err(
             |e| match e {
@@ -130,18 +155,20 @@ impl Gpu {
         // Float32 blending lets the density layer count exactly (to 2^24) in 32-bit targets.
         let required_features =
             adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::FLOAT32_BLENDABLE);
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("descent.device"),
-            required_features,
-            required_limits,
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        }))
-        .map_err(|source| GpuError::RequestDevice {
-            adapter: info.name.clone(),
-            source,
-        })?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("descent.device"),
+                required_features,
+                required_limits,
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|source| GpuError::RequestDevice {
+                adapter: info.name.clone(),
+                source,
+            })?;
 
         let faults: Arc<Mutex<Vec<GpuError>>> = Arc::default();
         let sink = faults.clone();
@@ -228,6 +255,32 @@ impl Gpu {
         map_read(self, &staging)
     }
 
+    /// [`Self::read_buffer`] as a future (see [`map_read_async`]).
+    pub async fn read_buffer_async(
+        &self,
+        src: &wgpu::Buffer,
+        offset: u64,
+        size: u64,
+    ) -> Result<Vec<u8>, GpuError> {
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("descent.readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("descent.readback"),
+            });
+        encoder.copy_buffer_to_buffer(src, offset, &staging, 0, size);
+        self.queue.submit([encoder.finish()]);
+        let mapped = map_read_async(&staging);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.wait()?;
+        mapped.await
+    }
+
     /// Reads several (buffer, offset, size) ranges in one submission, concatenated in order:
     /// a few scattered records without reading what lies between them. Offsets and sizes
     /// must be multiples of 4.
@@ -289,8 +342,12 @@ pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> 
         let _ = tx.send(r);
     });
     gpu.wait()?;
-    rx.recv()
-        .map_err(|e| GpuError::Map(e.to_string()))?
+    // Never blocks: a native `wait` has run the callback; a page's map resolves later, so a
+    // page gets an error here and reads back through `map_read_async` instead.
+    rx.try_recv()
+        .map_err(|_| {
+            GpuError::Map("the GPU's answer is not ready (a page reads back asynchronously)".into())
+        })?
         .map_err(|e| GpuError::Map(e.to_string()))?;
     let bytes = staging
         .get_mapped_range(..)
@@ -298,6 +355,48 @@ pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> 
         .to_vec();
     staging.unmap();
     Ok(bytes)
+}
+
+/// The error `scope` caught, if any. Natively it waits for the device's answer; a page cannot
+/// wait, so there the answer is logged when it comes and `None` returned (a shader the page
+/// cannot build still fails its first use, and the device's uncaptured errors are kept).
+pub fn scope_error(scope: wgpu::ErrorScopeGuard) -> Option<wgpu::Error> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        pollster::block_on(scope.pop())
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        // Popped now (scopes must pop in the order they were pushed), answered later.
+        let answer = scope.pop();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(e) = answer.await {
+                log::error!("{}", describe_error(&e));
+            }
+        });
+        None
+    }
+}
+
+/// [`map_read`] as a future: the buffer's map is asked for now, and the future resolves when
+/// the GPU is done. In a page the browser resolves it; natively poll the device (`Gpu::wait`)
+/// before awaiting, and it is ready at once (so `pollster::block_on` of it never parks).
+pub fn map_read_async(staging: &wgpu::Buffer) -> impl Future<Output = Result<Vec<u8>, GpuError>> + '_ {
+    let (tx, rx) = futures_channel::oneshot::channel();
+    staging.map_async(wgpu::MapMode::Read, .., move |r| {
+        let _ = tx.send(r);
+    });
+    async move {
+        rx.await
+            .map_err(|e| GpuError::Map(e.to_string()))?
+            .map_err(|e| GpuError::Map(e.to_string()))?;
+        let bytes = staging
+            .get_mapped_range(..)
+            .map_err(|e| GpuError::Map(e.to_string()))?
+            .to_vec();
+        staging.unmap();
+        Ok(bytes)
+    }
 }
 
 fn rank(device_type: wgpu::DeviceType, preference: AdapterPreference) -> u32 {

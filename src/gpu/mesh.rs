@@ -44,7 +44,7 @@ impl SurfaceMesh {
                 compilation_options: Default::default(),
                 cache: None,
             });
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = crate::gpu::context::scope_error(scope) {
             return Err(MeshError::Shader(e.to_string()));
         }
         let d = surface.domain;

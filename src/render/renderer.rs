@@ -137,7 +137,7 @@ impl Renderer {
             &surface_wgsl,
             &statics,
         )?;
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = crate::gpu::context::scope_error(scope) {
             return Err(RenderError::Shader(e.to_string()));
         }
 

@@ -8,18 +8,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{RunError, TrajectorySink, group_labels};
-use crate::gpu::gpu_data::{Particle, STATUS_CONVERGED, STATUS_DIVERGED};
+use crate::gpu::gpu_data::Particle;
 use crate::scene::Scene;
 
 pub const CSV_HEADER: &str = "optimizer,particle,step,x,y,loss,status";
 
-pub fn status_name(status: u32) -> &'static str {
-    match status {
-        STATUS_CONVERGED => "converged",
-        STATUS_DIVERGED => "diverged",
-        _ => "running",
-    }
-}
+pub use crate::trajectory::status_name;
 
 /// A CSV file being written; `finish` makes it appear under its real name.
 pub struct CsvExport {

@@ -180,7 +180,7 @@ impl Simulation {
             "step_particles",
             &constants,
         );
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = crate::gpu::context::scope_error(scope) {
             return Err(SimError::Shader(e.to_string()));
         }
 
@@ -530,19 +530,55 @@ impl Simulation {
     }
 
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
-        let n = self.n_particles as usize;
-        let capacity = self.params.trail_capacity.max(1) as usize;
-        let mut out = vec![TrailPoint::default(); capacity * n];
-        for chunk in &self.chunks {
-            let bytes = gpu.read_buffer(&chunk.trail, 0, chunk.trail.size())?;
-            let points: &[TrailPoint] = bytemuck::cast_slice(&bytes);
-            let (first, count) = (chunk.range.first as usize, chunk.range.count as usize);
-            for slot in 0..capacity {
-                out[slot * n + first..slot * n + first + count]
-                    .copy_from_slice(&points[slot * count..(slot + 1) * count]);
-            }
+        let mut out = self.trail_vec();
+        for (k, chunk) in self.chunks.iter().enumerate() {
+            self.place_trail_chunk(
+                &mut out,
+                k,
+                &gpu.read_buffer(&chunk.trail, 0, chunk.trail.size())?,
+            );
         }
         Ok(out)
+    }
+
+    /// [`Self::read_trail`] as a future (a page cannot wait for the GPU).
+    pub async fn read_trail_async(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
+        let mut out = self.trail_vec();
+        for (k, chunk) in self.chunks.iter().enumerate() {
+            let bytes = gpu.read_buffer_async(&chunk.trail, 0, chunk.trail.size()).await?;
+            self.place_trail_chunk(&mut out, k, &bytes);
+        }
+        Ok(out)
+    }
+
+    /// [`Self::read_particles`] as a future.
+    pub async fn read_particles_async(&self, gpu: &Gpu) -> Result<Vec<Particle>, GpuError> {
+        let mut out = Vec::with_capacity(self.n_particles as usize);
+        for chunk in &self.chunks {
+            let bytes = gpu
+                .read_buffer_async(&chunk.particles, 0, chunk.particles.size())
+                .await?;
+            out.extend_from_slice(bytemuck::cast_slice(&bytes));
+        }
+        Ok(out)
+    }
+
+    fn trail_vec(&self) -> Vec<TrailPoint> {
+        let capacity = self.params.trail_capacity.max(1) as usize;
+        vec![TrailPoint::default(); capacity * self.n_particles as usize]
+    }
+
+    /// Chunk `k`'s ring (slot-major within the chunk) into the whole ring's order.
+    fn place_trail_chunk(&self, out: &mut [TrailPoint], k: usize, bytes: &[u8]) {
+        let n = self.n_particles as usize;
+        let capacity = self.params.trail_capacity.max(1) as usize;
+        let points: &[TrailPoint] = bytemuck::cast_slice(bytes);
+        let range = self.chunks[k].range;
+        let (first, count) = (range.first as usize, range.count as usize);
+        for slot in 0..capacity {
+            out[slot * n + first..slot * n + first + count]
+                .copy_from_slice(&points[slot * count..(slot + 1) * count]);
+        }
     }
 }
 

@@ -1,0 +1,362 @@
+//! The page in a real browser: Debian's chromium, headless, WebGPU on SwiftShader, driven over
+//! the DevTools protocol. The bundle is built by scripts/build-web.sh (once per test run: an
+//! unchanged tree rebuilds in seconds) and served by `descent serve`. A missing browser or
+//! adapter fails these tests; they never skip.
+
+mod browser;
+
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use browser::{Browser, Tab};
+use serde_json::Value;
+
+/// What chromium needs for WebGPU without a GPU: Vulkan through ANGLE, on SwiftShader.
+const WEBGPU_FLAGS: [&str; 4] = [
+    "--enable-unsafe-webgpu",
+    "--enable-features=Vulkan,VulkanFromANGLE",
+    "--use-angle=vulkan",
+    "--headless=new",
+];
+/// The page's size in CSS pixels (the canvas fills it).
+const VIEW: (u32, u32) = (1000, 700);
+/// SwiftShader compiles every pipeline on the CPU: the first frame can take a while.
+const PATIENCE: Duration = Duration::from_secs(240);
+
+/// Builds the page and serves it from a thread of this process (it ends with the tests);
+/// once per test binary. Returns the page's address.
+fn server() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let status = Command::new("bash")
+            .arg(format!("{root}/scripts/build-web.sh"))
+            .status()
+            .expect("run scripts/build-web.sh");
+        assert!(status.success(), "scripts/build-web.sh failed");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let dir = std::path::PathBuf::from(root).join("target/web");
+            let served = descent::serve::serve(&dir, "127.0.0.1", 0, |url| {
+                let _ = tx.send(url.to_string());
+            });
+            panic!("the server stopped: {served:?}");
+        });
+        rx.recv().expect("the server's address")
+    })
+}
+
+/// One browser at a time: each test's chromium (with WebGPU) is killed when the test ends,
+/// and SwiftShader on two cores is slow enough without two of them.
+struct Session {
+    browser: Browser,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+fn session() -> Session {
+    static TURN: Mutex<()> = Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Session {
+        browser: Browser::launch(&WEBGPU_FLAGS, VIEW),
+        _turn: turn,
+    }
+}
+
+/// A new tab of `session`'s browser at the page (with `suffix`: a query or fragment), once
+/// it drew or failed.
+fn open<'b>(session: &'b Session, suffix: &str) -> Tab<'b> {
+    let tab = session.browser.open(&format!("{}{suffix}", server()));
+    tab.wait_for(
+        "window.descentPage && (window.descentPage.firstFrameMs > 0 || !!window.descentPage.lastError)",
+        PATIENCE,
+    );
+    tab
+}
+
+fn eval(tab: &Tab, js: &str) -> Value {
+    tab.eval(js)
+}
+
+fn wait_for(tab: &Tab, condition: &str) {
+    tab.wait_for(condition, PATIENCE);
+}
+
+fn no_error(tab: &Tab) {
+    let error = eval(tab, "window.descentPage.lastError || ''");
+    let log = eval(tab, "window.descentPage.log.join('\\n')");
+    assert_eq!(
+        error,
+        Value::String(String::new()),
+        "the page shows an error; its log: {log}"
+    );
+}
+
+/// `descent.run(spec)` in the page.
+fn page_run(tab: &Tab, spec: &str) -> Value {
+    wait_for(tab, "window.descent && window.descent.run");
+    eval(
+        tab,
+        &format!("window.descent.run({spec}).then(r => JSON.stringify(r), e => JSON.stringify({{error: String(e)}}))"),
+    )
+    .as_str()
+    .map(|s| serde_json::from_str(s).expect("json"))
+    .expect("a JSON string")
+}
+
+/// The page's `descent.run` against the f64 reference of the same scene, built natively from
+/// the same command line (`descent run ARGS`).
+fn check_against_reference(tab: &Tab, spec: &str, args: &[&str]) {
+    let got = page_run(tab, spec);
+    assert!(got.get("error").is_none(), "{spec}: {got}");
+    let mut argv = vec!["descent", "run"];
+    argv.extend_from_slice(args);
+    let cli = descent::cli::parse_from(argv).expect("args");
+    let Some(descent::cli::Command::Run(run)) = cli.command else {
+        panic!("not a run")
+    };
+    let scene = run.scene.build().expect("scene");
+    let starts = scene.start_points();
+    let want = descent::cpu::sim::simulate_scene(&scene, &starts, scene.steps).expect("reference");
+    let xy = got["xy"].as_array().expect("xy");
+    let loss = got["loss"].as_array().expect("loss");
+    let status = got["status"].as_array().expect("status");
+    assert_eq!(xy.len(), want.len(), "{spec}: particles");
+    assert_eq!(status.len(), want.len());
+    // The native GPU tests' tolerance (tests/sim_gpu.rs): f32 steps against f64.
+    let close = |a: f64, b: f64| (a - b).abs() <= 2e-4 * (1.0 + b.abs());
+    for (i, (path, reference)) in xy.iter().zip(&want).enumerate() {
+        let path = path.as_array().expect("path");
+        assert_eq!(path.len(), reference.len(), "{spec}: records of particle {i}");
+        for (s, (p, r)) in path.iter().zip(reference).enumerate() {
+            let (x, y) = (
+                p[0].as_f64().unwrap_or(f64::NAN),
+                p[1].as_f64().unwrap_or(f64::NAN),
+            );
+            let l = loss[i][s].as_f64().unwrap_or(f64::NAN);
+            assert!(
+                close(x, r.pos[0]) && close(y, r.pos[1]) && close(l, r.loss),
+                "{spec}: particle {i} step {s}: page ({x}, {y}) loss {l}, reference {:?} loss {}",
+                r.pos,
+                r.loss
+            );
+        }
+        let name = descent::trajectory::status_name(reference.last().expect("a point").status);
+        assert_eq!(
+            status[i],
+            Value::String(name.into()),
+            "{spec}: status of particle {i}"
+        );
+    }
+}
+
+#[test]
+fn descent_run_in_the_page_matches_the_f64_reference_for_every_optimizer() {
+    let session = session();
+    let tab = open(&session, "?embed");
+    let optimizers = [
+        "gd:lr=0.05",
+        "sgd:lr=0.02,momentum=0.9,nesterov=true",
+        "sgd:lr=0.02,momentum=0.9,dampening=0.1,weight_decay=0.01",
+        "adagrad:lr=0.3",
+        "rmsprop:lr=0.01,centered=true,momentum=0.5",
+        "adam:lr=0.05",
+        "adam:lr=0.05,amsgrad=true",
+        "adamw:lr=0.05,weight_decay=0.1",
+        "nadam:lr=0.05",
+        "radam:lr=0.05",
+        "lion:lr=0.01",
+    ];
+    for o in optimizers {
+        let spec = format!(
+            "{{surface: 'rosenbrock', optimizers: ['{o}'], starts: [[-1.5, 2], [0.5, -0.5]], steps: 40}}"
+        );
+        check_against_reference(
+            &tab,
+            &spec,
+            &[
+                "--surface",
+                "rosenbrock",
+                "--optimizer",
+                o,
+                "--start=-1.5,2",
+                "--start=0.5,-0.5",
+                "--steps",
+                "40",
+            ],
+        );
+    }
+    no_error(&tab);
+}
+
+#[test]
+fn descent_run_in_the_page_follows_schedules_and_noise() {
+    let session = session();
+    let tab = open(&session, "?embed");
+    check_against_reference(
+        &tab,
+        "{surface: 'himmelblau', optimizers: ['adam:lr=0.1', 'sgd:lr=0.01,momentum=0.9'], \
+          schedules: ['cosine:T_max=30', 'step:step_size=10,gamma=0.5'], starts: [[0, 0], [-1, 3]], steps: 30}",
+        &[
+            "--surface",
+            "himmelblau",
+            "--optimizer",
+            "adam:lr=0.1",
+            "--schedule",
+            "cosine:T_max=30",
+            "--optimizer",
+            "sgd:lr=0.01,momentum=0.9",
+            "--schedule",
+            "step:step_size=10,gamma=0.5",
+            "--start=0,0",
+            "--start=-1,3",
+            "--steps",
+            "30",
+        ],
+    );
+    check_against_reference(
+        &tab,
+        "{surface: 'x^2 + 3*y^2', optimizers: ['sgd:lr=0.05,grad_noise=0.5'], starts: [[1, 1]], random: 4, seed: 7, steps: 25}",
+        &[
+            "--surface",
+            "x^2 + 3*y^2",
+            "--optimizer",
+            "sgd:lr=0.05,grad_noise=0.5",
+            "--start=1,1",
+            "--random",
+            "4",
+            "--seed",
+            "7",
+            "--steps",
+            "25",
+        ],
+    );
+    // A bad spec is refused with the command line's own message.
+    let bad = page_run(&tab, "{surface: 'x^2 +', steps: 5}");
+    let message = bad["error"].as_str().expect("an error");
+    assert!(message.contains("--surface"), "{message}");
+    let unknown = page_run(&tab, "{stepz: 5}");
+    assert!(
+        unknown["error"]
+            .as_str()
+            .expect("an error")
+            .contains("unexpected keyword argument 'stepz'"),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn without_webgpu_the_page_says_so() {
+    // No WebGPU flags: chromium offers no adapter here.
+    let browser = Browser::launch(&["--headless=new"], VIEW);
+    let tab = browser.open(server());
+    wait_for(&tab, "window.descentPage.lastError === 'no WebGPU'");
+    let text = eval(&tab, "document.getElementById('no-webgpu').innerText");
+    let text = text.as_str().expect("text");
+    assert!(text.contains("needs WebGPU") && text.contains("Chrome"), "{text}");
+    let shown = eval(
+        &tab,
+        "getComputedStyle(document.getElementById('no-webgpu')).display",
+    );
+    assert_eq!(shown, Value::String("block".into()));
+}
+
+#[test]
+fn a_bad_fragment_shows_the_located_error_and_the_default_scene_plays() {
+    let session = session();
+    let tab = open(&session, "#scene=%5Bsurface%5D%0Aname%20%3D%20%22nope%22%0A");
+    let error = eval(&tab, "window.descentPage.lastError || ''");
+    let error = error.as_str().expect("text");
+    assert!(error.contains("link:2") && error.contains("nope"), "{error}");
+    assert!(error.contains("default scene"), "{error}");
+    wait_for(&tab, "window.descentPage.firstFrameMs > 0");
+}
+
+/// The page's next frame as it draws it (`descent.capture()`: chromium on SwiftShader renders
+/// WebGPU but does not composite the canvas, so its own screenshots are blank), saved where a
+/// person can look at it.
+fn screenshot(tab: &Tab, name: &str) -> image::RgbaImage {
+    let b64 = eval(
+        tab,
+        "window.descent.capture().then(png => { let s = ''; for (const b of png) s += String.fromCharCode(b); return btoa(s); })",
+    );
+    use base64::Engine as _;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(b64.as_str().expect("a PNG"))
+        .expect("base64");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web_page");
+    std::fs::create_dir_all(&dir).expect("output folder");
+    std::fs::write(dir.join(name), &png).expect("write screenshot");
+    image::load_from_memory(&png).expect("png").to_rgba8()
+}
+
+#[test]
+fn a_link_reproduces_its_scene_and_edits_follow_in_the_fragment() {
+    let scene = "[surface]\nexpr = \"x^2 + 4*y^2\"\ndomain = [-2.0, 2.0, -2.0, 2.0]\n[[optimizer]]\nname = \"adam\"\nlr = 0.1\n[starts]\npoints = [[1.5, 1.5]]\n[run]\nsteps = 50\n";
+    let session = session();
+    let encoded: String = eval(
+        &open(&session, "?embed"),
+        &format!(
+            "encodeURIComponent({})",
+            serde_json::to_string(scene).expect("json")
+        ),
+    )
+    .as_str()
+    .expect("text")
+    .to_string();
+    let tab = open(&session, &format!("#scene={encoded}"));
+    no_error(&tab);
+    wait_for(&tab, "location.hash.includes('x%5E2')");
+    // The URL now holds the scene as the page wrote it (with the camera): reading it back
+    // gives the same trajectories as the file it came from.
+    let hash = eval(&tab, "decodeURIComponent(location.hash.slice(7))");
+    let written = hash.as_str().expect("text");
+    let original =
+        descent::scene::Scene::parse_with("a.toml", scene, &descent::scene::no_files).expect("scene");
+    let reread = descent::scene::Scene::parse_with("b.toml", written, &descent::scene::no_files)
+        .expect("the fragment parses");
+    assert_eq!(reread.start_points(), original.start_points());
+    assert_eq!(reread.steps, original.steps);
+    assert_eq!(reread.surface.domain, original.surface.domain);
+    assert_eq!(
+        format!("{:?}", reread.optimizers),
+        format!("{:?}", original.optimizers)
+    );
+    // A drag on the canvas orbits: the camera in the fragment changes.
+    let before = eval(&tab, "location.hash");
+    let (cx, cy) = (f64::from(VIEW.0) * 0.6, f64::from(VIEW.1) * 0.5);
+    tab.mouse("mousePressed", cx, cy, 0);
+    for k in 1..=10 {
+        tab.mouse("mouseMoved", cx + 12.0 * f64::from(k), cy, 0);
+    }
+    tab.mouse("mouseReleased", cx + 120.0, cy, 0);
+    wait_for(&tab, &format!("location.hash !== {before}"));
+    let after = eval(&tab, "decodeURIComponent(location.hash)");
+    assert!(after.as_str().expect("text").contains("azim"), "{after}");
+    screenshot(&tab, "link.png");
+}
+
+#[test]
+fn the_page_plays_the_post_scene_with_its_panel() {
+    let session = session();
+    let tab = open(&session, "");
+    no_error(&tab);
+    // Let it play a while: the post's 200 steps at the window's speed.
+    std::thread::sleep(Duration::from_secs(5));
+    let image = screenshot(&tab, "page.png");
+    // The panel on the left is egui's light grey; the 3D view on the right shows the surface
+    // in coolwarm's colours: some clearly blue and some clearly red pixels.
+    let (w, h) = image.dimensions();
+    let view = |f: &dyn Fn(&image::Rgba<u8>) -> bool| {
+        (w / 3..w)
+            .flat_map(|x| (0..h).map(move |y| (x, y)))
+            .filter(|&(x, y)| f(image.get_pixel(x, y)))
+            .count()
+    };
+    let blue = view(&|p| i32::from(p[2]) > i32::from(p[0]) + 40);
+    let red = view(&|p| i32::from(p[0]) > i32::from(p[2]) + 40);
+    assert!(
+        blue > 2000 && red > 2000,
+        "the surface is not drawn: {blue} blue, {red} red pixels"
+    );
+}
