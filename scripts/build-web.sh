@@ -31,13 +31,14 @@ if [ "$route" = rustup ]; then
     CARGO_TARGET_DIR=$build cargo rustc --quiet --lib --profile web \
         --target wasm32-unknown-unknown --crate-type cdylib
 else
-    if ! command -v /usr/lib/rust-web/bin/cargo >/dev/null && ! command -v cargo-web >/dev/null; then
+    # Debian's rustc-web and cargo-web install /usr/bin/rustc and /usr/bin/cargo.
+    web_cargo=/usr/bin/cargo
+    web_rustc=/usr/bin/rustc
+    if [ ! -x "$web_cargo" ] || [ ! -d /usr/lib/rustlib/src/rust/library ] && ! dpkg -s rust-web-src >/dev/null 2>&1; then
         echo "no wasm32 toolchain: run 'rustup target add wasm32-unknown-unknown', or install" \
-             "Debian's rustc-web cargo-web rust-web-src lld (scripts/setup-debian.sh --web)" >&2
+             "Debian's rustc-web cargo-web rust-web-src lld (scripts/setup-debian.sh does when rustup cannot)" >&2
         exit 1
     fi
-    web_cargo=$(command -v cargo-web || echo /usr/lib/rust-web/bin/cargo)
-    web_rustc=$(command -v rustc-web || echo /usr/lib/rust-web/bin/rustc)
     RUSTC="$web_rustc" RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C linker=wasm-ld" CARGO_TARGET_DIR=$build \
         "$web_cargo" rustc --quiet --lib --profile web --target wasm32-unknown-unknown \
         --crate-type cdylib -Zbuild-std=std,panic_abort

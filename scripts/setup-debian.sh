@@ -17,6 +17,11 @@ $SUDO apt-get install -y --no-install-recommends \
     xvfb xdotool x11-utils ffmpeg time \
     python3 python3-venv python3-dev python3-pip \
     chromium
+# The page's wasm32 toolchain: rustup's target when it can be added, else Debian's own
+# compiler for the web (scripts/build-web.sh takes whichever is there).
+if ! { command -v rustup >/dev/null && rustup target add wasm32-unknown-unknown; }; then
+    $SUDO apt-get install -y --no-install-recommends rustc-web cargo-web rust-web-src lld
+fi
 if ! command -v cargo >/dev/null; then
     echo "cargo not found: install Rust 1.95 or newer from https://rustup.rs, then re-run." >&2
     exit 1
