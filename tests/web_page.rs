@@ -360,3 +360,41 @@ fn the_page_plays_the_post_scene_with_its_panel() {
         "the surface is not drawn: {blue} blue, {red} red pixels"
     );
 }
+
+#[test]
+fn a_click_on_the_surface_adds_a_start_there() {
+    let session = session();
+    let tab = open(&session, "?embed");
+    no_error(&tab);
+    let points = |tab: &Tab| -> Vec<[f64; 2]> {
+        let hash = eval(tab, "decodeURIComponent(location.hash.slice(7))");
+        let scene =
+            descent::scene::Scene::parse_with("link", hash.as_str().unwrap_or(""), &descent::scene::no_files)
+                .expect("the fragment parses");
+        scene.starts.points
+    };
+    wait_for(&tab, "location.hash.startsWith('#scene=')");
+    let before = points(&tab);
+    // The saddle fills the middle of the view (see page.png): a click there meets it.
+    let (x, y) = (f64::from(VIEW.0) * 0.5, f64::from(VIEW.1) * 0.4);
+    tab.mouse("mousePressed", x, y, 0);
+    tab.mouse("mouseReleased", x, y, 0);
+    let count = before.len();
+    let start = std::time::Instant::now();
+    let mut after = points(&tab);
+    while after.len() == count && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(300));
+        after = points(&tab);
+    }
+    assert_eq!(
+        after.len(),
+        count + 1,
+        "no start was added: {before:?} -> {after:?}"
+    );
+    let new = after[count];
+    assert!(
+        (-1.0..=1.0).contains(&new[0]) && (-1.0..=1.0).contains(&new[1]),
+        "the new start {new:?} is outside the saddle's domain"
+    );
+    screenshot(&tab, "click.png");
+}
