@@ -4,6 +4,7 @@
 //! adapter fails these tests; they never skip.
 
 mod browser;
+mod common;
 
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
@@ -397,4 +398,60 @@ fn a_click_on_the_surface_adds_a_start_there() {
         "the new start {new:?} is outside the saddle's domain"
     );
     screenshot(&tab, "click.png");
+}
+
+/// The page's frame of `scene` once its run has ended, against `descent render --still` of
+/// the same scene at the same size (one sample per pixel, as the page draws on a CPU adapter),
+/// within the golden images' tolerance.
+fn compare_with_still(session: &Session, name: &str, scene: &str, settle: Duration) {
+    let encoded = eval(
+        &open(session, "?embed"),
+        &format!(
+            "encodeURIComponent({})",
+            serde_json::to_string(scene).expect("json")
+        ),
+    );
+    let tab = open(
+        session,
+        &format!("?embed#scene={}", encoded.as_str().expect("text")),
+    );
+    no_error(&tab);
+    std::thread::sleep(settle);
+    let page = screenshot(&tab, &format!("{name}-page.png"));
+    let (w, h) = page.dimensions();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web_page");
+    let file = dir.join(format!("{name}.toml"));
+    std::fs::write(&file, scene).expect("scene file");
+    let still = dir.join(format!("{name}-native.png"));
+    let status = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .arg("render")
+        .arg(&file)
+        .arg("--still")
+        .arg(&still)
+        .args(["--size", &format!("{w}x{h}"), "--msaa", "1"])
+        .status()
+        .expect("descent render");
+    assert!(status.success());
+    let native = image::open(&still).expect("the still").to_rgba8();
+    let c = common::golden::compare(&native, &page);
+    c.diff.save(dir.join(format!("{name}-diff.png"))).expect("diff");
+    assert!(
+        c.passes(),
+        "{name}: {} of {} pixels differ (see {})",
+        c.failing,
+        c.total,
+        dir.display()
+    );
+}
+
+#[test]
+fn the_pages_frame_is_descent_renders_still() {
+    let session = session();
+    let post = "title = \"Gradient descent on a saddle\"\n[surface]\nname = \"saddle\"\n\
+        domain = [-1.0, 1.0, -1.0, 1.0]\n[[optimizer]]\nname = \"gd\"\nlr = 0.01\n[starts]\n\
+        points = [[1.0, 0.0], [1.0, 0.25]]\n[run]\nsteps = 200\n[view]\ncamera = \"post\"\ngrid_lines = true\n";
+    compare_with_still(&session, "post", post, Duration::from_secs(6));
+    let swarm = "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+        [starts]\nrandom = 100000\nseed = 3\n[run]\nsteps = 60\n[view]\ntrails = \"density\"\n";
+    compare_with_still(&session, "density", swarm, Duration::from_secs(20));
 }
