@@ -34,7 +34,7 @@ else
     # Debian's rustc-web and cargo-web install /usr/bin/rustc and /usr/bin/cargo.
     web_cargo=/usr/bin/cargo
     web_rustc=/usr/bin/rustc
-    if [ ! -x "$web_cargo" ] || [ ! -d /usr/lib/rustlib/src/rust/library ] && ! dpkg -s rust-web-src >/dev/null 2>&1; then
+    if ! dpkg -s rustc-web cargo-web rust-web-src lld >/dev/null 2>&1; then
         echo "no wasm32 toolchain: run 'rustup target add wasm32-unknown-unknown', or install" \
              "Debian's rustc-web cargo-web rust-web-src lld (scripts/setup-debian.sh does when rustup cannot)" >&2
         exit 1
