@@ -20,8 +20,9 @@ if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{p
     cargo install --quiet wasm-bindgen-cli --version "$version"
 fi
 
+# DESCENT_WEB_TOOLCHAIN=debian takes Debian's route even where rustup could (to check it).
 route=debian
-if command -v rustup >/dev/null; then
+if [ "${DESCENT_WEB_TOOLCHAIN:-}" != debian ] && command -v rustup >/dev/null; then
     if rustup target list --installed | grep -qx wasm32-unknown-unknown \
         || rustup target add wasm32-unknown-unknown >&2; then
         route=rustup
@@ -39,6 +40,7 @@ else
              "Debian's rustc-web cargo-web rust-web-src lld (scripts/setup-debian.sh does when rustup cannot)" >&2
         exit 1
     fi
+    build=$build-debian   # its own folder: another compiler would rebuild the other's every time
     RUSTC="$web_rustc" RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C linker=wasm-ld" CARGO_TARGET_DIR=$build \
         "$web_cargo" rustc --quiet --lib --profile web --target wasm32-unknown-unknown \
         --crate-type cdylib -Zbuild-std=std,panic_abort
