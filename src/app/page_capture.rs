@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use image::ImageEncoder as _;
 
 use crate::gpu::Gpu;
-use crate::gpu::readback::{TextureCopy, is_bgra8};
+use crate::gpu::readback::StagedTexture;
 
 /// Called with the PNG, or why there is none.
 pub type Done = Box<dyn FnOnce(Result<Vec<u8>, String>)>;
@@ -40,11 +40,7 @@ pub fn pending() -> bool {
 }
 
 pub(super) fn take() -> Option<Done> {
-    let done = REQUEST.with(|r| r.borrow_mut().take());
-    if done.is_some() {
-        log::debug!("page capture: drawing the frame");
-    }
-    done
+    REQUEST.with(|r| r.borrow_mut().take())
 }
 
 /// A texture like the canvas's, to draw the frame into.
@@ -80,32 +76,29 @@ pub(super) fn finish(
     if canvas.usage().contains(wgpu::TextureUsages::COPY_DST) {
         encoder.copy_texture_to_texture(texture.as_image_copy(), canvas.as_image_copy(), size);
     }
-    let copy = TextureCopy::new(size.width, size.height);
-    let staging = copy.staging_buffer(gpu, "page.capture");
-    copy.encode(encoder, &texture, &staging);
-    let bgra = is_bgra8(texture.format());
+    let staged = StagedTexture::record(gpu, encoder, &texture, "page.capture");
     move || {
         wasm_bindgen_futures::spawn_local(async move {
-            log::debug!("page capture: reading back");
             let png = async {
-                let bytes = crate::gpu::context::map_read_async(&staging)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let mut rgba = copy.unpad(&bytes, bgra);
+                let mut rgba = staged.read_async().await.map_err(|e| e.to_string())?;
                 // The canvas is opaque: what egui leaves translucent shows as drawn.
                 for px in rgba.chunks_exact_mut(4) {
                     px[3] = 255;
                 }
-                let mut png = Vec::new();
-                image::codecs::png::PngEncoder::new(&mut png)
-                    .write_image(&rgba, size.width, size.height, image::ExtendedColorType::Rgba8)
-                    .map_err(|e| e.to_string())?;
-                Ok(png)
+                png(&rgba, size.width, size.height)
             }
             .await;
             drop(texture);
-            log::debug!("page capture: read ({:?})", png.as_ref().map(Vec::len));
             done(png);
         });
     }
+}
+
+/// `rgba` (tight rows) as PNG bytes.
+pub fn png(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(rgba, width, height, image::ExtendedColorType::Rgba8)
+        .map_err(|e| e.to_string())?;
+    Ok(png)
 }

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use image::ImageEncoder as _;
 use wasm_bindgen::prelude::*;
 
 use crate::gpu::Gpu;
+use crate::gpu::readback::StagedTexture;
 use crate::world::{Look, World};
 
 /// Sizes offered in the panel besides the viewport's own (screenshots only: a video is the
@@ -81,25 +81,18 @@ pub fn finished_message(seconds: u32, name: &Path) -> String {
 
 /// Reads `texture` back (asynchronously: a page cannot wait) and offers it as a PNG download.
 pub fn download_png(gpu: &Gpu, texture: &wgpu::Texture, name: String) {
-    use crate::gpu::readback::{TextureCopy, is_bgra8};
-    let copy = TextureCopy::new(texture.width(), texture.height());
-    let staging = copy.staging_buffer(gpu, "page.screenshot");
     let mut encoder = gpu
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("page.screenshot"),
         });
-    copy.encode(&mut encoder, texture, &staging);
+    let staged = StagedTexture::record(gpu, &mut encoder, texture, "page.screenshot");
     gpu.queue.submit([encoder.finish()]);
-    let (w, h, bgra) = (texture.width(), texture.height(), is_bgra8(texture.format()));
+    let (w, h) = (texture.width(), texture.height());
     wasm_bindgen_futures::spawn_local(async move {
         let result = async {
-            let bytes = crate::gpu::context::map_read_async(&staging).await?;
-            let rgba = copy.unpad(&bytes, bgra);
-            let mut png = Vec::new();
-            image::codecs::png::PngEncoder::new(&mut png)
-                .write_image(&rgba, w, h, image::ExtendedColorType::Rgba8)
-                .map_err(|e| anyhow!("{e}"))?;
+            let rgba = staged.read_async().await?;
+            let png = crate::app::page_capture::png(&rgba, w, h).map_err(|e| anyhow!(e))?;
             download(&name, &png, "image/png").map_err(js_error)
         }
         .await;

@@ -239,20 +239,7 @@ impl Gpu {
 
     /// Copies `size` bytes of `src` (which needs `COPY_SRC`) to the CPU, blocking.
     pub fn read_buffer(&self, src: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>, GpuError> {
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("descent.readback"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("descent.readback"),
-            });
-        encoder.copy_buffer_to_buffer(src, offset, &staging, 0, size);
-        self.queue.submit([encoder.finish()]);
-        map_read(self, &staging)
+        map_read(self, &self.stage("descent.readback", &[(src, offset, size)]))
     }
 
     /// [`Self::read_buffer`] as a future (see [`map_read_async`]).
@@ -262,23 +249,33 @@ impl Gpu {
         offset: u64,
         size: u64,
     ) -> Result<Vec<u8>, GpuError> {
+        let staging = self.stage("descent.readback", &[(src, offset, size)]);
+        let mapped = map_read_async(&staging);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.wait()?;
+        mapped.await
+    }
+
+    /// A mappable buffer holding the (buffer, offset, size) `ranges` one after another, the
+    /// copies submitted. Offsets and sizes must be multiples of 4.
+    fn stage(&self, label: &str, ranges: &[(&wgpu::Buffer, u64, u64)]) -> wgpu::Buffer {
+        let total: u64 = ranges.iter().map(|r| r.2).sum();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("descent.readback"),
-            size,
+            label: Some(label),
+            size: total,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         let mut encoder = self
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("descent.readback"),
-            });
-        encoder.copy_buffer_to_buffer(src, offset, &staging, 0, size);
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        let mut at = 0;
+        for &(src, offset, size) in ranges {
+            encoder.copy_buffer_to_buffer(src, offset, &staging, at, size);
+            at += size;
+        }
         self.queue.submit([encoder.finish()]);
-        let mapped = map_read_async(&staging);
-        #[cfg(not(target_arch = "wasm32"))]
-        self.wait()?;
-        mapped.await
+        staging
     }
 
     /// Reads several (buffer, offset, size) ranges in one submission, concatenated in order:
@@ -289,24 +286,7 @@ impl Gpu {
         if total == 0 {
             return Ok(Vec::new());
         }
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("descent.readback.ranges"),
-            size: total,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("descent.readback.ranges"),
-            });
-        let mut at = 0;
-        for &(src, offset, size) in ranges {
-            encoder.copy_buffer_to_buffer(src, offset, &staging, at, size);
-            at += size;
-        }
-        self.queue.submit([encoder.finish()]);
-        map_read(self, &staging)
+        map_read(self, &self.stage("descent.readback.ranges", ranges))
     }
 }
 
@@ -335,26 +315,23 @@ impl Gpu {
     }
 }
 
-/// Maps a `MAP_READ` buffer, copies its bytes out and unmaps it.
+/// Maps a `MAP_READ` buffer, copies its bytes out and unmaps it. Natively `wait` has run the
+/// map's callback, so blocking on it returns at once; a page cannot block, so there this is an
+/// error and the page reads back through [`map_read_async`].
 pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<u8>, GpuError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    staging.map_async(wgpu::MapMode::Read, .., move |r| {
-        let _ = tx.send(r);
-    });
-    gpu.wait()?;
-    // Never blocks: a native `wait` has run the callback; a page's map resolves later, so a
-    // page gets an error here and reads back through `map_read_async` instead.
-    rx.try_recv()
-        .map_err(|_| {
-            GpuError::Map("the GPU's answer is not ready (a page reads back asynchronously)".into())
-        })?
-        .map_err(|e| GpuError::Map(e.to_string()))?;
-    let bytes = staging
-        .get_mapped_range(..)
-        .map_err(|e| GpuError::Map(e.to_string()))?
-        .to_vec();
-    staging.unmap();
-    Ok(bytes)
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mapped = map_read_async(staging);
+        gpu.wait()?;
+        pollster::block_on(mapped)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = (gpu, staging);
+        Err(GpuError::Map(
+            "the GPU's answer is not ready (a page reads back asynchronously)".into(),
+        ))
+    }
 }
 
 /// The error `scope` caught, if any. Natively it waits for the device's answer; a page cannot

@@ -90,19 +90,55 @@ impl TextureCopy {
     }
 }
 
+/// A texture's copy recorded into a staging buffer, read back once the encoder is submitted:
+/// blocking ([`read_texture`]) or as a future (the page's captures).
+pub struct StagedTexture {
+    copy: TextureCopy,
+    buffer: wgpu::Buffer,
+    bgra: bool,
+}
+
+impl StagedTexture {
+    /// Records the copy of `texture` (8-bit RGBA or BGRA, `COPY_SRC`) into `encoder`.
+    pub fn record(
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        texture: &wgpu::Texture,
+        label: &str,
+    ) -> Self {
+        let copy = TextureCopy::new(texture.width(), texture.height());
+        let buffer = copy.staging_buffer(gpu, label);
+        copy.encode(encoder, texture, &buffer);
+        Self {
+            copy,
+            buffer,
+            bgra: is_bgra8(texture.format()),
+        }
+    }
+
+    /// Tight RGBA rows, blocking (see [`crate::gpu::context::map_read`]).
+    pub fn read(&self, gpu: &Gpu) -> Result<Vec<u8>, GpuError> {
+        let bytes = crate::gpu::context::map_read(gpu, &self.buffer)?;
+        Ok(self.copy.unpad(&bytes, self.bgra))
+    }
+
+    /// Tight RGBA rows, when the GPU has them (see [`crate::gpu::context::map_read_async`]).
+    pub async fn read_async(&self) -> Result<Vec<u8>, GpuError> {
+        let bytes = crate::gpu::context::map_read_async(&self.buffer).await?;
+        Ok(self.copy.unpad(&bytes, self.bgra))
+    }
+}
+
 /// Copies `texture` (8-bit RGBA or BGRA, `COPY_SRC`) to the CPU as tight RGBA rows, blocking.
 pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<u8>, GpuError> {
-    let copy = TextureCopy::new(texture.width(), texture.height());
-    let staging = copy.staging_buffer(gpu, "render.readback");
     let mut encoder = gpu
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("render.readback"),
         });
-    copy.encode(&mut encoder, texture, &staging);
+    let staged = StagedTexture::record(gpu, &mut encoder, texture, "render.readback");
     gpu.queue.submit([encoder.finish()]);
-    let bytes = crate::gpu::context::map_read(gpu, &staging)?;
-    Ok(copy.unpad(&bytes, is_bgra8(texture.format())))
+    staged.read(gpu)
 }
 
 #[cfg(test)]
