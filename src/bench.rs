@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
+use crate::bench_case;
 use crate::gpu::sim::{SimSetup, Simulation, TrailPlan};
 use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, OptimizerSpec};
-use crate::surfaces::Surface;
 
 pub struct SimBenchRow {
     pub particles: u32,
@@ -18,10 +18,6 @@ pub struct SimBenchRow {
     /// GPU buffers the particles take (state; the bench keeps no trail).
     pub gpu_bytes: u64,
 }
-
-/// Seconds the GPU side of a measurement aims at: counts past a few million take fewer steps
-/// than asked, so every row finishes in a few seconds on any adapter.
-const MEASURE_SECONDS: f64 = 2.0;
 
 /// The most particles this adapter's memory holds (see `gpu::memory`): on a CPU adapter the
 /// initial state kept for restarts lives in the same memory, so half as many.
@@ -52,68 +48,23 @@ pub fn bench_simulation(
     gpu_steps: u32,
     cpu_budget_steps: u64,
 ) -> Result<Vec<SimBenchRow>, GpuError> {
-    let surface =
-        Surface::from_name_or_expr("rosenbrock").map_err(|e| GpuError::Uncaptured(e.to_string()))?;
-    let adam: OptimizerSpec = "adam:lr=0.02"
-        .parse()
-        .map_err(|e: optim::SpecError| GpuError::Uncaptured(e.to_string()))?;
+    let (surface, adam) = bench_case::case()?;
     let mut rows = Vec::new();
     for &n in sizes {
-        let side = (f64::from(n).sqrt().ceil()) as u32;
-        let starts: Vec<[f64; 2]> = (0..n)
-            .map(|i| {
-                let (c, r) = (i % side, i / side);
-                let d = surface.domain;
-                [
-                    d.x[0] + (d.x[1] - d.x[0]) * f64::from(c) / f64::from(side),
-                    d.y[0] + (d.y[1] - d.y[0]) * f64::from(r) / f64::from(side),
-                ]
-            })
-            .collect();
-        let setup = SimSetup {
-            surface: &surface,
-            optimizers: std::slice::from_ref(&adam).into(),
-            starts: &starts,
-            max_steps: gpu_steps,
-            tol: 0.0,
-            trail: TrailPlan {
-                capacity: 0,
-                record_every: 1,
-            },
-            seed: 0,
-            regression: None,
-        };
-        let mut sim = Simulation::new(gpu, &setup).map_err(|e| GpuError::Uncaptured(e.to_string()))?;
-        // Warm-up: first dispatch pays for pipeline compilation on some drivers; the next
-        // two steps give the rate that sizes the measurement.
-        sim.advance_to(gpu, 1);
-        gpu.wait()?;
-        let t = Instant::now();
-        sim.advance_to(gpu, 3);
-        gpu.wait()?;
-        let rate = 2.0 * f64::from(n) / t.elapsed().as_secs_f64().max(1e-9);
-        let steps = ((MEASURE_SECONDS * rate / f64::from(n)) as u32).clamp(3, gpu_steps.max(3));
-        sim.reset(gpu);
-        sim.advance_to(gpu, 0);
-        gpu.wait()?;
-        let t = Instant::now();
-        sim.advance_to(gpu, steps);
-        gpu.wait()?;
-        let gpu_seconds = t.elapsed().as_secs_f64();
-        let gpu_steps = steps;
-
-        let cpu_steps = (cpu_budget_steps / u64::from(n)).clamp(1, u64::from(gpu_steps)) as u32;
+        let timing = pollster::block_on(bench_case::time_gpu(gpu, n, gpu_steps))?;
+        let starts = bench_case::grid_starts(&surface, n);
+        let cpu_steps = (cpu_budget_steps / u64::from(n)).clamp(1, u64::from(timing.steps)) as u32;
         let t = Instant::now();
         let checksum = cpu_loop(&adam, &starts, cpu_steps);
         let cpu_seconds = t.elapsed().as_secs_f64();
         std::hint::black_box(checksum);
         rows.push(SimBenchRow {
             particles: n,
-            gpu_steps,
-            gpu_seconds,
+            gpu_steps: timing.steps,
+            gpu_seconds: timing.seconds,
             cpu_steps,
             cpu_seconds,
-            gpu_bytes: sim.gpu_bytes(),
+            gpu_bytes: timing.gpu_bytes,
         });
     }
     Ok(rows)

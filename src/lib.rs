@@ -7,6 +7,7 @@
 pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
+pub mod bench_case;
 pub mod camera;
 pub mod capture;
 pub mod cli;

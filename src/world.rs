@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use crate::camera::OrbitCamera;
 use crate::gpu::Gpu;
+use crate::gpu::gpu_data::Particle;
 use crate::gpu::memory::AdapterMemory;
 use crate::gpu::mesh::SurfaceMesh;
 use crate::gpu::sim::{PARTICLE_BYTES, SimSetup, Simulation, TrailPlan};
@@ -53,6 +54,49 @@ pub struct World {
     pub stats: RefCell<Option<TrailStats>>,
     /// A sweep's maps (remade as the run goes) and the group picked on them.
     pub sweep: RefCell<SweepView>,
+    /// In a page, the tag of the run's end state while its read is on the way.
+    #[cfg(target_arch = "wasm32")]
+    end_state: Option<crate::gpu::context::Tag>,
+}
+
+/// The page's slot for a run's end state.
+#[cfg(target_arch = "wasm32")]
+const END_STATE: &str = "world.end_state";
+
+/// What the end of the run decides: the particles' colours and key, basins, start maps.
+struct Outcome {
+    coloring: Coloring,
+    basins: Option<Basins>,
+    start_maps: Vec<StartMap>,
+    insets: Vec<Inset>,
+}
+
+/// Whether the scene shows start maps (a sweep's map stands for them).
+fn shows_start_maps(scene: &Scene) -> bool {
+    scene.view.shows_start_map(&scene.starts) && !scene.has_sweep()
+}
+
+/// The [`Outcome`] of `sim` ending at `last` (none yet: colours that need it wait).
+fn outcome(scene: &Scene, sim: &Simulation, last: Option<&[Particle]>) -> Result<Outcome> {
+    let mut coloring = Coloring::new(
+        scene.view.color_by,
+        sim.initial_particles(),
+        last,
+        &scene.surface.minima,
+        &scene.surface.domain,
+    );
+    let basins = coloring.basins.take();
+    let start_maps = match last {
+        Some(last) if shows_start_maps(scene) => start_maps(scene, last).map_err(anyhow::Error::msg)?,
+        _ => Vec::new(),
+    };
+    let insets = start_maps.iter().map(|m| map_inset(scene, m)).collect();
+    Ok(Outcome {
+        coloring,
+        basins,
+        start_maps,
+        insets,
+    })
 }
 
 impl World {
@@ -70,28 +114,32 @@ impl World {
             .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
         let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
-        let maps_shown = scene.view.shows_start_map(&scene.starts) && !scene.has_sweep();
-        let last = if needs_final_state(scene.view.color_by) || maps_shown {
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
+        let mut last: Option<Vec<Particle>> = None;
+        #[cfg(target_arch = "wasm32")]
+        let mut end_state = None;
+        if needs_final_state(scene.view.color_by) || shows_start_maps(scene) {
             sim.advance_to(gpu, sim.max_steps());
-            let last = sim.read_particles(gpu)?;
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                last = Some(sim.read_particles(gpu)?);
+            }
+            // A page cannot wait: the end state is asked for now, its copy taken before the
+            // reset, and used when it comes (`settle`).
+            #[cfg(target_arch = "wasm32")]
+            {
+                let [r0, r1] = sim.run_tag();
+                end_state = Some([r0, r1, sim.steps_done(), 0]);
+                sim.read_particles_kept(gpu, END_STATE, true)?;
+            }
             sim.reset(gpu);
-            Some(last)
-        } else {
-            None
-        };
-        let mut coloring = Coloring::new(
-            scene.view.color_by,
-            sim.initial_particles(),
-            last.as_deref(),
-            &scene.surface.minima,
-            &scene.surface.domain,
-        );
-        let basins = coloring.basins.take();
-        let start_maps = match (&last, maps_shown) {
-            (Some(last), true) => start_maps(scene, last).map_err(anyhow::Error::msg)?,
-            _ => Vec::new(),
-        };
-        let insets = start_maps.iter().map(|m| map_inset(scene, m)).collect();
+        }
+        let Outcome {
+            coloring,
+            basins,
+            start_maps,
+            insets,
+        } = outcome(scene, &sim, last.as_deref())?;
         let renderer = build_renderer(gpu, scene, &mesh, &sim, &coloring, settings)?;
         let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene)).then(|| {
             let plot = renderer.plot_box();
@@ -110,6 +158,8 @@ impl World {
             insets,
             stats: RefCell::new(stats),
             sweep: RefCell::new(SweepView::default()),
+            #[cfg(target_arch = "wasm32")]
+            end_state,
         })
     }
 
@@ -127,6 +177,8 @@ impl World {
     /// and plots) into the world's renderer and returns its texture: what `descent render`
     /// writes and the window shows. The simulation must be at `ceil(look.time)`.
     pub fn draw(&mut self, gpu: &Gpu, overlay: &mut Overlay, look: &Look) -> &wgpu::Texture {
+        #[cfg(target_arch = "wasm32")]
+        self.settle(gpu);
         draw_frame(
             gpu,
             &self.scene,
@@ -140,6 +192,34 @@ impl World {
             look,
         );
         self.renderer.target().texture()
+    }
+
+    /// In a page: once the run's end state has come, the colours and start maps it decides.
+    #[cfg(target_arch = "wasm32")]
+    fn settle(&mut self, gpu: &Gpu) {
+        let Some(tag) = self.end_state else {
+            return;
+        };
+        let last = match self.sim.read_particles_kept(gpu, END_STATE, false) {
+            Ok(Some((t, last))) if t == tag => last,
+            Ok(_) => return,
+            Err(e) => {
+                log::error!("the run's end state could not be read: {e}");
+                self.end_state = None;
+                return;
+            }
+        };
+        self.end_state = None;
+        match outcome(&self.scene, &self.sim, Some(&last)) {
+            Ok(o) => {
+                if let Some(colors) = &o.coloring.colors {
+                    self.renderer.set_particle_colors(gpu, &self.sim, colors);
+                }
+                (self.coloring, self.basins) = (o.coloring, o.basins);
+                (self.start_maps, self.insets) = (o.start_maps, o.insets);
+            }
+            Err(e) => log::error!("{e:#}"),
+        }
     }
 
     /// [`Self::draw`] through another renderer of this world, e.g. one at a recording's size

@@ -93,6 +93,20 @@ fn no_error(tab: &Tab) {
     );
 }
 
+/// `text` as JavaScript's `encodeURIComponent` writes it (a tab opened only to ask the page
+/// would cost a page load, which on SwiftShader is most of a test's time).
+fn uri_component(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `descent.run(spec)` in the page.
 fn page_run(tab: &Tab, spec: &str) -> Value {
     wait_for(tab, "window.descent && window.descent.run");
@@ -295,16 +309,7 @@ fn screenshot(tab: &Tab, name: &str) -> image::RgbaImage {
 fn a_link_reproduces_its_scene_and_edits_follow_in_the_fragment() {
     let scene = "[surface]\nexpr = \"x^2 + 4*y^2\"\ndomain = [-2.0, 2.0, -2.0, 2.0]\n[[optimizer]]\nname = \"adam\"\nlr = 0.1\n[starts]\npoints = [[1.5, 1.5]]\n[run]\nsteps = 50\n";
     let session = session();
-    let encoded: String = eval(
-        &open(&session, "?embed"),
-        &format!(
-            "encodeURIComponent({})",
-            serde_json::to_string(scene).expect("json")
-        ),
-    )
-    .as_str()
-    .expect("text")
-    .to_string();
+    let encoded = uri_component(scene);
     let tab = open(&session, &format!("#scene={encoded}"));
     no_error(&tab);
     wait_for(&tab, "location.hash.includes('x%5E2')");
@@ -326,8 +331,10 @@ fn a_link_reproduces_its_scene_and_edits_follow_in_the_fragment() {
     // A drag on the canvas orbits: the camera in the fragment changes.
     let before = eval(&tab, "location.hash");
     let (cx, cy) = (f64::from(VIEW.0) * 0.6, f64::from(VIEW.1) * 0.5);
+    // As a person drags: over frames (a press, moves and release in one frame are a click).
     tab.mouse("mousePressed", cx, cy, 0);
     for k in 1..=10 {
+        std::thread::sleep(Duration::from_millis(100));
         tab.mouse("mouseMoved", cx + 12.0 * f64::from(k), cy, 0);
     }
     tab.mouse("mouseReleased", cx + 120.0, cy, 0);
@@ -403,26 +410,32 @@ fn a_click_on_the_surface_adds_a_start_there() {
 /// The page's frame of `scene` once its run has ended, against `descent render --still` of
 /// the same scene at the same size (one sample per pixel, as the page draws on a CPU adapter),
 /// within the golden images' tolerance.
-fn compare_with_still(session: &Session, name: &str, scene: &str, settle: Duration) {
-    let encoded = eval(
-        &open(session, "?embed"),
-        &format!(
-            "encodeURIComponent({})",
-            serde_json::to_string(scene).expect("json")
-        ),
-    );
-    let tab = open(
-        session,
-        &format!("?embed#scene={}", encoded.as_str().expect("text")),
-    );
+fn compare_with_still(session: &Session, name: &str, scene: &str) {
+    let (native, page) = page_and_still(session, name, scene);
+    assert_alike(name, &native, &page, common::golden::BUDGET);
+}
+
+/// The page's frame of `scene` once its run has ended (and its readbacks are in), and
+/// `descent render --still` of it.
+fn page_and_still(session: &Session, name: &str, scene: &str) -> (image::RgbaImage, image::RgbaImage) {
+    let encoded = uri_component(scene);
+    let tab = open(session, &format!("?embed#scene={}", encoded));
     no_error(&tab);
-    std::thread::sleep(settle);
+    // The run played to its end, and every readback it draws from arrived.
+    wait_for(&tab, "window.descentPage.settled");
+    // The page's log, kept beside its picture (read first: a page that stopped answers this).
+    let log = eval(&tab, "window.descentPage.log.join('\\n')");
+    std::fs::write(
+        out_dir().join(format!("{name}-page.log")),
+        log.as_str().unwrap_or_default(),
+    )
+    .expect("log");
+    no_error(&tab);
     let page = screenshot(&tab, &format!("{name}-page.png"));
     let (w, h) = page.dimensions();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web_page");
-    let file = dir.join(format!("{name}.toml"));
+    let file = out_dir().join(format!("{name}.toml"));
     std::fs::write(&file, scene).expect("scene file");
-    let still = dir.join(format!("{name}-native.png"));
+    let still = out_dir().join(format!("{name}-native.png"));
     let status = Command::new(env!("CARGO_BIN_EXE_descent"))
         .arg("render")
         .arg(&file)
@@ -432,15 +445,25 @@ fn compare_with_still(session: &Session, name: &str, scene: &str, settle: Durati
         .status()
         .expect("descent render");
     assert!(status.success());
-    let native = image::open(&still).expect("the still").to_rgba8();
-    let c = common::golden::compare(&native, &page);
-    c.diff.save(dir.join(format!("{name}-diff.png"))).expect("diff");
+    (image::open(&still).expect("the still").to_rgba8(), page)
+}
+
+fn out_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web_page")
+}
+
+/// `page` and `native` differ in at most `budget` of their pixels (the diff is saved).
+fn assert_alike(name: &str, native: &image::RgbaImage, page: &image::RgbaImage, budget: f64) {
+    let c = common::golden::compare(native, page);
+    c.diff
+        .save(out_dir().join(format!("{name}-diff.png")))
+        .expect("diff");
     assert!(
-        c.passes(),
-        "{name}: {} of {} pixels differ (see {})",
+        c.failing as f64 <= budget * c.total as f64,
+        "{name}: {} of {} pixels differ, more than {budget} of them (see {})",
         c.failing,
         c.total,
-        dir.display()
+        out_dir().display()
     );
 }
 
@@ -450,8 +473,145 @@ fn the_pages_frame_is_descent_renders_still() {
     let post = "title = \"Gradient descent on a saddle\"\n[surface]\nname = \"saddle\"\n\
         domain = [-1.0, 1.0, -1.0, 1.0]\n[[optimizer]]\nname = \"gd\"\nlr = 0.01\n[starts]\n\
         points = [[1.0, 0.0], [1.0, 0.25]]\n[run]\nsteps = 200\n[view]\ncamera = \"post\"\ngrid_lines = true\n";
-    compare_with_still(&session, "post", post, Duration::from_secs(6));
+    compare_with_still(&session, "post", post);
     let swarm = "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
         [starts]\nrandom = 100000\nseed = 3\n[run]\nsteps = 60\n[view]\ntrails = \"density\"\n";
-    compare_with_still(&session, "density", swarm, Duration::from_secs(20));
+    compare_with_still(&session, "density", swarm);
+}
+
+/// Hundreds of translucent trails crossing: SwiftShader and lavapipe rasterise their edges
+/// apart (2 to 4% of the pixels, all on trail edges), so the whole frame gets `budget`. The
+/// legend and the maps, at the right, must match but for one pixel column at a map's edge
+/// (177 pixels, 0.13%: the rasterisers sample the inset's last texel apart).
+fn assert_alike_but_trail_edges(name: &str, native: &image::RgbaImage, page: &image::RgbaImage, budget: f64) {
+    assert_alike(name, native, page, budget);
+    let right = |im: &image::RgbaImage| {
+        image::imageops::crop_imm(im, 770, 0, im.width() - 770, im.height()).to_image()
+    };
+    assert_alike(
+        &format!("{name}-legend-and-maps"),
+        &right(native),
+        &right(page),
+        0.002,
+    );
+}
+
+/// A scene of `assets/scenes`.
+fn asset(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/assets/scenes/{name}", env!("CARGO_MANIFEST_DIR"))).expect("scene")
+}
+
+// What the page draws from the GPU's answers, which in a page arrive a frame later: the strip
+// plots (from the trail), colours by outcome and start maps (from the run's end), a sweep's
+// map, and a swarm's loss distribution (counted on the GPU). Each frame, once the run has
+// ended, equals `descent render --still`.
+
+#[test]
+fn the_pages_strip_plots_are_descent_renders() {
+    let plots = asset("saddle-two-starts.toml");
+    assert!(plots.contains("plots = [\"xy\"]"));
+    compare_with_still(&session(), "plots", &plots);
+}
+
+#[test]
+fn the_pages_colours_by_outcome_and_start_map_are_descent_renders() {
+    let basins = asset("himmelblau-basins.toml")
+        .replace("grid = [316, 316]", "grid = [40, 40]")
+        .replace("steps = 400", "steps = 150");
+    assert!(basins.contains("start_map = true") && basins.contains("grid = [40, 40]"));
+    let (native, page) = page_and_still(&session(), "basins", &basins);
+    assert_alike_but_trail_edges("basins", &native, &page, 0.03);
+}
+
+#[test]
+fn the_pages_sweep_map_is_descent_renders() {
+    let sweep = asset("momentum-map.toml")
+        .replace("count = 128", "count = 24")
+        .replace("steps = 1000", "steps = 300");
+    assert!(sweep.contains("count = 24"));
+    let (native, page) = page_and_still(&session(), "sweep", &sweep);
+    assert_alike_but_trail_edges("sweep", &native, &page, 0.05);
+}
+
+#[test]
+fn the_pages_loss_distribution_is_descent_renders() {
+    let swarm = "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+        [starts]\nrandom = 2000\nseed = 5\n[run]\nsteps = 120\n[view]\nplots = [\"loss\"]\n";
+    compare_with_still(&session(), "distribution", swarm);
+}
+
+/// The centre of the panel's widget labelled `label` (CSS pixels), as `descent.widgets()`
+/// reports it from egui's accessibility tree.
+fn widget_centre(tab: &Tab, label: &str) -> (f64, f64) {
+    let find = format!(
+        "window.descent.widgets().find(w => w.label === {})",
+        serde_json::to_string(label).expect("json")
+    );
+    wait_for(tab, &format!("!!({find})"));
+    let w = eval(tab, &format!("JSON.stringify({find})"));
+    let w: Value = serde_json::from_str(w.as_str().expect("json")).expect("json");
+    let at = |k: &str| w[k].as_f64().expect("a number");
+    (at("x") + at("width") / 2.0, at("y") + at("height") / 2.0)
+}
+
+/// An edit in the panel follows in the fragment: a click on an optimizer's checkbox, found
+/// by its label, turns the option on in the link; and a finger's drag orbits as the mouse's.
+#[test]
+fn a_panel_edit_changes_the_fragment_and_a_touch_drag_orbits() {
+    let scene = "[surface]\nname = \"rosenbrock\"\n[[optimizer]]\nname = \"sgd\"\nlr = 0.001\nmomentum = 0.9\n\
+        [starts]\npoints = [[-1.5, 2.0]]\n[run]\nsteps = 100\n";
+    let session = session();
+    let encoded = uri_component(scene);
+    let tab = open(&session, &format!("#scene={}", encoded));
+    no_error(&tab);
+    wait_for(&tab, "location.hash.includes('momentum')");
+    let fragment = || {
+        eval(&tab, "decodeURIComponent(location.hash)")
+            .as_str()
+            .expect("text")
+            .to_string()
+    };
+    assert!(!fragment().contains("nesterov = true"), "{}", fragment());
+    let (x, y) = widget_centre(&tab, "nesterov");
+    assert!(
+        x < f64::from(VIEW.0) / 2.0,
+        "the checkbox is in the panel, at the left: {x}"
+    );
+    tab.mouse("mousePressed", x, y, 0);
+    tab.mouse("mouseReleased", x, y, 0);
+    wait_for(
+        &tab,
+        "decodeURIComponent(location.hash).includes('nesterov = true')",
+    );
+    let scene = fragment();
+    let reread =
+        descent::scene::Scene::parse_with("link", &scene["#scene=".len()..], &descent::scene::no_files)
+            .expect("the fragment parses");
+    assert!(
+        format!("{:?}", reread.optimizers[0]).contains("nesterov"),
+        "{scene}"
+    );
+    screenshot(&tab, "panel-edit.png");
+
+    // A finger dragged across the 3D view turns the camera: the azimuth in the link changes.
+    let azimuth = |text: &str| {
+        let at = text.find("azim").expect("the camera's azimuth in the link");
+        text[at..].split(['\n', ',']).next().expect("a line").to_string()
+    };
+    let before = azimuth(&fragment());
+    let (cx, cy) = (f64::from(VIEW.0) * 0.7, f64::from(VIEW.1) * 0.5);
+    tab.touch("touchStart", cx, cy);
+    for k in 1..=10 {
+        std::thread::sleep(Duration::from_millis(100));
+        tab.touch("touchMove", cx - 10.0 * f64::from(k), cy);
+    }
+    tab.touch("touchEnd", cx - 100.0, cy);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while azimuth(&fragment()) == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a touch drag did not orbit: {before}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

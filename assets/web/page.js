@@ -54,17 +54,22 @@ window.descentPage = (() => {
     window.descent = {
       run: (spec) => wasm.run(spec === undefined ? {} : spec),
       capture: () => wasm.capture(),
+      widgets: () => wasm.widgets(),
+      bench: (particles, steps) => wasm.bench(particles, steps === undefined ? 200 : steps),
     };
     window.descentPage.loadMs = performance.now() - started;
     ready();
   }
 
   // Called after every frame the program draws.
-  function started() {
+  // `settled`: the run has ended and every readback it drew from is in (what a capture of
+  // the end waits for).
+  function started(settled) {
     if (!window.descentPage.firstFrameMs) {
       window.descentPage.firstFrameMs = performance.now();
     }
     window.descentPage.frames = (window.descentPage.frames || 0) + 1;
+    window.descentPage.settled = settled;
   }
 
   function download(name, bytes, mime) {

@@ -10,13 +10,16 @@
 //! - `panel.rs`: the scene editor (surface, optimizers, starts); `loss.rs`: the loss plot's
 //!   statistics; `input.rs`: keys and drags as actions; `picking.rs`: rays against the surface;
 //! - `blit.rs`, `panel_cache.rs`: the frame and the panel copied into the window;
-//!   `recording.rs`: F9's frames.
+//!   `recording.rs`: F9's frames; in the page `page_capture.rs` (its picture of itself) and
+//!   `page_widgets.rs` (the panel's widgets for scripts).
 
 mod blit;
 pub mod input;
 pub mod loss;
 #[cfg(target_arch = "wasm32")]
 pub mod page_capture;
+#[cfg(target_arch = "wasm32")]
+pub mod page_widgets;
 pub mod panel;
 pub mod panel_cache;
 pub mod picking;
@@ -84,6 +87,11 @@ pub fn run_in_page(
     page_capture::set_waker(Box::new(move || {
         let _ = proxy.send_event(AppEvent::Redraw);
     }));
+    // A readback that came (plots, maps, colours by outcome) is drawn at once, paused or not.
+    let proxy = event_loop.create_proxy();
+    crate::gpu::later::set_waker(Box::new(move || {
+        let _ = proxy.send_event(AppEvent::Wake);
+    }));
     app.page = Some(Page {
         canvas,
         proxy: event_loop.create_proxy(),
@@ -108,8 +116,10 @@ pub type FrameHook = Box<dyn FnMut(&Viewer, &Gpu)>;
 pub enum AppEvent {
     Started(Box<Started>),
     Failed(String),
-    /// Something outside the loop wants a frame (the page's capture).
+    /// Something outside the loop wants a frame now (the page's capture).
     Redraw,
+    /// A readback came: the next frame shows it (coalesced with frames already asked for).
+    Wake,
 }
 
 /// A window with its GPU and surface, ready for the viewer.
@@ -155,7 +165,16 @@ struct Running {
     hidden: bool,
     /// When egui wants its next frame (an animation, a tooltip's delay); None: on input only.
     egui_repaint: Option<web_time::Instant>,
+    /// The page's frames the GPU has not finished. A browser's canvas does not hold the page
+    /// back the way a window's present does: on a slow adapter frames would queue up without
+    /// end, and every readback behind them.
+    #[cfg(target_arch = "wasm32")]
+    frames_on_gpu: Arc<std::sync::atomic::AtomicU32>,
 }
+
+/// Frames the page lets the GPU hold at once: one drawn while the last is finished.
+#[cfg(target_arch = "wasm32")]
+const PAGE_FRAMES_AHEAD: u32 = 2;
 
 impl App {
     fn new(options: ViewerOptions, hook: Option<FrameHook>) -> Self {
@@ -283,6 +302,8 @@ impl App {
             viewer,
             hidden: false,
             egui_repaint: None,
+            #[cfg(target_arch = "wasm32")]
+            frames_on_gpu: Default::default(),
         })
     }
 }
@@ -321,6 +342,12 @@ impl ApplicationHandler<AppEvent> for App {
             AppEvent::Failed(why) => Err(anyhow::anyhow!(why)),
             // Drawn at once: a page whose run has ended gets no redraw from the browser for a
             // request made here (winit's web loop waits for input).
+            AppEvent::Wake => {
+                if let Some(r) = self.running.as_ref() {
+                    r.window.request_redraw();
+                }
+                return;
+            }
             AppEvent::Redraw => {
                 if self.running.is_some()
                     && let Err(e) = self.handle(event_loop, WindowEvent::RedrawRequested)
@@ -372,6 +399,8 @@ impl App {
                 }
             }
             WindowEvent::Occluded(occluded) => r.hidden = occluded,
+            // A page's frame waits while the GPU is behind (asked again when a frame is done).
+            WindowEvent::RedrawRequested if r.gpu_is_behind() => {}
             WindowEvent::RedrawRequested => {
                 r.redraw()?;
                 if let Some(hook) = self.hook.as_mut() {
@@ -392,11 +421,12 @@ impl App {
     fn schedule(&mut self, event_loop: &ActiveEventLoop) {
         let Some(r) = self.running.as_ref() else { return };
         let now = web_time::Instant::now();
+        // A page draws on while a capture or a readback waits (see `gpu::later::in_flight`).
         #[cfg(target_arch = "wasm32")]
-        let capture = page_capture::pending();
+        let waiting = page_capture::pending() || crate::gpu::later::in_flight();
         #[cfg(not(target_arch = "wasm32"))]
-        let capture = false;
-        if capture || r.viewer.is_animating() || r.egui_repaint.is_some_and(|at| at <= now) {
+        let waiting = false;
+        if waiting || r.viewer.is_animating() || r.egui_repaint.is_some_and(|at| at <= now) {
             r.window.request_redraw();
             event_loop.set_control_flow(ControlFlow::Poll);
         } else if let Some(at) = r.egui_repaint {
@@ -408,6 +438,15 @@ impl App {
 }
 
 impl Running {
+    fn gpu_is_behind(&self) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.frames_on_gpu.load(std::sync::atomic::Ordering::Relaxed) >= PAGE_FRAMES_AHEAD
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        false
+    }
+
     fn redraw(&mut self) -> Result<()> {
         #[cfg(target_arch = "wasm32")]
         let hidden = self.hidden && !page_capture::pending();
@@ -438,9 +477,18 @@ impl Running {
         let target = &frame.texture;
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let ctx = self.egui_state.egui_ctx().clone();
+        #[cfg(target_arch = "wasm32")]
+        if page_widgets::wanted() {
+            ctx.enable_accesskit();
+        }
         let mut full_output = ctx.run_ui(raw_input, |ui| {
             self.viewer.ui(ui, &self.gpu);
         });
+        #[cfg(target_arch = "wasm32")]
+        if let Some(update) = full_output.platform_output.accesskit_update.take() {
+            let css_per_point = f64::from(full_output.pixels_per_point) / self.window.scale_factor();
+            page_widgets::record(&update, css_per_point);
+        }
         self.egui_state
             .handle_platform_output(&self.window, full_output.platform_output);
         let title = window_title(self.viewer.scene());
@@ -531,6 +579,16 @@ impl Running {
             page_capture::finish(&self.gpu, &mut encoder, texture, &frame.texture, done)
         });
         self.gpu.queue.submit(extra.into_iter().chain([encoder.finish()]));
+        #[cfg(target_arch = "wasm32")]
+        {
+            use std::sync::atomic::Ordering::Relaxed;
+            let on_gpu = self.frames_on_gpu.clone();
+            on_gpu.fetch_add(1, Relaxed);
+            self.gpu.queue.on_submitted_work_done(move || {
+                on_gpu.fetch_sub(1, Relaxed);
+                crate::gpu::later::wake();
+            });
+        }
         #[cfg(target_arch = "wasm32")]
         if let Some(read) = capture {
             read();

@@ -233,6 +233,11 @@ impl Viewer {
     /// clock. Otherwise the window waits for input (a recording writes a frame whenever the view
     /// changes, so it needs no redraws of its own).
     /// `--exit-after-frames` (a benchmark) draws continuously.
+    /// Whether the run has been played to its end and nothing moves any more.
+    pub fn has_ended(&self) -> bool {
+        !self.is_animating() && self.time >= f64::from(self.scene.steps)
+    }
+
     pub fn is_animating(&self) -> bool {
         let end = f64::from(self.scene.steps);
         self.options.exit_after_frames.is_some()
@@ -373,9 +378,13 @@ impl Viewer {
         if self.world.particles > MAX_SAMPLED_PARTICLES {
             return;
         }
-        let Ok(particles) = self.world.sim.read_particles(gpu) else {
+        // In a page the answer shows an earlier step (or none yet): sampled at the step it shows.
+        let Ok(Some((step, particles))) = self.world.sim.read_particles_latest(gpu) else {
             return;
         };
+        if self.last_sampled_step == Some(step) {
+            return;
+        }
         self.last_sampled_step = Some(step);
         // One series per optimizer: a sweep's groups are sampled together.
         let per = self.world.sim.starts_per_group().max(1) as usize;

@@ -60,6 +60,13 @@ pub fn describe_error(e: &wgpu::Error) -> String {
         .join(": ")
 }
 
+/// What a read's bytes show, as its asker wrote it down (e.g. the run and step): see
+/// [`Gpu::read_latest`].
+pub type Tag = [u32; 4];
+
+/// A read's bytes with the [`Tag`] they were asked with.
+pub type Answer = (Tag, Arc<Vec<u8>>);
+
 /// Everything needed to talk to one GPU.
 pub struct Gpu {
     pub instance: wgpu::Instance,
@@ -229,6 +236,22 @@ impl Gpu {
         }
     }
 
+    /// [`Self::wait`] as a future: resolves when the work submitted so far is done (a page
+    /// cannot block; natively it has waited before it returns).
+    pub async fn done_async(&self) -> Result<(), GpuError> {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        self.queue.on_submitted_work_done(move || {
+            let _ = tx.send(());
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        self.wait()?;
+        rx.await.map_err(|e| GpuError::DeviceLost(e.to_string()))?;
+        match self.take_fault() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Waits for the queue to drain, ignoring faults: for a context kept in a static, which is
     /// never dropped, at process exit. lavapipe runs submissions on its own thread and compiles
     /// shader variants with LLVM as it draws; a process that exits with work in flight tears
@@ -256,9 +279,32 @@ impl Gpu {
         mapped.await
     }
 
+    /// The newest answer to the read of `ranges` (concatenated, as [`Self::read_ranges`])
+    /// kept in slot `name`, with the `tag` it was asked with: what the bytes show (the run and
+    /// step), for the caller to check. Natively the read is done now and the answer is this
+    /// request's. A page cannot wait: there the answer is the newest that arrived (asked a
+    /// frame or more before), this request is sent unless one of the slot's is in flight, and
+    /// `None` comes until the first answer.
+    pub fn read_latest(
+        &self,
+        name: &'static str,
+        ranges: &[(&wgpu::Buffer, u64, u64)],
+        tag: Tag,
+    ) -> Result<Option<Answer>, GpuError> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = name;
+            Ok(Some((tag, Arc::new(self.read_ranges(ranges)?))))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            Ok(super::later::read(self, name, ranges, tag))
+        }
+    }
+
     /// A mappable buffer holding the (buffer, offset, size) `ranges` one after another, the
     /// copies submitted. Offsets and sizes must be multiples of 4.
-    fn stage(&self, label: &str, ranges: &[(&wgpu::Buffer, u64, u64)]) -> wgpu::Buffer {
+    pub(super) fn stage(&self, label: &str, ranges: &[(&wgpu::Buffer, u64, u64)]) -> wgpu::Buffer {
         let total: u64 = ranges.iter().map(|r| r.2).sum();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),

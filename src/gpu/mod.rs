@@ -2,10 +2,13 @@
 //! the memory descent may use (`memory.rs`), the simulation (`sim/`), the surface mesh
 //! (`mesh.rs`), trail statistics for the plots (`stats.rs`), the Pod twins of the compute
 //! shaders' structs (`gpu_data.rs`), one helper for shader modules, bind groups and pipelines
-//! (`pipeline.rs`) and one texture readback (`readback.rs`).
+//! (`pipeline.rs`), one texture readback (`readback.rs`) and the page's readbacks, which
+//! answer a frame later (`later.rs`).
 
 pub mod context;
 pub mod gpu_data;
+#[cfg(target_arch = "wasm32")]
+pub mod later;
 pub mod memory;
 pub mod mesh;
 pub mod pipeline;

@@ -269,7 +269,21 @@ impl TrailStats {
             }
         }
         gpu.queue.submit([encoder.finish()]);
-        let raw = gpu.read_buffer(&self.counts, 0, bytes)?;
+        // In a page the answer is to an earlier request: taken when it carries on from the
+        // rows counted, in this run.
+        let run = sim.run_tag();
+        let Some((tag, raw)) = gpu.read_latest(
+            "stats.counts",
+            &[(&self.counts, 0, bytes)],
+            [run[0], run[1], first, records],
+        )?
+        else {
+            return Ok(());
+        };
+        let [r0, r1, first, records] = tag;
+        if [r0, r1] != run || first != self.rows[0].len() as u32 {
+            return Ok(());
+        }
         let words: &[u32] = bytemuck::cast_slice(&raw);
         for k in 0..records as usize {
             for g in 0..self.groups {

@@ -58,9 +58,13 @@ impl SweepView {
             None => true,
             Some((at, when)) => at != step && (when.elapsed() >= self.refresh || step >= sim.max_steps()),
         };
-        if due && let Ok(particles) = sim.read_particles(gpu) {
+        // In a page the answer shows an earlier step: the maps are remade when a newer comes.
+        if due
+            && let Ok(Some((shown, particles))) = sim.read_particles_latest(gpu)
+            && self.made_at.is_none_or(|(at, _)| at != shown)
+        {
             self.maps = sweep_maps(scene, &particles, sim.starts_per_group() as usize);
-            self.made_at = Some((step, Instant::now()));
+            self.made_at = Some((shown, Instant::now()));
             self.insets.clear();
         }
         if self.insets.len() != self.maps.len() {

@@ -27,8 +27,9 @@ const URL_REFRESH_MS: f64 = 250.0;
 extern "C" {
     #[wasm_bindgen(js_namespace = descentPage, js_name = showError)]
     fn show_error(text: &str);
+    /// After every frame: whether the run has ended and every readback it drew from is in.
     #[wasm_bindgen(js_namespace = descentPage, js_name = started)]
-    fn page_started();
+    fn page_started(settled: bool);
     #[wasm_bindgen(js_namespace = descentPage, js_name = copyText)]
     fn copy_text(text: &str);
 }
@@ -93,7 +94,7 @@ fn start_viewer() -> anyhow::Result<()> {
             *copied.borrow_mut() = *n;
             copy_text(text);
         }
-        page_started();
+        page_started(viewer.has_ended() && !crate::gpu::later::in_flight());
         let now = js_sys::Date::now();
         let mut last = last.borrow_mut();
         if now - last.0 < URL_REFRESH_MS {

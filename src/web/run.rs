@@ -258,3 +258,45 @@ pub fn capture() -> js_sys::Promise {
         }));
     })
 }
+
+/// `descent.widgets()`: the panel's labelled widgets, `[{role, label, x, y, width, height}]`
+/// in CSS pixels, from egui's accessibility tree (empty until the frame after the first call).
+#[wasm_bindgen]
+pub fn widgets() -> js_sys::Array {
+    crate::app::page_widgets::list()
+        .into_iter()
+        .map(|w| {
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: JsValue| {
+                let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+            };
+            set("role", JsValue::from_str(&w.role));
+            set("label", JsValue::from_str(&w.label));
+            for (k, v) in ["x", "y", "width", "height"].iter().zip(w.rect) {
+                set(k, JsValue::from_f64(v));
+            }
+            JsValue::from(o)
+        })
+        .collect()
+}
+
+/// `descent.bench(particles, steps)`: times the simulation benchmark's case in the page as
+/// `descent bench` times it natively (`bench_case::time_gpu`); resolves to
+/// `{particles, steps, seconds, rate, adapter}` (rate in particle-steps per second).
+#[wasm_bindgen]
+pub async fn bench(particles: u32, steps: u32) -> Result<JsValue, JsValue> {
+    let gpu = gpu().await?;
+    let t = crate::bench_case::time_gpu(&gpu, particles.max(1), steps.max(3))
+        .await
+        .map_err(|e| js_error(&e.to_string()))?;
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+    };
+    set("particles", JsValue::from(t.particles));
+    set("steps", JsValue::from(t.steps));
+    set("seconds", JsValue::from_f64(t.seconds));
+    set("rate", JsValue::from_f64(t.rate()));
+    set("adapter", JsValue::from_str(&gpu.adapter_name()));
+    Ok(o.into())
+}

@@ -194,6 +194,20 @@ impl Tab<'_> {
         );
     }
 
+    /// One touch event: "touchStart" and "touchMove" with a finger at (x, y) CSS pixels,
+    /// "touchEnd" lifts it.
+    pub fn touch(&self, kind: &str, x: f64, y: f64) {
+        let points = if kind == "touchEnd" {
+            json!([])
+        } else {
+            json!([{ "x": x, "y": y, "id": 1 }])
+        };
+        self.call(
+            "Input.dispatchTouchEvent",
+            json!({ "type": kind, "touchPoints": points }),
+        );
+    }
+
     /// One mouse event at (x, y) CSS pixels: "mousePressed", "mouseMoved", "mouseReleased".
     pub fn mouse(&self, kind: &str, x: f64, y: f64, modifiers: u32) {
         let pressed = kind != "mouseReleased";

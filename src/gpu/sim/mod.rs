@@ -25,11 +25,14 @@ mod pacer;
 mod plan;
 mod setup;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use web_time::Instant;
 use wgpu::util::DeviceExt;
 
+#[cfg(target_arch = "wasm32")]
+use crate::gpu::context::Tag;
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::{Gpu, GpuError};
@@ -118,7 +121,10 @@ pub struct Simulation {
     max_steps: u32,
 }
 
-type TrailMemo = ((u64, u32), std::sync::Arc<Vec<TrailPoint>>);
+type TrailMemo = ((u64, u32), Trail);
+
+/// A whole trail ring read back, shared by the plots that read it.
+pub type Trail = Arc<Vec<TrailPoint>>;
 
 impl Simulation {
     /// Checks the particle count against the memory descent may use before any GPU work.
@@ -513,20 +519,116 @@ impl Simulation {
         Ok((steps, points.chunks(per).map(<[TrailPoint]>::to_vec).collect()))
     }
 
-    /// Reads the whole trail ring: point `slot * n + i` is particle i's record in that slot.
-    /// [`Self::read_trail`], read again only when the simulation has moved on since the last
-    /// call (plots of a few particles ask for it every frame: a readback waits for the GPU).
-    pub fn read_trail_memo(&self, gpu: &Gpu) -> Result<std::sync::Arc<Vec<TrailPoint>>, GpuError> {
-        let key = (self.resets, self.steps_done());
-        let mut memo = self.trail_memo.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((k, trail)) = memo.as_ref()
-            && *k == key
+    /// What a read of the simulation's state shows: which run (resets) and step.
+    #[cfg(target_arch = "wasm32")]
+    fn state_tag(&self) -> Tag {
+        let [r0, r1] = self.run_tag();
+        [r0, r1, self.steps_done(), 0]
+    }
+
+    /// Whether a read's `tag` shows this run, not one from before the last reset.
+    #[cfg(target_arch = "wasm32")]
+    fn this_run(&self, tag: &Tag) -> bool {
+        tag[..2] == self.run_tag()
+    }
+
+    /// Which run (resets since the start), as the first two words of a read's [`Tag`].
+    pub fn run_tag(&self) -> [u32; 2] {
+        [self.resets as u32, (self.resets >> 32) as u32]
+    }
+
+    /// Every particle's state and the step it shows: natively read now; in a page the newest
+    /// answer that arrived ([`Gpu::read_latest`]), `None` until this run's first.
+    pub fn read_particles_latest(&self, gpu: &Gpu) -> Result<Option<(u32, Vec<Particle>)>, GpuError> {
+        #[cfg(not(target_arch = "wasm32"))]
         {
-            return Ok(trail.clone());
+            Ok(Some((self.steps_done(), self.read_particles(gpu)?)))
         }
-        let trail = std::sync::Arc::new(self.read_trail(gpu)?);
-        *memo = Some((key, trail.clone()));
-        Ok(trail)
+        #[cfg(target_arch = "wasm32")]
+        {
+            let ranges: Vec<_> = self
+                .chunks
+                .iter()
+                .map(|c| (&c.particles, 0, c.particles.size()))
+                .collect();
+            Ok(gpu
+                .read_latest("sim.particles", &ranges, self.state_tag())?
+                .filter(|(tag, _)| self.this_run(tag))
+                .map(|(tag, bytes)| (tag[2], bytemuck::pod_collect_to_vec(&bytes))))
+        }
+    }
+
+    /// A page's read of the particles that is asked once and kept for later, in slot `name`
+    /// (a run's end state, read before the reset that follows it): `ask` sends it, and later
+    /// calls without `ask` return it once it came, with its tag.
+    #[cfg(target_arch = "wasm32")]
+    pub fn read_particles_kept(
+        &self,
+        gpu: &Gpu,
+        name: &'static str,
+        ask: bool,
+    ) -> Result<Option<(Tag, Vec<Particle>)>, GpuError> {
+        let ranges: Vec<_> = self
+            .chunks
+            .iter()
+            .map(|c| (&c.particles, 0, c.particles.size()))
+            .collect();
+        let answer = if ask {
+            gpu.read_latest(name, &ranges, self.state_tag())?
+        } else {
+            ranges.first().and_then(|r| crate::gpu::later::peek(name, r.0))
+        };
+        Ok(answer.map(|(tag, bytes)| (tag, bytemuck::pod_collect_to_vec(&bytes))))
+    }
+
+    /// The whole trail ring (point `slot * n + i` is particle i's record in that slot) and the
+    /// step it was read at, as [`Self::read_particles_latest`] answers. Decoded again only
+    /// when the simulation moved on since the last answer (plots of a few particles ask for it
+    /// every frame; natively a readback waits for the GPU).
+    pub fn read_trail_latest(&self, gpu: &Gpu) -> Result<Option<(u32, Trail)>, GpuError> {
+        let mut memo = self.trail_memo.lock().unwrap_or_else(|e| e.into_inner());
+        let memo_at = |memo: &Option<TrailMemo>, key| match memo.as_ref() {
+            Some((k, trail)) if *k == key => Some(trail.clone()),
+            _ => None,
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let key = (self.resets, self.steps_done());
+            if let Some(trail) = memo_at(&memo, key) {
+                return Ok(Some((key.1, trail)));
+            }
+            let trail = Arc::new(self.read_trail(gpu)?);
+            *memo = Some((key, trail.clone()));
+            Ok(Some((key.1, trail)))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let ranges: Vec<_> = self
+                .chunks
+                .iter()
+                .map(|c| (&c.trail, 0, c.trail.size()))
+                .collect();
+            let Some((tag, bytes)) = gpu
+                .read_latest("sim.trail", &ranges, self.state_tag())?
+                .filter(|(tag, _)| self.this_run(tag))
+            else {
+                return Ok(None);
+            };
+            let key = (self.resets, tag[2]);
+            if let Some(trail) = memo_at(&memo, key) {
+                return Ok(Some((key.1, trail)));
+            }
+            let mut out = self.trail_vec();
+            let mut at = 0;
+            for (k, chunk) in self.chunks.iter().enumerate() {
+                let size = chunk.trail.size() as usize;
+                self.place_trail_chunk(&mut out, k, &bytes[at..at + size]);
+                at += size;
+            }
+            let trail = Arc::new(out);
+            *memo = Some((key, trail.clone()));
+            Ok(Some((key.1, trail)))
+        }
     }
 
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {

@@ -185,15 +185,16 @@ pub fn plots_for_frame(
         }
         return out;
     }
-    let Ok(trail) = sim.read_trail_memo(gpu) else {
+    // In a page the trail read is a frame or more old: the plots end where it does.
+    let Ok(Some((done, trail))) = sim.read_trail_latest(gpu) else {
         return Vec::new();
     };
-    let up_to = (time.max(0.0).floor() as u32).min(sim.steps_done());
+    let up_to = (time.max(0.0).floor() as u32).min(done);
     let mut history = History::from_trail(
         &trail,
         sim.particle_count() as usize,
         sim.trail_plan(),
-        sim.steps_done(),
+        done,
         up_to,
         sim.starts_per_group() as usize,
     );

@@ -1,0 +1,214 @@
+//! The page against the native program on this machine, side by side in one run and on the
+//! same adapter: chromium's WebGPU runs on SwiftShader, and so does the native side here
+//! (chromium ships SwiftShader's Vulkan driver; `--native-driver` picks another). Prints
+//! - particle-steps per second of `descent bench`'s case (Adam on Rosenbrock from a grid of
+//!   starts), timed by the same code (`bench_case::time_gpu`) natively and in the page;
+//! - frames per second drawing the same 10,000-particle scene at the page's size (the page is
+//!   capped at the display's rate, 60 here);
+//! - the time from opening the page to its first frame, and the bundle's size.
+//!
+//! cargo run --release --example bench_web [-- --particles 10000,100000 --native-driver FILE]
+//!
+//! It builds the page (scripts/build-web.sh) and needs chromium, as the browser tests do.
+
+#[path = "../tests/browser/mod.rs"]
+#[allow(dead_code)]
+mod browser;
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use descent::camera::OrbitCamera;
+use descent::gpu::{AdapterPreference, Gpu};
+use descent::render::RenderSettings;
+use descent::render::overlay::Overlay;
+use descent::scene::Scene;
+use descent::world::{Look, World};
+
+const SWIFTSHADER: &str = "/usr/lib/chromium/vk_swiftshader_icd.json";
+const VIEW: (u32, u32) = (1000, 700);
+const FLAGS: [&str; 4] = [
+    "--enable-unsafe-webgpu",
+    "--enable-features=Vulkan,VulkanFromANGLE",
+    "--use-angle=vulkan",
+    "--headless=new",
+];
+/// The frames-per-second scene: long enough that it plays throughout the measurement.
+const FPS_SCENE: &str = "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\
+    [starts]\nrandom = 10000\nseed = 1\n[run]\nsteps = 100000\n";
+const FPS_SECONDS: f64 = 5.0;
+
+fn main() -> Result<()> {
+    let mut particles = vec![10_000u32, 100_000, 1_000_000];
+    let mut driver = SWIFTSHADER.to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--particles" => {
+                let list = args.next().context("--particles needs a list")?;
+                particles = list
+                    .split(',')
+                    .map(|n| n.trim().parse().with_context(|| format!("--particles: {n:?}")))
+                    .collect::<Result<_>>()?;
+            }
+            "--native-driver" => driver = args.next().context("--native-driver needs a file")?,
+            other => bail!("unknown argument {other:?} (--particles LIST, --native-driver FILE)"),
+        }
+    }
+    if !std::path::Path::new(&driver).exists() {
+        bail!("{driver} is missing (chromium's package ships SwiftShader's Vulkan driver)");
+    }
+    // SAFETY: set before any thread starts; the Vulkan loader reads it when wgpu's instance
+    // is made, below.
+    unsafe { std::env::set_var("VK_DRIVER_FILES", &driver) };
+
+    let root = env!("CARGO_MANIFEST_DIR");
+    let status = std::process::Command::new("bash")
+        .arg(format!("{root}/scripts/build-web.sh"))
+        .status()
+        .context("run scripts/build-web.sh")?;
+    if !status.success() {
+        bail!("scripts/build-web.sh failed");
+    }
+    let wasm = std::path::Path::new(root).join("target/web/descent_bg.wasm");
+    let bytes = std::fs::read(&wasm).with_context(|| format!("{}", wasm.display()))?;
+    let gzipped = gzip_size(&wasm)?;
+
+    let gpu = Gpu::new(AdapterPreference::Software)?;
+    let native_rates: Vec<f64> = particles
+        .iter()
+        .map(|&n| pollster::block_on(descent::bench_case::time_gpu(&gpu, n, 200)).map(|t| t.rate()))
+        .collect::<Result<_, _>>()?;
+    let native_fps = native_fps(&gpu)?;
+
+    let url = serve(root);
+    let chromium = browser::Browser::launch(&FLAGS, VIEW);
+    let started = Instant::now();
+    let tab = chromium.open(&format!("{url}?embed#scene={}", uri_component(FPS_SCENE)));
+    tab.wait_for(
+        "window.descentPage && window.descentPage.firstFrameMs > 0",
+        Duration::from_secs(300),
+    );
+    let first_frame_ms = tab
+        .eval("window.descentPage.firstFrameMs")
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    eprintln!(
+        "page open, first frame after {first_frame_ms:.0} ms ({:.1} s with the browser's start)",
+        started.elapsed().as_secs_f64()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let frames = || tab.eval("window.descentPage.frames").as_f64().unwrap_or(0.0);
+    let (f0, t0) = (frames(), Instant::now());
+    std::thread::sleep(Duration::from_secs_f64(FPS_SECONDS));
+    let page_fps = (frames() - f0) / t0.elapsed().as_secs_f64();
+    let page_adapter = tab.eval("window.descent.bench(1000, 3).then(r => r.adapter)");
+    let mut page_rates = Vec::new();
+    for &n in &particles {
+        let r = tab.eval(&format!("window.descent.bench({n}, 200).then(r => r.rate)"));
+        page_rates.push(
+            r.as_f64()
+                .with_context(|| format!("descent.bench({n}) gave {r}"))?,
+        );
+    }
+
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "native: {} (VK_DRIVER_FILES={driver})", gpu.adapter_name())?;
+    writeln!(
+        out,
+        "page:   {} in chromium, WebGPU",
+        page_adapter.as_str().unwrap_or("?")
+    )?;
+    writeln!(
+        out,
+        "bundle: descent_bg.wasm {:.2} MB, {:.2} MB gzipped",
+        bytes.len() as f64 / 1e6,
+        gzipped as f64 / 1e6
+    )?;
+    writeln!(out, "first frame: {first_frame_ms:.0} ms from opening the page")?;
+    writeln!(
+        out,
+        "{:>10}  {:>16}  {:>16}  {:>11}",
+        "particles", "native steps/s", "page steps/s", "page/native"
+    )?;
+    for ((n, a), b) in particles.iter().zip(&native_rates).zip(&page_rates) {
+        writeln!(out, "{n:>10}  {a:>16.4e}  {b:>16.4e}  {:>10.2}x", b / a)?;
+    }
+    writeln!(
+        out,
+        "frames/s, 10,000 particles at {}x{}: native {native_fps:.1}, page {page_fps:.1} ({:.2}x; the page is capped at the display's rate)",
+        VIEW.0,
+        VIEW.1,
+        page_fps / native_fps
+    )?;
+    Ok(())
+}
+
+/// Frames per second the native renderer draws `FPS_SCENE` at the page's size, one step a
+/// frame, each frame finished on the GPU before the next (as a window presents it).
+fn native_fps(gpu: &Gpu) -> Result<f64> {
+    let scene = Scene::parse("fps", FPS_SCENE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let settings = RenderSettings {
+        msaa: 1,
+        ..RenderSettings::for_size(VIEW.0, VIEW.1)
+    };
+    let mut world = World::new(gpu, &scene, &settings)?;
+    let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
+    let mut frame = |step: u32| -> Result<()> {
+        world.sim.advance_to(gpu, step);
+        let look = Look {
+            camera: OrbitCamera::post(),
+            time: f64::from(step),
+            pixels_per_point: 1.0,
+        };
+        world.draw(gpu, &mut overlay, &look);
+        gpu.wait()?;
+        Ok(())
+    };
+    for step in 1..=10 {
+        frame(step)?;
+    }
+    let t = Instant::now();
+    let mut frames = 0u32;
+    while t.elapsed().as_secs_f64() < FPS_SECONDS {
+        frame(11 + frames)?;
+        frames += 1;
+    }
+    Ok(f64::from(frames) / t.elapsed().as_secs_f64())
+}
+
+/// Serves target/web from a thread; returns the address.
+fn serve(root: &str) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dir = std::path::PathBuf::from(root).join("target/web");
+    std::thread::spawn(move || {
+        let served = descent::serve::serve(&dir, "127.0.0.1", 0, |url| {
+            let _ = tx.send(url.to_string());
+        });
+        eprintln!("the server stopped: {served:?}");
+    });
+    rx.recv().expect("the server's address")
+}
+
+fn gzip_size(path: &std::path::Path) -> Result<u64> {
+    let out = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .context("gzip")?;
+    Ok(out.stdout.len() as u64)
+}
+
+/// `text` as JavaScript's `encodeURIComponent` writes it.
+fn uri_component(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
