@@ -331,12 +331,15 @@ fn a_link_reproduces_its_scene_and_edits_follow_in_the_fragment() {
     // A drag on the canvas orbits: the camera in the fragment changes.
     let before = eval(&tab, "location.hash");
     let (cx, cy) = (f64::from(VIEW.0) * 0.6, f64::from(VIEW.1) * 0.5);
-    // As a person drags: over frames (a press, moves and release in one frame are a click).
+    // As a person drags: over frames (a press, moves and release in one frame are a click to
+    // egui), once the run is over and SwiftShader draws the still page quickly.
+    wait_for(&tab, "window.descentPage.settled");
     tab.mouse("mousePressed", cx, cy, 0);
-    for k in 1..=10 {
+    for k in 1..=20 {
         std::thread::sleep(Duration::from_millis(100));
-        tab.mouse("mouseMoved", cx + 12.0 * f64::from(k), cy, 0);
+        tab.mouse("mouseMoved", cx + 6.0 * f64::from(k), cy, 0);
     }
+    std::thread::sleep(Duration::from_millis(300));
     tab.mouse("mouseReleased", cx + 120.0, cy, 0);
     wait_for(&tab, &format!("location.hash !== {before}"));
     let after = eval(&tab, "decodeURIComponent(location.hash)");
@@ -600,11 +603,13 @@ fn a_panel_edit_changes_the_fragment_and_a_touch_drag_orbits() {
     };
     let before = azimuth(&fragment());
     let (cx, cy) = (f64::from(VIEW.0) * 0.7, f64::from(VIEW.1) * 0.5);
+    wait_for(&tab, "window.descentPage.settled");
     tab.touch("touchStart", cx, cy);
-    for k in 1..=10 {
+    for k in 1..=20 {
         std::thread::sleep(Duration::from_millis(100));
-        tab.touch("touchMove", cx - 10.0 * f64::from(k), cy);
+        tab.touch("touchMove", cx - 5.0 * f64::from(k), cy);
     }
+    std::thread::sleep(Duration::from_millis(300));
     tab.touch("touchEnd", cx - 100.0, cy);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while azimuth(&fragment()) == before {
