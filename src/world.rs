@@ -56,7 +56,7 @@ pub struct World {
     pub sweep: RefCell<SweepView>,
     /// In a page, the tag of the run's end state while its read is on the way.
     #[cfg(target_arch = "wasm32")]
-    end_state: Option<crate::gpu::context::Tag>,
+    end_state: Option<crate::gpu::later::Tag>,
 }
 
 /// The page's slot for a run's end state.

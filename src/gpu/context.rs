@@ -60,13 +60,6 @@ pub fn describe_error(e: &wgpu::Error) -> String {
         .join(": ")
 }
 
-/// What a read's bytes show, as its asker wrote it down (e.g. the run and step): see
-/// [`Gpu::read_latest`].
-pub type Tag = [u32; 4];
-
-/// A read's bytes with the [`Tag`] they were asked with.
-pub type Answer = (Tag, Arc<Vec<u8>>);
-
 /// Everything needed to talk to one GPU.
 pub struct Gpu {
     pub instance: wgpu::Instance,
@@ -277,29 +270,6 @@ impl Gpu {
         #[cfg(not(target_arch = "wasm32"))]
         self.wait()?;
         mapped.await
-    }
-
-    /// The newest answer to the read of `ranges` (concatenated, as [`Self::read_ranges`])
-    /// kept in slot `name`, with the `tag` it was asked with: what the bytes show (the run and
-    /// step), for the caller to check. Natively the read is done now and the answer is this
-    /// request's. A page cannot wait: there the answer is the newest that arrived (asked a
-    /// frame or more before), this request is sent unless one of the slot's is in flight, and
-    /// `None` comes until the first answer.
-    pub fn read_latest(
-        &self,
-        name: &'static str,
-        ranges: &[(&wgpu::Buffer, u64, u64)],
-        tag: Tag,
-    ) -> Result<Option<Answer>, GpuError> {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let _ = name;
-            Ok(Some((tag, Arc::new(self.read_ranges(ranges)?))))
-        }
-        #[cfg(target_arch = "wasm32")]
-        {
-            Ok(super::later::read(self, name, ranges, tag))
-        }
     }
 
     /// A mappable buffer holding the (buffer, offset, size) `ranges` one after another, the

@@ -7,7 +7,6 @@
 
 pub mod context;
 pub mod gpu_data;
-#[cfg(target_arch = "wasm32")]
 pub mod later;
 pub mod memory;
 pub mod mesh;

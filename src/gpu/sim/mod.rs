@@ -31,9 +31,9 @@ use std::time::Duration;
 use web_time::Instant;
 use wgpu::util::DeviceExt;
 
-#[cfg(target_arch = "wasm32")]
-use crate::gpu::context::Tag;
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
+#[cfg(target_arch = "wasm32")]
+use crate::gpu::later::Tag;
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::{Gpu, GpuError};
 use crate::optim::{self, GpuOptimizer};
