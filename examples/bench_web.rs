@@ -20,6 +20,7 @@ use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use browser::uri_component;
 use descent::camera::OrbitCamera;
 use descent::gpu::{AdapterPreference, Gpu};
 use descent::render::RenderSettings;
@@ -216,17 +217,4 @@ fn gzip_size(path: &std::path::Path) -> Result<u64> {
         .output()
         .context("gzip")?;
     Ok(out.stdout.len() as u64)
-}
-
-/// `text` as JavaScript's `encodeURIComponent` writes it.
-fn uri_component(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

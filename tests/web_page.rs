@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use browser::{Browser, Tab};
+use browser::{Browser, Tab, uri_component};
 use serde_json::Value;
 
 /// What chromium needs for WebGPU without a GPU: Vulkan through ANGLE, on SwiftShader.
@@ -91,20 +91,6 @@ fn no_error(tab: &Tab) {
         Value::String(String::new()),
         "the page shows an error; its log: {log}"
     );
-}
-
-/// `text` as JavaScript's `encodeURIComponent` writes it (a tab opened only to ask the page
-/// would cost a page load, which on SwiftShader is most of a test's time).
-fn uri_component(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `descent.run(spec)` in the page.

@@ -220,3 +220,17 @@ impl Tab<'_> {
         );
     }
 }
+
+/// `text` as JavaScript's `encodeURIComponent` writes it: a scene for a page's `#scene=`
+/// without opening a tab to ask the page (a page load is most of a test's time on SwiftShader).
+pub fn uri_component(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -546,16 +546,20 @@ impl Simulation {
         }
         #[cfg(target_arch = "wasm32")]
         {
-            let ranges: Vec<_> = self
-                .chunks
-                .iter()
-                .map(|c| (&c.particles, 0, c.particles.size()))
-                .collect();
             Ok(gpu
-                .read_latest("sim.particles", &ranges, self.state_tag())?
+                .read_latest("sim.particles", &self.particle_ranges(), self.state_tag())?
                 .filter(|(tag, _)| self.this_run(tag))
                 .map(|(tag, bytes)| (tag[2], bytemuck::pod_collect_to_vec(&bytes))))
         }
+    }
+
+    /// Every chunk's particle buffer, whole: a read of all particles in particle order.
+    #[cfg(target_arch = "wasm32")]
+    fn particle_ranges(&self) -> Vec<(&wgpu::Buffer, u64, u64)> {
+        self.chunks
+            .iter()
+            .map(|c| (&c.particles, 0, c.particles.size()))
+            .collect()
     }
 
     /// A page's read of the particles that is asked once and kept for later, in slot `name`
@@ -568,11 +572,7 @@ impl Simulation {
         name: &'static str,
         ask: bool,
     ) -> Result<Option<(Tag, Vec<Particle>)>, GpuError> {
-        let ranges: Vec<_> = self
-            .chunks
-            .iter()
-            .map(|c| (&c.particles, 0, c.particles.size()))
-            .collect();
+        let ranges = self.particle_ranges();
         let answer = if ask {
             gpu.read_latest(name, &ranges, self.state_tag())?
         } else {
