@@ -152,9 +152,16 @@ fn partial_path(path: &Path) -> PathBuf {
 /// written to, a file's folder must exist and take a new file, and a video needs ffmpeg on
 /// `PATH`. Nothing is left behind but the folder asked for.
 pub fn check_output(output: &Output) -> Result<(), CaptureError> {
+    // The probe's name is unique to this process and call: two runs writing into one folder
+    // at once must not delete each other's probe.
+    static PROBES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let probe_in = |dir: &Path, shown: &Path| {
-        let probe = dir.join(".descent-write-test");
-        std::fs::File::create(&probe)
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = dir.join(format!(".descent-write-test-{}-{n}", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(|source| CaptureError::Write {
                 path: shown.to_path_buf(),
