@@ -32,7 +32,12 @@ fn philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
 
 // Two standard normal draws for `particle` (global index) at step `t`.
 fn noise_normal2(key: vec2<u32>, particle: u32, t: u32) -> vec2<f32> {
-    let w = philox4x32_10(vec4<u32>(particle, t, 0u, 0u), key);
+    return noise_normal2_at(key, particle, t, 0u);
+}
+
+// The draws of parameter pair `lane` (a model's particle has one pair per two parameters).
+fn noise_normal2_at(key: vec2<u32>, particle: u32, t: u32, lane: u32) -> vec2<f32> {
+    let w = philox4x32_10(vec4<u32>(particle, t, lane, 0u), key);
     let scale = 1.0 / 16777216.0;
     let u1 = f32((w.x >> 8u) + 1u) * scale;
     let u2 = f32(w.y >> 8u) * scale;

@@ -17,6 +17,7 @@ pub mod expr;
 pub mod files;
 pub mod gpu;
 pub mod host;
+pub mod model;
 pub mod noise;
 pub mod numbers;
 pub mod optim;

@@ -42,7 +42,13 @@ pub fn uniforms(a: u32, b: u32) -> (f64, f64) {
 
 /// The two standard normal draws of `particle` (global index) at step `t`.
 pub fn normal2(key: [u32; 2], particle: u32, t: u32) -> [f64; 2] {
-    let w = philox4x32_10([particle, t, 0, 0], key);
+    normal2_at(key, particle, t, 0)
+}
+
+/// The draws of parameter pair `lane` (the counter's third word; a surface particle has one
+/// pair, lane 0, a model one per two parameters).
+pub fn normal2_at(key: [u32; 2], particle: u32, t: u32, lane: u32) -> [f64; 2] {
+    let w = philox4x32_10([particle, t, lane, 0], key);
     let (u1, u2) = uniforms(w[0], w[1]);
     let r = (-2.0 * u1.ln()).sqrt();
     let theta = std::f64::consts::TAU * u2;

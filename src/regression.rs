@@ -34,6 +34,50 @@ pub enum DataError {
     Invalid { file: String, message: String },
 }
 
+/// The mini-batches of a run, as a DataLoader with shuffle=True and drop_last=False draws
+/// them: a fresh permutation of the n points every epoch (Fisher-Yates from SplitMix64 seeded
+/// by `seed`), cut into batches of `size` (the last may be smaller).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batches {
+    pub size: usize,
+    pub per_epoch: usize,
+    /// One permutation of 0..n per epoch the run reaches.
+    pub orders: Vec<Vec<u32>>,
+}
+
+impl Batches {
+    pub fn new(n: usize, batch_size: usize, seed: u64, steps: u32) -> Self {
+        let size = batch_size.clamp(1, n.max(1));
+        let per_epoch = n.div_ceil(size).max(1);
+        let epochs = (steps as usize).div_ceil(per_epoch);
+        let mut rng = SplitMix64(seed ^ 0xba7c_5eed);
+        let orders = (0..epochs)
+            .map(|_| {
+                let mut order: Vec<u32> = (0..n as u32).collect();
+                for i in (1..n).rev() {
+                    let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+                    order.swap(i, j);
+                }
+                order
+            })
+            .collect();
+        Self {
+            size,
+            per_epoch,
+            orders,
+        }
+    }
+
+    /// The points of 0-based step `k` (the gradient of optimizer step k + 1).
+    pub fn of_step(&self, k: usize) -> impl ExactSizeIterator<Item = usize> + Clone + '_ {
+        let order = &self.orders[k / self.per_epoch];
+        let b = k % self.per_epoch;
+        order[b * self.size..((b + 1) * self.size).min(order.len())]
+            .iter()
+            .map(|&i| i as usize)
+    }
+}
+
 /// Sample moments: means of x, y, x^2, x y and y^2.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Moments {
@@ -227,22 +271,10 @@ impl Dataset {
         steps: u32,
         fixed_slope: Option<f64>,
     ) -> Vec<[f64; 6]> {
-        let n = self.x.len();
-        let size = batch_size.clamp(1, n.max(1));
-        let per_epoch = n.div_ceil(size).max(1);
-        let mut rng = SplitMix64(seed ^ 0xba7c_5eed);
-        let mut order: Vec<usize> = (0..n).collect();
+        let batches = Batches::new(self.x.len(), batch_size, seed, steps);
         let mut out = Vec::with_capacity(steps as usize);
         for k in 0..steps as usize {
-            let b = k % per_epoch;
-            if b == 0 {
-                order = (0..n).collect();
-                for i in (1..n).rev() {
-                    let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-                    order.swap(i, j);
-                }
-            }
-            let batch = &order[b * size..((b + 1) * size).min(n)];
+            let batch: Vec<usize> = batches.of_step(k).collect();
             let len = batch.len() as f64;
             let mean = |f: &dyn Fn(usize) -> f64| batch.iter().map(|&i| f(i)).sum::<f64>() / len;
             let (bx, by) = (mean(&|i| self.x[i]), mean(&|i| self.y[i]));

@@ -16,6 +16,7 @@ pub const DENSITY_STATS: &str = include_str!("../shaders/density_stats.wgsl");
 pub const TONEMAP: &str = include_str!("../shaders/tonemap.wgsl");
 pub const TRAIL_STATS: &str = include_str!("../shaders/trail_stats.wgsl");
 pub const BLIT: &str = include_str!("../shaders/blit.wgsl");
+pub const MODEL: &str = include_str!("../shaders/model.wgsl");
 
 /// The simulation compute shader for a surface given as generated WGSL.
 pub fn sim_source(surface_wgsl: &str) -> String {
@@ -78,4 +79,5 @@ pub const FILES: &[(&str, &str)] = &[
     ("tonemap.wgsl", TONEMAP),
     ("trail_stats.wgsl", TRAIL_STATS),
     ("blit.wgsl", BLIT),
+    ("model.wgsl", MODEL),
 ];

@@ -114,6 +114,7 @@ fn every_shader_file_is_used_and_valid_in_context() {
         shaders::tonemap_source(),
         shaders::trail_stats_source(),
         shaders::BLIT.to_string(),
+        descent::gpu::model_sim::model_source(&model_problem("mlp:2-4-1", "bce")),
     ]
     .concat();
     for (file, text) in shaders::FILES {
@@ -191,4 +192,44 @@ fn a_broken_shader_is_rejected() {
         .is_err(),
     };
     assert!(failed);
+}
+
+fn model_problem(model: &str, loss: &str) -> descent::model::ModelProblem {
+    let data = if loss == "ce" {
+        "blobs:n=8,classes=3"
+    } else {
+        "two-moons:n=8"
+    };
+    let args = descent::model::ProblemArgs {
+        model: model.into(),
+        loss: Some(loss.into()),
+        data: data.into(),
+        ..Default::default()
+    };
+    descent::model::ModelProblem::resolve(&args, &|_| unreachable!()).unwrap()
+}
+
+/// The model shader for every activation, loss, depth and bias setting; its structs match
+/// their Pod twins.
+#[test]
+fn the_model_shader_validates_for_every_kind() {
+    use descent::gpu::gpu_data::{ModelMeta, ModelParams};
+    for activation in ["tanh", "relu", "sigmoid", "identity"] {
+        for (loss, out) in [("mse", 1), ("bce", 1), ("ce", 3)] {
+            for bias in ["", ":nobias"] {
+                let spec = format!("mlp:2-5-3-{out}:{activation}{bias}");
+                let source = descent::gpu::model_sim::model_source(&model_problem(&spec, loss));
+                let module = validate(&spec, &source);
+                assert_eq!(
+                    wgsl_size(&module, "ModelParams") as usize,
+                    size_of::<ModelParams>()
+                );
+                assert_eq!(wgsl_size(&module, "ModelMeta") as usize, size_of::<ModelMeta>());
+            }
+        }
+    }
+    validate(
+        "logistic",
+        &descent::gpu::model_sim::model_source(&model_problem("logistic", "bce")),
+    );
 }

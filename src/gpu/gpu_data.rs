@@ -83,3 +83,47 @@ pub struct MeshVertex {
     pub gradient: [f32; 4],
 }
 const _: () = assert!(std::mem::size_of::<MeshVertex>() == 32);
+
+/// Twin of `ModelParams` in `shaders/model.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct ModelParams {
+    /// Particles (models) in the chunk: the stride of every per-parameter array.
+    pub n_particles: u32,
+    /// Initialisations per optimizer group.
+    pub per_group: u32,
+    /// The step being made (trial, pass, commit), 0 for the initial pass.
+    pub step: u32,
+    /// The items a pass dispatch covers.
+    pub item_first: u32,
+    pub item_count: u32,
+    pub max_steps: u32,
+    pub record_every: u32,
+    pub trail_capacity: u32,
+    /// Invocations per row of a 2D dispatch.
+    pub row_stride: u32,
+    pub tol: f32,
+    pub n_data: u32,
+    /// Global index of the chunk's first particle.
+    pub chunk_first: u32,
+    /// Where the projection plane starts in the data buffer; 0 for none.
+    pub plane_at: u32,
+    pub _pad: u32,
+    pub noise_key: [u32; 2],
+}
+const _: () = assert!(std::mem::size_of::<ModelParams>() == 64);
+
+/// Twin of `ModelMeta` in `shaders/model.wgsl`: a model particle's loss, step and status, and
+/// the step in progress.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct ModelMeta {
+    pub loss: f32,
+    pub step: u32,
+    pub status: u32,
+    pub pending: u32,
+    pub moved2: f32,
+    pub loss_sum: f32,
+    pub _pad: [u32; 2],
+}
+const _: () = assert!(std::mem::size_of::<ModelMeta>() == 32);

@@ -1,0 +1,451 @@
+// Trains one model per invocation: forward and backward passes over the data, then the
+// optimizer on every pair of parameters. The f32 twin of
+// src/model/twin.rs, whose module documentation states the step rules; the loss formulas and
+// the order of every sum are the same here.
+// Prepended by the host: common.wgsl, optim.wgsl, noise.wgsl, and the model's constants
+// (src/gpu/model_sim.rs, `model_header`):
+//   MODEL_LAYERS, MODEL_INPUTS, MODEL_OUTPUTS, MODEL_PARAMS, MODEL_PAIRS, MODEL_ACTS (sum of
+//   the layer sizes), MODEL_WIDTH (the widest layer), MODEL_ACTIVATION, MODEL_LOSS, MODEL_BIAS,
+//   and per layer l: MODEL_SIZES[l] (l = 0..=MODEL_LAYERS), MODEL_W_AT[l], MODEL_B_AT[l] (first
+//   weight and bias in the flat vector) and MODEL_A_AT[l] (first input activation).
+//
+// Layout (N = params.n_particles, the chunk's particles; K = 2 * MODEL_PAIRS):
+//   vars:  five regions of K x N floats, parameter-major (neighbouring invocations read
+//          neighbouring words): THETA, TRIAL (the step's candidate), GRAD (the gradient the
+//          next step uses), GTRIAL (the candidate's), AUX (optimizer aux per pair).
+//   state: three regions of MODEL_PAIRS x N vec2: the optimizer's s1, s2, s3 per pair.
+//   data:  the points, MODEL_INPUTS features then the target each; then, from plane_at, the
+//          projection plane: theta0, d1, d2 (MODEL_PARAMS each) and the inverse Gram matrix.
+
+const ACT_TANH: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+const ACT_SIGMOID: u32 = 2u;
+const LOSS_MSE: u32 = 0u;
+const LOSS_BCE: u32 = 1u;
+
+const THETA: u32 = 0u;
+const TRIAL: u32 = 1u;
+const GRAD: u32 = 2u;
+const GTRIAL: u32 = 3u;
+const AUX: u32 = 4u;
+
+// Twin of `gpu_data::ModelParams`.
+struct ModelParams {
+    n_particles: u32,
+    per_group: u32,
+    // The step being made (trial, pass, commit), or 0 for the initial pass.
+    step: u32,
+    item_first: u32,
+    item_count: u32,
+    max_steps: u32,
+    record_every: u32,
+    trail_capacity: u32,
+    row_stride: u32,
+    tol: f32,
+    n_data: u32,
+    chunk_first: u32,
+    // 0: trails hold (p0, p1); else the projection onto the plane at plane_at in `data`.
+    plane_at: u32,
+    _pad: u32,
+    noise_key: vec2<u32>,
+}
+
+// Twin of `gpu_data::ModelMeta`.
+struct ModelMeta {
+    loss: f32,
+    step: u32,
+    status: u32,
+    // 1 while a trial (or step 0) awaits its pass and commit.
+    pending: u32,
+    // The trial's squared step length, and its pass's running loss sum.
+    moved2: f32,
+    loss_sum: f32,
+    _pad: vec2<u32>,
+}
+
+@group(0) @binding(0) var<uniform> params: ModelParams;
+@group(0) @binding(1) var<storage, read> optimizers: array<Optimizer>;
+@group(0) @binding(2) var<storage, read_write> vars: array<f32>;
+@group(0) @binding(3) var<storage, read_write> state: array<vec2<f32>>;
+@group(0) @binding(4) var<storage, read_write> models: array<ModelMeta>;
+@group(0) @binding(5) var<storage, read_write> trail: array<TrailPoint>;
+@group(0) @binding(6) var<storage, read> data: array<f32>;
+// Per scheduled group and step: (lr, momentum or beta1).
+@group(0) @binding(7) var<storage, read> schedules: array<vec2<f32>>;
+// Per mini-batch group, from Optimizer.batches: (first index, count) per 0-based step, the
+// point indices those rows point at elsewhere in the table.
+@group(0) @binding(8) var<storage, read> batches: array<u32>;
+
+fn var_at(region: u32, k: u32, i: u32) -> u32 {
+    return (region * 2u * MODEL_PAIRS + k) * params.n_particles + i;
+}
+
+fn state_at(slot: u32, j: u32, i: u32) -> u32 {
+    return (slot * MODEL_PAIRS + j) * params.n_particles + i;
+}
+
+fn activate(z: f32) -> f32 {
+    switch MODEL_ACTIVATION {
+        case ACT_TANH: {
+            return tanh(z);
+        }
+        case ACT_RELU: {
+            return max(z, 0.0);
+        }
+        case ACT_SIGMOID: {
+            return 1.0 / (1.0 + exp(-z));
+        }
+        default: {
+            return z;
+        }
+    }
+}
+
+// d act / dz from the activation's output (the twin's `activate_grad`).
+fn activate_grad(out: f32) -> f32 {
+    switch MODEL_ACTIVATION {
+        case ACT_TANH: {
+            return 1.0 - out * out;
+        }
+        case ACT_RELU: {
+            return select(0.0, 1.0, out > 0.0);
+        }
+        case ACT_SIGMOID: {
+            return out * (1.0 - out);
+        }
+        default: {
+            return 1.0;
+        }
+    }
+}
+
+// Every layer's outputs for point `d` under the parameters in `region`.
+fn forward(i: u32, region: u32, d: u32, acts: ptr<function, array<f32, MODEL_ACTS>>) {
+    let row = d * (MODEL_INPUTS + 1u);
+    for (var k = 0u; k < MODEL_INPUTS; k++) {
+        (*acts)[k] = data[row + k];
+    }
+    var sizes = MODEL_SIZES;
+    var w_at = MODEL_W_AT;
+    var b_at = MODEL_B_AT;
+    var a_at = MODEL_A_AT;
+    for (var l = 0u; l < MODEL_LAYERS; l++) {
+        let ni = sizes[l];
+        let no = sizes[l + 1u];
+        let last = l + 1u == MODEL_LAYERS;
+        for (var o = 0u; o < no; o++) {
+            var z = 0.0;
+            if MODEL_BIAS {
+                z = vars[var_at(region, b_at[l] + o, i)];
+            }
+            for (var k = 0u; k < ni; k++) {
+                z += vars[var_at(region, w_at[l] + o * ni + k, i)] * (*acts)[a_at[l] + k];
+            }
+            (*acts)[a_at[l] + ni + o] = select(activate(z), z, last);
+        }
+    }
+}
+
+// One point's loss; writes d loss / d logits (before dividing by n) to `dz`.
+fn point_loss(acts: ptr<function, array<f32, MODEL_ACTS>>, y: f32, dz: ptr<function, array<f32, MODEL_WIDTH>>) -> f32 {
+    let out = MODEL_ACTS - MODEL_OUTPUTS;
+    if MODEL_LOSS == LOSS_MSE {
+        let d = (*acts)[out] - y;
+        (*dz)[0] = 2.0 * d;
+        return d * d;
+    }
+    if MODEL_LOSS == LOSS_BCE {
+        let z = (*acts)[out];
+        (*dz)[0] = 1.0 / (1.0 + exp(-z)) - y;
+        return max(z, 0.0) - z * y + log(1.0 + exp(-abs(z)));
+    }
+    // Cross-entropy over the classes.
+    var m = (*acts)[out];
+    for (var k = 1u; k < MODEL_OUTPUTS; k++) {
+        m = max(m, (*acts)[out + k]);
+    }
+    var sum = 0.0;
+    for (var k = 0u; k < MODEL_OUTPUTS; k++) {
+        sum += exp((*acts)[out + k] - m);
+    }
+    let lse = m + log(sum);
+    let label = u32(y);
+    for (var k = 0u; k < MODEL_OUTPUTS; k++) {
+        (*dz)[k] = exp((*acts)[out + k] - lse) - select(0.0, 1.0, k == label);
+    }
+    return lse - (*acts)[out + label];
+}
+
+// Adds point d's gradient, scaled by inv_n, to the `dst` region; returns its loss.
+fn backward(i: u32, src: u32, dst: u32, d: u32, inv_n: f32) -> f32 {
+    var acts: array<f32, MODEL_ACTS>;
+    var delta: array<f32, MODEL_WIDTH>;
+    var below: array<f32, MODEL_WIDTH>;
+    forward(i, src, d, &acts);
+    let loss = point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &delta);
+    for (var o = 0u; o < MODEL_OUTPUTS; o++) {
+        delta[o] = delta[o] * inv_n;
+    }
+    var sizes = MODEL_SIZES;
+    var w_at = MODEL_W_AT;
+    var b_at = MODEL_B_AT;
+    var a_at = MODEL_A_AT;
+    for (var l = MODEL_LAYERS; l > 0u; l--) {
+        let layer = l - 1u;
+        let ni = sizes[layer];
+        let no = sizes[l];
+        let a0 = a_at[layer];
+        for (var o = 0u; o < no; o++) {
+            for (var k = 0u; k < ni; k++) {
+                let at = var_at(dst, w_at[layer] + o * ni + k, i);
+                vars[at] = vars[at] + delta[o] * acts[a0 + k];
+            }
+            if MODEL_BIAS {
+                let at = var_at(dst, b_at[layer] + o, i);
+                vars[at] = vars[at] + delta[o];
+            }
+        }
+        if layer > 0u {
+            for (var k = 0u; k < ni; k++) {
+                var s = 0.0;
+                for (var o = 0u; o < no; o++) {
+                    s += vars[var_at(src, w_at[layer] + o * ni + k, i)] * delta[o];
+                }
+                below[k] = s * activate_grad(acts[a0 + k]);
+            }
+            delta = below;
+        }
+    }
+    return loss;
+}
+
+fn grads_finite(i: u32, region: u32) -> bool {
+    var ok = true;
+    for (var k = 0u; k < MODEL_PARAMS; k++) {
+        ok = ok && is_finite_f32(vars[var_at(region, k, i)]);
+    }
+    return ok;
+}
+
+fn load_state(j: u32, i: u32) -> OptState {
+    return OptState(
+        state[state_at(0u, j, i)],
+        state[state_at(1u, j, i)],
+        state[state_at(2u, j, i)],
+        vars[var_at(AUX, j, i)],
+    );
+}
+
+fn pair(region: u32, j: u32, i: u32) -> vec2<f32> {
+    return vec2<f32>(vars[var_at(region, 2u * j, i)], vars[var_at(region, 2u * j + 1u, i)]);
+}
+
+// The trail's 2D position: the first two parameters, or the projection onto the plane.
+fn projected(i: u32) -> vec2<f32> {
+    if params.plane_at == 0u {
+        return pair(THETA, 0u, i);
+    }
+    let at = params.plane_at;
+    var a = 0.0;
+    var b = 0.0;
+    for (var k = 0u; k < MODEL_PARAMS; k++) {
+        let v = vars[var_at(THETA, k, i)] - data[at + k];
+        a += v * data[at + MODEL_PARAMS + k];
+        b += v * data[at + 2u * MODEL_PARAMS + k];
+    }
+    let g = at + 3u * MODEL_PARAMS;
+    return vec2<f32>(data[g] * a + data[g + 1u] * b, data[g + 2u] * a + data[g + 3u] * b);
+}
+
+fn record(i: u32, s: u32, m: ModelMeta) {
+    if params.trail_capacity == 0u || s % params.record_every != 0u {
+        return;
+    }
+    let slot = (s / params.record_every) % params.trail_capacity;
+    trail[slot * params.n_particles + i] = TrailPoint(projected(i), m.loss, m.status);
+}
+
+fn particle(gid: vec3<u32>) -> u32 {
+    return gid.x + gid.y * params.row_stride;
+}
+
+fn group_of(i: u32) -> Optimizer {
+    return optimizers[(params.chunk_first + i) / params.per_group];
+}
+
+// The group's optimizer at 1-based step t: lr (and momentum or beta1) from its schedule.
+fn scheduled(base: Optimizer, t: u32) -> Optimizer {
+    var o = base;
+    if base.schedule != OPTIM_NO_TABLE {
+        let row = schedules[base.schedule + t - 1u];
+        o.lr = row.x;
+        if optim_flag(base, OPTIM_FLAG_CYCLE_MOMENTUM) {
+            o.momentum = row.y;
+        }
+        if optim_flag(base, OPTIM_FLAG_CYCLE_BETA1) {
+            o.beta1 = row.y;
+        }
+    }
+    return o;
+}
+
+// Step t's gradient of pair j: the kept gradient plus the group's noise.
+fn noisy_grad(base: Optimizer, i: u32, t: u32, j: u32) -> vec2<f32> {
+    var g = pair(GRAD, j, i);
+    if base.grad_noise != 0.0 {
+        g = g + base.grad_noise * noise_normal2_at(params.noise_key, params.chunk_first + i, t, j);
+    }
+    return g;
+}
+
+// A step is three kinds of dispatch, one invocation per particle each (lavapipe ends an
+// invocation after about 65,535 loop iterations in all, so a pass over the data is cut into
+// ranges of items that stay below that): `trial_models` steps every pair into TRIAL;
+// `pass_models` adds a range of items to the loss sum and GTRIAL; `commit_models` keeps or
+// refuses the trial and records the trail. Step 0 is `init_models`, a pass and a commit.
+
+// Step 0: the optimizer's initial state, and TRIAL = THETA for the pass.
+@compute @workgroup_size(64)
+fn init_models(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    let st = optim_init(group_of(i));
+    for (var j = 0u; j < MODEL_PAIRS; j++) {
+        state[state_at(0u, j, i)] = st.s1;
+        state[state_at(1u, j, i)] = st.s2;
+        state[state_at(2u, j, i)] = st.s3;
+        vars[var_at(AUX, j, i)] = st.aux;
+        vars[var_at(TRIAL, 2u * j, i)] = vars[var_at(THETA, 2u * j, i)];
+        vars[var_at(TRIAL, 2u * j + 1u, i)] = vars[var_at(THETA, 2u * j + 1u, i)];
+    }
+    models[i] = ModelMeta(0.0, 0u, STATUS_RUNNING, 1u, 0.0, 0.0, vec2<u32>(0u));
+}
+
+// Step params.step's candidate: every pair stepped from the kept state.
+@compute @workgroup_size(64)
+fn trial_models(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    var m = models[i];
+    m.pending = 0u;
+    if m.status == STATUS_RUNNING && m.step < params.max_steps {
+        let base = group_of(i);
+        let t = m.step + 1u;
+        let o = scheduled(base, t);
+        var ok = true;
+        var moved2 = 0.0;
+        for (var j = 0u; j < MODEL_PAIRS; j++) {
+            var st = load_state(j, i);
+            let p = pair(THETA, j, i);
+            let next = optim_step(o, &st, t, p, noisy_grad(base, i, t, j));
+            ok = ok && is_finite_vec2(next);
+            moved2 += dot(next - p, next - p);
+            vars[var_at(TRIAL, 2u * j, i)] = next.x;
+            vars[var_at(TRIAL, 2u * j + 1u, i)] = next.y;
+        }
+        m.step = t;
+        m.moved2 = moved2;
+        if ok {
+            m.pending = 1u;
+        } else {
+            m.status = STATUS_DIVERGED;
+        }
+    }
+    models[i] = m;
+}
+
+// Items [params.item_first, + params.item_count) of the pending trial's pass: with a
+// mini-batch, its points (forward and backward) then every point (forward, for the loss);
+// else every point, both at once. Item 0 starts the sums.
+@compute @workgroup_size(64)
+fn pass_models(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    var m = models[i];
+    if m.pending == 0u {
+        return;
+    }
+    let o = group_of(i);
+    let n = params.n_data;
+    let row = m.step;
+    let batched = o.batches != OPTIM_NO_TABLE && row < params.max_steps;
+    var first = 0u;
+    var count = 0u;
+    if batched {
+        first = batches[o.batches + 2u * row];
+        count = batches[o.batches + 2u * row + 1u];
+    }
+    let items = select(n, count + n, batched);
+    let begin = params.item_first;
+    let end = min(begin + params.item_count, items);
+    if begin == 0u {
+        for (var k = 0u; k < 2u * MODEL_PAIRS; k++) {
+            vars[var_at(GTRIAL, k, i)] = 0.0;
+        }
+        m.loss_sum = 0.0;
+    }
+    var acts: array<f32, MODEL_ACTS>;
+    var dz: array<f32, MODEL_WIDTH>;
+    for (var item = begin; item < end; item++) {
+        if !batched {
+            m.loss_sum += backward(i, TRIAL, GTRIAL, item, 1.0 / f32(n));
+        } else if item < count {
+            backward(i, TRIAL, GTRIAL, batches[first + item], 1.0 / f32(count));
+        } else {
+            let d = item - count;
+            forward(i, TRIAL, d, &acts);
+            m.loss_sum += point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &dz);
+        }
+    }
+    models[i] = m;
+}
+
+// Keeps the trial if its loss and gradient are finite (the step again, now writing the
+// state: the same operations, so the same numbers), else the particle is diverged; records
+// step params.step.
+@compute @workgroup_size(64)
+fn commit_models(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    var m = models[i];
+    if m.pending == 1u {
+        m.pending = 0u;
+        let loss = m.loss_sum / f32(params.n_data);
+        if is_finite_f32(loss) && grads_finite(i, GTRIAL) {
+            if m.step > 0u {
+                let base = group_of(i);
+                let t = m.step;
+                let o = scheduled(base, t);
+                for (var j = 0u; j < MODEL_PAIRS; j++) {
+                    var st = load_state(j, i);
+                    let next = optim_step(o, &st, t, pair(THETA, j, i), noisy_grad(base, i, t, j));
+                    vars[var_at(THETA, 2u * j, i)] = next.x;
+                    vars[var_at(THETA, 2u * j + 1u, i)] = next.y;
+                    state[state_at(0u, j, i)] = st.s1;
+                    state[state_at(1u, j, i)] = st.s2;
+                    state[state_at(2u, j, i)] = st.s3;
+                    vars[var_at(AUX, j, i)] = st.aux;
+                }
+                if sqrt(m.moved2) < params.tol {
+                    m.status = STATUS_CONVERGED;
+                }
+            }
+            for (var k = 0u; k < 2u * MODEL_PAIRS; k++) {
+                vars[var_at(GRAD, k, i)] = vars[var_at(GTRIAL, k, i)];
+            }
+            m.loss = loss;
+        } else {
+            m.status = STATUS_DIVERGED;
+        }
+    }
+    models[i] = m;
+    record(i, params.step, m);
+}

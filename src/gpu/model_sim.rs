@@ -1,0 +1,579 @@
+//! Model training on the GPU: `shaders/model.wgsl` trains one model per invocation (forward
+//! and backward over the data, the optimizer on each pair of parameters), many steps per
+//! dispatch, and records each model's projected position and loss in a trail ring as the
+//! surface simulation does. The f64 twin is [`crate::model::twin`].
+//!
+//! A [`ModelSim`] holds one chunk of particles, whose per-parameter arrays fit one storage
+//! binding; [`chunk_particles`] says how many that is. Models are independent, so a run of
+//! more particles runs chunk after chunk.
+
+use wgpu::util::DeviceExt;
+
+use crate::gpu::gpu_data::{ModelMeta, ModelParams, TrailPoint};
+use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
+use crate::gpu::sim::{WORKGROUP, max_binding};
+use crate::gpu::{Gpu, GpuError};
+use crate::model::{Model, ModelProblem};
+use crate::optim::{GpuOptimizer, OptimizerSpec};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelSimError {
+    #[error(
+        "a model of {params} parameters needs {needed_mib:.1} MiB per particle for its optimizer \
+         state, over the {binding_mib:.0} MiB one GPU buffer may hold on this adapter"
+    )]
+    ModelTooLarge {
+        params: usize,
+        needed_mib: f64,
+        binding_mib: f64,
+    },
+    #[error("no particles: give at least one optimizer and one initialisation")]
+    Empty,
+    #[error("{0}")]
+    Tables(String),
+    #[error("the model shader did not compile: {0}")]
+    Shader(String),
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+/// A projection plane for trails: theta0 and two directions, each `parameter_count` long.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plane {
+    pub origin: Vec<f64>,
+    pub d1: Vec<f64>,
+    pub d2: Vec<f64>,
+}
+
+impl Plane {
+    /// The least-squares coordinates (a, b) of theta - origin in span(d1, d2): the inverse
+    /// of the Gram matrix applied to (d1 . v, d2 . v), so non-orthogonal directions (filter
+    /// normalised random ones) project correctly.
+    pub fn inverse_gram(&self) -> [f64; 4] {
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let (g11, g12, g22) = (
+            dot(&self.d1, &self.d1),
+            dot(&self.d1, &self.d2),
+            dot(&self.d2, &self.d2),
+        );
+        let det = g11 * g22 - g12 * g12;
+        [g22 / det, -g12 / det, -g12 / det, g11 / det]
+    }
+
+    pub fn project(&self, theta: &[f64]) -> [f64; 2] {
+        let inv = self.inverse_gram();
+        let (mut a, mut b) = (0.0, 0.0);
+        for (k, t) in theta.iter().enumerate() {
+            let v = t - self.origin[k];
+            a += v * self.d1[k];
+            b += v * self.d2[k];
+        }
+        [inv[0] * a + inv[1] * b, inv[2] * a + inv[3] * b]
+    }
+}
+
+/// What one training run on the GPU is: the problem, the optimizer groups, the stopping rule
+/// and what the trail keeps.
+pub struct ModelSetup<'a> {
+    pub problem: &'a ModelProblem,
+    /// One per group (sweeps expanded); each trains from every initialisation.
+    pub optimizers: &'a [OptimizerSpec],
+    pub steps: u32,
+    pub tol: f64,
+    pub seed: u64,
+    /// Record every Nth step; 0 keeps no trail.
+    pub record_every: u32,
+    pub plane: Option<&'a Plane>,
+}
+
+impl ModelSetup<'_> {
+    pub fn particles(&self) -> usize {
+        self.optimizers.len() * self.problem.inits.len()
+    }
+
+    /// Trail slots per particle: every recorded step, 0 through `steps`.
+    pub fn trail_capacity(&self) -> u32 {
+        self.steps.checked_div(self.record_every).map_or(0, |n| n + 1)
+    }
+}
+
+/// Parameters padded to whole pairs.
+fn padded(model: &Model) -> usize {
+    model.parameter_count().div_ceil(2) * 2
+}
+
+/// Bytes per particle in the largest binding (the five per-parameter regions), and in all.
+fn particle_bytes(model: &Model, trail_capacity: u32) -> (u64, u64) {
+    let k = padded(model) as u64;
+    let vars = 5 * k * 4;
+    let state = 3 * (k / 2) * 8;
+    let trail = u64::from(trail_capacity) * 16;
+    (vars.max(state).max(trail), vars + state + trail + 32)
+}
+
+/// The most particles one chunk holds on this adapter, a multiple of the workgroup size.
+pub fn chunk_particles(gpu: &Gpu, setup: &ModelSetup<'_>) -> Result<usize, ModelSimError> {
+    let binding = max_binding(&gpu.device.limits());
+    let (largest, _) = particle_bytes(&setup.problem.model, setup.trail_capacity());
+    let fit = binding / largest;
+    if fit < u64::from(WORKGROUP) {
+        return Err(ModelSimError::ModelTooLarge {
+            params: setup.problem.model.parameter_count(),
+            needed_mib: largest as f64 * f64::from(WORKGROUP) / 1048576.0,
+            binding_mib: binding as f64 / 1048576.0,
+        });
+    }
+    Ok((fit / u64::from(WORKGROUP) * u64::from(WORKGROUP)).min(1 << 22) as usize)
+}
+
+/// The constants `shaders/model.wgsl` is specialised with.
+pub fn model_header(problem: &ModelProblem) -> String {
+    let m = &problem.model;
+    let list = |v: &[usize]| {
+        let items: Vec<String> = v.iter().map(|x| format!("{x}u")).collect();
+        format!("array<u32, {}>({})", v.len(), items.join(", "))
+    };
+    let layers: Vec<_> = m.layers().collect();
+    let mut a_at = Vec::new();
+    let mut at = 0;
+    for layer in &layers {
+        a_at.push(at);
+        at += layer.inputs;
+    }
+    let acts: usize = m.sizes.iter().sum();
+    format!(
+        "const MODEL_LAYERS: u32 = {}u;\nconst MODEL_INPUTS: u32 = {}u;\nconst MODEL_OUTPUTS: u32 = {}u;\n\
+         const MODEL_PARAMS: u32 = {}u;\nconst MODEL_PAIRS: u32 = {}u;\nconst MODEL_ACTS: u32 = {acts}u;\n\
+         const MODEL_WIDTH: u32 = {}u;\nconst MODEL_ACTIVATION: u32 = {}u;\nconst MODEL_LOSS: u32 = {}u;\n\
+         const MODEL_BIAS: bool = {};\nconst MODEL_SIZES = {};\nconst MODEL_W_AT = {};\n\
+         const MODEL_B_AT = {};\nconst MODEL_A_AT = {};\n",
+        layers.len(),
+        m.inputs(),
+        m.outputs(),
+        m.parameter_count(),
+        padded(m) / 2,
+        m.width(),
+        m.activation.code(),
+        problem.loss.code(),
+        m.bias,
+        list(&m.sizes),
+        list(&layers.iter().map(|l| l.weight).collect::<Vec<_>>()),
+        list(&layers.iter().map(|l| l.bias).collect::<Vec<_>>()),
+        list(&a_at),
+    )
+}
+
+/// The whole model shader for `problem`.
+pub fn model_source(problem: &ModelProblem) -> String {
+    use crate::shaders::{COMMON, MODEL, NOISE, OPTIM};
+    [&model_header(problem), COMMON, OPTIM, NOISE, MODEL].join("\n")
+}
+
+/// One chunk of model particles on the GPU.
+pub struct ModelSim {
+    /// Global index of the chunk's first particle, and how many it holds.
+    pub first: usize,
+    pub count: usize,
+    pipelines: Pipelines,
+    bind_group: wgpu::BindGroup,
+    params_buffer: wgpu::Buffer,
+    params: ModelParams,
+    vars: wgpu::Buffer,
+    meta: wgpu::Buffer,
+    trail: wgpu::Buffer,
+    dispatch: [u32; 2],
+    /// Steps done.
+    clock: u32,
+    /// Items of the longest pass (see `pass_models`), and how many one dispatch takes.
+    items: u32,
+    items_per_dispatch: u32,
+    parameters: usize,
+}
+
+struct Pipelines {
+    init: wgpu::ComputePipeline,
+    trial: wgpu::ComputePipeline,
+    pass: wgpu::ComputePipeline,
+    commit: wgpu::ComputePipeline,
+}
+
+/// Loop iterations one invocation may run on lavapipe, whose JIT ends an invocation after
+/// 65,535 in all (its loop limiter); kept well below.
+const CPU_LOOP_BUDGET: u64 = 40_000;
+
+/// Loop iterations one pass item may take: forward and backward through every layer (an
+/// over-estimate, so a range of items stays within [`CPU_LOOP_BUDGET`]).
+fn iterations_per_item(model: &Model) -> u64 {
+    let p = model.parameter_count() as u64;
+    let units: u64 = model.sizes.iter().map(|&s| s as u64).sum();
+    4 * (p + units) + 3 * model.outputs() as u64 + 16
+}
+
+impl ModelSim {
+    /// Particles `first..first + count` of `setup` (group-major: particle g * inits + k is
+    /// group g from initialisation k), initialised: their step 0 has run.
+    pub fn new(gpu: &Gpu, setup: &ModelSetup<'_>, first: usize, count: usize) -> Result<Self, ModelSimError> {
+        if count == 0 {
+            return Err(ModelSimError::Empty);
+        }
+        let problem = setup.problem;
+        let model = &problem.model;
+        let k = padded(model);
+        let n = count;
+        let per_group = problem.inits.len();
+
+        let (optimizers, schedules, batches, items) = tables(setup)?;
+
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
+        let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+        let entry = |b, ty| buffer_entry(b, wgpu::ShaderStages::COMPUTE, ty, None);
+        let layout = gpu
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("model.bind_group_layout"),
+                entries: &[
+                    entry(0, wgpu::BufferBindingType::Uniform),
+                    entry(1, storage(true)),
+                    entry(2, storage(false)),
+                    entry(3, storage(false)),
+                    entry(4, storage(false)),
+                    entry(5, storage(false)),
+                    entry(6, storage(true)),
+                    entry(7, storage(true)),
+                    entry(8, storage(true)),
+                ],
+            });
+        let pipelines = Pipelines {
+            init: compute_pipeline(gpu, "model.init", &module, &layout, "init_models"),
+            trial: compute_pipeline(gpu, "model.trial", &module, &layout, "trial_models"),
+            pass: compute_pipeline(gpu, "model.pass", &module, &layout, "pass_models"),
+            commit: compute_pipeline(gpu, "model.commit", &module, &layout, "commit_models"),
+        };
+        if let Some(e) = crate::gpu::context::scope_error(scope) {
+            return Err(ModelSimError::Shader(e.to_string()));
+        }
+
+        // THETA holds the chunk's initial parameters, parameter-major.
+        let mut vars = vec![0f32; 5 * k * n];
+        for local in 0..n {
+            let init = &problem.inits[(first + local) % per_group];
+            for (p, v) in init.iter().enumerate() {
+                vars[p * n + local] = *v as f32;
+            }
+        }
+        // The data, then the plane: origin, d1, d2 and the inverse Gram matrix.
+        let mut data: Vec<f32> = Vec::with_capacity(problem.data.len() * (model.inputs() + 1));
+        for i in 0..problem.data.len() {
+            data.extend(problem.data.point(i).iter().map(|&v| v as f32));
+            data.push(problem.data.y[i] as f32);
+        }
+        let plane_at = match setup.plane {
+            Some(plane) => {
+                let at = data.len() as u32;
+                for v in [&plane.origin, &plane.d1, &plane.d2] {
+                    data.extend(v.iter().map(|&x| x as f32));
+                }
+                data.extend(plane.inverse_gram().map(|x| x as f32));
+                at
+            }
+            None => 0,
+        };
+        let capacity = setup.trail_capacity();
+        let groups = (n as u32).div_ceil(WORKGROUP);
+        let dispatch = if groups <= 65535 {
+            [groups, 1]
+        } else {
+            [65535, groups.div_ceil(65535)]
+        };
+        let params = ModelParams {
+            n_particles: n as u32,
+            per_group: per_group as u32,
+            step: 0,
+            item_first: 0,
+            item_count: 0,
+            max_steps: setup.steps,
+            record_every: setup.record_every.max(1),
+            trail_capacity: capacity,
+            row_stride: dispatch[0] * WORKGROUP,
+            tol: setup.tol as f32,
+            n_data: problem.data.len() as u32,
+            chunk_first: first as u32,
+            plane_at,
+            _pad: 0,
+            noise_key: crate::noise::key(setup.seed),
+        };
+
+        let device = &gpu.device;
+        let init_buffer = |label: &str, bytes: &[u8], usage: wgpu::BufferUsages| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: bytes,
+                usage,
+            })
+        };
+        let empty = |label: &str, size: u64, usage: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(16),
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        use wgpu::BufferUsages as U;
+        let params_buffer = init_buffer(
+            "model.params",
+            bytemuck::bytes_of(&params),
+            U::UNIFORM | U::COPY_DST,
+        );
+        let optimizers_buffer =
+            init_buffer("model.optimizers", bytemuck::cast_slice(&optimizers), U::STORAGE);
+        let vars_buffer = init_buffer(
+            "model.vars",
+            bytemuck::cast_slice(&vars),
+            U::STORAGE | U::COPY_SRC,
+        );
+        let state = empty("model.state", (3 * (k / 2) * n * 8) as u64, U::STORAGE);
+        let meta = empty("model.meta", (n * 32) as u64, U::STORAGE | U::COPY_SRC);
+        let trail = empty(
+            "model.trail",
+            u64::from(capacity) * n as u64 * 16,
+            U::STORAGE | U::COPY_SRC,
+        );
+        let data_buffer = init_buffer("model.data", bytemuck::cast_slice(&data), U::STORAGE);
+        let schedules_buffer = init_buffer("model.schedules", bytemuck::cast_slice(&schedules), U::STORAGE);
+        let batches_buffer = init_buffer("model.batches", bytemuck::cast_slice(&batches), U::STORAGE);
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("model.bind_group"),
+            layout: &layout,
+            entries: &[
+                params_buffer.as_entire_binding(),
+                optimizers_buffer.as_entire_binding(),
+                vars_buffer.as_entire_binding(),
+                state.as_entire_binding(),
+                meta.as_entire_binding(),
+                trail.as_entire_binding(),
+                data_buffer.as_entire_binding(),
+                schedules_buffer.as_entire_binding(),
+                batches_buffer.as_entire_binding(),
+            ]
+            .iter()
+            .enumerate()
+            .map(|(b, resource)| wgpu::BindGroupEntry {
+                binding: b as u32,
+                resource: resource.clone(),
+            })
+            .collect::<Vec<_>>(),
+        });
+        // A GPU takes a whole pass in one dispatch; a CPU adapter a range within its budget.
+        let items_per_dispatch = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+            (CPU_LOOP_BUDGET / iterations_per_item(model)).max(1) as u32
+        } else {
+            items
+        };
+        let sim = Self {
+            first,
+            count: n,
+            pipelines,
+            bind_group,
+            params_buffer,
+            params,
+            vars: vars_buffer,
+            meta,
+            trail,
+            dispatch,
+            clock: 0,
+            items,
+            items_per_dispatch,
+            parameters: model.parameter_count(),
+        };
+        sim.run_dispatch(gpu, "model.init", 0, None);
+        sim.pass_and_commit(gpu, 0);
+        Ok(sim)
+    }
+
+    /// Steps done so far.
+    pub fn clock(&self) -> u32 {
+        self.clock
+    }
+
+    /// One dispatch of `label`'s pipeline for step `step`, over `items` (first, count).
+    fn run_dispatch(&self, gpu: &Gpu, label: &str, step: u32, items: Option<(u32, u32)>) {
+        let (item_first, item_count) = items.unwrap_or((0, 0));
+        let params = ModelParams {
+            step,
+            item_first,
+            item_count,
+            ..self.params
+        };
+        gpu.queue
+            .write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params));
+        let p = &self.pipelines;
+        let pipeline = match label {
+            "model.init" => &p.init,
+            "model.trial" => &p.trial,
+            "model.pass" => &p.pass,
+            _ => &p.commit,
+        };
+        gpu.dispatch(
+            label,
+            pipeline,
+            &self.bind_group,
+            [self.dispatch[0], self.dispatch[1], 1],
+        );
+    }
+
+    fn pass_and_commit(&self, gpu: &Gpu, step: u32) {
+        let mut first = 0;
+        while first < self.items {
+            let count = self.items_per_dispatch.min(self.items - first);
+            self.run_dispatch(gpu, "model.pass", step, Some((first, count)));
+            first += count;
+        }
+        self.run_dispatch(gpu, "model.commit", step, None);
+    }
+
+    /// Submits the dispatches that take the run to `target` steps (at most the run's).
+    pub fn advance_to(&mut self, gpu: &Gpu, target: u32) {
+        let target = target.min(self.params.max_steps);
+        while self.clock < target {
+            let step = self.clock + 1;
+            self.run_dispatch(gpu, "model.trial", step, None);
+            self.pass_and_commit(gpu, step);
+            self.clock = step;
+        }
+    }
+
+    /// Each particle's loss, step and status.
+    pub fn read_meta(&self, gpu: &Gpu) -> Result<Vec<ModelMeta>, GpuError> {
+        let bytes = gpu.read_buffer(&self.meta, 0, (self.count * 32) as u64)?;
+        Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+
+    /// Each particle's parameters (`[particle][parameter]`).
+    pub fn read_parameters(&self, gpu: &Gpu) -> Result<Vec<Vec<f32>>, GpuError> {
+        let n = self.count;
+        let bytes = gpu.read_buffer(&self.vars, 0, (self.parameters * n * 4) as u64)?;
+        let flat: &[f32] = bytemuck::cast_slice(&bytes);
+        Ok((0..n)
+            .map(|i| (0..self.parameters).map(|p| flat[p * n + i]).collect())
+            .collect())
+    }
+
+    /// The trail ring: slot-major, `[slot * count + particle]`.
+    pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
+        let size = u64::from(self.params.trail_capacity) * self.count as u64 * 16;
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        let bytes = gpu.read_buffer(&self.trail, 0, size)?;
+        Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+}
+
+type Tables = (Vec<GpuOptimizer>, Vec<[f32; 2]>, Vec<u32>, u32);
+
+/// The optimizers (with their table offsets), the schedules' rows, the mini-batch table (per
+/// batch group, (first index, count) per step, then the indices), and the items of the
+/// longest pass: n points, or a batch and then n.
+fn tables(setup: &ModelSetup<'_>) -> Result<Tables, ModelSimError> {
+    let mut optimizers = Vec::with_capacity(setup.optimizers.len());
+    let mut schedules: Vec<[f32; 2]> = Vec::new();
+    let mut batches: Vec<u32> = Vec::new();
+    let n = setup.problem.data.len();
+    let mut items = n;
+    for spec in setup.optimizers {
+        let mut plain = spec.clone();
+        plain.params.batch_size = 0.0;
+        let t = crate::step_tables::group_tables(&plain, setup.steps, &Default::default())
+            .map_err(ModelSimError::Tables)?;
+        let mut o = spec.to_gpu();
+        if let Some(seq) = &t.schedule {
+            o.schedule = schedules.len() as u32;
+            for k in 0..seq.lr.len() {
+                schedules.push([
+                    seq.lr[k] as f32,
+                    seq.momentum.as_ref().map_or(0.0, |(_, m)| m[k] as f32),
+                ]);
+            }
+            o.flags |= match seq.momentum {
+                Some((crate::schedule::Cycled::Momentum, _)) => GpuOptimizer::FLAG_CYCLE_MOMENTUM,
+                Some((crate::schedule::Cycled::Beta1, _)) => GpuOptimizer::FLAG_CYCLE_BETA1,
+                None => 0,
+            };
+        }
+        if let Some(b) = crate::model::twin::group_batches(spec, n, setup.seed, setup.steps) {
+            let at = batches.len();
+            let rows = setup.steps as usize;
+            batches.resize(at + 2 * rows, 0);
+            for k in 0..rows {
+                let first = batches.len() as u32;
+                let points = b.of_step(k);
+                batches[at + 2 * k] = first;
+                batches[at + 2 * k + 1] = points.len() as u32;
+                batches.extend(points.map(|i| i as u32));
+            }
+            o.batches = at as u32;
+            items = items.max(b.size + n);
+        }
+        optimizers.push(o);
+    }
+    if schedules.is_empty() {
+        schedules.push([0.0; 2]);
+    }
+    if batches.is_empty() {
+        batches.push(0);
+    }
+    Ok((optimizers, schedules, batches, items as u32))
+}
+
+/// A whole run's results, particle after particle (group-major).
+#[derive(Clone, Debug, Default)]
+pub struct Trained {
+    pub meta: Vec<ModelMeta>,
+    pub parameters: Vec<Vec<f32>>,
+    /// Per particle, its recorded trail points in step order.
+    pub trails: Vec<Vec<TrailPoint>>,
+}
+
+/// Trains every particle of `setup` to its end, chunk after chunk, calling `progress` with
+/// the particles done so far.
+pub fn train(
+    gpu: &Gpu,
+    setup: &ModelSetup<'_>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Trained, ModelSimError> {
+    train_in_chunks(gpu, setup, chunk_particles(gpu, setup)?, progress)
+}
+
+/// As [`train`], `per_chunk` particles at a time.
+pub fn train_in_chunks(
+    gpu: &Gpu,
+    setup: &ModelSetup<'_>,
+    per_chunk: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Trained, ModelSimError> {
+    let total = setup.particles();
+    if total == 0 {
+        return Err(ModelSimError::Empty);
+    }
+    let mut out = Trained::default();
+    let mut first = 0;
+    while first < total {
+        let count = per_chunk.min(total - first);
+        let mut sim = ModelSim::new(gpu, setup, first, count)?;
+        sim.advance_to(gpu, setup.steps);
+        out.meta.extend(sim.read_meta(gpu)?);
+        out.parameters.extend(sim.read_parameters(gpu)?);
+        let ring = sim.read_trail(gpu)?;
+        let slots = setup.trail_capacity() as usize;
+        out.trails
+            .extend((0..count).map(|i| (0..slots).map(|s| ring[s * count + i]).collect::<Vec<_>>()));
+        if let Some(e) = gpu.take_fault() {
+            return Err(e.into());
+        }
+        first += count;
+        progress(first);
+    }
+    Ok(out)
+}
