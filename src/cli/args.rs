@@ -260,6 +260,34 @@ pub struct RunArgs {
     pub start_map: Option<PathBuf>,
     #[command(flatten)]
     pub sweep: SweepOutputs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Training a model instead of descending a surface (`descent run --model ...`).
+#[derive(Args, Clone, Default)]
+pub struct ModelArgs {
+    /// Train a model on data instead of descending a surface: linear, logistic, or
+    /// mlp:SIZES[:tanh|relu|sigmoid|identity][:nobias], e.g. mlp:2-8-1:tanh.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// The model's loss: mse, bce (with logits; 0/1 targets) or ce (integer classes); default
+    /// bce for logistic, else mse.
+    #[arg(long, value_name = "mse|bce|ce", requires = "model")]
+    pub loss: Option<String>,
+    /// The training data: a CSV file (feature columns, then the target) or a built-in set,
+    /// NAME[:n=200,noise=0.1,seed=0]: two-moons, circles, blobs, spirals, xor, linear, teacher.
+    #[arg(long, value_name = "FILE|SET", requires = "model")]
+    pub data: Option<String>,
+    /// Initial parameters: a CSV file with one row per particle, in torch's parameter order.
+    #[arg(long, value_name = "FILE.csv", requires = "model")]
+    pub init: Option<String>,
+    /// This many seeded initialisations, as torch.nn.Linear draws them (default 1).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least::<1>, requires = "model")]
+    pub inits: Option<u32>,
+    /// Write each model's final loss, status and parameters (p0, p1, ...) to this CSV file.
+    #[arg(long, value_name = "FILE.csv", requires = "model")]
+    pub export_params: Option<PathBuf>,
 }
 
 #[derive(Args)]

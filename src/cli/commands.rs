@@ -127,6 +127,9 @@ pub(super) fn report_start_maps(gpu: &Gpu, scene: &Scene, path: &std::path::Path
 }
 
 pub(super) fn run_command(args: RunArgs) -> Result<()> {
+    if args.model.model.is_some() {
+        return super::model_run::model_command(args);
+    }
     let scene = args.scene.build()?;
     if let Some(path) = &args.start_map {
         crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;

@@ -6,12 +6,14 @@
 //! - `args.rs`: the clap structs, every flag and its help;
 //! - `scene_flags.rs`: flags applied to a scene (surface, optimizers, schedules, starts, style);
 //! - `plan.rs`: what `render` and `view` will do, checked in full before a GPU is opened;
-//! - `commands.rs`: the subcommands' bodies; `render_job.rs`: the render loop that feeds
+//! - `commands.rs`: the subcommands' bodies; `model_run.rs`: `run --model`; `render_job.rs`: the render loop that feeds
 //!   frames from a [`crate::world::World`] into a [`crate::capture::Capture`].
 
 mod args;
 #[cfg(not(target_arch = "wasm32"))]
 mod commands;
+#[cfg(not(target_arch = "wasm32"))]
+mod model_run;
 #[cfg(not(target_arch = "wasm32"))]
 mod plan;
 #[cfg(not(target_arch = "wasm32"))]

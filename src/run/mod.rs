@@ -1,10 +1,11 @@
 //! Headless runs: simulate a scene to the end on the GPU, streaming the trajectory export
 //! chunk by chunk, and summarise the outcome per optimizer. A platform room: what a run
 //! writes (`csv.rs`, the trajectory CSV; `sweep_csv.rs`, one row per sweep group; `maps.rs`,
-//! start and sweep maps as PNGs) goes to files.
+//! start and sweep maps as PNGs) goes to files; `model.rs` runs and writes model training.
 
 pub mod csv;
 pub mod maps;
+pub mod model;
 pub mod sweep_csv;
 
 use std::path::Path;

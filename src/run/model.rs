@@ -1,0 +1,164 @@
+//! A model training run from the command line: every optimizer group from every
+//! initialisation, trained on the GPU, then the per-step export (`--export`), the final
+//! parameters (`--export-params`) and a summary per group.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::csv::{CsvExport, status_name};
+use crate::gpu::Gpu;
+use crate::gpu::gpu_data::{STATUS_CONVERGED, STATUS_DIVERGED};
+use crate::gpu::model_sim::{ModelSetup, ModelSimError, Trained, train};
+use crate::model::ModelProblem;
+use crate::optim::OptimizerSpec;
+
+/// What to run and write.
+pub struct ModelRun<'a> {
+    pub problem: &'a ModelProblem,
+    pub optimizers: &'a [OptimizerSpec],
+    /// One label per group, as the export names it.
+    pub labels: &'a [String],
+    pub steps: u32,
+    pub tol: f64,
+    pub seed: u64,
+    pub export: Option<&'a Path>,
+    pub every: u32,
+    pub export_params: Option<&'a Path>,
+}
+
+impl ModelRun<'_> {
+    pub fn particles(&self) -> usize {
+        self.optimizers.len() * self.problem.inits.len()
+    }
+
+    /// Trains (calling `progress` with the particles done) and writes what was asked for.
+    pub fn run(&self, gpu: &Gpu, progress: &mut dyn FnMut(usize)) -> Result<Trained, String> {
+        let setup = ModelSetup {
+            problem: self.problem,
+            optimizers: self.optimizers,
+            steps: self.steps,
+            tol: self.tol,
+            seed: self.seed,
+            record_every: if self.export.is_some() { self.every } else { 0 },
+            plane: None,
+        };
+        let trained = train(gpu, &setup, progress).map_err(|e: ModelSimError| e.to_string())?;
+        if let Some(path) = self.export {
+            self.write_export(path, &trained)
+                .map_err(|e| format!("--export: {e}"))?;
+        }
+        if let Some(path) = self.export_params {
+            self.write_params(path, &trained)
+                .map_err(|e| format!("--export-params: {e}"))?;
+        }
+        Ok(trained)
+    }
+
+    /// Step-major, then group, then initialisation, as the surface export: x and y are the
+    /// first two parameters.
+    fn write_export(&self, path: &Path, trained: &Trained) -> std::io::Result<()> {
+        let per_group = self.problem.inits.len();
+        let mut csv = CsvExport::create(path)?;
+        let slots = trained.trails.first().map_or(0, Vec::len);
+        for slot in 0..slots {
+            let step = slot as u32 * self.every;
+            for (i, trail) in trained.trails.iter().enumerate() {
+                let p = trail[slot];
+                csv.row(
+                    &self.labels[i / per_group],
+                    (i % per_group) as u32,
+                    step,
+                    p.pos,
+                    p.loss,
+                    p.status,
+                )?;
+            }
+        }
+        csv.finish()?;
+        Ok(())
+    }
+
+    /// `optimizer,particle,loss,status,p0,p1,...` after the last step, one row per particle.
+    fn write_params(&self, path: &Path, trained: &Trained) -> std::io::Result<()> {
+        let per_group = self.problem.inits.len();
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        let partial = path.with_file_name(name);
+        let annotate =
+            |e: std::io::Error, p: &Path| std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
+        let write = || -> std::io::Result<()> {
+            let file = std::fs::File::create(&partial)?;
+            let mut out = std::io::BufWriter::new(file);
+            let columns: Vec<String> = (0..self.problem.model.parameter_count())
+                .map(|k| format!("p{k}"))
+                .collect();
+            writeln!(out, "optimizer,particle,loss,status,{}", columns.join(","))?;
+            for (i, params) in trained.parameters.iter().enumerate() {
+                let m = trained.meta[i];
+                let label = &self.labels[i / per_group];
+                let label = if label.contains([',', '"']) {
+                    format!("\"{}\"", label.replace('"', "\"\""))
+                } else {
+                    label.clone()
+                };
+                let values: Vec<String> = params.iter().map(|v| v.to_string()).collect();
+                writeln!(
+                    out,
+                    "{label},{},{},{},{}",
+                    i % per_group,
+                    m.loss,
+                    status_name(m.status),
+                    values.join(",")
+                )?;
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&partial);
+            return Err(annotate(e, &partial));
+        }
+        std::fs::rename(&partial, path).map_err(|e| annotate(e, path))
+    }
+
+    /// Per group: converged, diverged and running counts, best and median final loss of the
+    /// non-diverged, and (for classifiers) their median accuracy on the data.
+    pub fn summary(&self, trained: &Trained) -> String {
+        let per_group = self.problem.inits.len();
+        let problem = self.problem.problem();
+        let mut out = String::new();
+        for (g, label) in self.labels.iter().enumerate() {
+            let range = g * per_group..(g + 1) * per_group;
+            let metas = &trained.meta[range.clone()];
+            let count = |s: u32| metas.iter().filter(|m| m.status == s).count();
+            let (converged, diverged) = (count(STATUS_CONVERGED), count(STATUS_DIVERGED));
+            let mut losses: Vec<f64> = metas
+                .iter()
+                .filter(|m| m.status != STATUS_DIVERGED)
+                .map(|m| f64::from(m.loss))
+                .collect();
+            losses.sort_by(f64::total_cmp);
+            let mut line = format!(
+                "{label}: {} model(s): {converged} converged, {diverged} diverged, {} running",
+                per_group,
+                per_group - converged - diverged
+            );
+            if let (Some(best), Some(median)) = (losses.first(), losses.get(losses.len() / 2)) {
+                line.push_str(&format!("; loss best {best:.6}, median {median:.6}"));
+            }
+            let mut accuracy: Vec<f64> = range
+                .filter(|&i| trained.meta[i].status != STATUS_DIVERGED)
+                .filter_map(|i| {
+                    let theta: Vec<f64> = trained.parameters[i].iter().map(|&v| f64::from(v)).collect();
+                    problem.accuracy(&theta)
+                })
+                .collect();
+            accuracy.sort_by(f64::total_cmp);
+            if let Some(median) = accuracy.get(accuracy.len() / 2) {
+                line.push_str(&format!("; median accuracy {:.1}%", 100.0 * median));
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+}

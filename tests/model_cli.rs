@@ -1,0 +1,200 @@
+//! `descent run --model` as a user runs it: the exports, and every bad-data case refused
+//! with its location before any output is written.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn descent(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(common::descent_bin())
+        .args(args)
+        .output()
+        .expect("run descent");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("descent-model-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(name: &str, text: &str) -> String {
+    let path = dir().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn training_exports_parameters_and_steps() {
+    let params = dir().join("params.csv");
+    let steps = dir().join("steps.csv");
+    let (ok, out, err) = descent(&[
+        "run",
+        "--model",
+        "mlp:2-4-1:tanh",
+        "--loss",
+        "bce",
+        "--data",
+        "two-moons:n=50,noise=0.1",
+        "--optimizer",
+        "adam:lr=0.05",
+        "--optimizer",
+        "sgd:lr=0.5",
+        "--inits",
+        "3",
+        "--steps",
+        "40",
+        "--export-params",
+        params.to_str().unwrap(),
+        "--export",
+        steps.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("adam:lr=0.05: 3 model(s)"), "{out}");
+    assert!(out.contains("median accuracy"), "{out}");
+    let text = std::fs::read_to_string(&params).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 6);
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(header[..5], ["optimizer", "particle", "loss", "status", "p0"]);
+    assert_eq!(header.len(), 4 + 17);
+    assert!(lines[4].starts_with("sgd:lr=0.5,0,"));
+    let steps = std::fs::read_to_string(&steps).unwrap();
+    // Header, then 41 steps x 6 models; the loss at step 40 equals the final loss.
+    assert_eq!(steps.lines().count(), 1 + 41 * 6);
+    let last: Vec<&str> = steps.lines().last().unwrap().split(',').collect();
+    let final_row: Vec<&str> = lines[6].split(',').collect();
+    assert_eq!((last[2], last[5]), ("40", final_row[2]));
+}
+
+#[test]
+fn init_files_start_every_particle() {
+    let init = write("init.csv", "w,w,b\n0.5,-0.5,0\n1,1,1\n");
+    let data = write("line.csv", "1,2,0\n2,1,1\n");
+    let out = dir().join("init-out.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "logistic",
+        "--data",
+        &data,
+        "--init",
+        &init,
+        "--optimizer",
+        "sgd:lr=0",
+        "--steps",
+        "1",
+        "--export-params",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert!(rows[0].ends_with(",0.5,-0.5,0"), "{}", rows[0]);
+    assert!(rows[1].ends_with(",1,1,1"), "{}", rows[1]);
+}
+
+#[test]
+fn bad_data_is_refused_with_its_location_and_no_output() {
+    let out = dir().join("never.csv");
+    let cases: Vec<(String, &str, &str, String)> = vec![
+        (
+            write("nan.csv", "x,y,t\n1,2,0\n3,oops,1\n"),
+            "mlp:2-3-1",
+            "bce",
+            "nan.csv:3:3: 'oops' is not a finite number".into(),
+        ),
+        (
+            write("ragged.csv", "1,2,0\n3,4\n"),
+            "mlp:2-3-1",
+            "mse",
+            "ragged.csv:2:4: expected 3 columns, found 2".into(),
+        ),
+        (
+            write("empty.csv", ""),
+            "mlp:2-3-1",
+            "mse",
+            "empty.csv: no data rows".into(),
+        ),
+        (
+            write("target.csv", "1,2,0\n3,4,2\n"),
+            "mlp:2-3-1",
+            "bce",
+            "target.csv:2:3: bce needs targets 0 or 1, not 2".into(),
+        ),
+        (
+            write("classes.csv", "1,2,0\n3,4,3\n"),
+            "mlp:2-3-3",
+            "ce",
+            "classes.csv:2:3: ce needs a class 0 to 2".into(),
+        ),
+        (
+            write("features.csv", "1,2,0\n3,4,1\n"),
+            "mlp:3-3-1",
+            "mse",
+            "the data has 2 feature column(s) but the model takes 3 input(s)".into(),
+        ),
+    ];
+    for (data, model, loss, want) in cases {
+        let (ok, _, err) = descent(&[
+            "run",
+            "--model",
+            model,
+            "--loss",
+            loss,
+            "--data",
+            &data,
+            "--optimizer",
+            "sgd",
+            "--export-params",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!ok && err.contains(&want), "{data}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line, no trace: {err}");
+        assert!(!out.exists(), "{data} wrote {}", out.display());
+    }
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "mlp:2-x-1",
+        "--data",
+        "xor",
+        "--optimizer",
+        "sgd",
+    ]);
+    assert!(
+        !ok && err.contains("--model \"mlp:2-x-1\": 'x' is not a layer size"),
+        "{err}"
+    );
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "mlp:2-3-1",
+        "--data",
+        "xor:n=-1",
+        "--optimizer",
+        "sgd",
+    ]);
+    assert!(
+        !ok && err.contains("--data \"xor:n=-1\": invalid value '-1' for n"),
+        "{err}"
+    );
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "mlp:2-3-1",
+        "--data",
+        "xor",
+        "--optimizer",
+        "sgd",
+        "--surface",
+        "saddle",
+    ]);
+    assert!(!ok && err.contains("--surface belongs to a surface run"), "{err}");
+}
