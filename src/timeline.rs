@@ -43,6 +43,13 @@ impl Timeline {
                 }
                 (frames as u32, per_frame)
             }
+            // One frame per step; a run too long for that needs --frames or --steps-per-second.
+            (None, None) if u64::from(steps) + 1 > 10_000_000 => {
+                return Err(format!(
+                    "{} frames (one per step) is too many; give --frames or --steps-per-second",
+                    u64::from(steps) + 1
+                ));
+            }
             (None, None) => (steps + 1, 1.0),
         };
         Ok(Self {
@@ -78,6 +85,16 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_frame_per_step_is_refused_for_huge_runs() {
+        let e = Timeline::new(u32::MAX, 30.0, None, None).unwrap_err();
+        assert_eq!(
+            e,
+            "4294967296 frames (one per step) is too many; give --frames or --steps-per-second"
+        );
+        assert_eq!(Timeline::new(u32::MAX, 30.0, Some(10), None).unwrap().frames, 10);
+    }
 
     #[test]
     fn one_frame_per_step_by_default() {
