@@ -236,6 +236,13 @@ fn load_state(j: u32, i: u32) -> OptState {
     );
 }
 
+fn store_state(j: u32, i: u32, st: OptState) {
+    state[state_at(0u, j, i)] = st.s1;
+    state[state_at(1u, j, i)] = st.s2;
+    state[state_at(2u, j, i)] = st.s3;
+    vars[var_at(AUX, j, i)] = st.aux;
+}
+
 fn pair(region: u32, j: u32, i: u32) -> vec2<f32> {
     return vec2<f32>(vars[var_at(region, 2u * j, i)], vars[var_at(region, 2u * j + 1u, i)]);
 }
@@ -289,13 +296,15 @@ fn scheduled(base: Optimizer, t: u32) -> Optimizer {
     return o;
 }
 
-// Step t's gradient of pair j: the kept gradient plus the group's noise.
-fn noisy_grad(base: Optimizer, i: u32, t: u32, j: u32) -> vec2<f32> {
+// Step t of pair j from the kept parameters, state and gradient (plus the group's noise):
+// the new pair, and the new state in `st`. Trial and commit both call it, so they agree.
+fn step_pair(o: Optimizer, base: Optimizer, i: u32, t: u32, j: u32, st: ptr<function, OptState>) -> vec2<f32> {
     var g = pair(GRAD, j, i);
     if base.grad_noise != 0.0 {
         g = g + base.grad_noise * noise_normal2_at(params.noise_key, params.chunk_first + i, t, j);
     }
-    return g;
+    *st = load_state(j, i);
+    return optim_step(o, st, t, pair(THETA, j, i), g);
 }
 
 // A step is three kinds of dispatch, one invocation per particle each (lavapipe ends an
@@ -313,10 +322,7 @@ fn init_models(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let st = optim_init(group_of(i));
     for (var j = 0u; j < MODEL_PAIRS; j++) {
-        state[state_at(0u, j, i)] = st.s1;
-        state[state_at(1u, j, i)] = st.s2;
-        state[state_at(2u, j, i)] = st.s3;
-        vars[var_at(AUX, j, i)] = st.aux;
+        store_state(j, i, st);
         vars[var_at(TRIAL, 2u * j, i)] = vars[var_at(THETA, 2u * j, i)];
         vars[var_at(TRIAL, 2u * j + 1u, i)] = vars[var_at(THETA, 2u * j + 1u, i)];
     }
@@ -339,9 +345,9 @@ fn trial_models(@builtin(global_invocation_id) gid: vec3<u32>) {
         var ok = true;
         var moved2 = 0.0;
         for (var j = 0u; j < MODEL_PAIRS; j++) {
-            var st = load_state(j, i);
+            var st: OptState;
             let p = pair(THETA, j, i);
-            let next = optim_step(o, &st, t, p, noisy_grad(base, i, t, j));
+            let next = step_pair(o, base, i, t, j, &st);
             ok = ok && is_finite_vec2(next);
             moved2 += dot(next - p, next - p);
             vars[var_at(TRIAL, 2u * j, i)] = next.x;
@@ -425,14 +431,11 @@ fn commit_models(@builtin(global_invocation_id) gid: vec3<u32>) {
                 let t = m.step;
                 let o = scheduled(base, t);
                 for (var j = 0u; j < MODEL_PAIRS; j++) {
-                    var st = load_state(j, i);
-                    let next = optim_step(o, &st, t, pair(THETA, j, i), noisy_grad(base, i, t, j));
+                    var st: OptState;
+                    let next = step_pair(o, base, i, t, j, &st);
                     vars[var_at(THETA, 2u * j, i)] = next.x;
                     vars[var_at(THETA, 2u * j + 1u, i)] = next.y;
-                    state[state_at(0u, j, i)] = st.s1;
-                    state[state_at(1u, j, i)] = st.s2;
-                    state[state_at(2u, j, i)] = st.s3;
-                    vars[var_at(AUX, j, i)] = st.aux;
+                    store_state(j, i, st);
                 }
                 if sqrt(m.moved2) < params.tol {
                     m.status = STATUS_CONVERGED;

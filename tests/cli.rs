@@ -4,17 +4,7 @@ mod common;
 
 use std::process::Command;
 
-fn descent(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(common::descent_bin())
-        .args(args)
-        .output()
-        .expect("run descent");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run_descent as descent;
 
 fn tmp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("descent-cli-{}", std::process::id()));

@@ -4,19 +4,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
-fn descent(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(common::descent_bin())
-        .args(args)
-        .output()
-        .expect("run descent");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run_descent as descent;
 
 fn dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("descent-model-cli-{}", std::process::id()));
@@ -159,42 +148,23 @@ fn bad_data_is_refused_with_its_location_and_no_output() {
         assert_eq!(err.lines().count(), 1, "one line, no trace: {err}");
         assert!(!out.exists(), "{data} wrote {}", out.display());
     }
-    let (ok, _, err) = descent(&[
-        "run",
-        "--model",
-        "mlp:2-x-1",
-        "--data",
-        "xor",
-        "--optimizer",
-        "sgd",
-    ]);
-    assert!(
-        !ok && err.contains("--model \"mlp:2-x-1\": 'x' is not a layer size"),
-        "{err}"
-    );
-    let (ok, _, err) = descent(&[
-        "run",
-        "--model",
-        "mlp:2-3-1",
-        "--data",
-        "xor:n=-1",
-        "--optimizer",
-        "sgd",
-    ]);
-    assert!(
-        !ok && err.contains("--data \"xor:n=-1\": invalid value '-1' for n"),
-        "{err}"
-    );
-    let (ok, _, err) = descent(&[
-        "run",
-        "--model",
-        "mlp:2-3-1",
-        "--data",
-        "xor",
-        "--optimizer",
-        "sgd",
-        "--surface",
-        "saddle",
-    ]);
-    assert!(!ok && err.contains("--surface belongs to a surface run"), "{err}");
+    let bad_flags: [(&[&str], &str); 3] = [
+        (
+            &["--model", "mlp:2-x-1", "--data", "xor"],
+            "--model \"mlp:2-x-1\": 'x' is not a layer size",
+        ),
+        (
+            &["--model", "mlp:2-3-1", "--data", "xor:n=-1"],
+            "--data \"xor:n=-1\": invalid value '-1' for n",
+        ),
+        (
+            &["--model", "mlp:2-3-1", "--data", "xor", "--surface", "saddle"],
+            "--surface belongs to a surface run",
+        ),
+    ];
+    for (flags, want) in bad_flags {
+        let args = [&["run", "--optimizer", "sgd"][..], flags].concat();
+        let (ok, _, err) = descent(&args);
+        assert!(!ok && err.contains(want), "{args:?}: {err}");
+    }
 }

@@ -7,7 +7,6 @@ use super::args::RunArgs;
 use super::plan::check_file;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::model::{ModelProblem, ProblemArgs};
-use crate::optim::OptimizerSpec;
 use crate::run::model::ModelRun;
 use crate::scene::Scene;
 
@@ -53,24 +52,10 @@ pub(super) fn model_command(args: RunArgs) -> Result<()> {
     .map_err(|e| anyhow!(e))?;
     // The optimizers and their schedules as a surface run reads them; sweeps expand to groups.
     let mut scene = Scene::default_scene();
-    scene.optimizers = s
-        .optimizers
-        .iter()
-        .map(|t| {
-            t.parse::<OptimizerSpec>()
-                .map_err(|e| anyhow!("--optimizer {t:?}: {e}"))
-        })
-        .collect::<Result<_>>()?;
+    scene.optimizers = s.optimizer_specs()?;
     s.apply_schedules(&mut scene)?;
-    let steps = match s.steps {
-        None => DEFAULT_STEPS,
-        Some(n) if n < 1 => bail!("--steps must be at least 1"),
-        Some(n) => u32::try_from(n).map_err(|_| anyhow!("--steps must be at most {}", u32::MAX))?,
-    };
-    let tol = s.tol.unwrap_or(0.0);
-    if !(tol.is_finite() && tol >= 0.0) {
-        bail!("--tol must be a finite number >= 0, got {tol}");
-    }
+    let steps = s.checked_steps()?.unwrap_or(DEFAULT_STEPS);
+    let tol = s.checked_tol()?.unwrap_or(0.0);
     let groups = scene.groups();
     let labels: Vec<String> = groups.iter().map(|o| o.label.clone()).collect();
     for path in [args.export.as_deref(), m.export_params.as_deref()]

@@ -145,14 +145,7 @@ impl SceneArgs {
             scene.surface.domain = domain;
         }
         if !self.optimizers.is_empty() {
-            scene.optimizers = self
-                .optimizers
-                .iter()
-                .map(|s| {
-                    s.parse::<OptimizerSpec>()
-                        .map_err(|e| anyhow!("--optimizer {s:?}: {e}"))
-                })
-                .collect::<Result<_>>()?;
+            scene.optimizers = self.optimizer_specs()?;
         }
         self.apply_schedules(&mut scene)?;
         if !self.starts.is_empty() || self.grid.is_some() || self.random.is_some() {
@@ -191,17 +184,10 @@ impl SceneArgs {
                 scene.starts.seed
             };
         }
-        if let Some(steps) = self.steps {
-            if steps < 1 {
-                bail!("--steps must be at least 1");
-            }
-            scene.steps =
-                u32::try_from(steps).map_err(|_| anyhow!("--steps must be at most {}", u32::MAX))?;
+        if let Some(steps) = self.checked_steps()? {
+            scene.steps = steps;
         }
-        if let Some(tol) = self.tol {
-            if !(tol.is_finite() && tol >= 0.0) {
-                bail!("--tol must be a finite number >= 0, got {tol}");
-            }
+        if let Some(tol) = self.checked_tol()? {
             scene.tol = tol;
         }
         if self.scene.is_none() && self.scene_text.is_none() && self.surface.is_some() {
@@ -216,6 +202,39 @@ impl SceneArgs {
 }
 
 impl SceneArgs {
+    /// The `--optimizer` flags, parsed.
+    pub(super) fn optimizer_specs(&self) -> Result<Vec<OptimizerSpec>> {
+        self.optimizers
+            .iter()
+            .map(|s| {
+                s.parse::<OptimizerSpec>()
+                    .map_err(|e| anyhow!("--optimizer {s:?}: {e}"))
+            })
+            .collect()
+    }
+
+    /// `--steps`, if given: at least 1, at most u32::MAX.
+    pub(super) fn checked_steps(&self) -> Result<Option<u32>> {
+        self.steps
+            .map(|steps| {
+                if steps < 1 {
+                    bail!("--steps must be at least 1");
+                }
+                u32::try_from(steps).map_err(|_| anyhow!("--steps must be at most {}", u32::MAX))
+            })
+            .transpose()
+    }
+
+    /// `--tol`, if given: finite and not negative.
+    pub(super) fn checked_tol(&self) -> Result<Option<f64>> {
+        match self.tol {
+            Some(tol) if !(tol.is_finite() && tol >= 0.0) => {
+                bail!("--tol must be a finite number >= 0, got {tol}")
+            }
+            tol => Ok(tol),
+        }
+    }
+
     /// Gives each `--schedule` to the `--optimizer` before it.
     pub(super) fn apply_schedules(&self, scene: &mut Scene) -> Result<()> {
         let mut taken = vec![false; scene.optimizers.len()];

@@ -11,7 +11,7 @@ use wgpu::util::DeviceExt;
 
 use crate::gpu::gpu_data::{ModelMeta, ModelParams, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
-use crate::gpu::sim::{WORKGROUP, max_binding};
+use crate::gpu::sim::{WORKGROUP, max_binding, schedule_rows};
 use crate::gpu::{Gpu, GpuError};
 use crate::model::{Model, ModelProblem};
 use crate::optim::{GpuOptimizer, OptimizerSpec};
@@ -387,7 +387,7 @@ impl ModelSim {
             items_per_dispatch,
             parameters: model.parameter_count(),
         };
-        sim.run_dispatch(gpu, "model.init", 0, None);
+        sim.run_dispatch(gpu, "model.init", &sim.pipelines.init, 0, None);
         sim.pass_and_commit(gpu, 0);
         Ok(sim)
     }
@@ -397,8 +397,15 @@ impl ModelSim {
         self.clock
     }
 
-    /// One dispatch of `label`'s pipeline for step `step`, over `items` (first, count).
-    fn run_dispatch(&self, gpu: &Gpu, label: &str, step: u32, items: Option<(u32, u32)>) {
+    /// One dispatch of `pipeline` for step `step`, over `items` (first, count).
+    fn run_dispatch(
+        &self,
+        gpu: &Gpu,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        step: u32,
+        items: Option<(u32, u32)>,
+    ) {
         let (item_first, item_count) = items.unwrap_or((0, 0));
         let params = ModelParams {
             step,
@@ -408,13 +415,6 @@ impl ModelSim {
         };
         gpu.queue
             .write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params));
-        let p = &self.pipelines;
-        let pipeline = match label {
-            "model.init" => &p.init,
-            "model.trial" => &p.trial,
-            "model.pass" => &p.pass,
-            _ => &p.commit,
-        };
         gpu.dispatch(
             label,
             pipeline,
@@ -427,10 +427,16 @@ impl ModelSim {
         let mut first = 0;
         while first < self.items {
             let count = self.items_per_dispatch.min(self.items - first);
-            self.run_dispatch(gpu, "model.pass", step, Some((first, count)));
+            self.run_dispatch(
+                gpu,
+                "model.pass",
+                &self.pipelines.pass,
+                step,
+                Some((first, count)),
+            );
             first += count;
         }
-        self.run_dispatch(gpu, "model.commit", step, None);
+        self.run_dispatch(gpu, "model.commit", &self.pipelines.commit, step, None);
     }
 
     /// Submits the dispatches that take the run to `target` steps (at most the run's).
@@ -438,7 +444,7 @@ impl ModelSim {
         let target = target.min(self.params.max_steps);
         while self.clock < target {
             let step = self.clock + 1;
-            self.run_dispatch(gpu, "model.trial", step, None);
+            self.run_dispatch(gpu, "model.trial", &self.pipelines.trial, step, None);
             self.pass_and_commit(gpu, step);
             self.clock = step;
         }
@@ -489,18 +495,10 @@ fn tables(setup: &ModelSetup<'_>) -> Result<Tables, ModelSimError> {
             .map_err(ModelSimError::Tables)?;
         let mut o = spec.to_gpu();
         if let Some(seq) = &t.schedule {
+            let (rows, flags) = schedule_rows(seq);
             o.schedule = schedules.len() as u32;
-            for k in 0..seq.lr.len() {
-                schedules.push([
-                    seq.lr[k] as f32,
-                    seq.momentum.as_ref().map_or(0.0, |(_, m)| m[k] as f32),
-                ]);
-            }
-            o.flags |= match seq.momentum {
-                Some((crate::schedule::Cycled::Momentum, _)) => GpuOptimizer::FLAG_CYCLE_MOMENTUM,
-                Some((crate::schedule::Cycled::Beta1, _)) => GpuOptimizer::FLAG_CYCLE_BETA1,
-                None => 0,
-            };
+            o.flags |= flags;
+            schedules.extend(rows);
         }
         if let Some(b) = crate::model::twin::group_batches(spec, n, setup.seed, setup.steps) {
             let at = batches.len();

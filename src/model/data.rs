@@ -134,52 +134,31 @@ impl Data {
         let mut rows: Vec<f64> = Vec::new();
         let mut lines = Vec::new();
         let mut columns = 0;
-        let mut first = true;
-        for (n, line) in text.lines().enumerate() {
-            let line_no = n + 1;
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let mut fields = Vec::new();
-            let mut column = 1;
-            for f in line.split(',') {
-                let offset = f.chars().count() - f.trim_start().chars().count();
-                fields.push((column + offset, f.trim()));
-                column += f.chars().count() + 1;
-            }
-            let numbers: Vec<Option<f64>> = fields.iter().map(|(_, t)| t.parse::<f64>().ok()).collect();
-            if first && numbers.iter().all(|v| v.is_none()) {
-                // A header: names only.
-                first = false;
-                columns = fields.len();
-                continue;
-            }
-            first = false;
+        for record in csv_lines(text) {
             if columns == 0 {
-                columns = fields.len();
+                columns = record.fields.len();
+            }
+            if record.header {
+                continue;
             }
             if columns < 2 {
                 return Err(err(
-                    line_no,
+                    record.line,
                     1,
                     "a row needs at least one feature column and the target column".into(),
                 ));
             }
-            if fields.len() != columns {
+            if record.fields.len() != columns {
                 return Err(err(
-                    line_no,
-                    fields.get(columns).map_or(line.chars().count() + 1, |f| f.0),
-                    format!("expected {columns} columns, found {}", fields.len()),
+                    record.line,
+                    record.fields.get(columns).map_or(record.end, |f| f.0),
+                    format!("expected {columns} columns, found {}", record.fields.len()),
                 ));
             }
-            for ((col, token), v) in fields.iter().zip(&numbers) {
-                match v {
-                    Some(v) if v.is_finite() => rows.push(*v),
-                    _ => return Err(err(line_no, *col, format!("'{token}' is not a finite number"))),
-                }
+            for &field in &record.fields {
+                rows.push(finite(field).map_err(|(column, m)| err(record.line, column, m))?);
             }
-            lines.push(line_no);
+            lines.push(record.line);
         }
         if lines.is_empty() {
             return Err(err(
@@ -199,6 +178,52 @@ impl Data {
             data.y.push(row[features]);
         }
         Ok((data, lines))
+    }
+}
+
+/// One line of a CSV text that holds values: its 1-based number, each field (trimmed) with the
+/// 1-based column where its text starts, and the column just past the line's end.
+pub(super) struct CsvLine<'a> {
+    pub line: usize,
+    pub fields: Vec<(usize, &'a str)>,
+    pub end: usize,
+    /// The first such line, when none of its fields is a number: a line of names.
+    pub header: bool,
+}
+
+/// The lines of a CSV text, blank lines and `#` comments skipped.
+pub(super) fn csv_lines(text: &str) -> impl Iterator<Item = CsvLine<'_>> {
+    let mut first = true;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let trimmed = line.trim();
+            !trimmed.is_empty() && !trimmed.starts_with('#')
+        })
+        .map(move |(n, line)| {
+            let mut fields = Vec::new();
+            let mut column = 1;
+            for f in line.split(',') {
+                let offset = f.chars().count() - f.trim_start().chars().count();
+                fields.push((column + offset, f.trim()));
+                column += f.chars().count() + 1;
+            }
+            let header = first && fields.iter().all(|(_, t)| t.parse::<f64>().is_err());
+            first = false;
+            CsvLine {
+                line: n + 1,
+                fields,
+                end: line.chars().count() + 1,
+                header,
+            }
+        })
+}
+
+/// A field's value, or its column and why it is not a finite number.
+pub(super) fn finite((column, token): (usize, &str)) -> Result<f64, (usize, String)> {
+    match token.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err((column, format!("'{token}' is not a finite number"))),
     }
 }
 

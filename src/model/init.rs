@@ -7,7 +7,7 @@
 //! stream, not torch's generator: the same distribution, not the same numbers (give `--init`
 //! for torch's exact starting points).
 
-use super::data::DataError;
+use super::data::{DataError, csv_lines, finite};
 use super::spec::Model;
 use crate::rng::SplitMix64;
 
@@ -46,29 +46,11 @@ pub fn parse_init(file: &str, text: &str, model: &Model) -> Result<Vec<Vec<f64>>
     };
     let count = model.parameter_count();
     let mut rows = Vec::new();
-    let mut first = true;
-    for (n, line) in text.lines().enumerate() {
-        let line_no = n + 1;
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let mut fields = Vec::new();
-        let mut column = 1;
-        for f in line.split(',') {
-            let offset = f.chars().count() - f.trim_start().chars().count();
-            fields.push((column + offset, f.trim()));
-            column += f.chars().count() + 1;
-        }
-        let header = first && fields.iter().all(|(_, t)| t.parse::<f64>().is_err());
-        first = false;
-        if header {
-            continue;
-        }
-        if fields.len() != count {
+    for record in csv_lines(text).filter(|r| !r.header) {
+        if record.fields.len() != count {
             return Err(err(
-                line_no,
-                fields.get(count).map_or(line.chars().count() + 1, |f| f.0),
+                record.line,
+                record.fields.get(count).map_or(record.end, |f| f.0),
                 format!(
                     "expected {count} parameters for {} (torch's order: {}, ...), found {}",
                     model.describe(),
@@ -79,17 +61,15 @@ pub fn parse_init(file: &str, text: &str, model: &Model) -> Result<Vec<Vec<f64>>
                         .cloned()
                         .collect::<Vec<_>>()
                         .join(", "),
-                    fields.len()
+                    record.fields.len()
                 ),
             ));
         }
-        let mut row = Vec::with_capacity(count);
-        for (col, token) in fields {
-            match token.parse::<f64>() {
-                Ok(v) if v.is_finite() => row.push(v),
-                _ => return Err(err(line_no, col, format!("'{token}' is not a finite number"))),
-            }
-        }
+        let row = record
+            .fields
+            .iter()
+            .map(|&field| finite(field).map_err(|(column, m)| err(record.line, column, m)))
+            .collect::<Result<Vec<f64>, _>>()?;
         rows.push(row);
     }
     if rows.is_empty() {

@@ -28,12 +28,17 @@ pub struct CsvExport {
 
 impl CsvExport {
     pub fn create(path: &Path) -> std::io::Result<Self> {
+        Self::with_header(path, CSV_HEADER)
+    }
+
+    /// As [`Self::create`], with another header line.
+    pub fn with_header(path: &Path, header: &str) -> std::io::Result<Self> {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(".partial");
         let partial = path.with_file_name(name);
         let file = File::create(&partial).map_err(|e| annotate(e, &partial))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        writeln!(out, "{CSV_HEADER}").map_err(|e| annotate(e, &partial))?;
+        writeln!(out, "{header}").map_err(|e| annotate(e, &partial))?;
         Ok(Self {
             path: path.to_path_buf(),
             partial,
@@ -54,23 +59,31 @@ impl CsvExport {
         loss: f32,
         status: u32,
     ) -> std::io::Result<()> {
+        self.labelled_row(
+            optimizer,
+            format_args!(
+                ",{particle},{step},{},{},{},{}",
+                pos[0],
+                pos[1],
+                loss,
+                status_name(status)
+            ),
+        )
+    }
+
+    /// Appends `label` (quoted when it holds a comma or a quote), then `rest` and a newline.
+    pub fn labelled_row(&mut self, label: &str, rest: std::fmt::Arguments<'_>) -> std::io::Result<()> {
         use std::fmt::Write as _;
         self.line.clear();
-        if optimizer.contains([',', '"', '\n']) {
+        if label.contains([',', '"', '\n']) {
             self.line.push('"');
-            self.line.push_str(&optimizer.replace('"', "\"\""));
+            self.line.push_str(&label.replace('"', "\"\""));
             self.line.push('"');
         } else {
-            self.line.push_str(optimizer);
+            self.line.push_str(label);
         }
-        let _ = writeln!(
-            self.line,
-            ",{particle},{step},{},{},{},{}",
-            pos[0],
-            pos[1],
-            loss,
-            status_name(status)
-        );
+        let _ = self.line.write_fmt(rest);
+        self.line.push('\n');
         let partial = &self.partial;
         match self.out.as_mut() {
             Some(out) => out

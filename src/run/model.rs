@@ -2,7 +2,6 @@
 //! initialisation, trained on the GPU, then the per-step export (`--export`), the final
 //! parameters (`--export-params`) and a summary per group.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::csv::{CsvExport, status_name};
@@ -81,43 +80,27 @@ impl ModelRun<'_> {
     /// `optimizer,particle,loss,status,p0,p1,...` after the last step, one row per particle.
     fn write_params(&self, path: &Path, trained: &Trained) -> std::io::Result<()> {
         let per_group = self.problem.inits.len();
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(".partial");
-        let partial = path.with_file_name(name);
-        let annotate =
-            |e: std::io::Error, p: &Path| std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
-        let write = || -> std::io::Result<()> {
-            let file = std::fs::File::create(&partial)?;
-            let mut out = std::io::BufWriter::new(file);
-            let columns: Vec<String> = (0..self.problem.model.parameter_count())
-                .map(|k| format!("p{k}"))
-                .collect();
-            writeln!(out, "optimizer,particle,loss,status,{}", columns.join(","))?;
-            for (i, params) in trained.parameters.iter().enumerate() {
-                let m = trained.meta[i];
-                let label = &self.labels[i / per_group];
-                let label = if label.contains([',', '"']) {
-                    format!("\"{}\"", label.replace('"', "\"\""))
-                } else {
-                    label.clone()
-                };
-                let values: Vec<String> = params.iter().map(|v| v.to_string()).collect();
-                writeln!(
-                    out,
-                    "{label},{},{},{},{}",
+        let columns: Vec<String> = (0..self.problem.model.parameter_count())
+            .map(|k| format!("p{k}"))
+            .collect();
+        let header = format!("optimizer,particle,loss,status,{}", columns.join(","));
+        let mut csv = CsvExport::with_header(path, &header)?;
+        for (i, params) in trained.parameters.iter().enumerate() {
+            let m = trained.meta[i];
+            let values: Vec<String> = params.iter().map(|v| v.to_string()).collect();
+            csv.labelled_row(
+                &self.labels[i / per_group],
+                format_args!(
+                    ",{},{},{},{}",
                     i % per_group,
                     m.loss,
                     status_name(m.status),
                     values.join(",")
-                )?;
-            }
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&partial);
-            return Err(annotate(e, &partial));
+                ),
+            )?;
         }
-        std::fs::rename(&partial, path).map_err(|e| annotate(e, path))
+        csv.finish()?;
+        Ok(())
     }
 
     /// Per group: converged, diverged and running counts, best and median final loss of the

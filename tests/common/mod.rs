@@ -57,6 +57,19 @@ pub fn descent_bin() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_BIN_EXE_descent"))
 }
 
+/// Runs `descent` with `args`: whether it succeeded, its stdout and its stderr.
+pub fn run_descent(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(descent_bin())
+        .args(args)
+        .output()
+        .expect("run descent");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Random expression trees: every node kind and function, constants from tiny to huge.
 pub fn arb_ast() -> impl Strategy<Value = Ast> {
     let leaf = prop_oneof![

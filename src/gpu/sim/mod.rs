@@ -41,7 +41,7 @@ use pacer::MEASURE_WORK;
 pub use pacer::{DISPATCH_SECONDS, Pacer};
 pub use plan::*;
 use setup::StepTables;
-pub use setup::{SimSetup, divergence_bound};
+pub use setup::{SimSetup, divergence_bound, schedule_rows};
 
 pub(crate) const WORKGROUP: u32 = 64;
 /// Most particles in one slice on a CPU adapter, where one step of 2^17 particles takes a few

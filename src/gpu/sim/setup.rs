@@ -41,6 +41,25 @@ impl<'a> SimSetup<'a> {
     }
 }
 
+/// A schedule's GPU table, (lr, momentum or beta1) per step, and the optimizer flag saying
+/// which second column it has.
+pub fn schedule_rows(seq: &crate::schedule::Sequence) -> (Vec<[f32; 2]>, u32) {
+    let rows = (0..seq.lr.len())
+        .map(|k| {
+            [
+                seq.lr[k] as f32,
+                seq.momentum.as_ref().map_or(0.0, |(_, m)| m[k] as f32),
+            ]
+        })
+        .collect();
+    let flags = match seq.momentum {
+        Some((crate::schedule::Cycled::Momentum, _)) => GpuOptimizer::FLAG_CYCLE_MOMENTUM,
+        Some((crate::schedule::Cycled::Beta1, _)) => GpuOptimizer::FLAG_CYCLE_BETA1,
+        None => 0,
+    };
+    (rows, flags)
+}
+
 /// Divergence bound: a particle more than 1000 domain-widths from the centre has left.
 pub fn divergence_bound(surface: &Surface) -> f64 {
     1000.0 * surface.domain.extent()
@@ -79,25 +98,14 @@ impl StepTables {
                 crate::step_tables::group_tables(spec, setup.max_steps, &inputs).map_err(SimError::Tables)?;
             let mut o = spec.to_gpu();
             if let Some(seq) = &tables.schedule {
-                let rows: Vec<[f32; 2]> = (0..seq.lr.len())
-                    .map(|k| {
-                        [
-                            seq.lr[k] as f32,
-                            seq.momentum.as_ref().map_or(0.0, |(_, m)| m[k] as f32),
-                        ]
-                    })
-                    .collect();
+                let (rows, flags) = schedule_rows(seq);
                 let bits: Vec<u32> = rows.iter().flat_map(|r| r.map(f32::to_bits)).collect();
                 o.schedule = *schedule_at.entry(bits).or_insert_with(|| {
                     let at = out.schedules.len() as u32;
                     out.schedules.extend_from_slice(&rows);
                     at
                 });
-                o.flags |= match seq.momentum {
-                    Some((crate::schedule::Cycled::Momentum, _)) => GpuOptimizer::FLAG_CYCLE_MOMENTUM,
-                    Some((crate::schedule::Cycled::Beta1, _)) => GpuOptimizer::FLAG_CYCLE_BETA1,
-                    None => 0,
-                };
+                o.flags |= flags;
             }
             if let Some(b) = &tables.batches {
                 o.batches = *batches_at
