@@ -59,6 +59,14 @@ class Run:
 
     A particle that stopped early stays where it stopped: its later records repeat its end
     (the CSV export has no rows after that step).
+
+    A model run (``model=...``) has one particle per optimizer and initialisation, in that
+    order; ``xy`` holds its first two parameters (the export's x and y), ``surface`` names the
+    model, and three more arrays say where it ended:
+
+    params:          float32 (particles, parameters) after the last step, in torch's order
+    parameter_names: ``w0[o,i]``, ``b0[o]``, ... (layer, then row-major index)
+    accuracy:        float64 (particles,) on the training data; NaN for a regression loss
     """
 
     def __init__(self, d: dict):
@@ -73,6 +81,9 @@ class Run:
         self.title: str | None = d["title"]
         self.surface: str = d["surface"]
         self.files: list[Path] = [Path(f) for f in d["files"]]
+        self.params: np.ndarray | None = d.get("params")
+        self.parameter_names: list[str] | None = d.get("parameter_names")
+        self.accuracy: np.ndarray | None = d.get("accuracy")
 
     def __len__(self) -> int:
         return self.xy.shape[0]
@@ -95,7 +106,10 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
         schedules: Iterable[str | None] | None = None,
         export: str | os.PathLike | None = None, every: int = 1, summary: bool = False,
         start_map: str | os.PathLike | None = None, sweep_csv: str | os.PathLike | None = None,
-        sweep_map: str | os.PathLike | None = None) -> Run:
+        sweep_map: str | os.PathLike | None = None, model: str | None = None,
+        loss: str | None = None, data: str | os.PathLike | None = None,
+        init: str | os.PathLike | None = None, inits: int | None = None,
+        export_params: str | os.PathLike | None = None) -> Run:
     """Simulates a scene to the end (``descent run``) and returns its trajectories as arrays.
 
     ``scene``: a scene file, TOML text or a ``descent.Scene``; the keywords override it, as
@@ -103,11 +117,17 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
     ``summary`` prints the per-optimizer summary; ``start_map`` writes the start map PNG(s).
     ``schedules``: one learning-rate schedule spec per optimizer (``None`` for none), as
     ``--schedule`` takes them. ``sweep_csv`` / ``sweep_map``: a sweep's final states and map.
+
+    ``model``: train a model on ``data`` instead (``descent run --model``), e.g.
+    ``run(model="mlp:2-8-1:tanh", loss="bce", data="two-moons:n=200", optimizers=["adam:lr=0.01"],
+    inits=100, steps=500)``; ``init`` a CSV of initial parameters, ``export_params`` writes the
+    final ones.
     """
     values = dict(surface=surface, domain=domain, optimizers=optimizers, starts=starts, grid=grid,
                   random=random, seed=seed, steps=steps, tol=tol, schedules=schedules,
                   export=export, every=every, summary=summary, start_map=start_map,
-                  sweep_csv=sweep_csv, sweep_map=sweep_map)
+                  sweep_csv=sweep_csv, sweep_map=sweep_map, model=model, loss=loss, data=data,
+                  init=init, inits=inits, export_params=export_params)
     args, text = _command("run", scene, values)
     result = Run(_native.run(args, text))
     if summary:

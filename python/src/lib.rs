@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use descent::capture::{CaptureError, Output};
-use descent::cli::{Cli, Command, RenderPlan, SceneArgs};
+use descent::cli::{Cli, Command, ModelPlan, RenderPlan, RunArgs, SceneArgs};
 use descent::gpu::gpu_data::Particle;
 use descent::gpu::{AdapterPreference, Gpu, GpuError};
 use descent::run::csv::status_name;
@@ -244,6 +244,9 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
             return Err(PyValueError::new_err("expected the run command"));
         };
         with_scene_text(&mut args.scene, scene_text);
+        if args.model.model.is_some() {
+            return run_model(py, &args);
+        }
         let scene = args.scene.build().map_err(to_py)?;
         if args.start_map.is_some() {
             descent::outcome::start_map::grid_of(&scene)
@@ -319,6 +322,90 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
         dict.set_item("files", written)?;
         Ok(dict.unbind())
     })
+}
+
+/// `descent run --model ...` as arrays: the surface run's keys (xy holds the first two
+/// parameters, as the export's x and y; no title), plus params (particles, parameters) after
+/// the last step, parameter_names, accuracy (per particle; NaN for regression) and model.
+fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
+    let plan = ModelPlan::from_args(args).map_err(to_py)?;
+    let run = plan.run(true);
+    let trained = py
+        .detach(|| -> anyhow::Result<_> {
+            let gpu = gpu()?;
+            run.run(&gpu, &mut |_| {}).map_err(|e| anyhow::anyhow!(e))
+        })
+        .map_err(|e| {
+            let message = e.to_string();
+            if message.starts_with("--export") {
+                PyOSError::new_err(message)
+            } else {
+                to_py(e)
+            }
+        })?;
+    let n = trained.meta.len();
+    let records = trained.trails.first().map_or(0, Vec::len);
+    let params = plan.problem.model.parameter_count();
+    let mut xy = Vec::with_capacity(n * records * 2);
+    let mut loss = Vec::with_capacity(n * records);
+    for trail in &trained.trails {
+        for p in trail {
+            xy.extend_from_slice(&p.pos);
+            loss.push(p.loss);
+        }
+    }
+    let problem = plan.problem.problem();
+    let accuracy: Vec<f64> = trained
+        .parameters
+        .iter()
+        .map(|theta| {
+            let theta: Vec<f64> = theta.iter().map(|&v| f64::from(v)).collect();
+            problem.accuracy(&theta).unwrap_or(f64::NAN)
+        })
+        .collect();
+    let flat: Vec<f32> = trained.parameters.iter().flatten().copied().collect();
+    let shape = |e: numpy::ndarray::ShapeError| PyRuntimeError::new_err(e.to_string());
+    let dict = PyDict::new(py);
+    dict.set_item(
+        "xy",
+        Array3::from_shape_vec((n, records, 2), xy)
+            .map_err(shape)?
+            .into_pyarray(py),
+    )?;
+    dict.set_item(
+        "loss",
+        Array2::from_shape_vec((n, records), loss)
+            .map_err(shape)?
+            .into_pyarray(py),
+    )?;
+    let steps: Vec<u32> = (0..records as u32).map(|k| k * plan.every).collect();
+    dict.set_item("steps", steps.into_pyarray(py))?;
+    let status: Vec<&str> = trained.meta.iter().map(|m| status_name(m.status)).collect();
+    dict.set_item("status", status)?;
+    let per_group = plan.problem.inits.len().max(1);
+    let optimizer: Vec<u32> = (0..n).map(|i| (i / per_group) as u32).collect();
+    dict.set_item("optimizer", optimizer.into_pyarray(py))?;
+    dict.set_item("optimizers", plan.labels.clone())?;
+    let final_step: Vec<u32> = trained.meta.iter().map(|m| m.step).collect();
+    dict.set_item("final_step", final_step.into_pyarray(py))?;
+    dict.set_item("summary", run.summary(&trained))?;
+    dict.set_item("title", None::<String>)?;
+    dict.set_item("surface", plan.problem.model.describe())?;
+    dict.set_item(
+        "params",
+        Array2::from_shape_vec((n, params), flat)
+            .map_err(shape)?
+            .into_pyarray(py),
+    )?;
+    dict.set_item("parameter_names", plan.problem.model.parameter_names())?;
+    dict.set_item("accuracy", accuracy.into_pyarray(py))?;
+    let written: Vec<PathBuf> = [&plan.export, &plan.export_params]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    dict.set_item("files", written)?;
+    Ok(dict.unbind())
 }
 
 /// `descent render`: a dict with kind (pngs, still, video, gif, start_map), path, frames,

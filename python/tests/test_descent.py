@@ -113,6 +113,38 @@ def test_export_keyword_writes_the_same_csv_as_the_command_line(tmp_path):
     assert (tmp_path / "py.csv").read_text() == (tmp_path / "cli.csv").read_text()
 
 
+def test_model_run_arrays_equal_the_command_lines_exports(tmp_path):
+    # Two optimizers x three seeded initialisations of a small classifier, with mini-batches.
+    args = dict(model="mlp:2-4-1:tanh", loss="bce", data="two-moons:n=40,noise=0.1",
+                optimizers=["adam:lr=0.05", "sgd:lr=0.5,momentum=0.9,batch_size=16"], inits=3, steps=30)
+    r = descent.run(**args, every=5, export_params=tmp_path / "py.csv")
+    p = cli("run", "--model", args["model"], "--loss", "bce", "--data", args["data"],
+            "--optimizer", args["optimizers"][0], "--optimizer", args["optimizers"][1], "--inits", "3",
+            "--steps", "30", "--every", "5", "--export", str(tmp_path / "steps.csv"),
+            "--export-params", str(tmp_path / "cli.csv"))
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "py.csv").read_text() == (tmp_path / "cli.csv").read_text()
+    assert r.files == [tmp_path / "py.csv"]
+    n_params = 2 * 4 + 4 + 4 + 1
+    assert r.params.shape == (6, n_params) and len(r.parameter_names) == n_params
+    assert r.parameter_names[:3] == ["w0[0,0]", "w0[0,1]", "w0[1,0]"] and r.parameter_names[-1] == "b1[0]"
+    assert list(r.steps) == [0, 5, 10, 15, 20, 25, 30] and r.loss.shape == (6, 7) and r.xy.shape == (6, 7, 2)
+    assert list(r.optimizer) == [0, 0, 0, 1, 1, 1] and r.optimizers == args["optimizers"]
+    for row in read_csv(tmp_path / "steps.csv"):
+        i = r.optimizers.index(row["optimizer"]) * 3 + int(row["particle"])
+        k = int(row["step"]) // 5
+        assert r.loss[i, k] == np.float32(row["loss"]) and r.xy[i, k, 0] == np.float32(row["x"]), row
+    for i, row in enumerate(read_csv(tmp_path / "py.csv")):
+        assert r.params[i, 0] == np.float32(row["p0"]) and r.status[i] == row["status"]
+    # Training helps: every model's loss fell, and the accuracy is a fraction of the data.
+    assert (r.loss[:, -1] < r.loss[:, 0]).all(), r.loss
+    assert ((0 <= r.accuracy) & (r.accuracy <= 1)).all() and np.median(r.accuracy) > 0.7, r.accuracy
+    assert "adam:lr=0.05" in r.summary and "median accuracy" in r.summary
+    assert "mlp" in repr(r)
+    with pytest.raises(ValueError, match="--data"):
+        descent.run(model="linear", optimizers=["sgd"])
+
+
 # ---- render() ----
 
 def test_still_shows_as_png():

@@ -22,6 +22,7 @@ mod scene_flags;
 
 pub use args::*;
 #[cfg(not(target_arch = "wasm32"))]
+pub use model_run::ModelPlan;
 pub use plan::RenderPlan;
 
 #[cfg(not(target_arch = "wasm32"))]

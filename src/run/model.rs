@@ -21,7 +21,8 @@ pub struct ModelRun<'a> {
     pub tol: f64,
     pub seed: u64,
     pub export: Option<&'a Path>,
-    pub every: u32,
+    /// Record every Nth step (the export's rows, the trails); 0 records none.
+    pub record_every: u32,
     pub export_params: Option<&'a Path>,
 }
 
@@ -38,7 +39,7 @@ impl ModelRun<'_> {
             steps: self.steps,
             tol: self.tol,
             seed: self.seed,
-            record_every: if self.export.is_some() { self.every } else { 0 },
+            record_every: self.record_every,
             plane: None,
         };
         let trained = train(gpu, &setup, progress).map_err(|e: ModelSimError| e.to_string())?;
@@ -60,7 +61,7 @@ impl ModelRun<'_> {
         let mut csv = CsvExport::create(path)?;
         let slots = trained.trails.first().map_or(0, Vec::len);
         for slot in 0..slots {
-            let step = slot as u32 * self.every;
+            let step = slot as u32 * self.record_every;
             for (i, trail) in trained.trails.iter().enumerate() {
                 let p = trail[slot];
                 csv.row(
