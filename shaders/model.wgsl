@@ -452,3 +452,62 @@ fn commit_models(@builtin(global_invocation_id) gid: vec3<u32>) {
     models[i] = m;
     record(i, params.step, m);
 }
+
+// ---- Loss slices: grid point g = params.chunk_first + i at theta0 + a d1 + b d2 ----
+// The plane is at params.plane_at in `data` as for trails; after its inverse Gram matrix come
+// the grid's a range, b range, columns and rows. Only THETA (one region) and the models' loss
+// sums are used: a slice needs no optimizer state.
+
+fn slice_grid() -> u32 {
+    return params.plane_at + 3u * MODEL_PARAMS + 4u;
+}
+
+@compute @workgroup_size(64)
+fn slice_init(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    let at = params.plane_at;
+    let grid = slice_grid();
+    let cols = u32(data[grid + 4u]);
+    let rows = u32(data[grid + 5u]);
+    let g = params.chunk_first + i;
+    let t = vec2<f32>(f32(g % cols), f32(g / cols)) / vec2<f32>(f32(max(cols, 2u) - 1u), f32(max(rows, 2u) - 1u));
+    let a = mix(data[grid], data[grid + 1u], t.x);
+    let b = mix(data[grid + 2u], data[grid + 3u], t.y);
+    for (var k = 0u; k < MODEL_PARAMS; k++) {
+        vars[var_at(THETA, k, i)] = data[at + k] + a * data[at + MODEL_PARAMS + k] + b * data[at + 2u * MODEL_PARAMS + k];
+    }
+    models[i] = ModelMeta(0.0, 0u, STATUS_RUNNING, 0u, 0.0, 0.0, vec2<u32>(0u));
+}
+
+// Points [params.item_first, + params.item_count) of every grid point's loss sum.
+@compute @workgroup_size(64)
+fn slice_pass(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    var m = models[i];
+    var acts: array<f32, MODEL_ACTS>;
+    var dz: array<f32, MODEL_WIDTH>;
+    let end = min(params.item_first + params.item_count, params.n_data);
+    for (var d = params.item_first; d < end; d++) {
+        forward(i, THETA, d, &acts);
+        m.loss_sum += point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &dz);
+    }
+    models[i] = m;
+}
+
+@compute @workgroup_size(64)
+fn slice_finish(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = particle(gid);
+    if i >= params.n_particles {
+        return;
+    }
+    var m = models[i];
+    m.loss = m.loss_sum / f32(params.n_data);
+    m.status = select(STATUS_DIVERGED, STATUS_RUNNING, is_finite_f32(m.loss));
+    models[i] = m;
+}

@@ -5,7 +5,8 @@
 mod common;
 
 use descent::gpu::gpu_data::{STATUS_CONVERGED, STATUS_DIVERGED, STATUS_RUNNING};
-use descent::gpu::model_sim::{ModelSetup, Plane, Trained, train, train_in_chunks};
+use descent::gpu::model_sim::{ModelSetup, Trained, train, train_in_chunks};
+use descent::model::slice::Plane;
 use descent::model::{ModelProblem, ProblemArgs, Training, Trajectory};
 use descent::optim::OptimizerSpec;
 
@@ -354,4 +355,56 @@ fn hand_derived_mlp() {
             0.17055522047941257,
         ],
     );
+}
+
+/// The GPU's loss slice equals the f64 twin's at every grid point, for filter-normalized
+/// random directions around a trained model, for named parameters, and in chunks.
+#[test]
+fn loss_slices_equal_the_twin() {
+    use descent::gpu::model_slice::{evaluate_slice, evaluate_slice_in_chunks};
+    use descent::model::slice::{Slice, filter_normalized, reference_grid, unit};
+    let cases = [
+        ("mlp:2-6-1:tanh", "bce", "two-moons:n=60,noise=0.1"),
+        ("mlp:2-4-4-3:relu", "ce", "blobs:n=50,classes=3"),
+        ("logistic", "bce", "circles:n=40"),
+    ];
+    for (model, loss, data) in cases {
+        let p = problem(model, loss, data, 1);
+        let theta = &p.inits[0];
+        let count = theta.len();
+        let slices = [
+            Slice {
+                plane: Plane {
+                    origin: theta.clone(),
+                    d1: filter_normalized(&p.model, theta, 1),
+                    d2: filter_normalized(&p.model, theta, 2),
+                },
+                a: [-1.0, 1.0],
+                b: [-1.0, 1.0],
+                cols: 17,
+                rows: 13,
+            },
+            Slice {
+                plane: Plane {
+                    origin: theta.clone(),
+                    d1: unit(count, 0),
+                    d2: unit(count, count - 1),
+                },
+                a: [-3.0, 2.0],
+                b: [0.5, -1.5],
+                cols: 9,
+                rows: 2,
+            },
+        ];
+        for slice in &slices {
+            let got = evaluate_slice(common::gpu(), &p, slice).unwrap();
+            let want = reference_grid(&p.problem(), slice);
+            let chunked = evaluate_slice_in_chunks(common::gpu(), &p, slice, 50).unwrap();
+            assert_eq!(got, chunked, "{model}: chunks of 50 points");
+            assert_eq!(got.len(), want.len());
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(close(f64::from(*g), *w, 2e-4), "{model} point {k}: {g} vs {w}");
+            }
+        }
+    }
 }

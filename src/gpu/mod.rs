@@ -1,5 +1,6 @@
 //! Everything that talks to the GPU directly, below the renderer: the context (`context.rs`),
-//! the memory descent may use (`memory.rs`), the simulation (`sim/`), model training (`model_sim.rs`), the surface mesh
+//! the memory descent may use (`memory.rs`), the simulation (`sim/`), model training (`model_sim.rs`) and loss slices
+//! (`model_slice.rs`), the surface mesh
 //! (`mesh.rs`), trail statistics for the plots (`stats.rs`), the Pod twins of the compute
 //! shaders' structs (`gpu_data.rs`), one helper for shader modules, bind groups and pipelines
 //! (`pipeline.rs`), one texture readback (`readback.rs`) and the page's readbacks, which
@@ -11,6 +12,7 @@ pub mod later;
 pub mod memory;
 pub mod mesh;
 pub mod model_sim;
+pub mod model_slice;
 pub mod pipeline;
 pub mod readback;
 pub mod sim;

@@ -13,6 +13,7 @@ use crate::gpu::gpu_data::{ModelMeta, ModelParams, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
 use crate::gpu::sim::{WORKGROUP, max_binding, schedule_rows};
 use crate::gpu::{Gpu, GpuError};
+use crate::model::slice::Plane;
 use crate::model::{Model, ModelProblem};
 use crate::optim::{GpuOptimizer, OptimizerSpec};
 
@@ -35,41 +36,6 @@ pub enum ModelSimError {
     Shader(String),
     #[error(transparent)]
     Gpu(#[from] GpuError),
-}
-
-/// A projection plane for trails: theta0 and two directions, each `parameter_count` long.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Plane {
-    pub origin: Vec<f64>,
-    pub d1: Vec<f64>,
-    pub d2: Vec<f64>,
-}
-
-impl Plane {
-    /// The least-squares coordinates (a, b) of theta - origin in span(d1, d2): the inverse
-    /// of the Gram matrix applied to (d1 . v, d2 . v), so non-orthogonal directions (filter
-    /// normalised random ones) project correctly.
-    pub fn inverse_gram(&self) -> [f64; 4] {
-        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-        let (g11, g12, g22) = (
-            dot(&self.d1, &self.d1),
-            dot(&self.d1, &self.d2),
-            dot(&self.d2, &self.d2),
-        );
-        let det = g11 * g22 - g12 * g12;
-        [g22 / det, -g12 / det, -g12 / det, g11 / det]
-    }
-
-    pub fn project(&self, theta: &[f64]) -> [f64; 2] {
-        let inv = self.inverse_gram();
-        let (mut a, mut b) = (0.0, 0.0);
-        for (k, t) in theta.iter().enumerate() {
-            let v = t - self.origin[k];
-            a += v * self.d1[k];
-            b += v * self.d2[k];
-        }
-        [inv[0] * a + inv[1] * b, inv[2] * a + inv[3] * b]
-    }
 }
 
 /// What one training run on the GPU is: the problem, the optimizer groups, the stopping rule
@@ -169,24 +135,227 @@ pub fn model_source(problem: &ModelProblem) -> String {
     [&model_header(problem), COMMON, OPTIM, NOISE, MODEL].join("\n")
 }
 
+/// What every model and slice dispatch goes through: the shared bind group, the parameters
+/// uniform and the dispatch shape for a chunk of `n` invocations.
+pub(crate) struct Kernel {
+    bind_group: wgpu::BindGroup,
+    params_buffer: wgpu::Buffer,
+    pub(crate) params: ModelParams,
+    dispatch: [u32; 2],
+    /// Data items one pass dispatch takes (all of them on a GPU; a CPU adapter's loop budget).
+    items_per_dispatch: u32,
+}
+
+/// The buffers of `shaders/model.wgsl`'s bindings 1 to 8, in order (binding 0 is the
+/// parameters uniform the kernel makes).
+pub(crate) struct Bindings<'a> {
+    pub optimizers: &'a wgpu::Buffer,
+    pub vars: &'a wgpu::Buffer,
+    pub state: &'a wgpu::Buffer,
+    pub meta: &'a wgpu::Buffer,
+    pub trail: &'a wgpu::Buffer,
+    pub data: &'a wgpu::Buffer,
+    pub schedules: &'a wgpu::Buffer,
+    pub batches: &'a wgpu::Buffer,
+}
+
+impl Kernel {
+    /// The model shader's pipelines for `entries` (label, entry point) over one shared layout,
+    /// and a kernel over `bindings` for `params.n_particles` invocations.
+    pub(crate) fn new<const N: usize>(
+        gpu: &Gpu,
+        problem: &ModelProblem,
+        entries: [(&str, &str); N],
+        params: ModelParams,
+        bindings: &Bindings<'_>,
+    ) -> Result<(Self, [wgpu::ComputePipeline; N]), ModelSimError> {
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
+        let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+        let entry = |b, ty| buffer_entry(b, wgpu::ShaderStages::COMPUTE, ty, None);
+        let layout = gpu
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("model.bind_group_layout"),
+                entries: &[
+                    entry(0, wgpu::BufferBindingType::Uniform),
+                    entry(1, storage(true)),
+                    entry(2, storage(false)),
+                    entry(3, storage(false)),
+                    entry(4, storage(false)),
+                    entry(5, storage(false)),
+                    entry(6, storage(true)),
+                    entry(7, storage(true)),
+                    entry(8, storage(true)),
+                ],
+            });
+        let pipelines = entries.map(|(label, name)| compute_pipeline(gpu, label, &module, &layout, name));
+        if let Some(e) = crate::gpu::context::scope_error(scope) {
+            return Err(ModelSimError::Shader(e.to_string()));
+        }
+        let groups = params.n_particles.div_ceil(WORKGROUP);
+        let dispatch = if groups <= 65535 {
+            [groups, 1]
+        } else {
+            [65535, groups.div_ceil(65535)]
+        };
+        let params = ModelParams {
+            row_stride: dispatch[0] * WORKGROUP,
+            ..params
+        };
+        let params_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("model.params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        });
+        let b = bindings;
+        let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("model.bind_group"),
+            layout: &layout,
+            entries: &[
+                &params_buffer,
+                b.optimizers,
+                b.vars,
+                b.state,
+                b.meta,
+                b.trail,
+                b.data,
+                b.schedules,
+                b.batches,
+            ]
+            .iter()
+            .enumerate()
+            .map(|(k, buffer)| wgpu::BindGroupEntry {
+                binding: k as u32,
+                resource: buffer.as_entire_binding(),
+            })
+            .collect::<Vec<_>>(),
+        });
+        // A GPU takes a whole pass in one dispatch; a CPU adapter a range within its budget.
+        let items_per_dispatch = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+            (CPU_LOOP_BUDGET / iterations_per_item(&problem.model)).max(1) as u32
+        } else {
+            u32::MAX
+        };
+        let kernel = Self {
+            bind_group,
+            params_buffer,
+            params,
+            dispatch,
+            items_per_dispatch,
+        };
+        Ok((kernel, pipelines))
+    }
+
+    /// One dispatch of `pipeline` for step `step`, over `items` (first, count).
+    pub(crate) fn run(
+        &self,
+        gpu: &Gpu,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        step: u32,
+        items: Option<(u32, u32)>,
+    ) {
+        let (item_first, item_count) = items.unwrap_or((0, 0));
+        let params = ModelParams {
+            step,
+            item_first,
+            item_count,
+            ..self.params
+        };
+        gpu.queue
+            .write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params));
+        gpu.dispatch(
+            label,
+            pipeline,
+            &self.bind_group,
+            [self.dispatch[0], self.dispatch[1], 1],
+        );
+    }
+
+    /// Dispatches of `pipeline` over items 0..`items`, as many at once as the adapter allows.
+    pub(crate) fn passes(
+        &self,
+        gpu: &Gpu,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        step: u32,
+        items: u32,
+    ) {
+        let mut first = 0;
+        while first < items {
+            let count = self.items_per_dispatch.min(items - first);
+            self.run(gpu, label, pipeline, step, Some((first, count)));
+            first += count;
+        }
+    }
+}
+
+/// The data buffer's values: every point's features then its target, then (when given) the
+/// plane: origin, d1, d2 and the inverse Gram matrix; and where the plane starts (0: none).
+pub(crate) fn data_values(problem: &ModelProblem, plane: Option<&Plane>) -> (Vec<f32>, u32) {
+    let mut data: Vec<f32> = Vec::with_capacity(problem.data.len() * (problem.model.inputs() + 1));
+    for i in 0..problem.data.len() {
+        data.extend(problem.data.point(i).iter().map(|&v| v as f32));
+        data.push(problem.data.y[i] as f32);
+    }
+    let plane_at = match plane {
+        Some(plane) => {
+            let at = data.len() as u32;
+            for v in [&plane.origin, &plane.d1, &plane.d2] {
+                data.extend(v.iter().map(|&x| x as f32));
+            }
+            data.extend(plane.inverse_gram().map(|x| x as f32));
+            at
+        }
+        None => 0,
+    };
+    (data, plane_at)
+}
+
+/// A storage buffer of `bytes` (at least 16), optionally filled.
+pub(crate) fn storage_buffer(
+    gpu: &Gpu,
+    label: &str,
+    bytes: u64,
+    contents: Option<&[u8]>,
+    read: bool,
+) -> wgpu::Buffer {
+    use wgpu::BufferUsages as U;
+    let usage = if read {
+        U::STORAGE | U::COPY_SRC
+    } else {
+        U::STORAGE
+    };
+    match contents {
+        Some(contents) => gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage,
+        }),
+        None => gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.max(16),
+            usage,
+            mapped_at_creation: false,
+        }),
+    }
+}
+
 /// One chunk of model particles on the GPU.
 pub struct ModelSim {
     /// Global index of the chunk's first particle, and how many it holds.
     pub first: usize,
     pub count: usize,
     pipelines: Pipelines,
-    bind_group: wgpu::BindGroup,
-    params_buffer: wgpu::Buffer,
-    params: ModelParams,
+    kernel: Kernel,
     vars: wgpu::Buffer,
     meta: wgpu::Buffer,
     trail: wgpu::Buffer,
-    dispatch: [u32; 2],
     /// Steps done.
     clock: u32,
-    /// Items of the longest pass (see `pass_models`), and how many one dispatch takes.
+    /// Items of the longest pass (see `pass_models`).
     items: u32,
-    items_per_dispatch: u32,
     parameters: usize,
 }
 
@@ -223,37 +392,6 @@ impl ModelSim {
         let per_group = problem.inits.len();
 
         let (optimizers, schedules, batches, items) = tables(setup)?;
-
-        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
-        let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
-        let entry = |b, ty| buffer_entry(b, wgpu::ShaderStages::COMPUTE, ty, None);
-        let layout = gpu
-            .device
-            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some("model.bind_group_layout"),
-                entries: &[
-                    entry(0, wgpu::BufferBindingType::Uniform),
-                    entry(1, storage(true)),
-                    entry(2, storage(false)),
-                    entry(3, storage(false)),
-                    entry(4, storage(false)),
-                    entry(5, storage(false)),
-                    entry(6, storage(true)),
-                    entry(7, storage(true)),
-                    entry(8, storage(true)),
-                ],
-            });
-        let pipelines = Pipelines {
-            init: compute_pipeline(gpu, "model.init", &module, &layout, "init_models"),
-            trial: compute_pipeline(gpu, "model.trial", &module, &layout, "trial_models"),
-            pass: compute_pipeline(gpu, "model.pass", &module, &layout, "pass_models"),
-            commit: compute_pipeline(gpu, "model.commit", &module, &layout, "commit_models"),
-        };
-        if let Some(e) = crate::gpu::context::scope_error(scope) {
-            return Err(ModelSimError::Shader(e.to_string()));
-        }
-
         // THETA holds the chunk's initial parameters, parameter-major.
         let mut vars = vec![0f32; 5 * k * n];
         for local in 0..n {
@@ -262,30 +400,8 @@ impl ModelSim {
                 vars[p * n + local] = *v as f32;
             }
         }
-        // The data, then the plane: origin, d1, d2 and the inverse Gram matrix.
-        let mut data: Vec<f32> = Vec::with_capacity(problem.data.len() * (model.inputs() + 1));
-        for i in 0..problem.data.len() {
-            data.extend(problem.data.point(i).iter().map(|&v| v as f32));
-            data.push(problem.data.y[i] as f32);
-        }
-        let plane_at = match setup.plane {
-            Some(plane) => {
-                let at = data.len() as u32;
-                for v in [&plane.origin, &plane.d1, &plane.d2] {
-                    data.extend(v.iter().map(|&x| x as f32));
-                }
-                data.extend(plane.inverse_gram().map(|x| x as f32));
-                at
-            }
-            None => 0,
-        };
+        let (data, plane_at) = data_values(problem, setup.plane);
         let capacity = setup.trail_capacity();
-        let groups = (n as u32).div_ceil(WORKGROUP);
-        let dispatch = if groups <= 65535 {
-            [groups, 1]
-        } else {
-            [65535, groups.div_ceil(65535)]
-        };
         let params = ModelParams {
             n_particles: n as u32,
             per_group: per_group as u32,
@@ -295,7 +411,7 @@ impl ModelSim {
             max_steps: setup.steps,
             record_every: setup.record_every.max(1),
             trail_capacity: capacity,
-            row_stride: dispatch[0] * WORKGROUP,
+            row_stride: 0,
             tol: setup.tol as f32,
             n_data: problem.data.len() as u32,
             chunk_first: first as u32,
@@ -303,91 +419,62 @@ impl ModelSim {
             _pad: 0,
             noise_key: crate::noise::key(setup.seed),
         };
-
-        let device = &gpu.device;
-        let init_buffer = |label: &str, bytes: &[u8], usage: wgpu::BufferUsages| {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: bytes,
-                usage,
-            })
+        let buffer = |label, bytes: u64, contents: Option<&[u8]>, read| {
+            storage_buffer(gpu, label, bytes, contents, read)
         };
-        let empty = |label: &str, size: u64, usage: wgpu::BufferUsages| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: size.max(16),
-                usage,
-                mapped_at_creation: false,
-            })
-        };
-        use wgpu::BufferUsages as U;
-        let params_buffer = init_buffer(
-            "model.params",
-            bytemuck::bytes_of(&params),
-            U::UNIFORM | U::COPY_DST,
-        );
-        let optimizers_buffer =
-            init_buffer("model.optimizers", bytemuck::cast_slice(&optimizers), U::STORAGE);
-        let vars_buffer = init_buffer(
-            "model.vars",
-            bytemuck::cast_slice(&vars),
-            U::STORAGE | U::COPY_SRC,
-        );
-        let state = empty("model.state", (3 * (k / 2) * n * 8) as u64, U::STORAGE);
-        let meta = empty("model.meta", (n * 32) as u64, U::STORAGE | U::COPY_SRC);
-        let trail = empty(
-            "model.trail",
-            u64::from(capacity) * n as u64 * 16,
-            U::STORAGE | U::COPY_SRC,
-        );
-        let data_buffer = init_buffer("model.data", bytemuck::cast_slice(&data), U::STORAGE);
-        let schedules_buffer = init_buffer("model.schedules", bytemuck::cast_slice(&schedules), U::STORAGE);
-        let batches_buffer = init_buffer("model.batches", bytemuck::cast_slice(&batches), U::STORAGE);
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("model.bind_group"),
-            layout: &layout,
-            entries: &[
-                params_buffer.as_entire_binding(),
-                optimizers_buffer.as_entire_binding(),
-                vars_buffer.as_entire_binding(),
-                state.as_entire_binding(),
-                meta.as_entire_binding(),
-                trail.as_entire_binding(),
-                data_buffer.as_entire_binding(),
-                schedules_buffer.as_entire_binding(),
-                batches_buffer.as_entire_binding(),
-            ]
-            .iter()
-            .enumerate()
-            .map(|(b, resource)| wgpu::BindGroupEntry {
-                binding: b as u32,
-                resource: resource.clone(),
-            })
-            .collect::<Vec<_>>(),
-        });
-        // A GPU takes a whole pass in one dispatch; a CPU adapter a range within its budget.
-        let items_per_dispatch = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
-            (CPU_LOOP_BUDGET / iterations_per_item(model)).max(1) as u32
-        } else {
-            items
-        };
+        let cast = |v: &[f32]| bytemuck::cast_slice::<f32, u8>(v).to_vec();
+        let vars_buffer = buffer("model.vars", 0, Some(&cast(&vars)), true);
+        let meta = buffer("model.meta", (n * 32) as u64, None, true);
+        let trail = buffer("model.trail", u64::from(capacity) * n as u64 * 16, None, true);
+        let (kernel, [init, trial, pass, commit]) = Kernel::new(
+            gpu,
+            problem,
+            [
+                ("model.init", "init_models"),
+                ("model.trial", "trial_models"),
+                ("model.pass", "pass_models"),
+                ("model.commit", "commit_models"),
+            ],
+            params,
+            &Bindings {
+                optimizers: &buffer(
+                    "model.optimizers",
+                    0,
+                    Some(bytemuck::cast_slice(&optimizers)),
+                    false,
+                ),
+                vars: &vars_buffer,
+                state: &buffer("model.state", (3 * (k / 2) * n * 8) as u64, None, false),
+                meta: &meta,
+                trail: &trail,
+                data: &buffer("model.data", 0, Some(&cast(&data)), false),
+                schedules: &buffer(
+                    "model.schedules",
+                    0,
+                    Some(bytemuck::cast_slice(&schedules)),
+                    false,
+                ),
+                batches: &buffer("model.batches", 0, Some(bytemuck::cast_slice(&batches)), false),
+            },
+        )?;
         let sim = Self {
             first,
             count: n,
-            pipelines,
-            bind_group,
-            params_buffer,
-            params,
+            pipelines: Pipelines {
+                init,
+                trial,
+                pass,
+                commit,
+            },
+            kernel,
             vars: vars_buffer,
             meta,
             trail,
-            dispatch,
             clock: 0,
             items,
-            items_per_dispatch,
             parameters: model.parameter_count(),
         };
-        sim.run_dispatch(gpu, "model.init", &sim.pipelines.init, 0, None);
+        sim.kernel.run(gpu, "model.init", &sim.pipelines.init, 0, None);
         sim.pass_and_commit(gpu, 0);
         Ok(sim)
     }
@@ -397,54 +484,20 @@ impl ModelSim {
         self.clock
     }
 
-    /// One dispatch of `pipeline` for step `step`, over `items` (first, count).
-    fn run_dispatch(
-        &self,
-        gpu: &Gpu,
-        label: &str,
-        pipeline: &wgpu::ComputePipeline,
-        step: u32,
-        items: Option<(u32, u32)>,
-    ) {
-        let (item_first, item_count) = items.unwrap_or((0, 0));
-        let params = ModelParams {
-            step,
-            item_first,
-            item_count,
-            ..self.params
-        };
-        gpu.queue
-            .write_buffer(&self.params_buffer, 0, bytemuck::bytes_of(&params));
-        gpu.dispatch(
-            label,
-            pipeline,
-            &self.bind_group,
-            [self.dispatch[0], self.dispatch[1], 1],
-        );
-    }
-
     fn pass_and_commit(&self, gpu: &Gpu, step: u32) {
-        let mut first = 0;
-        while first < self.items {
-            let count = self.items_per_dispatch.min(self.items - first);
-            self.run_dispatch(
-                gpu,
-                "model.pass",
-                &self.pipelines.pass,
-                step,
-                Some((first, count)),
-            );
-            first += count;
-        }
-        self.run_dispatch(gpu, "model.commit", &self.pipelines.commit, step, None);
+        self.kernel
+            .passes(gpu, "model.pass", &self.pipelines.pass, step, self.items);
+        self.kernel
+            .run(gpu, "model.commit", &self.pipelines.commit, step, None);
     }
 
     /// Submits the dispatches that take the run to `target` steps (at most the run's).
     pub fn advance_to(&mut self, gpu: &Gpu, target: u32) {
-        let target = target.min(self.params.max_steps);
+        let target = target.min(self.kernel.params.max_steps);
         while self.clock < target {
             let step = self.clock + 1;
-            self.run_dispatch(gpu, "model.trial", &self.pipelines.trial, step, None);
+            self.kernel
+                .run(gpu, "model.trial", &self.pipelines.trial, step, None);
             self.pass_and_commit(gpu, step);
             self.clock = step;
         }
@@ -468,7 +521,7 @@ impl ModelSim {
 
     /// The trail ring: slot-major, `[slot * count + particle]`.
     pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
-        let size = u64::from(self.params.trail_capacity) * self.count as u64 * 16;
+        let size = u64::from(self.kernel.params.trail_capacity) * self.count as u64 * 16;
         if size == 0 {
             return Ok(Vec::new());
         }
