@@ -168,3 +168,141 @@ fn bad_data_is_refused_with_its_location_and_no_output() {
         assert!(!ok && err.contains(want), "{args:?}: {err}");
     }
 }
+
+/// `--slice` on linear regression, a two-parameter model: its default directions are the
+/// parameters themselves, so the CSV is the exact loss J(w, b) (checked against the twin in
+/// f64 at every point), and the map is a PNG of the size it reports. The trails in the export
+/// are then (w, b), and the last one ends where the export says.
+#[test]
+fn slice_of_linear_regression_is_its_exact_loss_surface() {
+    use descent::model::slice::{Plane, Slice, reference_grid};
+    use descent::model::{ModelProblem, ProblemArgs};
+    let (csv, png, steps) = (
+        dir().join("slice.csv"),
+        dir().join("slice.png"),
+        dir().join("slice-steps.csv"),
+    );
+    let data = "linear:n=30,noise=0.5";
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "linear",
+        "--data",
+        data,
+        "--optimizer",
+        "sgd:lr=0.1",
+        "--inits",
+        "4",
+        "--steps",
+        "30",
+        "--slice",
+        csv.to_str().unwrap(),
+        "--slice",
+        png.to_str().unwrap(),
+        "--slice-size",
+        "31x21",
+        "--export",
+        steps.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("parameters w0[0,0] and b0[0]"), "{err}");
+    assert!(err.contains("(804x804)") || err.contains("x720)"), "{err}");
+    let rows: Vec<Vec<f64>> = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 31 * 21);
+    let p = ModelProblem::resolve(
+        &ProblemArgs {
+            model: "linear".into(),
+            data: data.into(),
+            ..Default::default()
+        },
+        &|p| std::fs::read_to_string(p),
+    )
+    .unwrap();
+    let (a, b) = ([rows[0][0], rows[30][0]], [rows[0][1], rows[31 * 20][1]]);
+    let slice = Slice {
+        plane: Plane {
+            origin: vec![0.0, 0.0],
+            d1: vec![1.0, 0.0],
+            d2: vec![0.0, 1.0],
+        },
+        centre: [0.0, 0.0],
+        a,
+        b,
+        cols: 31,
+        rows: 21,
+    };
+    let want = reference_grid(&p.problem(), &slice);
+    for (k, row) in rows.iter().enumerate() {
+        assert!(
+            (row[2] - want[k]).abs() <= 2e-5 * (1.0 + want[k]),
+            "point {k}: {row:?} vs {}",
+            want[k]
+        );
+    }
+    // The extent covers every trail point: the export's (x, y) are (w, b).
+    for line in std::fs::read_to_string(&steps).unwrap().lines().skip(1) {
+        let v: Vec<&str> = line.split(',').collect();
+        let (w, bias): (f64, f64) = (v[3].parse().unwrap(), v[4].parse().unwrap());
+        assert!(
+            a[0] <= w && w <= a[1] && b[0] <= bias && bias <= b[1],
+            "{line} outside {a:?} {b:?}"
+        );
+    }
+    let image = image::open(&png).unwrap();
+    assert_eq!(image.width(), image.height());
+    assert!(image.width() >= 720);
+}
+
+#[test]
+fn slice_flags_are_checked_before_training() {
+    let out = dir().join("never.png");
+    for (flags, want) in [
+        (
+            vec!["--directions", "params:w9,b0[0]"],
+            "--directions: mlp:1-1 has no parameter 'w9'",
+        ),
+        (
+            vec!["--slice-size", "5000x5"],
+            "--slice-size \"5000x5\": each side is a whole number from 2 to 1024",
+        ),
+        (
+            vec!["--slice-around", "final:9"],
+            "the run has 2 particle(s), 0 to 1",
+        ),
+    ] {
+        let mut args = vec![
+            "run",
+            "--model",
+            "linear",
+            "--data",
+            "linear:n=10",
+            "--optimizer",
+            "sgd",
+            "--inits",
+            "2",
+            "--slice",
+            out.to_str().unwrap(),
+        ];
+        args.extend(flags);
+        let (ok, _, err) = descent(&args);
+        assert!(!ok && err.contains(want), "{err}");
+        assert!(!out.exists());
+    }
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "linear",
+        "--data",
+        "linear",
+        "--optimizer",
+        "sgd",
+        "--slice",
+        "x.jpg",
+    ]);
+    assert!(!ok && err.contains(".png (a map) or a .csv"), "{err}");
+}

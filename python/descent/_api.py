@@ -67,6 +67,9 @@ class Run:
     params:          float32 (particles, parameters) after the last step, in torch's order
     parameter_names: ``w0[o,i]``, ``b0[o]``, ... (layer, then row-major index)
     accuracy:        float64 (particles,) on the training data; NaN for a regression loss
+    slice:           with ``slice=``: float32 (rows, cols), the loss over the slice's grid (b
+                     along rows, a along columns), and ``slice_extent`` (a0, a1, b0, b1); ``xy``
+                     then holds each record's (a, b) on the slice's plane
     """
 
     def __init__(self, d: dict):
@@ -84,6 +87,8 @@ class Run:
         self.params: np.ndarray | None = d.get("params")
         self.parameter_names: list[str] | None = d.get("parameter_names")
         self.accuracy: np.ndarray | None = d.get("accuracy")
+        self.slice: np.ndarray | None = d.get("slice")
+        self.slice_extent: tuple[float, float, float, float] | None = d.get("slice_extent")
 
     def __len__(self) -> int:
         return self.xy.shape[0]
@@ -109,7 +114,10 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
         sweep_map: str | os.PathLike | None = None, model: str | None = None,
         loss: str | None = None, data: str | os.PathLike | None = None,
         init: str | os.PathLike | None = None, inits: int | None = None,
-        export_params: str | os.PathLike | None = None) -> Run:
+        export_params: str | os.PathLike | None = None,
+        slice: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+        directions: str | None = None, slice_size: tuple[int, int] | str | None = None,
+        slice_around: str | None = None, slice_range: str | None = None) -> Run:
     """Simulates a scene to the end (``descent run``) and returns its trajectories as arrays.
 
     ``scene``: a scene file, TOML text or a ``descent.Scene``; the keywords override it, as
@@ -121,13 +129,17 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
     ``model``: train a model on ``data`` instead (``descent run --model``), e.g.
     ``run(model="mlp:2-8-1:tanh", loss="bce", data="two-moons:n=200", optimizers=["adam:lr=0.01"],
     inits=100, steps=500)``; ``init`` a CSV of initial parameters, ``export_params`` writes the
-    final ones.
+    final ones. ``slice`` writes the loss slice around a trained model (``.png`` map and/or
+    ``.csv``) and returns it as ``Run.slice``; ``directions`` (random, pca, params:A,B),
+    ``slice_size``, ``slice_around`` and ``slice_range`` choose it as their flags do.
     """
     values = dict(surface=surface, domain=domain, optimizers=optimizers, starts=starts, grid=grid,
                   random=random, seed=seed, steps=steps, tol=tol, schedules=schedules,
                   export=export, every=every, summary=summary, start_map=start_map,
                   sweep_csv=sweep_csv, sweep_map=sweep_map, model=model, loss=loss, data=data,
-                  init=init, inits=inits, export_params=export_params)
+                  init=init, inits=inits, export_params=export_params, slice=slice,
+                  directions=directions, slice_size=slice_size, slice_around=slice_around,
+                  slice_range=slice_range)
     args, text = _command("run", scene, values)
     result = Run(_native.run(args, text))
     if summary:

@@ -56,7 +56,7 @@ def _camera(v: Any) -> str:
 
 def _value(name: str, v: Any) -> str:
     """One value as the command line takes it."""
-    if name in ("size", "record_size", "grid"):
+    if name in ("size", "record_size", "grid", "slice_size"):
         return _pair(v, "x")
     if name == "domain":
         if isinstance(v, str):

@@ -329,11 +329,14 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
 /// the last step, parameter_names, accuracy (per particle; NaN for regression) and model.
 fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
     let plan = ModelPlan::from_args(args).map_err(to_py)?;
-    let run = plan.run(true);
-    let trained = py
+    let plane = plan.slice_plane().map_err(to_py)?;
+    let run = plan.run(true, plane.as_ref().map(|p| &p.plane));
+    let (trained, slice) = py
         .detach(|| -> anyhow::Result<_> {
             let gpu = gpu()?;
-            run.run(&gpu, &mut |_| {}).map_err(|e| anyhow::anyhow!(e))
+            let trained = run.run(&gpu, &mut |_| {}).map_err(|e| anyhow::anyhow!(e))?;
+            let slice = plan.finish_slice(&gpu, plane.clone(), &trained)?;
+            Ok((trained, slice))
         })
         .map_err(|e| {
             let message = e.to_string();
@@ -399,11 +402,21 @@ fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
     )?;
     dict.set_item("parameter_names", plan.problem.model.parameter_names())?;
     dict.set_item("accuracy", accuracy.into_pyarray(py))?;
-    let written: Vec<PathBuf> = [&plan.export, &plan.export_params]
+    if let Some(done) = slice {
+        let (cols, rows) = (done.slice.cols as usize, done.slice.rows as usize);
+        let grid = Array2::from_shape_vec((rows, cols), done.losses).map_err(shape)?;
+        dict.set_item("slice", grid.into_pyarray(py))?;
+        dict.set_item(
+            "slice_extent",
+            (done.slice.a[0], done.slice.a[1], done.slice.b[0], done.slice.b[1]),
+        )?;
+    }
+    let mut written: Vec<PathBuf> = [&plan.export, &plan.export_params]
         .into_iter()
         .flatten()
         .cloned()
         .collect();
+    written.extend(plan.slice.iter().flat_map(|s| s.outputs.iter().cloned()));
     dict.set_item("files", written)?;
     Ok(dict.unbind())
 }

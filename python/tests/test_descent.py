@@ -145,6 +145,20 @@ def test_model_run_arrays_equal_the_command_lines_exports(tmp_path):
         descent.run(model="linear", optimizers=["sgd"])
 
 
+def test_model_run_returns_the_loss_slice_it_writes(tmp_path):
+    r = descent.run(model="linear", data="linear:n=30,noise=0.5", optimizers=["sgd:lr=0.1"], inits=2,
+                    steps=20, slice=[tmp_path / "s.csv", tmp_path / "s.png"], slice_size=(21, 11))
+    assert r.slice.shape == (11, 21) and r.slice.dtype == np.float32
+    rows = read_csv(tmp_path / "s.csv")
+    assert len(rows) == 21 * 11
+    np.testing.assert_array_equal(r.slice.ravel(), np.array([float(x["loss"]) for x in rows], dtype=np.float32))
+    a0, a1, b0, b1 = r.slice_extent
+    assert float(rows[0]["a"]) == a0 and float(rows[-1]["b"]) == b1
+    # Two parameters: xy holds (w, b), inside the slice's extent.
+    assert ((a0 <= r.xy[..., 0]) & (r.xy[..., 0] <= a1) & (b0 <= r.xy[..., 1]) & (r.xy[..., 1] <= b1)).all()
+    assert whole_png(tmp_path / "s.png") and set(r.files) == {tmp_path / "s.csv", tmp_path / "s.png"}
+
+
 # ---- render() ----
 
 def test_still_shows_as_png():

@@ -288,6 +288,31 @@ pub struct ModelArgs {
     /// Write each model's final loss, status and parameters (p0, p1, ...) to this CSV file.
     #[arg(long, value_name = "FILE.csv", requires = "model")]
     pub export_params: Option<PathBuf>,
+    /// Write the loss slice L(theta0 + a d1 + b d2) around a trained model: FILE.png (a map
+    /// with the trails projected onto it) or FILE.csv (a, b, loss); repeatable.
+    #[arg(long, value_name = "FILE.png|FILE.csv", requires = "model")]
+    pub slice: Vec<PathBuf>,
+    /// The slice's directions: random[:seed=N] (filter-normalized, as Li et al. 2018), pca (the
+    /// top two principal components of the centre model's trajectory) or params:NAME,NAME
+    /// (e.g. params:w0[0,0],b0[0]); default params:p0,p1 for two parameters, else random.
+    #[arg(long, value_name = "DIRS", requires = "slice")]
+    pub directions: Option<String>,
+    /// The slice's grid, COLSxROWS, 2 to 1024 a side (default 81x81).
+    #[arg(long, value_name = "COLSxROWS", requires = "slice")]
+    pub slice_size: Option<String>,
+    /// The model the slice is centred on: final or initial, then :K for particle K (group-major,
+    /// as the exports count); default final:0.
+    #[arg(long, value_name = "final|initial[:K]", requires = "slice")]
+    pub slice_around: Option<String>,
+    /// The slice's extent A0:A1,B0:B1 (default -1:1,-1:1 for random directions, else the
+    /// trails' extent with a margin).
+    #[arg(
+        long,
+        value_name = "A0:A1,B0:B1",
+        allow_hyphen_values = true,
+        requires = "slice"
+    )]
+    pub slice_range: Option<String>,
 }
 
 #[derive(Args)]

@@ -7,10 +7,13 @@ use anyhow::{Result, anyhow, bail};
 
 use super::args::RunArgs;
 use super::plan::check_file;
+use crate::gpu::model_sim::Trained;
 use crate::gpu::{AdapterPreference, Gpu};
+use crate::model::slice::Plane;
 use crate::model::{ModelProblem, ProblemArgs};
 use crate::optim::OptimizerSpec;
 use crate::run::model::ModelRun;
+use crate::run::model_slice::{SliceDone, SliceFlags, SlicePlane, SliceRequest, make_slice};
 use crate::scene::Scene;
 
 /// Steps when `--steps` is not given.
@@ -29,6 +32,8 @@ pub struct ModelPlan {
     pub export: Option<PathBuf>,
     pub every: u32,
     pub export_params: Option<PathBuf>,
+    /// `--slice` and its flags.
+    pub slice: Option<SliceRequest>,
 }
 
 impl ModelPlan {
@@ -78,9 +83,22 @@ impl ModelPlan {
         let tol = s.checked_tol()?.unwrap_or(0.0);
         let groups = scene.groups();
         let labels = groups.iter().map(|o| o.label.clone()).collect();
+        let slice = if m.slice.is_empty() {
+            None
+        } else {
+            let flags = SliceFlags {
+                directions: m.directions.as_deref(),
+                size: m.slice_size.as_deref(),
+                around: m.slice_around.as_deref(),
+                range: m.slice_range.as_deref(),
+            };
+            let particles = groups.len() * problem.inits.len();
+            Some(SliceRequest::parse(&flags, &m.slice, &problem, particles).map_err(|e| anyhow!(e))?)
+        };
         for path in [args.export.as_deref(), m.export_params.as_deref()]
             .into_iter()
             .flatten()
+            .chain(m.slice.iter().map(PathBuf::as_path))
         {
             check_file(path)?;
         }
@@ -94,11 +112,40 @@ impl ModelPlan {
             export: args.export.clone(),
             every: args.every,
             export_params: m.export_params.clone(),
+            slice,
         })
     }
 
-    /// The run; `keep_trails` records every `every`th step even without `--export`.
-    pub fn run(&self, keep_trails: bool) -> ModelRun<'_> {
+    /// The slice's plane (computed from the twin's run of its centre model) and the line
+    /// that says what it is, when `--slice` is given.
+    pub fn slice_plane(&self) -> Result<Option<SlicePlane>> {
+        let Some(request) = &self.slice else {
+            return Ok(None);
+        };
+        let plane = request
+            .plane(&self.problem, &self.groups, self.steps, self.tol, self.seed)
+            .map_err(|e| anyhow!(e))?;
+        Ok(Some(plane))
+    }
+
+    /// Makes and writes the slice (when asked for) over `trained`'s trails.
+    pub fn finish_slice(
+        &self,
+        gpu: &Gpu,
+        plane: Option<SlicePlane>,
+        trained: &Trained,
+    ) -> Result<Option<SliceDone>> {
+        let (Some(request), Some(plane)) = (&self.slice, plane) else {
+            return Ok(None);
+        };
+        let done = make_slice(request, gpu, &self.problem, plane, &trained.trails).map_err(|e| anyhow!(e))?;
+        Ok(Some(done))
+    }
+
+    /// The run; `keep_trails` records every `every`th step even without `--export` (a slice
+    /// always does), projected onto `plane` when given.
+    pub fn run<'a>(&'a self, keep_trails: bool, plane: Option<&'a Plane>) -> ModelRun<'a> {
+        let keep_trails = keep_trails || self.slice.is_some();
         ModelRun {
             problem: &self.problem,
             optimizers: &self.groups,
@@ -113,6 +160,7 @@ impl ModelPlan {
                 0
             },
             export_params: self.export_params.as_deref(),
+            plane,
         }
     }
 
@@ -135,10 +183,19 @@ impl ModelPlan {
 
 pub(super) fn model_command(args: RunArgs) -> Result<()> {
     let plan = ModelPlan::from_args(&args)?;
-    let run = plan.run(false);
+    let plane = plan.slice_plane()?;
+    let run = plan.run(false, plane.as_ref().map(|p| &p.plane));
     let gpu = Gpu::new(AdapterPreference::HighPerformance)?;
     eprintln!("{}", plan.describe(&gpu.adapter_name()));
+    if let Some(p) = &plane {
+        eprintln!("{}; trails are projected onto it", p.line);
+    }
     let trained = run.run(&gpu, &mut |_| {}).map_err(|e| anyhow!(e))?;
+    if let Some(done) = plan.finish_slice(&gpu, plane.clone(), &trained)? {
+        for line in done.lines {
+            eprintln!("{line}");
+        }
+    }
     if let Some(path) = &plan.export {
         eprintln!(
             "wrote {} rows to {}",

@@ -109,6 +109,8 @@ impl Directions {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slice {
     pub plane: Plane,
+    /// (a, b) of the model the slice is centred on.
+    pub centre: [f64; 2],
     pub a: [f64; 2],
     pub b: [f64; 2],
     pub cols: u32,

@@ -231,6 +231,22 @@ impl Training<'_> {
         Ok(out)
     }
 
+    /// Particle `index` of the group-major order alone (its noise lane as in a whole run).
+    pub fn one(&self, index: usize) -> Result<Trajectory, String> {
+        let per_group = self.inits.len();
+        let spec = self
+            .optimizers
+            .get(index / per_group.max(1))
+            .ok_or_else(|| format!("there is no particle {index}"))?;
+        let mut plain = spec.clone();
+        plain.params.batch_size = 0.0;
+        let tables = group_tables(&plain, self.steps, &StepInputs::default())?;
+        let batches = group_batches(spec, self.problem.data.len(), self.seed, self.steps);
+        let key = crate::noise::key(self.seed);
+        let init = &self.inits[index % per_group];
+        Ok(self.trajectory(spec, &tables, batches.as_ref(), key, index as u32, init))
+    }
+
     fn trajectory(
         &self,
         spec: &OptimizerSpec,

@@ -6,6 +6,8 @@
 pub mod csv;
 pub mod maps;
 pub mod model;
+pub mod model_slice;
+pub mod slice_map;
 pub mod sweep_csv;
 
 use std::path::Path;

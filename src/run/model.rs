@@ -9,6 +9,7 @@ use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{STATUS_CONVERGED, STATUS_DIVERGED};
 use crate::gpu::model_sim::{ModelSetup, ModelSimError, Trained, train};
 use crate::model::ModelProblem;
+use crate::model::slice::Plane;
 use crate::optim::OptimizerSpec;
 
 /// What to run and write.
@@ -24,6 +25,8 @@ pub struct ModelRun<'a> {
     /// Record every Nth step (the export's rows, the trails); 0 records none.
     pub record_every: u32,
     pub export_params: Option<&'a Path>,
+    /// The plane trails are projected onto (`--slice`); else they hold p0 and p1.
+    pub plane: Option<&'a Plane>,
 }
 
 impl ModelRun<'_> {
@@ -40,7 +43,7 @@ impl ModelRun<'_> {
             tol: self.tol,
             seed: self.seed,
             record_every: self.record_every,
-            plane: None,
+            plane: self.plane,
         };
         let trained = train(gpu, &setup, progress).map_err(|e: ModelSimError| e.to_string())?;
         if let Some(path) = self.export {
