@@ -8,6 +8,8 @@ pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 pub mod bench_case;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench_model;
 pub mod camera;
 pub mod capture;
 pub mod cli;

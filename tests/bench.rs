@@ -126,3 +126,39 @@ fn soak_prints_memory_at_each_restart() {
         "{out}"
     );
 }
+
+#[test]
+fn bench_model_prints_training_and_slice_tables() {
+    let out = bench(&[
+        "--model",
+        "--models",
+        "64,128",
+        "--steps",
+        "3",
+        "--slice-sides",
+        "8,16",
+    ]);
+    assert!(out.contains("mlp:2-8-1:tanh"), "{out}");
+    let training: Vec<_> = rows_after(&out, "models   steps")
+        .into_iter()
+        .take_while(|r| r.len() == 7)
+        .collect();
+    assert_eq!(training.len(), 2, "{out}");
+    assert_eq!(
+        (training[0][0], training[1][0], training[0][1]),
+        ("64", "128", "3")
+    );
+    for r in &training {
+        for v in &r[2..] {
+            assert!(rate(v) > 0.0, "{out}");
+        }
+    }
+    let slices = rows_after(&out, "grid");
+    assert_eq!(slices.len(), 2, "{out}");
+    assert_eq!((slices[0][0], slices[1][0]), ("8x8", "16x16"));
+    for r in &slices {
+        for v in &r[1..] {
+            assert!(rate(v) > 0.0, "{out}");
+        }
+    }
+}

@@ -8,7 +8,18 @@ use std::path::{Path, PathBuf};
 
 /// Rooms of `src/` that may use the platform: folders and single files.
 const PLATFORM: &[&str] = &[
-    "app", "cli", "capture", "run", "web", "bench.rs", "files.rs", "host.rs", "serve.rs", "main.rs", "lib.rs",
+    "app",
+    "cli",
+    "capture",
+    "run",
+    "web",
+    "bench.rs",
+    "bench_model.rs",
+    "files.rs",
+    "host.rs",
+    "serve.rs",
+    "main.rs",
+    "lib.rs",
 ];
 
 /// What the core must not name.
