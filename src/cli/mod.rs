@@ -23,6 +23,7 @@ mod scene_flags;
 pub use args::*;
 #[cfg(not(target_arch = "wasm32"))]
 pub use model_run::ModelPlan;
+#[cfg(not(target_arch = "wasm32"))]
 pub use plan::RenderPlan;
 
 #[cfg(not(target_arch = "wasm32"))]
