@@ -160,15 +160,13 @@ pub(crate) struct Bindings<'a> {
 }
 
 impl Kernel {
-    /// The model shader's pipelines for `entries` (label, entry point) over one shared layout,
-    /// and a kernel over `bindings` for `params.n_particles` invocations.
-    pub(crate) fn new<const N: usize>(
+    /// The model shader's pipelines for `entries` (label, entry point) over the one layout
+    /// every kernel binds: compiled once, then shared by the kernels of every chunk.
+    pub(crate) fn pipelines<const N: usize>(
         gpu: &Gpu,
         problem: &ModelProblem,
         entries: [(&str, &str); N],
-        params: ModelParams,
-        bindings: &Bindings<'_>,
-    ) -> Result<(Self, [wgpu::ComputePipeline; N]), ModelSimError> {
+    ) -> Result<(wgpu::BindGroupLayout, [wgpu::ComputePipeline; N]), ModelSimError> {
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
         let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
@@ -193,6 +191,18 @@ impl Kernel {
         if let Some(e) = crate::gpu::context::scope_error(scope) {
             return Err(ModelSimError::Shader(e.to_string()));
         }
+        Ok((layout, pipelines))
+    }
+
+    /// A kernel over `bindings` (laid out by `layout`, from [`Self::pipelines`]) for
+    /// `params.n_particles` invocations of `model`'s shader.
+    pub(crate) fn new(
+        gpu: &Gpu,
+        model: &Model,
+        layout: &wgpu::BindGroupLayout,
+        params: ModelParams,
+        bindings: &Bindings<'_>,
+    ) -> Self {
         let groups = params.n_particles.div_ceil(WORKGROUP);
         let dispatch = if groups <= 65535 {
             [groups, 1]
@@ -211,7 +221,7 @@ impl Kernel {
         let b = bindings;
         let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("model.bind_group"),
-            layout: &layout,
+            layout,
             entries: &[
                 &params_buffer,
                 b.optimizers,
@@ -233,18 +243,17 @@ impl Kernel {
         });
         // A GPU takes a whole pass in one dispatch; a CPU adapter a range within its budget.
         let items_per_dispatch = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
-            (CPU_LOOP_BUDGET / iterations_per_item(&problem.model)).max(1) as u32
+            (CPU_LOOP_BUDGET / iterations_per_item(model)).max(1) as u32
         } else {
             u32::MAX
         };
-        let kernel = Self {
+        Self {
             bind_group,
             params_buffer,
             params,
             dispatch,
             items_per_dispatch,
-        };
-        Ok((kernel, pipelines))
+        }
     }
 
     /// One dispatch of `pipeline` for step `step`, over `items` (first, count).
@@ -426,7 +435,7 @@ impl ModelSim {
         let vars_buffer = buffer("model.vars", 0, Some(&cast(&vars)), true);
         let meta = buffer("model.meta", (n * 32) as u64, None, true);
         let trail = buffer("model.trail", u64::from(capacity) * n as u64 * 16, None, true);
-        let (kernel, [init, trial, pass, commit]) = Kernel::new(
+        let (layout, [init, trial, pass, commit]) = Kernel::pipelines(
             gpu,
             problem,
             [
@@ -435,6 +444,11 @@ impl ModelSim {
                 ("model.pass", "pass_models"),
                 ("model.commit", "commit_models"),
             ],
+        )?;
+        let kernel = Kernel::new(
+            gpu,
+            model,
+            &layout,
             params,
             &Bindings {
                 optimizers: &buffer(
@@ -456,7 +470,7 @@ impl ModelSim {
                 ),
                 batches: &buffer("model.batches", 0, Some(bytemuck::cast_slice(&batches)), false),
             },
-        )?;
+        );
         let sim = Self {
             first,
             count: n,

@@ -50,20 +50,25 @@ pub fn evaluate_slice_in_chunks(
         storage_buffer(gpu, "slice.no_state", 16, None, false),
         storage_buffer(gpu, "slice.no_trail", 16, None, false),
     );
+    let (layout, [init, pass, finish]) = Kernel::pipelines(
+        gpu,
+        problem,
+        [
+            ("slice.init", "slice_init"),
+            ("slice.pass", "slice_pass"),
+            ("slice.finish", "slice_finish"),
+        ],
+    )?;
     let mut out = Vec::with_capacity(total);
     let mut first = 0;
     while first < total {
         let n = chunk.min(total - first);
         let vars = storage_buffer(gpu, "slice.vars", (params * n * 4) as u64, None, false);
         let meta = storage_buffer(gpu, "slice.meta", (n * 32) as u64, None, true);
-        let (kernel, [init, pass, finish]) = Kernel::new(
+        let kernel = Kernel::new(
             gpu,
-            problem,
-            [
-                ("slice.init", "slice_init"),
-                ("slice.pass", "slice_pass"),
-                ("slice.finish", "slice_finish"),
-            ],
+            &problem.model,
+            &layout,
             ModelParams {
                 n_particles: n as u32,
                 per_group: 1,
@@ -82,7 +87,7 @@ pub fn evaluate_slice_in_chunks(
                 schedules: &unused,
                 batches: &unused,
             },
-        )?;
+        );
         kernel.run(gpu, "slice.init", &init, 0, None);
         kernel.passes(gpu, "slice.pass", &pass, 0, problem.data.len() as u32);
         kernel.run(gpu, "slice.finish", &finish, 0, None);
