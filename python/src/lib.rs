@@ -357,15 +357,8 @@ fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
             loss.push(p.loss);
         }
     }
-    let problem = plan.problem.problem();
-    let accuracy: Vec<f64> = trained
-        .parameters
-        .iter()
-        .map(|theta| {
-            let theta: Vec<f64> = theta.iter().map(|&v| f64::from(v)).collect();
-            problem.accuracy(&theta).unwrap_or(f64::NAN)
-        })
-        .collect();
+    let accuracies = run.accuracies(&trained);
+    let accuracy: Vec<f64> = accuracies.iter().map(|a| a.unwrap_or(f64::NAN)).collect();
     let flat: Vec<f32> = trained.parameters.iter().flatten().copied().collect();
     let shape = |e: numpy::ndarray::ShapeError| PyRuntimeError::new_err(e.to_string());
     let dict = PyDict::new(py);
@@ -391,7 +384,7 @@ fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
     dict.set_item("optimizers", plan.labels.clone())?;
     let final_step: Vec<u32> = trained.meta.iter().map(|m| m.step).collect();
     dict.set_item("final_step", final_step.into_pyarray(py))?;
-    dict.set_item("summary", run.summary(&trained))?;
+    dict.set_item("summary", run.summary_with(&trained, &accuracies))?;
     dict.set_item("title", None::<String>)?;
     dict.set_item("surface", plan.problem.model.describe())?;
     dict.set_item(

@@ -107,11 +107,29 @@ impl ModelRun<'_> {
         Ok(())
     }
 
+    /// Each model's accuracy on the data after the last step (f64, from its f32 parameters);
+    /// None for a regression loss.
+    pub fn accuracies(&self, trained: &Trained) -> Vec<Option<f64>> {
+        let problem = self.problem.problem();
+        trained
+            .parameters
+            .iter()
+            .map(|theta| {
+                let theta: Vec<f64> = theta.iter().map(|&v| f64::from(v)).collect();
+                problem.accuracy(&theta)
+            })
+            .collect()
+    }
+
     /// Per group: converged, diverged and running counts, best and median final loss of the
     /// non-diverged, and (for classifiers) their median accuracy on the data.
     pub fn summary(&self, trained: &Trained) -> String {
+        self.summary_with(trained, &self.accuracies(trained))
+    }
+
+    /// [`Self::summary`] with the accuracies already computed.
+    pub fn summary_with(&self, trained: &Trained, accuracies: &[Option<f64>]) -> String {
         let per_group = self.problem.inits.len();
-        let problem = self.problem.problem();
         let mut out = String::new();
         for (g, label) in self.labels.iter().enumerate() {
             let range = g * per_group..(g + 1) * per_group;
@@ -134,10 +152,7 @@ impl ModelRun<'_> {
             }
             let mut accuracy: Vec<f64> = range
                 .filter(|&i| trained.meta[i].status != STATUS_DIVERGED)
-                .filter_map(|i| {
-                    let theta: Vec<f64> = trained.parameters[i].iter().map(|&v| f64::from(v)).collect();
-                    problem.accuracy(&theta)
-                })
+                .filter_map(|i| accuracies[i])
                 .collect();
             accuracy.sort_by(f64::total_cmp);
             if let Some(median) = accuracy.get(accuracy.len() / 2) {
