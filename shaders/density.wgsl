@@ -34,7 +34,8 @@ struct DensityDraw {
     _pad: f32,
 }
 
-@group(2) @binding(0) var<uniform> draw: DensityDraw;
+// Storage, not uniform, as `frame` is (render.wgsl): rebound for every chunk or draw.
+@group(2) @binding(0) var<storage, read> draw: DensityDraw;
 
 struct AccumOut {
     @builtin(position) clip: vec4<f32>,

@@ -21,7 +21,8 @@ struct Chunk {
 @group(1) @binding(1) var<storage, read> trail: array<TrailPoint>;
 // Packed sRGB bytes, one per particle or per optimizer group (see `chunk.color_stride`).
 @group(1) @binding(2) var<storage, read> colors: array<u32>;
-@group(1) @binding(3) var<uniform> chunk: Chunk;
+// Storage, not uniform, as `frame` is (render.wgsl): rebound for every chunk or draw.
+@group(1) @binding(3) var<storage, read> chunk: Chunk;
 
 fn trail_record(record: u32, i: u32) -> TrailPoint {
     let slot = record % max(frame.trail.z, 1u);

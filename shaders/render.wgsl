@@ -34,7 +34,12 @@ struct Frame {
     surface_scale: vec4<f32>,
 }
 
-@group(0) @binding(0) var<uniform> frame: Frame;
+// A read-only storage buffer, not a uniform one: Debian 12's Mesa (22.3, CI's lavapipe)
+// specialises a shader on the uniform values its branches read, again each time the buffer is
+// bound, keeping every copy (0.4 MB and a shader compile per frame, without end); it never
+// specialises on storage. Lavapipe reads storage as zero in the helper pixels that derivatives
+// use, so fragment shaders take derivatives of varyings only.
+@group(0) @binding(0) var<storage, read> frame: Frame;
 
 fn world_from_data(p: vec3<f32>) -> vec3<f32> {
     return p * frame.world_from_data_scale.xyz + frame.world_from_data_offset.xyz;

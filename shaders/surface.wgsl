@@ -95,12 +95,17 @@ fn color_value(loss: f32) -> f32 {
 
 @fragment
 fn fs_surface(in: SurfaceOut) -> @location(0) vec4<f32> {
-    // Derivatives first, in uniform control flow.
-    let grid_u = in.cell / max(frame.surface.w, 1.0);
-    let fw_grid = fwidth(grid_u);
+    // Derivatives first, in uniform control flow, and of varyings alone (see `frame` in
+    // render.wgsl); the contour value's by finite difference, as fwidth would take it.
+    let cells_per_line = max(frame.surface.w, 1.0);
+    let grid_u = in.cell / cells_per_line;
+    let fw_grid = fwidth(in.cell) / cells_per_line;
+    let dx = dpdx(in.loss);
+    let dy = dpdy(in.loss);
     let value = color_value(in.loss);
-    let contour_u = value / max(frame.surface.z, 1e-30);
-    let fw_contour = fwidth(contour_u);
+    let spacing = max(frame.surface.z, 1e-30);
+    let contour_u = value / spacing;
+    let fw_contour = (abs(color_value(in.loss + dx) - value) + abs(color_value(in.loss + dy) - value)) / spacing;
 
     let lo = frame.surface.x;
     let hi = frame.surface.y;

@@ -233,3 +233,21 @@ fn the_model_shader_validates_for_every_kind() {
         &descent::gpu::model_sim::model_source(&model_problem("logistic", "bce")),
     );
 }
+
+/// The shaders drawn every frame read their per-frame and per-chunk values from storage
+/// buffers: Debian 12's lavapipe (CI's) compiles a new copy of a shader reading a uniform
+/// buffer each time one is bound, and keeps every copy (see `frame` in render.wgsl). The
+/// soak benchmark (`descent bench --soak`) measures the memory this keeps flat.
+#[test]
+fn per_frame_render_shaders_bind_no_uniform_buffers() {
+    let surface = Surface::from_name_or_expr("saddle").unwrap();
+    for (name, source) in [
+        ("surface", shaders::surface_source()),
+        ("lines", shaders::lines_source(&surface.wgsl())),
+        ("markers", shaders::markers_source(&surface.wgsl())),
+        ("density", shaders::density_source(&surface.wgsl())),
+    ] {
+        validate(name, &source);
+        assert!(!source.contains("var<uniform>"), "{name} reads a uniform buffer");
+    }
+}

@@ -24,11 +24,7 @@ pub fn layout(gpu: &Gpu) -> wgpu::BindGroupLayout {
                 storage_entry(0),
                 storage_entry(1),
                 storage_entry(2),
-                crate::gpu::pipeline::uniform_entry(
-                    3,
-                    wgpu::ShaderStages::VERTEX_FRAGMENT,
-                    Some(size_of::<ChunkUniform>() as u64),
-                ),
+                storage_entry(3),
             ],
         })
 }
@@ -107,7 +103,7 @@ impl ParticleBindings {
                 let uniform_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                     label: Some("particles.chunk"),
                     contents: bytemuck::bytes_of(&uniform),
-                    usage: wgpu::BufferUsages::UNIFORM,
+                    usage: wgpu::BufferUsages::STORAGE,
                 });
                 let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("particles.bind_group"),

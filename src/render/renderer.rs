@@ -84,16 +84,17 @@ impl Renderer {
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("render.frame.layout"),
-                entries: &[crate::gpu::pipeline::uniform_entry(
+                entries: &[crate::gpu::pipeline::buffer_entry(
                     0,
                     wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    wgpu::BufferBindingType::Storage { read_only: true },
                     Some(size_of::<FrameUniform>() as u64),
                 )],
             });
         let frame_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("render.frame"),
             size: size_of::<FrameUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         let frame_bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {

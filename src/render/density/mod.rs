@@ -107,7 +107,12 @@ impl DensityRenderer {
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("density.draw.layout"),
-                entries: &[uniform_entry(0, wgpu::ShaderStages::VERTEX, None)],
+                entries: &[buffer_entry(
+                    0,
+                    wgpu::ShaderStages::VERTEX,
+                    wgpu::BufferBindingType::Storage { read_only: true },
+                    None,
+                )],
             });
         let accumulate = |label, vs, topology, blend| {
             render_pipeline(
@@ -219,7 +224,7 @@ impl DensityRenderer {
             let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
                 size: size_of::<DensityDraw>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
             let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
