@@ -355,6 +355,25 @@ pub struct SoakSample {
     pub gpu_bytes: u64,
 }
 
+/// Resident memory per whole or partial minute of a soak: (minute from 1, floor, peak) in
+/// bytes. The floor (the least RSS sampled in the minute) is what must stay flat; peaks
+/// include a scene being built while the old one still lives.
+pub fn soak_minutes(samples: &[SoakSample]) -> Vec<(u32, u64, u64)> {
+    let mut out: Vec<(u32, u64, u64)> = Vec::new();
+    for s in samples.iter().skip(1) {
+        // Sample 0 is taken before the first frame: not part of any minute's steady state.
+        let minute = (s.seconds / 60.0).floor() as u32 + 1;
+        match out.last_mut() {
+            Some((m, floor, peak)) if *m == minute => {
+                *floor = (*floor).min(s.rss);
+                *peak = (*peak).max(s.rss);
+            }
+            _ => out.push((minute, s.rss, s.rss)),
+        }
+    }
+    out
+}
+
 /// The soak test of the headless path: `particles` random starts on Himmelblau with Adam,
 /// rendered at 640x480 for `seconds`, restarting every `restart_s` seconds: odd restarts
 /// reset the simulation (the window's `r`), even ones build the whole scene anew with other

@@ -125,6 +125,21 @@ fn soak_prints_memory_at_each_restart() {
         rate(last[0]) >= 5.0 && rate(last[1]) >= 1.0 && rate(last[2]) >= 1.0,
         "{out}"
     );
+    // The floor and peak of the one (partial) minute: the least and most of the rows after
+    // the first (taken before any frame).
+    let minutes = rows_after(&out, "minute");
+    assert_eq!(minutes.len(), 1, "{out}");
+    let rss: Vec<f64> = rows[1..].iter().map(|r| rate(r[3])).collect();
+    let (floor, peak) = (rate(minutes[0][1]), rate(minutes[0][2]));
+    assert_eq!(minutes[0][0], "1", "{out}");
+    assert!(
+        (floor - rss.iter().cloned().fold(f64::MAX, f64::min)).abs() < 0.11,
+        "{out}"
+    );
+    assert!(
+        (peak - rss.iter().cloned().fold(0.0, f64::max)).abs() < 0.11,
+        "{out}"
+    );
 }
 
 #[test]

@@ -208,6 +208,15 @@ pub(super) fn bench_command(args: BenchArgs) -> Result<()> {
                 s.gpu_bytes as f64 / 1048576.0
             );
         }
+        println!();
+        println!("{:>8}  {:>14}  {:>13}", "minute", "RSS floor MiB", "RSS peak MiB");
+        for (minute, floor, peak) in crate::bench::soak_minutes(&samples) {
+            println!(
+                "{minute:>8}  {:>14.1}  {:>13.1}",
+                floor as f64 / 1048576.0,
+                peak as f64 / 1048576.0
+            );
+        }
         return Ok(());
     }
     if args.model {
