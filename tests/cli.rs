@@ -219,6 +219,45 @@ fn unknown_adapter_name_lists_the_adapters() {
     );
 }
 
+/// An adapter without what the shaders need (llvmpipe's OpenGL, chosen when no Vulkan driver
+/// is installed) is refused at start with the missing capabilities and the package to install,
+/// not with validation errors mid-run. Where Mesa's EGL is absent there is no GL adapter at
+/// all, and the answer is the no-adapter message with the same advice.
+#[test]
+fn an_adapter_lacking_capabilities_is_refused_at_start() {
+    let out = Command::new(common::descent_bin())
+        .args([
+            "run",
+            "--surface",
+            "bowl",
+            "--optimizer",
+            "gd",
+            "--start=1,1",
+            "--steps",
+            "3",
+        ])
+        .env("WGPU_BACKEND", "gl")
+        .env_remove("WGPU_ADAPTER_NAME")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "ran on GL: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("sudo apt-get install mesa-vulkan-drivers"), "{err}");
+    let has_egl = [
+        "/usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0",
+        "/usr/lib/aarch64-linux-gnu/libEGL_mesa.so.0",
+    ]
+    .iter()
+    .any(|p| std::path::Path::new(p).exists());
+    if has_egl {
+        assert!(err.contains("no adapter found can run descent: "), "{err}");
+        assert!(err.contains("(Gl) lacks "), "{err}");
+    } else {
+        assert!(err.contains("no GPU adapter found"), "{err}");
+    }
+}
+
 #[test]
 fn one_dimensional_course_example() {
     // f(theta) = theta^2 from 3, lr 0.3, tol 1e-5, max 20 iterations: theta_k = 3 * 0.4^k.

@@ -30,6 +30,16 @@ pub enum GpuError {
          export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
     )]
     NoAdapter { backends: String },
+    #[error(
+        "no adapter found can run descent: {adapter} ({backend}) lacks {missing}.\n\
+         On Debian/Ubuntu without a GPU, install the software Vulkan driver:\n    \
+         sudo apt-get install mesa-vulkan-drivers libvulkan1"
+    )]
+    Unsupported {
+        adapter: String,
+        backend: String,
+        missing: String,
+    },
     #[error("WGPU_ADAPTER_NAME={wanted:?} matches no adapter; found: {found}")]
     AdapterNameNotFound { wanted: String, found: String },
     #[error("could not open the GPU device on {adapter}: {source}")]
@@ -404,6 +414,24 @@ fn rank(device_type: wgpu::DeviceType, preference: AdapterPreference) -> u32 {
     }
 }
 
+/// What descent's shaders need beyond WebGPU's downlevel minimum (compute, storage buffers read
+/// by vertex and fragment shaders, sRGB views of linear targets), by name; empty when all is
+/// there. OpenGL adapters (llvmpipe's GL among them) lack some: better one clear refusal at
+/// start than validation errors later.
+pub fn missing_capabilities(flags: wgpu::DownlevelFlags) -> Vec<&'static str> {
+    use wgpu::DownlevelFlags as F;
+    [
+        (F::COMPUTE_SHADERS, "compute shaders"),
+        (F::VERTEX_STORAGE, "storage buffers in vertex shaders"),
+        (F::FRAGMENT_STORAGE, "storage buffers in fragment shaders"),
+        (F::VIEW_FORMATS, "texture view formats"),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| !flags.contains(*flag))
+    .map(|(_, name)| name)
+    .collect()
+}
+
 fn pick_adapter(
     adapters: Vec<wgpu::Adapter>,
     preference: AdapterPreference,
@@ -432,6 +460,18 @@ fn pick_adapter(
         }
         None => adapters,
     };
+    let lacks = |a: &wgpu::Adapter| missing_capabilities(a.get_downlevel_capabilities().flags);
+    let (candidates, lacking): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|a| lacks(a).is_empty());
+    if candidates.is_empty()
+        && let Some(a) = lacking.first()
+    {
+        let info = a.get_info();
+        return Err(GpuError::Unsupported {
+            adapter: info.name,
+            backend: format!("{:?}", info.backend),
+            missing: lacks(a).join(", "),
+        });
+    }
     // Within a rank, Vulkan/Metal/DX12 before GL: GL lacks features the simulation may use.
     candidates
         .into_iter()
