@@ -511,3 +511,24 @@ fn window_idles_until_something_changes_and_shows_the_frame_exactly() {
     );
     app.finish("the window after idling");
 }
+
+/// A recording size over the adapter's texture limit is refused when the window starts, with
+/// the flag and the limit in the message, before any frame is drawn or recorded.
+#[test]
+fn window_refuses_a_record_size_over_the_texture_limit() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let x = Xvfb::start();
+    let out = Command::new(common::descent_bin())
+        .args(["view", SCENE, "--size", "320x240", "--record-size", "100000x100"])
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the window ran: {stderr}");
+    assert!(
+        stderr.contains("--record-size 100000x100 is over this adapter's texture limit"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -92,6 +92,8 @@ pub struct Viewer {
     // recording
     pub(super) recording: Option<Recording>,
     pub(super) record_size: Option<[u32; 2]>,
+    /// The largest side a recording may have: the adapter's texture limit.
+    pub(super) max_record_side: u32,
     pub(super) screenshot: bool,
     /// The side panel shows.
     pub(super) show_panel: bool,
@@ -143,6 +145,15 @@ impl Viewer {
         } else {
             GPU_DENSITY_BUDGET
         });
+        // A recording size the adapter cannot hold is refused before the window shows.
+        let max_record_side = gpu.device.limits().max_texture_dimension_2d;
+        if let Some([w, h]) = options.record_size
+            && (w > max_record_side || h > max_record_side)
+        {
+            anyhow::bail!(
+                "--record-size {w}x{h} is over this adapter's texture limit of {max_record_side}x{max_record_side}"
+            );
+        }
         let scene = options.scene.clone();
         let world = World::new(gpu, &scene, &options.settings)?;
         world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
@@ -157,6 +168,7 @@ impl Viewer {
             pending_steps: 0,
             recording: None,
             record_size: options.record_size,
+            max_record_side,
             screenshot: false,
             screenshots: 0,
             show_panel: options.panel,

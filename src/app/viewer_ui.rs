@@ -217,7 +217,13 @@ impl Viewer {
                     .selected_text(name(self.record_size))
                     .show_ui(ui, |ui| {
                         let mut choices = vec![None];
-                        choices.extend(recording::PRESETS.map(Some));
+                        let max = self.max_record_side;
+                        choices.extend(
+                            recording::PRESETS
+                                .into_iter()
+                                .filter(|&[w, h]| w <= max && h <= max)
+                                .map(Some),
+                        );
                         if !choices.contains(&self.options.record_size) {
                             choices.push(self.options.record_size);
                         }
