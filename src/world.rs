@@ -105,6 +105,12 @@ impl World {
     /// loss, steps to converge) is simulated to its end once first, then reset.
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
+        if scene.model.is_some() {
+            anyhow::bail!(
+                "a [model] scene trains with `descent run SCENE.toml` (add --slice FILE.png for its loss \
+                 landscape); the window and `descent render` draw surfaces"
+            );
+        }
         // Checked before the start list (or anything else large) is made.
         let n = scene.particle_count();
         Simulation::check_fits(gpu, n)?;

@@ -306,3 +306,188 @@ fn slice_flags_are_checked_before_training() {
     ]);
     assert!(!ok && err.contains(".png (a map) or a .csv"), "{err}");
 }
+
+/// A model scene file is `descent run --model ...` written down: the same exports byte for
+/// byte, its flags over the file's values, and files it names read beside it.
+#[test]
+fn model_scenes_run_as_their_flags_do() {
+    let from_scene = dir().join("scene-params.csv");
+    let from_flags = dir().join("flag-params.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        "assets/scenes/models/logistic-blobs.toml",
+        "--inits",
+        "3",
+        "--steps",
+        "7",
+        "--export-params",
+        from_scene.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = descent(&[
+        "run",
+        "--model",
+        "mlp:2-1:nobias",
+        "--loss",
+        "bce",
+        "--data",
+        "blobs:n=200,noise=3.0",
+        "--seed",
+        "1",
+        "--optimizer",
+        "sgd:lr=0.5",
+        "--optimizer",
+        "adam:lr=0.05",
+        "--inits",
+        "3",
+        "--steps",
+        "7",
+        "--export-params",
+        from_flags.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let scene = std::fs::read_to_string(&from_scene).unwrap();
+    assert_eq!(scene, std::fs::read_to_string(&from_flags).unwrap());
+    assert_eq!(scene.lines().count(), 1 + 2 * 3, "{scene}");
+
+    // Data and initial parameters named relative to the scene file.
+    let sub = dir().join("scene-dir");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("points.csv"), "x0,x1,y\n0,1,1\n1,0,0\n1,1,1\n").unwrap();
+    std::fs::write(sub.join("init.csv"), "0.5,-0.25\n").unwrap();
+    let scene = sub.join("mine.toml");
+    std::fs::write(
+        &scene,
+        "[model]\nmodel = \"mlp:2-1:nobias\"\nloss = \"bce\"\ndata = \"points.csv\"\ninit = \"init.csv\"\n\
+         [[optimizer]]\nname = \"gd\"\nlr = 0.1\n[run]\nsteps = 1\n",
+    )
+    .unwrap();
+    let out = dir().join("mine-params.csv");
+    let (ok, _, err) = descent(&[
+        "run",
+        scene.to_str().unwrap(),
+        "--export-params",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let rows = std::fs::read_to_string(&out).unwrap();
+    // One step of plain gradient descent from (0.5, -0.25): p - 0.1 * grad, with grad the
+    // mean over the three points of (sigmoid(w.x) - y) x.
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    let points = [([0.0, 1.0], 1.0), ([1.0, 0.0], 0.0), ([1.0, 1.0], 1.0)];
+    let mut grad = [0.0; 2];
+    for (x, y) in points {
+        let e = sigmoid(0.5 * x[0] - 0.25 * x[1]) - y;
+        grad[0] += e * x[0] / 3.0;
+        grad[1] += e * x[1] / 3.0;
+    }
+    let row: Vec<f64> = rows
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .skip(4)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!((row[0] - (0.5 - 0.1 * grad[0])).abs() < 1e-6, "{rows}");
+    assert!((row[1] - (-0.25 - 0.1 * grad[1])).abs() < 1e-6, "{rows}");
+}
+
+/// A model scene's mistakes are named where they are written, and the parts of a surface
+/// scene are refused in it; the window and `descent render` say what runs it.
+#[test]
+fn model_scene_errors_are_located() {
+    let cases: [(&str, &str); 5] = [
+        (
+            "[model]\nmodel = \"mlp:2-x-1\"\ndata = \"xor\"\n[[optimizer]]\nname = \"gd\"\n",
+            ":2:16: 'x' is not a layer size",
+        ),
+        (
+            "[model]\nmodel = \"mlp:2-4-1\"\ndata = \"two-moons:m=3\"\n[[optimizer]]\nname = \"gd\"\n",
+            ":3:19: unknown key 'm'",
+        ),
+        (
+            "[surface]\nname = \"saddle\"\n[model]\nmodel = \"linear\"\ndata = \"linear\"\n[[optimizer]]\nname = \"gd\"\n",
+            "[surface] belongs to a surface scene",
+        ),
+        (
+            "[surface]\nname = \"saddle\"\n[slice]\ndirections = \"pca\"\n[[optimizer]]\nname = \"gd\"\n[starts]\npoints = [[0.5, 0.5]]\n",
+            ":3:1: [slice] belongs to a [model] scene",
+        ),
+        (
+            "[model]\nmodel = \"linear\"\ndata = \"nothere.csv\"\n[[optimizer]]\nname = \"gd\"\n",
+            ":3:8: ",
+        ),
+    ];
+    for (i, (text, wanted)) in cases.iter().enumerate() {
+        let path = write(&format!("bad-model-{i}.toml"), text);
+        let (ok, _, err) = descent(&["run", &path]);
+        assert!(!ok && err.contains(wanted), "case {i}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let still = dir().join("model-still.png");
+    let (ok, _, err) = descent(&[
+        "render",
+        "assets/scenes/models/logistic-blobs.toml",
+        "--still",
+        still.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && err.contains("a [model] scene trains with `descent run SCENE.toml`"),
+        "{err}"
+    );
+    assert!(!still.exists());
+    // A model flag on a surface run is refused by name.
+    let (ok, _, err) = descent(&[
+        "run",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "gd",
+        "--start=1,1",
+        "--inits",
+        "3",
+    ]);
+    assert!(!ok && err.contains("--inits belongs to a model run"), "{err}");
+}
+
+/// Every model scene shipped in assets/scenes/models trains (two initialisations, two steps)
+/// and writes its slice.
+#[test]
+fn every_shipped_model_scene_runs() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes/models");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let slice = in_dir(&format!("{name}-slice.csv"));
+        let (ok, out, err) = descent(&[
+            "run",
+            path.to_str().unwrap(),
+            "--inits",
+            "2",
+            "--steps",
+            "2",
+            "--slice",
+            &slice,
+            "--slice-size",
+            "5x4",
+        ]);
+        assert!(ok, "{name}: {err}");
+        assert!(out.contains("2 model(s)"), "{name}: {out}");
+        assert_eq!(
+            std::fs::read_to_string(&slice).unwrap().lines().count(),
+            1 + 5 * 4,
+            "{name}"
+        );
+        count += 1;
+    }
+    assert!(count >= 4, "{count} model scenes in {dir}");
+}
+
+fn in_dir(name: &str) -> String {
+    dir().join(name).to_str().unwrap().to_string()
+}

@@ -248,6 +248,14 @@ fn run(py: Python<'_>, argv: Vec<String>, scene_text: Option<(String, String)>) 
             return run_model(py, &args);
         }
         let scene = args.scene.build().map_err(to_py)?;
+        if scene.model.is_some() {
+            return run_model(py, &args);
+        }
+        if let Some(flag) = args.model.given_flag() {
+            return Err(PyValueError::new_err(format!(
+                "{flag} belongs to a model run: give model=..., or a scene with a [model] table"
+            )));
+        }
         if args.start_map.is_some() {
             descent::outcome::start_map::grid_of(&scene)
                 .map_err(|m| PyValueError::new_err(format!("--start-map: {m}")))?;

@@ -159,6 +159,18 @@ def test_model_run_returns_the_loss_slice_it_writes(tmp_path):
     assert whole_png(tmp_path / "s.png") and set(r.files) == {tmp_path / "s.csv", tmp_path / "s.png"}
 
 
+def test_a_model_scene_runs_as_its_keywords_do(tmp_path):
+    scene = SCENES / "models" / "logistic-blobs.toml"
+    r = descent.run(scene, inits=2, steps=5, export_params=tmp_path / "scene.csv")
+    k = descent.run(model="mlp:2-1:nobias", loss="bce", data="blobs:n=200,noise=3.0", seed=1,
+                    optimizers=["sgd:lr=0.5", "adam:lr=0.05"], inits=2, steps=5,
+                    export_params=tmp_path / "keywords.csv")
+    assert (tmp_path / "scene.csv").read_text() == (tmp_path / "keywords.csv").read_text()
+    assert r.params.shape == (4, 2) and r.optimizers == ["sgd:lr=0.5", "adam:lr=0.05"]
+    with pytest.raises(ValueError, match="--inits belongs to a model run"):
+        descent.run(SCENES / "saddle-two-starts.toml", inits=3)
+
+
 # ---- render() ----
 
 def test_still_shows_as_png():

@@ -273,24 +273,24 @@ pub struct ModelArgs {
     pub model: Option<String>,
     /// The model's loss: mse, bce (with logits; 0/1 targets) or ce (integer classes); default
     /// bce for logistic, else mse.
-    #[arg(long, value_name = "mse|bce|ce", requires = "model")]
+    #[arg(long, value_name = "mse|bce|ce")]
     pub loss: Option<String>,
     /// The training data: a CSV file (feature columns, then the target) or a built-in set,
     /// NAME[:n=200,noise=0.1,seed=0]: two-moons, circles, blobs, spirals, xor, linear, teacher.
-    #[arg(long, value_name = "FILE|SET", requires = "model")]
+    #[arg(long, value_name = "FILE|SET")]
     pub data: Option<String>,
     /// Initial parameters: a CSV file with one row per particle, in torch's parameter order.
-    #[arg(long, value_name = "FILE.csv", requires = "model")]
+    #[arg(long, value_name = "FILE.csv")]
     pub init: Option<String>,
     /// This many seeded initialisations, as torch.nn.Linear draws them (default 1).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least::<1>, requires = "model")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub inits: Option<u32>,
     /// Write each model's final loss, status and parameters (p0, p1, ...) to this CSV file.
-    #[arg(long, value_name = "FILE.csv", requires = "model")]
+    #[arg(long, value_name = "FILE.csv")]
     pub export_params: Option<PathBuf>,
     /// Write the loss slice L(theta0 + a d1 + b d2) around a trained model: FILE.png (a map
     /// with the trails projected onto it) or FILE.csv (a, b, loss); repeatable.
-    #[arg(long, value_name = "FILE.png|FILE.csv", requires = "model")]
+    #[arg(long, value_name = "FILE.png|FILE.csv")]
     pub slice: Vec<PathBuf>,
     /// The slice's directions: random[:seed=N] (filter-normalized, as Li et al. 2018), pca (the
     /// top two principal components of the centre model's trajectory) or params:NAME,NAME
@@ -313,6 +313,22 @@ pub struct ModelArgs {
         requires = "slice"
     )]
     pub slice_range: Option<String>,
+}
+
+impl ModelArgs {
+    /// The first model flag given (besides --model), by name: for a surface run to refuse.
+    pub fn given_flag(&self) -> Option<&'static str> {
+        [
+            (self.loss.is_some(), "--loss"),
+            (self.data.is_some(), "--data"),
+            (self.init.is_some(), "--init"),
+            (self.inits.is_some(), "--inits"),
+            (self.export_params.is_some(), "--export-params"),
+            (!self.slice.is_empty(), "--slice"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
 }
 
 #[derive(Args)]

@@ -131,6 +131,13 @@ pub(super) fn run_command(args: RunArgs) -> Result<()> {
         return super::model_run::model_command(args);
     }
     let scene = args.scene.build()?;
+    if scene.model.is_some() {
+        return super::model_run::model_command(args);
+    }
+    // The model's companions (clap cannot tell a model scene file from a surface one).
+    if let Some(flag) = args.model.given_flag() {
+        bail!("{flag} belongs to a model run: add --model, or run a scene file with a [model] table");
+    }
     if let Some(path) = &args.start_map {
         crate::outcome::start_map::grid_of(&scene).map_err(|m| anyhow!("--start-map: {m}"))?;
         check_file(path)?;

@@ -37,12 +37,22 @@ pub struct ModelPlan {
 }
 
 impl ModelPlan {
-    /// Reads `--model` and its companions from `args`; `read` reads data and init files.
+    /// Reads `--model` and its companions from `args`, over a model scene file's `[model]`,
+    /// `[slice]`, `[[optimizer]]` and `[run]` when one is given.
     pub fn from_args(args: &RunArgs) -> Result<Self> {
         let m = &args.model;
         let s = &args.scene;
+        let file = if s.scene.is_some() || s.scene_text.is_some() {
+            Some(s.build()?)
+        } else {
+            None
+        };
+        let in_file = file.as_ref().and_then(|f| f.model.clone()).unwrap_or_default();
         for (given, flag) in [
-            (s.scene.is_some() || s.scene_text.is_some(), "a scene file"),
+            (
+                file.as_ref().is_some_and(|f| f.model.is_none()),
+                "a surface scene file",
+            ),
             (s.surface.is_some(), "--surface"),
             (s.domain.is_some(), "--domain"),
             (!s.starts.is_empty(), "--start"),
@@ -55,42 +65,72 @@ impl ModelPlan {
                 bail!("--model trains a model on data; {flag} belongs to a surface run: leave one out");
             }
         }
-        let Some(data) = &m.data else {
+        let data = m
+            .data
+            .clone()
+            .or((!in_file.data.is_empty()).then(|| in_file.data.clone()));
+        let Some(data) = data else {
             bail!(
                 "--model needs --data: a CSV file (feature columns, then the target) or a built-in set, e.g. --data two-moons:n=200"
             );
         };
-        if s.optimizers.is_empty() {
-            bail!("--model needs at least one --optimizer, e.g. --optimizer adam:lr=0.01");
-        }
+        // Flags replace the file's values one by one; initial parameters come from one place.
+        let (init, inits) = match (&m.init, m.inits) {
+            (None, None) => (in_file.init.clone(), in_file.inits),
+            given => (given.0.clone(), given.1),
+        };
+        let seed = if file.is_some() && s.seed == 0 {
+            in_file.seed
+        } else {
+            s.seed
+        };
+        let read_file = |path: &str| std::fs::read_to_string(path);
+        let read = in_file.read(&read_file);
         let problem = ModelProblem::resolve(
             &ProblemArgs {
-                model: m.model.clone().unwrap_or_default(),
-                loss: m.loss.clone(),
-                data: data.clone(),
-                init: m.init.clone(),
-                inits: m.inits,
-                seed: s.seed,
+                model: m.model.clone().unwrap_or(in_file.model.clone()),
+                loss: m.loss.clone().or(in_file.loss.clone()),
+                data,
+                init,
+                inits,
+                seed,
             },
-            &|path| std::fs::read_to_string(path),
+            &read,
         )
         .map_err(|e| anyhow!(e))?;
         // The optimizers and their schedules as a surface run reads them; sweeps expand to groups.
-        let mut scene = Scene::default_scene();
-        scene.optimizers = s.optimizer_specs()?;
-        s.apply_schedules(&mut scene)?;
-        let steps = s.checked_steps()?.unwrap_or(DEFAULT_STEPS);
-        let tol = s.checked_tol()?.unwrap_or(0.0);
+        let scene = match file {
+            Some(scene) => scene,
+            None => {
+                let mut scene = Scene::default_scene();
+                scene.optimizers = s.optimizer_specs()?;
+                s.apply_schedules(&mut scene)?;
+                scene.steps = s.checked_steps()?.unwrap_or(DEFAULT_STEPS);
+                scene.tol = s.checked_tol()?.unwrap_or(0.0);
+                scene
+            }
+        };
+        if scene.optimizers.is_empty() {
+            bail!("--model needs at least one --optimizer, e.g. --optimizer adam:lr=0.01");
+        }
+        let (steps, tol) = (scene.steps, scene.tol);
         let groups = scene.groups();
         let labels = groups.iter().map(|o| o.label.clone()).collect();
+        let slice_given = |flag: &Option<String>, file: &Option<String>| flag.clone().or(file.clone());
+        let (directions, size, around, range) = (
+            slice_given(&m.directions, &in_file.slice.directions),
+            slice_given(&m.slice_size, &in_file.slice.size),
+            slice_given(&m.slice_around, &in_file.slice.around),
+            slice_given(&m.slice_range, &in_file.slice.range),
+        );
         let slice = if m.slice.is_empty() {
             None
         } else {
             let flags = SliceFlags {
-                directions: m.directions.as_deref(),
-                size: m.slice_size.as_deref(),
-                around: m.slice_around.as_deref(),
-                range: m.slice_range.as_deref(),
+                directions: directions.as_deref(),
+                size: size.as_deref(),
+                around: around.as_deref(),
+                range: range.as_deref(),
             };
             let particles = groups.len() * problem.inits.len();
             Some(SliceRequest::parse(&flags, &m.slice, &problem, particles).map_err(|e| anyhow!(e))?)
@@ -108,7 +148,7 @@ impl ModelPlan {
             labels,
             steps,
             tol,
-            seed: s.seed,
+            seed,
             export: args.export.clone(),
             every: args.every,
             export_params: m.export_params.clone(),

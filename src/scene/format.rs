@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::model_table::{ModelSection, SliceSection, model_scene};
 use super::optimizer_table::optimizer_from_table;
 use super::view::{PLOT_KINDS, basin_needs_minima, colormap_name};
 use super::{
@@ -40,6 +41,8 @@ struct SceneFile {
     starts: Option<Spanned<StartsSection>>,
     run: Option<RunSection>,
     view: Option<ViewSection>,
+    model: Option<Spanned<ModelSection>>,
+    slice: Option<Spanned<SliceSection>>,
 }
 
 #[derive(Deserialize)]
@@ -207,11 +210,45 @@ impl Scene {
         let raw: SceneFile =
             toml::from_str(src).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
 
+        let model = match &raw.model {
+            Some(m) => {
+                let others = [
+                    (raw.surface.is_some(), "[surface]"),
+                    (raw.starts.is_some(), "[starts]"),
+                    (raw.view.is_some(), "[view]"),
+                ];
+                if let Some((_, table)) = others.iter().find(|(given, _)| *given) {
+                    return Err(err(
+                        Some(m.span()),
+                        format!(
+                            "a [model] scene trains a model on its data: {table} belongs to a surface scene"
+                        ),
+                    ));
+                }
+                Some(model_scene(
+                    file,
+                    m.get_ref(),
+                    raw.slice.as_ref().map(|s| s.get_ref()),
+                    read,
+                    &err,
+                )?)
+            }
+            None => {
+                if let Some(s) = &raw.slice {
+                    return Err(err(Some(s.span()), "[slice] belongs to a [model] scene".into()));
+                }
+                None
+            }
+        };
         let regression = match raw.surface.as_ref().and_then(|s| s.regression.as_ref()) {
             Some(r) => Some(read_regression(file, r.get_ref(), read, &err)?),
             None => None,
         };
         let mut surface = match &raw.surface {
+            // A model scene draws no surface: this one stands in, unused.
+            None if model.is_some() => {
+                Surface::from_built_in(crate::surfaces::built_in("bowl").expect("bowl is a built-in surface"))
+            }
             None => {
                 return Err(err(
                     None,
@@ -418,6 +455,7 @@ impl Scene {
         Ok(Scene {
             view,
             regression,
+            model,
             title: raw.title,
             surface,
             optimizers,

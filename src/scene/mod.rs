@@ -5,6 +5,8 @@
 //! - `mod.rs`: the model, [`Scene`] and its [`Starts`], and what a run needs checked.
 //! - `view.rs`: the `[view]` types, with the names a scene may hold (colormaps, plots, trail
 //!   styles): the renderer maps them to what it draws; the scene never imports the renderer.
+//! - `model_table.rs`: `[model]` and `[slice]`, a model trained on data instead of a surface
+//!   ([`ModelScene`]; `descent run` trains it).
 //! - `format.rs`: the TOML format, read into a [`Scene`] with located errors ([`SceneError`],
 //!   `error.rs`); `optimizer_table.rs`: one `[[optimizer]]` table.
 //! - `write/`: the inverse: a [`Scene`] as a scene file (`to_toml`, what the page keeps in its
@@ -35,6 +37,7 @@
 mod defaults;
 mod error;
 mod format;
+mod model_table;
 mod optimizer_table;
 mod view;
 mod write;
@@ -43,6 +46,7 @@ pub use crate::regression::Regression;
 pub use defaults::{assume_defaults, suited_learning_rate};
 pub use error::SceneError;
 pub use format::{ReadFile, no_files};
+pub use model_table::{ModelScene, SliceScene};
 pub use view::*;
 
 use crate::optim::OptimizerSpec;
@@ -64,6 +68,8 @@ pub struct Scene {
     pub mesh: [u32; 2],
     /// The data of a linear-regression scene (its surface is the MSE over (m, b)).
     pub regression: Option<Regression>,
+    /// A model trained on data instead of a surface (`[model]`): the surface is then unused.
+    pub model: Option<ModelScene>,
     /// How it is shown: camera and style (flags override it).
     pub view: ViewSpec,
 }
@@ -141,7 +147,8 @@ impl Scene {
                     .into(),
             );
         }
-        if self.starts.count() == 0 {
+        // A model scene's particles are its initialisations.
+        if self.starts.count() == 0 && self.model.is_none() {
             return Err("no start point: add --start x,y, --grid NxM or --random N".into());
         }
         if self.steps == 0 {
