@@ -1,6 +1,6 @@
 //! `descent bench --model`: model-steps per second of GPU training next to the f64 twin on one
 //! CPU thread doing the same steps, and loss-slice points per second, in one run so the
-//! ratios are side by side. The case: a 2-8-1 tanh MLP (33 parameters) with bce loss on
+//! ratios are side by side. The case: a 2-16-16-1 tanh MLP (337 parameters) with bce loss on
 //! two-moons (200 points), Adam (lr 0.01), full batch.
 
 use std::time::Instant;
@@ -32,7 +32,7 @@ pub struct SliceBenchRow {
 
 fn problem(inits: usize) -> anyhow::Result<ModelProblem> {
     let args = ProblemArgs {
-        model: "mlp:2-8-1:tanh".into(),
+        model: "mlp:2-16-16-1:tanh".into(),
         loss: Some("bce".into()),
         data: "two-moons:n=200,noise=0.1".into(),
         inits: Some(inits as u32),
@@ -141,7 +141,7 @@ pub fn bench_slices(gpu: &Gpu, sides: &[u32]) -> anyhow::Result<Vec<SliceBenchRo
 
 pub fn format_model_bench(gpu_name: &str, training: &[ModelBenchRow], slices: &[SliceBenchRow]) -> String {
     let mut out = format!(
-        "models: mlp:2-8-1:tanh (33 parameters), bce, two-moons n=200, Adam lr 0.01, full batch; \
+        "models: mlp:2-16-16-1:tanh (337 parameters), bce, two-moons n=200, Adam lr 0.01, full batch; \
          GPU = {gpu_name}; CPU = the f64 twin, one thread\n"
     );
     out.push_str(&format!(

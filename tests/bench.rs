@@ -153,7 +153,7 @@ fn bench_model_prints_training_and_slice_tables() {
         "--slice-sides",
         "8,16",
     ]);
-    assert!(out.contains("mlp:2-8-1:tanh"), "{out}");
+    assert!(out.contains("mlp:2-16-16-1:tanh"), "{out}");
     let training: Vec<_> = rows_after(&out, "models   steps")
         .into_iter()
         .take_while(|r| r.len() == 7)
