@@ -437,6 +437,18 @@ fn model_scene_errors_are_located() {
         "{err}"
     );
     assert!(!still.exists());
+    // A [slice] value is checked when the slice is asked for, and named as the file's.
+    let path = write(
+        "bad-slice.toml",
+        "[model]\nmodel = \"linear\"\ndata = \"linear:n=20\"\n[[optimizer]]\nname = \"gd\"\n[slice]\nsize = \"1x1\"\n",
+    );
+    let png = dir().join("bad-slice.png");
+    let (ok, _, err) = descent(&["run", &path, "--slice", png.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("bad-slice.toml: [slice] size \"1x1\": each side"),
+        "{err}"
+    );
+    assert!(!png.exists());
     // A model flag on a surface run is refused by name.
     let (ok, _, err) = descent(&[
         "run",

@@ -394,7 +394,7 @@ fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
     dict.set_item("final_step", final_step.into_pyarray(py))?;
     dict.set_item("summary", run.summary_with(&trained, &accuracies))?;
     dict.set_item("title", None::<String>)?;
-    dict.set_item("surface", plan.problem.model.describe())?;
+    dict.set_item("surface", plan.problem.spec.describe())?;
     dict.set_item(
         "params",
         Array2::from_shape_vec((n, params), flat)

@@ -133,7 +133,27 @@ impl ModelPlan {
                 range: range.as_deref(),
             };
             let particles = groups.len() * problem.inits.len();
-            Some(SliceRequest::parse(&flags, &m.slice, &problem, particles).map_err(|e| anyhow!(e))?)
+            // An error about a value the scene file gave names the file's table and key.
+            let in_scene = |e: String| {
+                let scene = s
+                    .scene
+                    .as_ref()
+                    .map_or("the scene".into(), |p| p.display().to_string());
+                for (flag, key, from_flag) in [
+                    ("--directions", "directions", m.directions.is_some()),
+                    ("--slice-size", "size", m.slice_size.is_some()),
+                    ("--slice-around", "around", m.slice_around.is_some()),
+                    ("--slice-range", "range", m.slice_range.is_some()),
+                ] {
+                    if let Some(rest) = e.strip_prefix(flag)
+                        && !from_flag
+                    {
+                        return anyhow!("{scene}: [slice] {key}{rest}");
+                    }
+                }
+                anyhow!(e)
+            };
+            Some(SliceRequest::parse(&flags, &m.slice, &problem, particles).map_err(in_scene)?)
         };
         for path in [args.export.as_deref(), m.export_params.as_deref()]
             .into_iter()
@@ -209,7 +229,7 @@ impl ModelPlan {
         let p = &self.problem;
         format!(
             "{} ({} parameters), {} loss, on {} ({} points): {} optimizer group(s) x {} initialisation(s), {} steps on {adapter}",
-            p.model.describe(),
+            p.spec.describe(),
             p.model.parameter_count(),
             p.loss.name(),
             p.data_source,
