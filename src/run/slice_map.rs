@@ -13,6 +13,9 @@ use crate::render::overlay::style::optimizer_color;
 /// Iso-loss lines over the colour scale.
 const CONTOURS: f32 = 14.0;
 
+/// Up to this many trails are drawn as lines; more as density (as the 3D view does).
+pub const LINES_UP_TO: usize = 64;
+
 /// The map at `side` x `side` pixels, and the loss range its colours span (log scale).
 pub fn draw(
     slice: &Slice,
@@ -83,39 +86,48 @@ pub fn draw(
         let y = (f64::from(p[1]) - slice.b[0]) / (slice.b[1] - slice.b[0]);
         [(x * f64::from(side)) as f32, ((1.0 - y) * f64::from(side)) as f32]
     };
-    // Many trails draw fainter, so where they crowd still reads.
-    let alpha = (0.9 / (trails.len() as f32 / 8.0).sqrt()).clamp(0.12, 0.9);
     let radius = (side as f32 / 500.0).max(1.0);
-    for (i, trail) in trails.iter().enumerate() {
-        let [r, g, b, _] = optimizer_color(i / per_group.max(1));
-        let color = [r, g, b];
-        for pair in trail.windows(2) {
-            if pair[1].pos != pair[0].pos {
-                line(
+    let group = |i: usize| i / per_group.max(1);
+    if trails.len() > LINES_UP_TO {
+        density(&mut image, trails, &group, &to_pixel);
+    } else {
+        // Few trails are lines, fainter the more there are, the groups interleaved (one
+        // particle of each in turn) so the last group does not cover the others.
+        let alpha = (0.9 / (trails.len() as f32 / 8.0).sqrt()).clamp(0.12, 0.9);
+        let mut order: Vec<usize> = (0..trails.len()).collect();
+        order.sort_by_key(|&i| (i % per_group.max(1), group(i)));
+        for i in order {
+            let trail = &trails[i];
+            let [r, g, b, _] = optimizer_color(group(i));
+            let color = [r, g, b];
+            for pair in trail.windows(2) {
+                if pair[1].pos != pair[0].pos {
+                    line(
+                        &mut image,
+                        to_pixel(pair[0].pos),
+                        to_pixel(pair[1].pos),
+                        radius * 0.6,
+                        color,
+                        alpha,
+                    );
+                }
+            }
+            if let (Some(first), Some(last)) = (trail.first(), trail.last()) {
+                ring(
                     &mut image,
-                    to_pixel(pair[0].pos),
-                    to_pixel(pair[1].pos),
-                    radius * 0.6,
+                    to_pixel(first.pos),
+                    radius * 3.0,
                     color,
-                    alpha,
+                    alpha.max(0.5),
+                );
+                disc(
+                    &mut image,
+                    to_pixel(last.pos),
+                    radius * 2.2,
+                    color,
+                    alpha.max(0.6),
                 );
             }
-        }
-        if let (Some(first), Some(last)) = (trail.first(), trail.last()) {
-            ring(
-                &mut image,
-                to_pixel(first.pos),
-                radius * 3.0,
-                color,
-                alpha.max(0.5),
-            );
-            disc(
-                &mut image,
-                to_pixel(last.pos),
-                radius * 2.2,
-                color,
-                alpha.max(0.6),
-            );
         }
     }
     let centre = to_pixel(slice.centre.map(|v| v as f32));
@@ -127,6 +139,73 @@ pub fn draw(
         line(&mut image, from, to, radius * 0.9, [255, 255, 255], 1.0);
     }
     (image, [lo, hi])
+}
+
+/// Many trails as density, the way the 3D view's density layer shows a swarm: each pixel
+/// counts the segments of each group that cross it (once per segment), takes the
+/// count-weighted mean of the groups' colours, and an opacity from a floor (a lone path stays
+/// visible) up by log(1 + count) over the busiest pixel's.
+fn density(
+    image: &mut RgbaImage,
+    trails: &[Vec<TrailPoint>],
+    group: &dyn Fn(usize) -> usize,
+    to_pixel: &dyn Fn([f32; 2]) -> [f32; 2],
+) {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let groups = trails.len().checked_sub(1).map_or(0, group) + 1;
+    let mut counts = vec![0u32; groups * w * h];
+    for (i, trail) in trails.iter().enumerate() {
+        let base = group(i) * w * h;
+        for pair in trail.windows(2) {
+            let (a, b) = (to_pixel(pair[0].pos), to_pixel(pair[1].pos));
+            if !(a.iter().chain(&b).all(|v| v.is_finite() && v.abs() < 1e7)) {
+                continue;
+            }
+            // One sample per pixel along the major axis; a pixel counts once per segment.
+            let n = (b[0] - a[0]).abs().max((b[1] - a[1]).abs()).ceil().max(1.0) as usize;
+            let mut last = usize::MAX;
+            for k in 0..=n {
+                let t = k as f32 / n as f32;
+                let (x, y) = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t);
+                if x < 0.0 || y < 0.0 || x >= w as f32 || y >= h as f32 {
+                    continue;
+                }
+                let at = y as usize * w + x as usize;
+                if at != last {
+                    counts[base + at] += 1;
+                    last = at;
+                }
+            }
+        }
+    }
+    let total = |at: usize| (0..groups).map(|g| counts[g * w * h + at]).sum::<u32>();
+    let busiest = (0..w * h).map(total).max().unwrap_or(0);
+    if busiest == 0 {
+        return;
+    }
+    let scale = (1.0 + busiest as f32).ln();
+    for at in 0..w * h {
+        let n = total(at);
+        if n == 0 {
+            continue;
+        }
+        let mut mix = [0.0f32; 3];
+        for g in 0..groups {
+            let c = counts[g * w * h + at] as f32 / n as f32;
+            let [r, gr, b, _] = optimizer_color(g);
+            for (m, v) in mix.iter_mut().zip([r, gr, b]) {
+                *m += c * f32::from(v);
+            }
+        }
+        let alpha = 0.2 + 0.7 * (1.0 + n as f32).ln() / scale;
+        blend(
+            image,
+            (at % w) as i64,
+            (at / w) as i64,
+            mix.map(|v| v.round() as u8),
+            alpha,
+        );
+    }
 }
 
 /// Blends `color` at `alpha` times `coverage` into one pixel.
@@ -258,5 +337,60 @@ mod tests {
             "{:?}",
             image.get_pixel(103, 100)
         );
+    }
+
+    /// Beyond LINES_UP_TO trails the map shows density: a path many models took is drawn at
+    /// full strength in its group's colour, and where two groups' paths cross, in the mean
+    /// of their colours.
+    #[test]
+    fn many_trails_draw_as_density_coloured_by_group() {
+        let slice = Slice {
+            plane: Plane {
+                origin: vec![0.0, 0.0],
+                d1: vec![1.0, 0.0],
+                d2: vec![0.0, 1.0],
+            },
+            centre: [-0.9, -0.9],
+            a: [-1.0, 1.0],
+            b: [-1.0, 1.0],
+            cols: 5,
+            rows: 5,
+        };
+        let losses = vec![1.0f32; 25];
+        let path = |from: [f32; 2], to: [f32; 2]| -> Vec<TrailPoint> {
+            (0..=8)
+                .map(|t| {
+                    let s = t as f32 / 8.0;
+                    TrailPoint {
+                        pos: [from[0] + (to[0] - from[0]) * s, from[1] + (to[1] - from[1]) * s],
+                        loss: 0.0,
+                        status: 0,
+                    }
+                })
+                .collect()
+        };
+        // 100 models of group 0 along b = 0.5, 100 of group 1 along a = 0.5.
+        let mut trails = vec![path([-0.8, 0.5], [0.8, 0.5]); 100];
+        trails.extend(vec![path([0.5, -0.8], [0.5, 0.8]); 100]);
+        assert!(trails.len() > LINES_UP_TO);
+        let (image, _) = draw(&slice, &losses, &trails, 100, 200);
+        let background = Colormap::Viridis.sample(0.0);
+        let expect = |c: [u8; 4], alpha: f32| -> [f32; 3] {
+            [0, 1, 2].map(|k| f32::from(c[k]) * alpha + f32::from(background[k]) * (1.0 - alpha))
+        };
+        let close = |p: &Rgba<u8>, want: [f32; 3]| (0..3).all(|k| (f32::from(p.0[k]) - want[k]).abs() < 6.0);
+        // b = 0.5 is pixel row 50; a = 0.5 is column 150.
+        let (c0, c1) = (optimizer_color(0), optimizer_color(1));
+        let on_0 = image.get_pixel(60, 50);
+        assert!(close(on_0, expect(c0, 0.9)), "{on_0:?}");
+        let on_1 = image.get_pixel(150, 120);
+        assert!(close(on_1, expect(c1, 0.9)), "{on_1:?}");
+        // The crossing: 200 visits, half of each colour.
+        let mean = [0, 1, 2, 3].map(|k| ((u16::from(c0[k]) + u16::from(c1[k])) / 2) as u8);
+        let cross = image.get_pixel(150, 50);
+        assert!(close(cross, expect(mean, 0.9)), "{cross:?} against {mean:?}");
+        // Off the paths, the slice alone.
+        let off = image.get_pixel(60, 120);
+        assert!(close(off, expect(background, 1.0)), "{off:?}");
     }
 }
