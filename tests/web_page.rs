@@ -396,6 +396,58 @@ fn a_click_on_the_surface_adds_a_start_there() {
     screenshot(&tab, "click.png");
 }
 
+/// Two fingers spread apart on the view zoom in, as a phone's pinch does: the camera's
+/// distance in the link shrinks, and the view neither orbits nor gains a start.
+#[test]
+fn a_two_finger_pinch_zooms_the_view() {
+    let session = session();
+    let tab = open(&session, "?embed");
+    no_error(&tab);
+    wait_for(&tab, "location.hash.startsWith('#scene=')");
+    wait_for(&tab, "window.descentPage.settled");
+    let scene = || {
+        let hash = eval(&tab, "decodeURIComponent(location.hash.slice(7))");
+        descent::scene::Scene::parse_with("link", hash.as_str().unwrap_or(""), &descent::scene::no_files)
+            .expect("the fragment parses")
+    };
+    let before = scene();
+    let default = descent::camera::OrbitCamera::post().distance;
+    let dist = |s: &descent::scene::Scene| s.view.dist.map_or(f64::from(default), f64::from);
+    let (cx, cy) = (f64::from(VIEW.0) * 0.5, f64::from(VIEW.1) * 0.45);
+    let fingers = |half: f64| [(cx - half, cy), (cx + half, cy)];
+    tab.touches("touchStart", &fingers(20.0));
+    for k in 1..=20 {
+        std::thread::sleep(Duration::from_millis(100));
+        tab.touches("touchMove", &fingers(20.0 + 5.0 * f64::from(k)));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    tab.touches("touchEnd", &[]);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let mut after = scene();
+    while dist(&after) >= dist(&before) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a pinch did not zoom: dist {} -> {}",
+            dist(&before),
+            dist(&after)
+        );
+        std::thread::sleep(Duration::from_millis(250));
+        after = scene();
+    }
+    assert!(
+        dist(&after) < 0.8 * dist(&before),
+        "{} -> {}",
+        dist(&before),
+        dist(&after)
+    );
+    assert_eq!(
+        (after.view.azim, after.view.elev),
+        (before.view.azim, before.view.elev)
+    );
+    assert_eq!(after.starts.points.len(), before.starts.points.len());
+    screenshot(&tab, "pinch.png");
+}
+
 /// The page's frame of `scene` once its run has ended, against `descent render --still` of
 /// the same scene at the same size (one sample per pixel, as the page draws on a CPU adapter),
 /// within the golden images' tolerance.

@@ -135,6 +135,88 @@ fn clicking_the_surface_adds_a_start_there() {
     assert_eq!(viewer(&h).scene().starts.points.len(), 2);
 }
 
+/// Two fingers on the view: spread apart they zoom in towards their centre (the camera comes
+/// closer) and add no start; moved together they pan (the target moves) without orbiting.
+#[test]
+fn two_fingers_pinch_to_zoom_and_pan() {
+    let mut h = harness(BOWL);
+    let viewport = viewer(&h).viewport();
+    let centre = viewport.center();
+    // As egui-winit does, the first finger also moves the pointer (egui starts a gesture
+    // where the pointer is).
+    let touch = |h: &mut Harness<'static, App>, id: u64, phase: egui::TouchPhase, pos: Pos2| {
+        if id == 1 {
+            h.event(egui::Event::PointerMoved(pos));
+        }
+        h.event(egui::Event::Touch {
+            device_id: egui::TouchDeviceId(1),
+            id: egui::TouchId(id),
+            phase,
+            pos,
+            force: None,
+        });
+    };
+    let gesture = |h: &mut Harness<'static, App>, at: &dyn Fn(f32) -> [Pos2; 2]| {
+        let [a, b] = at(0.0);
+        touch(h, 1, egui::TouchPhase::Start, a);
+        touch(h, 2, egui::TouchPhase::Start, b);
+        h.run();
+        for k in 1..=10 {
+            let [a, b] = at(k as f32 / 10.0);
+            touch(h, 1, egui::TouchPhase::Move, a);
+            touch(h, 2, egui::TouchPhase::Move, b);
+            h.run();
+        }
+        let [a, b] = at(1.0);
+        touch(h, 1, egui::TouchPhase::End, a);
+        touch(h, 2, egui::TouchPhase::End, b);
+        h.run();
+    };
+    // What zooming scales: the distance, or an orthographic view's height (the top view's).
+    let extent = |c: &OrbitCamera| match c.projection {
+        descent::camera::Projection::Perspective { .. } => c.distance,
+        descent::camera::Projection::Orthographic { height } => height,
+    };
+    let before = *viewer(&h).camera();
+    // Spread from 40 to 240 pixels apart about the centre.
+    gesture(&mut h, &|t| {
+        let half = 20.0 + 100.0 * t;
+        [centre - egui::vec2(half, 0.0), centre + egui::vec2(half, 0.0)]
+    });
+    let zoomed = *viewer(&h).camera();
+    assert!(
+        extent(&zoomed) < 0.5 * extent(&before),
+        "{} -> {}",
+        extent(&before),
+        extent(&zoomed)
+    );
+    assert_eq!(
+        (zoomed.azimuth_deg, zoomed.elevation_deg),
+        (before.azimuth_deg, before.elevation_deg)
+    );
+    assert_eq!(viewer(&h).scene().starts.points.len(), 1, "a pinch adds no start");
+    // Both fingers 150 pixels to the right, 60 apart.
+    gesture(&mut h, &|t| {
+        let x = 150.0 * t;
+        [
+            centre + egui::vec2(x - 30.0, 0.0),
+            centre + egui::vec2(x + 30.0, 0.0),
+        ]
+    });
+    let panned = *viewer(&h).camera();
+    assert!(
+        (panned.target - zoomed.target).length() > 1e-3,
+        "{:?} -> {:?}",
+        zoomed.target,
+        panned.target
+    );
+    assert_eq!(
+        (panned.azimuth_deg, panned.elevation_deg),
+        (before.azimuth_deg, before.elevation_deg)
+    );
+    assert!((extent(&panned) - extent(&zoomed)).abs() < 1e-3 * extent(&zoomed));
+}
+
 #[test]
 fn shift_drag_adds_a_five_by_five_grid_of_starts() {
     let mut h = harness(BOWL);

@@ -385,6 +385,16 @@ impl App {
             return Ok(());
         };
         let response = r.egui_state.on_window_event(&r.window, &event);
+        // winit's web backend gives every finger its own device (its pointer id), so egui
+        // would see one touch per device and never two fingers: one device, as a phone is.
+        #[cfg(target_arch = "wasm32")]
+        if matches!(event, WindowEvent::Touch(_)) {
+            for e in &mut r.egui_state.egui_input_mut().events {
+                if let egui::Event::Touch { device_id, .. } = e {
+                    *device_id = egui::TouchDeviceId(0);
+                }
+            }
+        }
         // egui-winit asks to repaint after every event, a redraw included: that alone would
         // draw forever. Input asks; a redraw does not ask for the next one.
         let repaint = response.repaint && !matches!(event, WindowEvent::RedrawRequested);

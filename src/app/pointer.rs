@@ -13,7 +13,7 @@ impl Viewer {
         rect: egui::Rect,
         ppp: f32,
     ) {
-        let (modifiers, scroll, button) = response.ctx.input(|i| {
+        let (modifiers, scroll, button, touch) = response.ctx.input(|i| {
             let button = [
                 egui::PointerButton::Primary,
                 egui::PointerButton::Secondary,
@@ -21,13 +21,26 @@ impl Viewer {
             ]
             .into_iter()
             .find(|b| i.pointer.button_down(*b));
-            (i.modifiers, i.smooth_scroll_delta.y, button)
+            (i.modifiers, i.smooth_scroll_delta.y, button, i.multi_touch())
         });
         if response.drag_started() {
             self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
             self.drag_origin = response.ctx.input(|i| i.pointer.press_origin());
         }
-        if response.dragged() {
+        // Two fingers on the view: spreading them zooms in towards their centre, moving them
+        // together pans; the first finger's drag, which egui also reports, stops orbiting.
+        if let Some(t) = touch.filter(|t| t.num_touches >= 2 && rect.contains(t.center_pos)) {
+            if (t.zoom_delta - 1.0).abs() > 1e-4 && t.zoom_delta.is_finite() && t.zoom_delta > 0.0 {
+                let cursor = Some(self.ndc(t.center_pos, rect));
+                self.camera
+                    .zoom_towards(1.0 / t.zoom_delta, cursor, rect.width() / rect.height());
+            }
+            let d = t.translation_delta;
+            if d != egui::Vec2::ZERO {
+                self.camera.pan(d.x / rect.height(), d.y / rect.height());
+            }
+            self.drag = None;
+        } else if response.dragged() {
             let d = response.drag_delta();
             match self.drag {
                 Some(DragMode::Orbit) => self.camera.orbit(-d.x * 0.4, d.y * 0.4),

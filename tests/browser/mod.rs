@@ -208,6 +208,24 @@ impl Tab<'_> {
         );
     }
 
+    /// One touch event with several fingers (ids 1, 2, ...) at `points` CSS pixels; "touchEnd"
+    /// lifts them all.
+    pub fn touches(&self, kind: &str, points: &[(f64, f64)]) {
+        let points: Vec<_> = if kind == "touchEnd" {
+            Vec::new()
+        } else {
+            points
+                .iter()
+                .enumerate()
+                .map(|(i, (x, y))| json!({ "x": x, "y": y, "id": i + 1 }))
+                .collect()
+        };
+        self.call(
+            "Input.dispatchTouchEvent",
+            json!({ "type": kind, "touchPoints": points }),
+        );
+    }
+
     /// One mouse event at (x, y) CSS pixels: "mousePressed", "mouseMoved", "mouseReleased".
     pub fn mouse(&self, kind: &str, x: f64, y: f64, modifiers: u32) {
         let pressed = kind != "mouseReleased";
