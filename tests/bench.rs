@@ -150,21 +150,30 @@ fn bench_model_prints_training_and_slice_tables() {
         "64,128",
         "--steps",
         "3",
+        "--points",
+        "50,100",
         "--slice-sides",
         "8,16",
     ]);
     assert!(out.contains("mlp:2-16-16-1:tanh"), "{out}");
-    let training: Vec<_> = rows_after(&out, "models   steps")
+    let training: Vec<_> = rows_after(&out, "models  points")
         .into_iter()
-        .take_while(|r| r.len() == 7)
+        .take_while(|r| r.len() == 8 && r[0].parse::<u64>().is_ok())
         .collect();
-    assert_eq!(training.len(), 2, "{out}");
+    // Every model count at every data size, sizes outer.
+    let keys: Vec<_> = training.iter().map(|r| (r[0], r[1], r[2])).collect();
     assert_eq!(
-        (training[0][0], training[1][0], training[0][1]),
-        ("64", "128", "3")
+        keys,
+        [
+            ("64", "50", "3"),
+            ("128", "50", "3"),
+            ("64", "100", "3"),
+            ("128", "100", "3")
+        ],
+        "{out}"
     );
     for r in &training {
-        for v in &r[2..] {
+        for v in &r[3..] {
             assert!(rate(v) > 0.0, "{out}");
         }
     }

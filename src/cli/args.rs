@@ -353,13 +353,16 @@ pub struct BenchArgs {
     /// has ten times as many).
     #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true, value_parser = at_least::<1>)]
     pub(crate) density_particles: u32,
-    /// Instead: time model training (a 2-8-1 MLP on two-moons, Adam, --steps steps) and loss
-    /// slices on the GPU against the f64 twin on one CPU thread.
+    /// Instead: time model training (a 2-16-16-1 MLP on two-moons, Adam, --steps steps) and
+    /// loss slices on the GPU against the f64 twin on one CPU thread.
     #[arg(long)]
     pub(crate) model: bool,
     /// Model counts for --model.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000", requires = "model")]
     pub(crate) models: Vec<u32>,
+    /// Data sizes (points of two-moons) for --model: a training row per size and model count.
+    #[arg(long, value_delimiter = ',', default_value = "200", requires = "model")]
+    pub(crate) points: Vec<u32>,
     /// Slice grid sides for --model.
     #[arg(
         long,

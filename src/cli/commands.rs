@@ -227,11 +227,16 @@ pub(super) fn bench_command(args: BenchArgs) -> Result<()> {
         return Ok(());
     }
     if args.model {
-        if args.models.contains(&0) || args.slice_sides.iter().any(|s| !(2..=4096).contains(s)) {
-            bail!("--models are counts of at least 1, --slice-sides from 2 to 4096");
+        if args.models.contains(&0)
+            || args.slice_sides.iter().any(|s| !(2..=4096).contains(s))
+            || args.points.iter().any(|p| !(2..=1_000_000).contains(p))
+        {
+            bail!(
+                "--models are counts of at least 1, --points from 2 to 1000000, --slice-sides from 2 to 4096"
+            );
         }
         let counts: Vec<usize> = args.models.iter().map(|&n| n as usize).collect();
-        let training = crate::bench_model::bench_training(&gpu, &counts, args.steps, 200_000)?;
+        let training = crate::bench_model::bench_training(&gpu, &counts, &args.points, args.steps, 200_000)?;
         let slices = crate::bench_model::bench_slices(&gpu, &args.slice_sides)?;
         print!(
             "{}",
