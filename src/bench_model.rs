@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::gpu::Gpu;
 use crate::gpu::model_sim::{ModelSetup, train};
 use crate::gpu::model_slice::evaluate_slice;
-use crate::model::slice::{Plane, Slice, filter_normalized};
+use crate::model::slice::{Plane, Slice};
 use crate::model::{ModelProblem, ProblemArgs, Training};
 use crate::optim::OptimizerSpec;
 
@@ -110,11 +110,7 @@ pub fn bench_slices(gpu: &Gpu, sides: &[u32]) -> anyhow::Result<Vec<SliceBenchRo
     let p = problem(1, 200)?;
     let theta = &p.inits[0];
     let slice = |side: u32| Slice {
-        plane: Plane {
-            origin: theta.clone(),
-            d1: filter_normalized(&p.model, theta, 0),
-            d2: filter_normalized(&p.model, theta, 1),
-        },
+        plane: Plane::filter_normalized(&p.model, theta, 0),
         centre: [0.0, 0.0],
         a: [-1.0, 1.0],
         b: [-1.0, 1.0],

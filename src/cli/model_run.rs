@@ -68,7 +68,7 @@ impl ModelPlan {
         let data = m
             .data
             .clone()
-            .or((!in_file.data.is_empty()).then(|| in_file.data.clone()));
+            .or((!in_file.args.data.is_empty()).then(|| in_file.args.data.clone()));
         let Some(data) = data else {
             bail!(
                 "--model needs --data: a CSV file (feature columns, then the target) or a built-in set, e.g. --data two-moons:n=200"
@@ -76,11 +76,11 @@ impl ModelPlan {
         };
         // Flags replace the file's values one by one; initial parameters come from one place.
         let (init, inits) = match (&m.init, m.inits) {
-            (None, None) => (in_file.init.clone(), in_file.inits),
+            (None, None) => (in_file.args.init.clone(), in_file.args.inits),
             given => (given.0.clone(), given.1),
         };
         let seed = if file.is_some() && s.seed == 0 {
-            in_file.seed
+            in_file.args.seed
         } else {
             s.seed
         };
@@ -88,8 +88,8 @@ impl ModelPlan {
         let read = in_file.read(&read_file);
         let problem = ModelProblem::resolve(
             &ProblemArgs {
-                model: m.model.clone().unwrap_or(in_file.model.clone()),
-                loss: m.loss.clone().or(in_file.loss.clone()),
+                model: m.model.clone().unwrap_or(in_file.args.model.clone()),
+                loss: m.loss.clone().or(in_file.args.loss.clone()),
                 data,
                 init,
                 inits,

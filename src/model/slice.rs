@@ -257,6 +257,16 @@ pub struct Plane {
 }
 
 impl Plane {
+    /// Li et al.'s plane through `centre`: two filter-normalized random directions, drawn
+    /// from `seed` as `--directions random:seed=N` draws them.
+    pub fn filter_normalized(model: &Model, centre: &[f64], seed: u64) -> Self {
+        Self {
+            origin: centre.to_vec(),
+            d1: filter_normalized(model, centre, seed.wrapping_mul(2)),
+            d2: filter_normalized(model, centre, seed.wrapping_mul(2) + 1),
+        }
+    }
+
     /// The least-squares coordinates (a, b) of theta - origin in span(d1, d2): the inverse
     /// of the Gram matrix applied to (d1 . v, d2 . v), so non-orthogonal directions (filter
     /// normalised random ones) project correctly.

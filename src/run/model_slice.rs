@@ -19,7 +19,7 @@ use crate::capture::write_png_atomic;
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
 use crate::gpu::model_slice::evaluate_slice;
-use crate::model::slice::{Directions, Plane, Slice, filter_normalized, principal_components, unit};
+use crate::model::slice::{Directions, Plane, Slice, principal_components, unit};
 use crate::model::{ModelProblem, Training};
 use crate::numbers::short_number;
 use crate::optim::OptimizerSpec;
@@ -169,11 +169,10 @@ impl SliceRequest {
         let model = &problem.model;
         let mut note = String::new();
         let (origin, d1, d2) = match &self.directions {
-            Directions::Random { seed } => (
-                centre.clone(),
-                filter_normalized(model, &centre, seed.wrapping_mul(2)),
-                filter_normalized(model, &centre, seed.wrapping_mul(2) + 1),
-            ),
+            Directions::Random { seed } => {
+                let p = Plane::filter_normalized(model, &centre, *seed);
+                (p.origin, p.d1, p.d2)
+            }
             Directions::Pca => {
                 let theta = &trajectory.as_ref().expect("pca runs the twin").theta;
                 let ([d1, d2], shares) = principal_components(theta).ok_or_else(|| {

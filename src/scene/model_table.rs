@@ -25,7 +25,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::SceneError;
-use crate::model::{Generator, Loss, ModelSpec};
+use crate::model::{Generator, Loss, ModelSpec, ProblemArgs};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,15 +49,10 @@ pub(super) struct SliceSection {
 }
 
 /// A model scene's `[model]` and `[slice]`, as the flags would give them.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct ModelScene {
-    pub model: String,
-    pub loss: Option<String>,
-    /// A generator's settings, or a CSV path as written (relative to the scene file).
-    pub data: String,
-    pub init: Option<String>,
-    pub inits: Option<u32>,
-    pub seed: u64,
+    /// `[model]`: data and init paths as written (relative to the scene file).
+    pub args: ProblemArgs,
     /// The texts of the files `data` and `init` name, read with the scene, by those names.
     pub files: Vec<(String, String)>,
     pub slice: SliceScene,
@@ -144,12 +139,14 @@ pub(super) fn model_scene(
         range: s.range.clone(),
     });
     Ok(ModelScene {
-        model: m.model.get_ref().clone(),
-        loss: m.loss.as_ref().map(|l| l.get_ref().clone()),
-        data: m.data.get_ref().clone(),
-        init: m.init.as_ref().map(|i| i.get_ref().clone()),
-        inits: m.inits.as_ref().map(|n| *n.get_ref()),
-        seed: m.seed,
+        args: ProblemArgs {
+            model: m.model.get_ref().clone(),
+            loss: m.loss.as_ref().map(|l| l.get_ref().clone()),
+            data: m.data.get_ref().clone(),
+            init: m.init.as_ref().map(|i| i.get_ref().clone()),
+            inits: m.inits.as_ref().map(|n| *n.get_ref()),
+            seed: m.seed,
+        },
         files,
         slice,
     })
