@@ -63,7 +63,9 @@ struct ModelMeta {
     _pad: vec2<u32>,
 }
 
-@group(0) @binding(0) var<uniform> params: ModelParams;
+// Storage, not uniform: Mesa's lavapipe recompiles a shader for every new value of a uniform
+// its branches read (each step's), and keeps every copy.
+@group(0) @binding(0) var<storage, read> params: ModelParams;
 @group(0) @binding(1) var<storage, read> optimizers: array<Optimizer>;
 @group(0) @binding(2) var<storage, read_write> vars: array<f32>;
 @group(0) @binding(3) var<storage, read_write> state: array<vec2<f32>>;

@@ -176,7 +176,7 @@ impl Kernel {
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("model.bind_group_layout"),
                 entries: &[
-                    entry(0, wgpu::BufferBindingType::Uniform),
+                    entry(0, storage(true)),
                     entry(1, storage(true)),
                     entry(2, storage(false)),
                     entry(3, storage(false)),
@@ -216,7 +216,7 @@ impl Kernel {
         let params_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("model.params"),
             contents: bytemuck::bytes_of(&params),
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
         });
         let b = bindings;
         let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
