@@ -10,10 +10,11 @@ use super::plan::check_file;
 use crate::gpu::model_sim::Trained;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::model::slice::Plane;
+use crate::model::slice_request::{SliceFlags, SlicePlane, SliceRequest};
 use crate::model::{ModelProblem, ProblemArgs};
 use crate::optim::OptimizerSpec;
 use crate::run::model::ModelRun;
-use crate::run::model_slice::{SliceDone, SliceFlags, SlicePlane, SliceRequest, make_slice};
+use crate::run::model_slice::{SliceDone, make_slice};
 use crate::scene::Scene;
 
 /// Steps when `--steps` is not given.
