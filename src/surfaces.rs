@@ -1,5 +1,8 @@
 //! Surfaces: a built-in name or a user expression, compiled once, with a domain and the known
-//! global minima (drawn as markers and used by tests).
+//! global minima (drawn as markers and used by tests); or a table of heights on a grid (a
+//! model's loss slice), read bilinearly between its nodes.
+
+use std::sync::Arc;
 
 use crate::expr::{ExprError, SurfaceExpr};
 
@@ -134,16 +137,74 @@ pub const BUILT_INS: &[BuiltIn] = &[
     },
 ];
 
-/// A surface ready to use: compiled expression, domain, minima.
+/// A surface ready to use: compiled expression (or height table), domain, minima.
 #[derive(Clone, Debug)]
 pub struct Surface {
     /// The built-in's name, or the expression text for a custom surface.
     pub name: String,
     /// The expression text as parsed.
     pub source: String,
-    pub expr: SurfaceExpr,
+    shape: Shape,
     pub domain: Domain,
     pub minima: Vec<[f64; 2]>,
+}
+
+#[derive(Clone, Debug)]
+enum Shape {
+    Expr(SurfaceExpr),
+    Table(Arc<HeightTable>),
+}
+
+/// Heights on a `cols` x `rows` grid spanning a surface's domain edge to edge, row-major with
+/// y outer (a loss slice as the GPU evaluated it); not finite where the function was not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeightTable {
+    pub cols: u32,
+    pub rows: u32,
+    pub values: Vec<f32>,
+}
+
+impl HeightTable {
+    fn at(&self, col: u32, row: u32) -> f64 {
+        f64::from(self.values[(row * self.cols + col) as usize])
+    }
+
+    /// The height and gradient (per grid cell) at fractional grid coordinates, clamped to the
+    /// grid: bilinear between the four nodes around, whose gradients are central differences
+    /// (one-sided at the edges), so the normals a mesh takes from them vary smoothly.
+    fn sample(&self, u: f64, v: f64) -> (f64, [f64; 2]) {
+        let (cols, rows) = (self.cols.max(2), self.rows.max(2));
+        let u = u.clamp(0.0, f64::from(cols - 1));
+        let v = v.clamp(0.0, f64::from(rows - 1));
+        let (c0, r0) = ((u.floor() as u32).min(cols - 2), (v.floor() as u32).min(rows - 2));
+        let (fu, fv) = (u - f64::from(c0), v - f64::from(r0));
+        let node_grad = |c: u32, r: u32| {
+            let (cl, ch) = (c.saturating_sub(1), (c + 1).min(cols - 1));
+            let (rl, rh) = (r.saturating_sub(1), (r + 1).min(rows - 1));
+            [
+                (self.at(ch, r) - self.at(cl, r)) / f64::from(ch - cl),
+                (self.at(c, rh) - self.at(c, rl)) / f64::from(rh - rl),
+            ]
+        };
+        let mut height = 0.0;
+        let mut grad = [0.0; 2];
+        for (dc, dr, w) in [
+            (0, 0, (1.0 - fu) * (1.0 - fv)),
+            (1, 0, fu * (1.0 - fv)),
+            (0, 1, (1.0 - fu) * fv),
+            (1, 1, fu * fv),
+        ] {
+            let (c, r) = (c0 + dc, r0 + dr);
+            // A node with weight 0 does not spoil its neighbours (a diverged corner).
+            if w == 0.0 {
+                continue;
+            }
+            height += w * self.at(c, r);
+            let g = node_grad(c, r);
+            grad = [grad[0] + w * g[0], grad[1] + w * g[1]];
+        }
+        (height, grad)
+    }
 }
 
 /// The domain a custom expression gets when none is given.
@@ -160,7 +221,7 @@ impl Surface {
         Ok(Self {
             name: trimmed.to_string(),
             source: trimmed.to_string(),
-            expr,
+            shape: Shape::Expr(expr),
             domain: DEFAULT_DOMAIN,
             minima: Vec::new(),
         })
@@ -172,28 +233,92 @@ impl Surface {
         Self {
             name: b.name.to_string(),
             source: b.expr.to_string(),
-            expr,
+            shape: Shape::Expr(expr),
             domain: b.domain,
             minima: b.minima.to_vec(),
         }
     }
 
+    /// A surface of a compiled expression (`source` its text), with no known minima.
+    pub fn with_expr(name: &str, source: &str, expr: SurfaceExpr, domain: Domain) -> Self {
+        Self {
+            name: name.to_string(),
+            source: source.to_string(),
+            shape: Shape::Expr(expr),
+            domain,
+            minima: Vec::new(),
+        }
+    }
+
+    /// A surface of `table`'s heights over `domain`, named `name`. Its WGSL has no heights
+    /// (NaN): what reads it on the GPU falls back to its own data, and its mesh comes from
+    /// the table ([`crate::gpu::mesh::SurfaceMesh`]).
+    pub fn tabulated(name: &str, domain: Domain, table: HeightTable) -> Self {
+        Self {
+            name: name.to_string(),
+            source: name.to_string(),
+            shape: Shape::Table(Arc::new(table)),
+            domain,
+            minima: Vec::new(),
+        }
+    }
+
+    /// The height table of a tabulated surface.
+    pub fn table(&self) -> Option<&HeightTable> {
+        match &self.shape {
+            Shape::Table(t) => Some(t),
+            Shape::Expr(_) => None,
+        }
+    }
+
     /// A function of x alone is a 1D problem: particles keep y = 0.
     pub fn is_1d(&self) -> bool {
-        self.expr.is_1d()
+        match &self.shape {
+            Shape::Expr(e) => e.is_1d(),
+            Shape::Table(_) => false,
+        }
     }
 
     pub fn value(&self, p: [f64; 2]) -> f64 {
-        self.expr.value(p[0], p[1])
+        match &self.shape {
+            Shape::Expr(e) => e.value(p[0], p[1]),
+            Shape::Table(t) => t.sample(self.grid_u(t, p[0]), self.grid_v(t, p[1])).0,
+        }
     }
 
     pub fn grad(&self, p: [f64; 2]) -> [f64; 2] {
-        self.expr.grad(p[0], p[1])
+        match &self.shape {
+            Shape::Expr(e) => e.grad(p[0], p[1]),
+            Shape::Table(t) => {
+                let g = t.sample(self.grid_u(t, p[0]), self.grid_v(t, p[1])).1;
+                let d = &self.domain;
+                let cell = [
+                    (d.x[1] - d.x[0]) / f64::from(t.cols.max(2) - 1),
+                    (d.y[1] - d.y[0]) / f64::from(t.rows.max(2) - 1),
+                ];
+                [g[0] / cell[0], g[1] / cell[1]]
+            }
+        }
+    }
+
+    fn grid_u(&self, t: &HeightTable, x: f64) -> f64 {
+        (x - self.domain.x[0]) / (self.domain.x[1] - self.domain.x[0]) * f64::from(t.cols.max(2) - 1)
+    }
+
+    fn grid_v(&self, t: &HeightTable, y: f64) -> f64 {
+        (y - self.domain.y[0]) / (self.domain.y[1] - self.domain.y[0]) * f64::from(t.rows.max(2) - 1)
     }
 
     /// WGSL defining `surface_f` and `surface_grad`.
     pub fn wgsl(&self) -> String {
-        self.expr.wgsl()
+        match &self.shape {
+            Shape::Expr(e) => e.wgsl(),
+            // A NaN built from the argument: a constant one is refused by WGSL's evaluation.
+            Shape::Table(_) => "fn surface_f(p: vec2<f32>) -> f32 {\n    \
+                                return bitcast<f32>(0x7fc00000u | (bitcast<u32>(p.x) & 1u));\n}\n\
+                                fn surface_grad(p: vec2<f32>) -> vec2<f32> {\n    return vec2<f32>(0.0);\n}\n"
+                .to_string(),
+        }
     }
 }
 

@@ -161,13 +161,7 @@ fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
     runner
         .run(&common::arb_ast(), |ast| {
             let expr = SurfaceExpr::new(ast.clone());
-            let surface = Surface {
-                name: "fuzz".into(),
-                source: ast.to_string(),
-                expr: expr.clone(),
-                domain: DEFAULT_DOMAIN,
-                minima: Vec::new(),
-            };
+            let surface = Surface::with_expr("fuzz", &ast.to_string(), expr.clone(), DEFAULT_DOMAIN);
             let mesh = SurfaceMesh::new(gpu, &surface, 9, 9).expect("mesh pipeline");
             for vertex in mesh.read(gpu).expect("readback") {
                 total.set(total.get() + 1);
@@ -235,13 +229,8 @@ fn gpu_values_match_the_f64_evaluator_within_f32_rounding() {
 /// The surface `src` over [-1, 1] x [-1, 1], parsed as typed (not simplified further).
 fn unit_surface(src: &str) -> (SurfaceExpr, Surface) {
     let expr = SurfaceExpr::parse(src).expect("expression");
-    let surface = Surface {
-        name: src.into(),
-        source: src.into(),
-        expr: expr.clone(),
-        domain: descent::surfaces::Domain::new(-1.0, 1.0, -1.0, 1.0),
-        minima: Vec::new(),
-    };
+    let domain = descent::surfaces::Domain::new(-1.0, 1.0, -1.0, 1.0);
+    let surface = Surface::with_expr(src, src, expr.clone(), domain);
     (expr, surface)
 }
 

@@ -78,6 +78,21 @@ fn shaders_validate_for_every_built_in_surface() {
     }
 }
 
+/// A tabulated surface (a model's loss slice) has no WGSL heights: every shader still
+/// validates with its NaN-returning stand-in.
+#[test]
+fn shaders_validate_for_a_tabulated_surface() {
+    let table = descent::surfaces::HeightTable {
+        cols: 2,
+        rows: 2,
+        values: vec![0.0, 1.0, 2.0, 3.0],
+    };
+    let surface = Surface::tabulated("slice", descent::surfaces::DEFAULT_DOMAIN, table);
+    for (name, source) in all_sources(&surface) {
+        validate(&name, &source);
+    }
+}
+
 #[test]
 fn shaders_validate_for_expressions() {
     for expr in [

@@ -1,5 +1,6 @@
 //! The surface mesh: a compute pass evaluates f and its gradient on a cols x rows grid over
-//! the domain into a storage buffer the renderer reads as vertices.
+//! the domain into a storage buffer the renderer reads as vertices. A tabulated surface (a
+//! model's loss slice) has no WGSL heights: its vertices are sampled from the table here.
 
 use wgpu::util::DeviceExt;
 
@@ -10,10 +11,12 @@ use crate::surfaces::Surface;
 pub struct SurfaceMesh {
     pub cols: u32,
     pub rows: u32,
-    pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
     vertex_buffer: wgpu::Buffer,
 }
+
+const VERTEX_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::VERTEX)
+    .union(wgpu::BufferUsages::COPY_SRC);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MeshError {
@@ -30,6 +33,9 @@ impl SurfaceMesh {
     pub fn new(gpu: &Gpu, surface: &Surface, cols: u32, rows: u32) -> Result<Self, MeshError> {
         if !(2..=4096).contains(&cols) || !(2..=4096).contains(&rows) {
             return Err(MeshError::Size { cols, rows });
+        }
+        if surface.table().is_some() {
+            return Ok(Self::sampled(gpu, surface, cols, rows));
         }
         let source = crate::shaders::mesh_source(&surface.wgsl());
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -63,7 +69,7 @@ impl SurfaceMesh {
         let vertex_buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("mesh.vertices"),
             size: u64::from(cols * rows) * std::mem::size_of::<MeshVertex>() as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC,
+            usage: VERTEX_USAGE,
             mapped_at_creation: false,
         });
         let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -80,20 +86,51 @@ impl SurfaceMesh {
                 },
             ],
         });
-        let mesh = Self {
+        gpu.dispatch(
+            "mesh.evaluate",
+            &pipeline,
+            &bind_group,
+            [cols.div_ceil(8), rows.div_ceil(8), 1],
+        );
+        Ok(Self {
             cols,
             rows,
-            pipeline,
-            bind_group,
             vertex_buffer,
-        };
-        mesh.evaluate(gpu);
-        Ok(mesh)
+        })
     }
 
-    fn evaluate(&self, gpu: &Gpu) {
-        let groups = [self.cols.div_ceil(8), self.rows.div_ceil(8), 1];
-        gpu.dispatch("mesh.evaluate", &self.pipeline, &self.bind_group, groups);
+    /// The mesh of `surface` sampled on the CPU (as `mesh.wgsl` lays it out).
+    fn sampled(gpu: &Gpu, surface: &Surface, cols: u32, rows: u32) -> Self {
+        let d = surface.domain;
+        let mut vertices = Vec::with_capacity((cols * rows) as usize);
+        for row in 0..rows {
+            let y = d.y[0] + (d.y[1] - d.y[0]) * f64::from(row) / f64::from(rows - 1);
+            for col in 0..cols {
+                let x = d.x[0] + (d.x[1] - d.x[0]) * f64::from(col) / f64::from(cols - 1);
+                let z = surface.value([x, y]) as f32;
+                let g = surface.grad([x, y]).map(|v| v as f32);
+                let ok = z.is_finite() && g.iter().all(|v| v.is_finite());
+                vertices.push(MeshVertex {
+                    position: [
+                        x as f32,
+                        y as f32,
+                        if ok { z } else { 0.0 },
+                        if ok { 1.0 } else { 0.0 },
+                    ],
+                    gradient: if ok { [g[0], g[1], 0.0, 0.0] } else { [0.0; 4] },
+                });
+            }
+        }
+        let vertex_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("mesh.vertices"),
+            contents: bytemuck::cast_slice(&vertices),
+            usage: VERTEX_USAGE,
+        });
+        Self {
+            cols,
+            rows,
+            vertex_buffer,
+        }
     }
 
     pub fn vertex_buffer(&self) -> &wgpu::Buffer {

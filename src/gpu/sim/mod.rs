@@ -23,6 +23,7 @@
 
 mod pacer;
 mod plan;
+mod replay;
 mod setup;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ use crate::optim::{self, GpuOptimizer};
 use pacer::MEASURE_WORK;
 pub use pacer::{DISPATCH_SECONDS, Pacer};
 pub use plan::*;
+pub use replay::Recorded;
 use setup::StepTables;
 pub use setup::{SimSetup, divergence_bound, schedule_rows};
 
@@ -103,7 +105,8 @@ struct Slice {
 }
 
 pub struct Simulation {
-    pipeline: wgpu::ComputePipeline,
+    /// None for a replay ([`Recorded`]): its history is all there, its clock at the end.
+    pipeline: Option<wgpu::ComputePipeline>,
     chunks: Vec<Chunk>,
     slices: Vec<Slice>,
     initial: Vec<Particle>,
@@ -311,7 +314,7 @@ impl Simulation {
             noise_key: crate::noise::key(setup.seed),
         };
         Ok(Self {
-            pipeline,
+            pipeline: Some(pipeline),
             chunks,
             slices,
             initial,
@@ -363,6 +366,9 @@ impl Simulation {
 
     /// The slowest slice's clock: every particle has been simulated up to here.
     fn clock(&self) -> u32 {
+        if self.pipeline.is_none() {
+            return self.max_steps + 1;
+        }
         self.slices.iter().map(|s| s.clock).min().unwrap_or(0)
     }
 
@@ -395,6 +401,10 @@ impl Simulation {
     /// Back to the start points; the trail is overwritten as the run goes.
     pub fn reset(&mut self, gpu: &Gpu) {
         self.resets += 1;
+        if self.pipeline.is_none() {
+            // A replay's particles hold their end state: the trail has the rest.
+            return;
+        }
         for chunk in &self.chunks {
             let r = chunk.range;
             let own = &self.initial[r.first as usize..(r.first + r.count) as usize];
@@ -419,6 +429,9 @@ impl Simulation {
     }
 
     fn advance(&mut self, gpu: &Gpu, target: u32, deadline: Option<Instant>) -> bool {
+        let Some(pipeline) = &self.pipeline else {
+            return true;
+        };
         let target = target.min(self.params.max_steps);
         let mut dispatched = false;
         loop {
@@ -451,7 +464,7 @@ impl Simulation {
             let started = Instant::now();
             gpu.dispatch(
                 "sim.step",
-                &self.pipeline,
+                pipeline,
                 &slice.bind_group,
                 [slice.dispatch[0], slice.dispatch[1], 1],
             );
