@@ -394,7 +394,7 @@ fn model_scenes_run_as_their_flags_do() {
 }
 
 /// A model scene's mistakes are named where they are written, and the parts of a surface
-/// scene are refused in it; the window and `descent render` say what runs it.
+/// scene are refused in it.
 #[test]
 fn model_scene_errors_are_located() {
     let cases: [(&str, &str); 5] = [
@@ -425,18 +425,6 @@ fn model_scene_errors_are_located() {
         assert!(!ok && err.contains(wanted), "case {i}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
-    let still = dir().join("model-still.png");
-    let (ok, _, err) = descent(&[
-        "render",
-        "assets/scenes/models/logistic-blobs.toml",
-        "--still",
-        still.to_str().unwrap(),
-    ]);
-    assert!(
-        !ok && err.contains("a [model] scene trains with `descent run SCENE.toml`"),
-        "{err}"
-    );
-    assert!(!still.exists());
     // A [slice] value is checked when the slice is asked for, and named as the file's.
     let path = write(
         "bad-slice.toml",
@@ -449,6 +437,11 @@ fn model_scene_errors_are_located() {
         "{err}"
     );
     assert!(!png.exists());
+    // `descent render` (and the window) draw the slice: its values are checked first.
+    let still = dir().join("bad-slice-still.png");
+    let (ok, _, err) = descent(&["render", &path, "--still", still.to_str().unwrap()]);
+    assert!(!ok && err.contains("[slice] size \"1x1\": each side"), "{err}");
+    assert!(!still.exists());
     // A model flag on a surface run is refused by name.
     let (ok, _, err) = descent(&[
         "run",

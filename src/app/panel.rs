@@ -21,9 +21,14 @@ pub struct Panel {
     optimizers: Vec<OptimizerSpec>,
     add_name: String,
     starts: Starts,
+    /// A model scene's seeded initialisations (None: from its init file).
+    inits: Option<u32>,
     steps: u32,
     tol: f64,
 }
+
+/// Most initialisations the panel's slider offers.
+const MAX_PANEL_INITS: u32 = 100_000;
 
 const FLAGS: &[&str] = &[
     "nesterov",
@@ -127,6 +132,11 @@ impl Panel {
             optimizers: scene.optimizers.clone(),
             add_name: "adam".into(),
             starts: scene.starts.clone(),
+            inits: scene
+                .model
+                .as_ref()
+                .filter(|m| m.args.init.is_none())
+                .map(|m| m.args.inits.unwrap_or(1)),
             steps: scene.steps,
             tol: scene.tol,
         }
@@ -182,7 +192,14 @@ impl Panel {
             }
         }
         scene.optimizers = self.optimizers.clone();
-        scene.starts = self.starts.clone();
+        match &mut scene.model {
+            Some(model) => {
+                if let Some(n) = self.inits {
+                    model.args.inits = Some(n.max(1));
+                }
+            }
+            None => scene.starts = self.starts.clone(),
+        }
         scene.steps = self.steps.max(1);
         scene.tol = self.tol;
         match scene.validate() {
@@ -199,6 +216,69 @@ impl Panel {
 
     /// Draws the panel; returns a new scene when an edit produced a valid one.
     pub fn ui(&mut self, ui: &mut egui::Ui, scene: &Scene, loss: &[Vec<LossSample>]) -> Option<Scene> {
+        let mut changed = false;
+        match &scene.model {
+            Some(model) => changed |= self.model_ui(ui, model),
+            None => changed |= self.surface_ui(ui),
+        }
+        changed |= self.optimizers_ui(ui, scene);
+        if scene.model.is_none() {
+            changed |= self.starts_ui(ui);
+        }
+        changed |= self.stopping_ui(ui);
+        if let Some(e) = &self.error {
+            ui.colored_label(egui::Color32::RED, e);
+        }
+        // A model scene's losses are in its strip plot (true and on the slice).
+        if scene.model.is_none() {
+            ui.separator();
+            ui.heading("Loss");
+            loss_plot(ui, loss);
+        }
+
+        // Sliders fire every frame while dragged; rebuild once the drag ends.
+        let dragging = ui.ctx().input(|i| i.pointer.any_down());
+        if changed && !dragging {
+            self.build(scene)
+        } else {
+            None
+        }
+    }
+
+    /// A model scene's model, data and slice (as its file gives them), and its number of
+    /// initialisations.
+    fn model_ui(&mut self, ui: &mut egui::Ui, model: &crate::scene::ModelScene) -> bool {
+        let a = &model.args;
+        ui.heading("Model");
+        ui.label(format!(
+            "{}, {} loss",
+            a.model,
+            a.loss.as_deref().unwrap_or("default")
+        ));
+        ui.label(format!("data: {}", a.data));
+        let directions = model.slice.directions.as_deref().unwrap_or("default");
+        ui.label(format!("slice: {directions}"));
+        let mut changed = false;
+        match &mut self.inits {
+            Some(n) => {
+                changed = ui
+                    .add(
+                        egui::Slider::new(n, 1..=MAX_PANEL_INITS)
+                            .text("initialisations")
+                            .logarithmic(true),
+                    )
+                    .changed();
+            }
+            None => {
+                ui.label(format!("initialisations: {}", a.init.as_deref().unwrap_or("")));
+            }
+        }
+        ui.label("each edit trains every model again");
+        ui.separator();
+        changed
+    }
+
+    fn surface_ui(&mut self, ui: &mut egui::Ui) -> bool {
         let mut changed = false;
         ui.heading("Surface");
         egui::ComboBox::from_id_salt("surface.builtin")
@@ -243,6 +323,11 @@ impl Panel {
         }
 
         ui.separator();
+        changed
+    }
+
+    fn optimizers_ui(&mut self, ui: &mut egui::Ui, scene: &Scene) -> bool {
+        let mut changed = false;
         ui.heading("Optimizers");
         let mut remove = None;
         for (i, spec) in self.optimizers.iter_mut().enumerate() {
@@ -353,6 +438,11 @@ impl Panel {
         });
 
         ui.separator();
+        changed
+    }
+
+    fn starts_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut changed = false;
         ui.heading("Start points");
         ui.label(format!(
             "{} listed (click the surface to add)",
@@ -397,6 +487,11 @@ impl Panel {
         ));
 
         ui.separator();
+        changed
+    }
+
+    fn stopping_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut changed = false;
         ui.heading("Stopping");
         changed |= ui
             .add(
@@ -412,21 +507,7 @@ impl Panel {
                     .logarithmic(true),
             )
             .changed();
-
-        if let Some(e) = &self.error {
-            ui.colored_label(egui::Color32::RED, e);
-        }
-        ui.separator();
-        ui.heading("Loss");
-        loss_plot(ui, loss);
-
-        // Sliders fire every frame while dragged; rebuild once the drag ends.
-        let dragging = ui.ctx().input(|i| i.pointer.any_down());
-        if changed && !dragging {
-            self.build(scene)
-        } else {
-            None
-        }
+        changed
     }
 }
 
@@ -543,6 +624,23 @@ mod tests {
         let mut panel = Panel::from_scene(&current);
         panel.steps = 50;
         assert_eq!(panel.build(&current).unwrap().title, current.title);
+    }
+
+    #[test]
+    fn a_model_scene_keeps_its_model_and_takes_its_initialisations() {
+        let text = "[model]\nmodel = \"mlp:2-1:nobias\"\ndata = \"blobs:n=20\"\ninits = 4\n\
+                    [[optimizer]]\nname = \"sgd\"\nlr = 0.1\n[run]\nsteps = 10\n";
+        let current = Scene::parse_with("m.toml", text, &crate::scene::no_files).unwrap();
+        let mut panel = Panel::from_scene(&current);
+        assert_eq!(panel.inits, Some(4));
+        panel.inits = Some(40);
+        panel.steps = 20;
+        // A click on the slice adds no start: a model's starts are its initialisations.
+        panel.add_start(&current, [0.5, 0.5]);
+        let scene = panel.build(&current).expect("a valid scene");
+        let model = scene.model.as_ref().expect("still a model scene");
+        assert_eq!((model.args.inits, scene.steps), (Some(40), 20));
+        assert!(scene.starts.is_empty());
     }
 
     #[test]

@@ -50,6 +50,7 @@ impl Viewer {
         }
         if response.drag_stopped() {
             if self.drag == Some(DragMode::Rectangle)
+                && self.scene.model.is_none()
                 && let (Some(end), Some(start)) = (response.interact_pointer_pos(), self.drag_origin)
             {
                 self.panel.add_rectangle(
@@ -76,6 +77,7 @@ impl Viewer {
         {
             // A click on a sweep map picks a group; its paths show on the surface.
         } else if response.clicked()
+            && self.scene.model.is_none()
             && let Some(pos) = response.interact_pointer_pos()
             && let Some(hit) = self.pick(pos, rect, ppp)
         {
@@ -133,6 +135,7 @@ impl Viewer {
             plot.world_from_data_offset(),
         );
         let clip_from_data = self.camera.clip_from_world(rect.width() / rect.height()) * world_from_data;
-        crate::app::picking::pick_with(clip_from_data, &self.scene.surface, self.ndc(p, rect))
+        // The surface drawn: a model scene's is its slice.
+        crate::app::picking::pick_with(clip_from_data, &self.world.scene().surface, self.ndc(p, rect))
     }
 }

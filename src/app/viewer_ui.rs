@@ -339,8 +339,7 @@ impl Viewer {
             ((rect.height() * ppp).round() as u32).max(1),
         ];
         // The 3D view sits above the plot strip; picking and zooming see the same projection.
-        self.camera.bottom_inset =
-            crate::render::overlay::plots::strip_share(&self.scene, self.world.sim.particle_count(), size[1]);
+        self.camera.bottom_inset = self.world.strip_share(size[1]);
         let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
         self.handle_pointer(gpu, &response, rect, ppp);
 

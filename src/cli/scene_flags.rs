@@ -132,6 +132,25 @@ impl SceneArgs {
                 s
             }
         };
+        if let Some(model) = &mut scene.model {
+            // A model scene's surface is its loss slice, its starts its initialisations.
+            for (given, flag) in [
+                (self.surface.is_some(), "--surface"),
+                (self.domain.is_some(), "--domain"),
+                (!self.starts.is_empty(), "--start"),
+                (self.grid.is_some(), "--grid"),
+                (self.random.is_some(), "--random"),
+            ] {
+                if given {
+                    bail!(
+                        "this scene trains a [model] on data; {flag} belongs to a surface run: leave one out"
+                    );
+                }
+            }
+            if self.seed != 0 {
+                model.args.seed = self.seed;
+            }
+        }
         if let Some(text) = &self.surface {
             scene.surface = Surface::from_name_or_expr(text).map_err(|e| {
                 let caret = " ".repeat(e.column.saturating_sub(1));

@@ -212,10 +212,11 @@ impl Scene {
 
         let model = match &raw.model {
             Some(m) => {
+                // Its surface is its loss slice, its starts its initialisations; a [view]
+                // says how they are drawn.
                 let others = [
                     (raw.surface.is_some(), "[surface]"),
                     (raw.starts.is_some(), "[starts]"),
-                    (raw.view.is_some(), "[view]"),
                 ];
                 if let Some((_, table)) = others.iter().find(|(given, _)| *given) {
                     return Err(err(

@@ -1,8 +1,9 @@
 //! `[model]` and `[slice]`: a scene that trains a model on data (`descent run --model` as a
 //! file). The optimizers, steps and tol come from `[[optimizer]]` and `[run]` as for a
-//! surface; there is no `[surface]`, `[starts]` or `[view]`. Every value is checked where it
-//! is written; the files it names (a data CSV, an initial-parameter CSV) are read relative to
-//! the scene file when it is parsed.
+//! surface; there is no `[surface]` or `[starts]` (the window and `descent render` draw its
+//! loss slice, with a `[view]` as any scene's). Every value is checked where it is written;
+//! the files it names (a data CSV, an initial-parameter CSV) are read relative to the scene
+//! file when it is parsed.
 //!
 //! ```toml
 //! [model]

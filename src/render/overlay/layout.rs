@@ -34,6 +34,23 @@ pub fn paint_content(
         let rect = Align2::CENTER_TOP.anchor_size(inner.center_top(), galley.size());
         (galley, rect)
     });
+    // The subtitle, centred under the title (or where it would be).
+    let subtitle = content.subtitle.as_deref().filter(|t| !t.is_empty()).map(|t| {
+        let galley = painter.layout_no_wrap(
+            t.to_owned(),
+            FontId::proportional(look::STATUS_SIZE),
+            look::STATUS,
+        );
+        let top = title.as_ref().map_or(inner.top(), |(_, r)| r.bottom() + 2.0);
+        let rect = Align2::CENTER_TOP.anchor_size(pos2(inner.center().x, top), galley.size());
+        (galley, rect)
+    });
+    // One block for what keeps clear of it: (first galley, whole rect, the subtitle).
+    let title = match (title, subtitle) {
+        (title, None) => title.map(|(g, r)| (g, r, None)),
+        (Some((g, r)), Some((sg, sr))) => Some((g, r.union(sr), Some((sg, sr)))),
+        (None, Some((sg, sr))) => Some((sg, sr, None)),
+    };
     let status = (!content.status.is_empty()).then(|| {
         let galley = painter.layout_no_wrap(
             content.status.clone(),
@@ -45,7 +62,7 @@ pub fn paint_content(
     });
     let column = LegendColumn::new(&painter, &content.legend, &content.starts);
     // A corner block that would touch the title moves down below it.
-    let title_rect = title.as_ref().map(|(_, r)| *r);
+    let title_rect = title.as_ref().map(|(_, r, _)| *r);
     let clear_of_title = |rect: Rect| match title_rect {
         Some(t) if rect.expand(look::BOX_GAP).intersects(t) => t.bottom() + look::BOX_GAP - rect.top(),
         _ => 0.0,
@@ -82,8 +99,12 @@ pub fn paint_content(
         painter.galley(rect.min, galley, look::STATUS);
         rect
     });
-    let title = title.map(|(galley, rect)| {
-        painter.galley(rect.min, galley, look::TEXT);
+    let title = title.map(|(galley, rect, subtitle)| {
+        let x = rect.center().x - galley.size().x / 2.0;
+        painter.galley(pos2(x, rect.top()), galley, look::TEXT);
+        if let Some((galley, at)) = subtitle {
+            painter.galley(at.min, galley, look::STATUS);
+        }
         rect
     });
     let (legend, starts) = column.paint(&painter, inner.right_top() + vec2(0.0, down));

@@ -27,7 +27,8 @@
 //! - `widgets.rs`: the painted parts (colour bar, insets, paths, markers, labels);
 //!   `legend_box.rs`: the legend and 'Initialization' boxes;
 //! - `style.rs`: the content types; `legend.rs`: a scene's legend, title and status;
-//!   `plots.rs`, `plot_paint.rs`: the 2D plots' data and painting; `look.rs`: sizes, colours.
+//!   `plots.rs`, `plot_paint.rs`: the 2D plots' data and painting (`slice_plot.rs`: a model
+//!   scene's true and slice losses); `look.rs`: sizes, colours.
 
 mod layout;
 pub mod legend;
@@ -35,6 +36,7 @@ mod legend_box;
 mod look;
 pub mod plot_paint;
 pub mod plots;
+pub mod slice_plot;
 pub mod style;
 mod widgets;
 

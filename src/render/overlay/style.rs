@@ -123,6 +123,8 @@ pub struct Inset {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OverlayContent {
     pub title: Option<String>,
+    /// A line under the title, in the status line's size (what a model scene's slice is).
+    pub subtitle: Option<String>,
     /// One entry per optimizer.
     pub legend: Vec<LegendEntry>,
     /// The 'Initialization' box; empty when there are too many starts to list.

@@ -41,6 +41,9 @@ impl Scene {
     /// The flags of [`Self::to_command`] (output flag aside) and the settings that have none;
     /// Err when the flags cannot run the scene.
     pub(super) fn command_args(&self) -> Result<(Vec<String>, Vec<String>), String> {
+        if self.model.is_some() {
+            return Err("a model scene's [model] has no flags of descent render".into());
+        }
         // Flags apply on top of the default scene when a surface is given without a file.
         let base = Scene::default_scene();
         let mut args = Vec::new();

@@ -14,7 +14,7 @@ mod command;
 #[cfg(test)]
 mod tests;
 
-use super::{ColorBy, ColorScale, DensityScale, Regression, Scene};
+use super::{ColorBy, ColorScale, DensityScale, ModelScene, Regression, Scene, SliceScene};
 use crate::optim::{OptimizerSpec, Params};
 use crate::regression::DataSource;
 use crate::schedule::{Kind, Schedule, Ty, Value};
@@ -28,12 +28,15 @@ impl Scene {
         if let Some(t) = &self.title {
             line(&mut out, format!("title = {}", quote(t)));
         }
-        self.write_surface(&mut out);
+        match &self.model {
+            Some(model) => Self::write_model(&mut out, model),
+            None => self.write_surface(&mut out),
+        }
         for o in &self.optimizers {
             write_optimizer(&mut out, o);
         }
         let s = &self.starts;
-        if !s.is_empty() {
+        if !s.is_empty() && self.model.is_none() {
             line(&mut out, "\n[starts]".into());
             if !s.points.is_empty() {
                 let one_d = self.surface.is_1d();
@@ -62,6 +65,9 @@ impl Scene {
         line(&mut out, format!("tol = {}", num(self.tol)));
         line(&mut out, format!("mesh = {}", self.mesh[0]));
         self.write_view(&mut out);
+        if let Some(model) = &self.model {
+            Self::write_slice(&mut out, &model.slice);
+        }
         out
     }
 
@@ -127,6 +133,43 @@ impl Scene {
                 if s.minima != defaults {
                     line(out, minima);
                 }
+            }
+        }
+    }
+
+    /// `[model]`: the model, loss, data and initial parameters as the file gave them.
+    fn write_model(out: &mut String, model: &ModelScene) {
+        let a = &model.args;
+        line(out, "\n[model]".into());
+        line(out, format!("model = {}", quote(&a.model)));
+        if let Some(l) = &a.loss {
+            line(out, format!("loss = {}", quote(l)));
+        }
+        line(out, format!("data = {}", quote(&a.data)));
+        if let Some(i) = &a.init {
+            line(out, format!("init = {}", quote(i)));
+        }
+        if let Some(n) = a.inits {
+            line(out, format!("inits = {n}"));
+        }
+        line(out, format!("seed = {}", a.seed));
+    }
+
+    /// `[slice]`, when any of it is given.
+    fn write_slice(out: &mut String, slice: &SliceScene) {
+        let keys: Vec<String> = [
+            ("directions", &slice.directions),
+            ("around", &slice.around),
+            ("size", &slice.size),
+            ("range", &slice.range),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key} = {}", quote(v))))
+        .collect();
+        if !keys.is_empty() {
+            line(out, "\n[slice]".into());
+            for k in keys {
+                line(out, k);
             }
         }
     }

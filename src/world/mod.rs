@@ -20,9 +20,13 @@ use crate::outcome::sweep_view::SweepView;
 use crate::render::overlay::Overlay;
 use crate::render::overlay::legend::overlay_content;
 use crate::render::overlay::plots::{MAX_PLOT_PARTICLES, plots_for_frame, strip_share, wants_distribution};
+use crate::render::overlay::slice_plot::SliceLosses;
 use crate::render::overlay::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
+use landscape::landscape;
+
+mod landscape;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they
@@ -54,9 +58,19 @@ pub struct World {
     pub stats: RefCell<Option<TrailStats>>,
     /// A sweep's maps (remade as the run goes) and the group picked on them.
     pub sweep: RefCell<SweepView>,
+    /// For a model scene: what its slice is, and the true losses beside the slice's.
+    pub model: Option<ModelNotes>,
     /// In a page, the tag of the run's end state while its read is on the way.
     #[cfg(target_arch = "wasm32")]
     end_state: Option<crate::gpu::later::Tag>,
+}
+
+/// What a model scene's world knows beyond its surface scene.
+pub struct ModelNotes {
+    /// What the slice is and where, and at what height paths are drawn, in words.
+    pub about: String,
+    /// The true losses beside the slice's, for the strip plot.
+    pub losses: SliceLosses,
 }
 
 /// The page's slot for a run's end state.
@@ -102,24 +116,47 @@ fn outcome(scene: &Scene, sim: &Simulation, last: Option<&[Particle]>) -> Result
 impl World {
     /// Validates the scene, refuses particle counts the adapter cannot hold before any GPU
     /// work, and builds everything. A scene coloured by what happens at the end (basin, final
-    /// loss, steps to converge) is simulated to its end once first, then reset.
+    /// loss, steps to converge) is simulated to its end once first, then reset. A model scene
+    /// is trained and sliced here, then drawn as its slice's surface scene ([`landscape`]).
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
-        if scene.model.is_some() {
-            anyhow::bail!(
-                "a [model] scene trains with `descent run SCENE.toml` (add --slice FILE.png for its loss \
-                 landscape); the window and `descent render` draw surfaces"
-            );
+        let limits = gpu.device.limits();
+        let trail_for = |n: u64| {
+            TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
+                .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))
+        };
+        if let Some(model) = &scene.model {
+            // Trained and sliced first; then drawn as a surface scene.
+            let land = landscape(gpu, scene, model, trail_for)?;
+            let mesh = SurfaceMesh::new(gpu, &land.scene.surface, land.scene.mesh[0], land.scene.mesh[1])?;
+            let notes = ModelNotes {
+                about: land.about,
+                losses: land.losses,
+            };
+            return Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings);
         }
         // Checked before the start list (or anything else large) is made.
         let n = scene.particle_count();
         Simulation::check_fits(gpu, n)?;
         let starts = scene.start_points();
-        let limits = gpu.device.limits();
-        let trail = TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
-            .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))?;
-        let mut sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
+        let trail = trail_for(n)?;
+        let sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
+        Self::assemble(gpu, scene.clone(), sim, mesh, trail, None, settings)
+    }
+
+    /// The world of `scene` drawn from `sim` on `mesh`.
+    fn assemble(
+        gpu: &Gpu,
+        scene: Scene,
+        mut sim: Simulation,
+        mesh: SurfaceMesh,
+        trail: TrailPlan,
+        model: Option<ModelNotes>,
+        settings: &RenderSettings,
+    ) -> Result<Self> {
+        let scene = &scene;
+        let n = u64::from(sim.particle_count());
         #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut last: Option<Vec<Particle>> = None;
         #[cfg(target_arch = "wasm32")]
@@ -147,7 +184,8 @@ impl World {
             insets,
         } = outcome(scene, &sim, last.as_deref())?;
         let renderer = build_renderer(gpu, scene, &mesh, &sim, &coloring, settings)?;
-        let stats = (n > u64::from(MAX_PLOT_PARTICLES) && wants_distribution(scene)).then(|| {
+        let swarm = n > u64::from(MAX_PLOT_PARTICLES) && model.is_none();
+        let stats = (swarm && wants_distribution(scene)).then(|| {
             let plot = renderer.plot_box();
             TrailStats::new(gpu, &sim, plot.min.z, plot.max.z)
         });
@@ -158,6 +196,7 @@ impl World {
             renderer,
             trail,
             particles: n,
+            model,
             basins,
             coloring,
             start_maps,
@@ -167,6 +206,11 @@ impl World {
             #[cfg(target_arch = "wasm32")]
             end_state,
         })
+    }
+
+    /// The share of a frame `height_px` tall that the plot strip takes under the 3D view.
+    pub fn strip_share(&self, height_px: u32) -> f32 {
+        frame_strip_share(&self.scene, &self.sim, self.model.as_ref(), height_px)
     }
 
     /// The scene this world draws.
@@ -189,6 +233,7 @@ impl World {
             gpu,
             &self.scene,
             &self.sim,
+            self.model.as_ref(),
             &self.coloring,
             &self.insets,
             &self.stats,
@@ -242,6 +287,7 @@ impl World {
             gpu,
             &self.scene,
             &self.sim,
+            self.model.as_ref(),
             &self.coloring,
             &self.insets,
             &self.stats,
@@ -278,7 +324,12 @@ fn build_renderer(
     coloring: &Coloring,
     settings: &RenderSettings,
 ) -> Result<Renderer> {
-    let mut renderer = Renderer::new(gpu, &scene.surface, mesh, sim, settings)?;
+    // The scene's own axis names (a model scene's slice directions) over the defaults.
+    let mut settings = settings.clone();
+    if let Some(names) = &scene.view.axis_names {
+        settings.axis_names = names.clone();
+    }
+    let mut renderer = Renderer::new(gpu, &scene.surface, mesh, sim, &settings)?;
     if let Some(colors) = &coloring.colors {
         renderer.set_particle_colors(gpu, sim, colors);
     } else if scene.has_sweep() {
@@ -292,6 +343,7 @@ fn draw_frame(
     gpu: &Gpu,
     scene: &Scene,
     sim: &Simulation,
+    model: Option<&ModelNotes>,
     coloring: &Coloring,
     insets: &[Inset],
     stats: &RefCell<Option<TrailStats>>,
@@ -302,7 +354,7 @@ fn draw_frame(
 ) {
     let (w, h) = (renderer.settings().width, renderer.settings().height);
     let mut camera = look.camera;
-    camera.bottom_inset = strip_share(scene, sim.particle_count(), h);
+    camera.bottom_inset = frame_strip_share(scene, sim, model, h);
     let frame = FrameState {
         camera: &camera,
         time: look.time as f32,
@@ -310,6 +362,11 @@ fn draw_frame(
     // Prepared before any drawing: what the overlay shows, with every readback it needs (the
     // sweep's maps, the plots' series from the trail or the statistics).
     let mut content = overlay_content(scene, look.time, Vec::new());
+    if let Some(model) = model {
+        // A model scene's starts are its initialisations, its surface a slice.
+        content.status = content.status.replace(" starts x ", " initialisations x ");
+        content.subtitle = Some(model.about.clone());
+    }
     if coloring.colors.is_some() {
         // Colours that say something else: the legend explains them (basins' shares, who
         // diverged), and the optimizers move to the status line.
@@ -330,7 +387,13 @@ fn draw_frame(
     }
     content.insets.extend(coloring.inset.clone());
     content.insets.extend(insets.iter().cloned());
-    content.plots = plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut());
+    content.plots = match model {
+        Some(model) => {
+            let up_to = (look.time.max(0.0).floor() as u32).min(scene.steps);
+            vec![model.losses.plot(up_to, scene.steps)]
+        }
+        None => plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut()),
+    };
 
     // Then the layers in order: static (with the strip plots' translucent grounds, laid out
     // by the last frame's overlay; the first frame paints them itself) and moving...
@@ -348,6 +411,14 @@ fn draw_frame(
         .texture()
         .create_view(&wgpu::TextureViewDescriptor::default());
     overlay.draw(gpu, &view, [w, h], look.pixels_per_point, &content);
+}
+
+/// The plot strip's share of a frame `height_px` tall: a model scene always has its loss plot.
+fn frame_strip_share(scene: &Scene, sim: &Simulation, model: Option<&ModelNotes>, height_px: u32) -> f32 {
+    match model {
+        Some(_) => crate::render::overlay::strip_share(height_px),
+        None => strip_share(scene, sim.particle_count(), height_px),
+    }
 }
 
 /// A start map as an overlay inset, named after its optimizer.

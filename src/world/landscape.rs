@@ -1,0 +1,200 @@
+//! A model scene made drawable: every initialisation trained on the GPU with its path
+//! projected onto the scene's loss slice ([`SliceRequest`]), the slice evaluated on the GPU
+//! over the paths' extent, and the surface scene that draws them: the slice as a tabulated
+//! surface, one start per initialisation, the recorded paths replayed on it.
+//!
+//! A projected path is drawn at the slice's loss where it passes (on the surface, read
+//! between the slice's grid points), not at the model's true loss, which lies off the slice
+//! wherever the path leaves its plane; the true loss is kept for the plots and the legend.
+
+use anyhow::{Result, anyhow};
+
+use crate::gpu::Gpu;
+use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
+use crate::gpu::model_sim::{ModelSetup, train};
+use crate::gpu::model_slice::evaluate_slice;
+use crate::gpu::sim::{Recorded, Simulation, TrailPlan};
+use crate::model::ModelProblem;
+use crate::model::slice::Directions;
+use crate::model::slice_request::{SliceFlags, SliceRequest};
+use crate::numbers::short_number;
+use crate::render::overlay::slice_plot::SliceLosses;
+use crate::scene::{ModelScene, Scene, SliceScene, Starts};
+use crate::surfaces::{Domain, HeightTable, Surface};
+
+/// A trained model scene, ready to draw.
+pub struct Landscape {
+    /// The scene that draws it: a tabulated surface, no `[model]`.
+    pub scene: Scene,
+    pub sim: Simulation,
+    pub trail: TrailPlan,
+    /// What the slice is and where, and at what height paths are drawn, in words.
+    pub about: String,
+    /// The true losses beside the slice's (the trail holds the slice's).
+    pub losses: SliceLosses,
+}
+
+/// The model of `scene`, trained and sliced; `plan` says what the trails keep (every step
+/// while it fits, as a surface run's).
+pub fn landscape(
+    gpu: &Gpu,
+    scene: &Scene,
+    model: &ModelScene,
+    plan: impl FnOnce(u64) -> Result<TrailPlan>,
+) -> Result<Landscape> {
+    let read = model.read(&|path: &str| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{path} was not read with the scene"),
+        ))
+    });
+    let problem = ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))?;
+    let groups = scene.groups();
+    let inits = problem.inits.len();
+    let particles = (groups.len() * inits) as u64;
+    let request = slice_request(&model.slice, &problem, particles as usize)?;
+    let (steps, tol, seed) = (scene.steps, scene.tol, model.args.seed);
+    let plane = request
+        .plane(&problem, &groups, steps, tol, seed)
+        .map_err(|e| anyhow!(e))?;
+    let plan = plan(particles)?;
+    let setup = ModelSetup {
+        problem: &problem,
+        optimizers: &groups,
+        steps,
+        tol,
+        seed,
+        record_every: plan.record_every,
+        plane: Some(&plane.plane),
+    };
+    let trained = train(gpu, &setup, &mut |_| {})?;
+    let kept = trained
+        .trails
+        .iter()
+        .flatten()
+        .filter(|p| p.status != STATUS_DIVERGED);
+    let about = plane.line.clone();
+    let slice = request.slice(plane.clone(), kept.map(|p| p.pos));
+    let losses = evaluate_slice(gpu, &problem, &slice)?;
+    let domain = Domain {
+        x: slice.a,
+        y: slice.b,
+    };
+    let name = format!(
+        "loss slice of {} on {}",
+        problem.spec.describe(),
+        problem.data_source
+    );
+    let table = HeightTable {
+        cols: slice.cols,
+        rows: slice.rows,
+        values: losses,
+    };
+    let surface = Surface::tabulated(&name, domain, table);
+    // Every path at the slice's loss where it passes; the true loss kept beside it.
+    let mut true_loss = Vec::with_capacity(trained.trails.len());
+    let trails: Vec<Vec<TrailPoint>> = trained
+        .trails
+        .iter()
+        .map(|trail| {
+            true_loss.push(trail.iter().map(|p| p.loss).collect());
+            trail
+                .iter()
+                .map(|&p| TrailPoint {
+                    loss: surface.value([f64::from(p.pos[0]), f64::from(p.pos[1])]) as f32,
+                    ..p
+                })
+                .collect()
+        })
+        .collect();
+    let trail = TrailPlan {
+        capacity: setup.trail_capacity(),
+        record_every: plan.record_every,
+    };
+    let sim = Simulation::replay(
+        gpu,
+        &Recorded {
+            trails: &trails,
+            plan: trail,
+            starts_per_group: inits as u32,
+            steps,
+        },
+    )?;
+    let slice_loss: Vec<Vec<f32>> = trails
+        .iter()
+        .map(|t| t.iter().map(|p| p.loss).collect())
+        .collect();
+    let losses = SliceLosses::new(&true_loss, &slice_loss, inits, trail.record_every);
+    let starts = trails[..inits]
+        .iter()
+        .map(|t| [f64::from(t[0].pos[0]), f64::from(t[0].pos[1])])
+        .collect();
+    // Two named parameters of a two-parameter model: the slice is the whole loss surface.
+    let exact = problem.model.parameter_count() == 2 && matches!(request.directions, Directions::Params(..));
+    let about = if exact {
+        format!("{about}: the exact loss surface, each path on it")
+    } else {
+        format!(
+            "{about}; a {} to {}, b {} to {}; paths projected onto it, drawn at the slice's loss",
+            short_number(slice.a[0]),
+            short_number(slice.a[1]),
+            short_number(slice.b[0]),
+            short_number(slice.b[1])
+        )
+    };
+    let mut view = scene.view.clone();
+    if view.axis_names.is_none() {
+        let names = problem.model.parameter_names();
+        let [a, b] = match request.directions {
+            Directions::Params(i, j) => [names[i].clone(), names[j].clone()],
+            Directions::Pca => ["PC 1".into(), "PC 2".into()],
+            Directions::Random { .. } => ["a (direction 1)".into(), "b (direction 2)".into()],
+        };
+        view.axis_names = Some([a, b, format!("{} loss", problem.loss.name())]);
+    }
+    let drawn = Scene {
+        title: scene.title.clone(),
+        surface,
+        optimizers: scene.optimizers.clone(),
+        starts: Starts {
+            points: starts,
+            ..Starts::default()
+        },
+        steps,
+        tol,
+        mesh: [slice.cols, slice.rows],
+        regression: None,
+        model: None,
+        view,
+    };
+    Ok(Landscape {
+        scene: drawn,
+        sim,
+        trail,
+        about,
+        losses,
+    })
+}
+
+/// The scene's `[slice]` read as the run's flags are, its errors naming the table's keys.
+fn slice_request(slice: &SliceScene, problem: &ModelProblem, particles: usize) -> Result<SliceRequest> {
+    let flags = SliceFlags {
+        directions: slice.directions.as_deref(),
+        size: slice.size.as_deref(),
+        around: slice.around.as_deref(),
+        range: slice.range.as_deref(),
+    };
+    SliceRequest::parse(&flags, &[], problem, particles).map_err(|e| {
+        for (flag, key) in [
+            ("--directions", "directions"),
+            ("--slice-size", "size"),
+            ("--slice-around", "around"),
+            ("--slice-range", "range"),
+        ] {
+            if let Some(rest) = e.strip_prefix(flag) {
+                return anyhow!("[slice] {key}{rest}");
+            }
+        }
+        anyhow!(e)
+    })
+}
