@@ -167,7 +167,7 @@ fn the_frame_shows_each_models_head_on_its_path_and_the_strip_plot() {
     }
     // The strip plot: the true loss's median line in the optimizer's colour.
     let layout = overlay.layout();
-    assert_eq!(layout.plots.len(), 1, "one plot: true and slice losses");
+    assert_eq!(layout.plots.len(), 2, "true and slice losses; accuracy");
     let data = layout.plots[0].data;
     let in_plot = (data.min.y as u32..data.max.y as u32)
         .flat_map(|y| (data.min.x as u32..data.max.x as u32).map(move |x| (x, y)))
@@ -180,6 +180,25 @@ fn the_frame_shows_each_models_head_on_its_path_and_the_strip_plot() {
     assert!(
         in_plot > 20,
         "{in_plot} pixels of the loss lines in the strip plot"
+    );
+    // The data view: the points of both classes on the model's regions.
+    assert_eq!(layout.insets.len(), 1, "one data view per optimizer");
+    let r = layout.insets[0];
+    let mut seen = [0usize; 2];
+    for y in r.min.y as u32 + 1..r.max.y as u32 - 1 {
+        for x in r.min.x as u32 + 1..r.max.x as u32 - 1 {
+            let c = image.get_pixel(x, y).0;
+            for (k, n) in seen.iter_mut().enumerate() {
+                let want = descent::render::overlay::style::optimizer_color(k);
+                if (0..3).all(|i| c[i].abs_diff(want[i]) < 24) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        seen.iter().all(|&n| n > 30),
+        "class colours in the data view: {seen:?}"
     );
 }
 

@@ -105,6 +105,11 @@ impl Problem<'_> {
         }
     }
 
+    /// The model's outputs (logits) at input `x`.
+    pub fn predict(&self, theta: &[f64], x: &[f64]) -> Vec<f64> {
+        self.forward(theta, x).pop().unwrap_or_default()
+    }
+
     /// The mean loss over all the data at `theta`.
     pub fn loss(&self, theta: &[f64]) -> f64 {
         let n = self.data.len();

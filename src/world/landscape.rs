@@ -9,6 +9,7 @@
 
 use anyhow::{Result, anyhow};
 
+use super::data_view::DataView;
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
 use crate::gpu::model_sim::{ModelSetup, train};
@@ -32,6 +33,7 @@ pub struct Landscape {
     pub about: String,
     /// The true losses beside the slice's (the trail holds the slice's).
     pub losses: SliceLosses,
+    pub data_view: Option<DataView>,
 }
 
 /// The model of `scene`, trained and sliced; `plan` says what the trails keep (every step
@@ -58,6 +60,7 @@ pub fn landscape(
         .plane(&problem, &groups, steps, tol, seed)
         .map_err(|e| anyhow!(e))?;
     let plan = plan(particles)?;
+    let data_view = DataView::new(&problem, &groups, request.particle, steps, tol, seed);
     let setup = ModelSetup {
         problem: &problem,
         optimizers: &groups,
@@ -173,6 +176,7 @@ pub fn landscape(
         trail,
         about,
         losses,
+        data_view,
     })
 }
 

@@ -24,8 +24,10 @@ use crate::render::overlay::slice_plot::SliceLosses;
 use crate::render::overlay::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
+use data_view::DataView;
 use landscape::landscape;
 
+mod data_view;
 mod landscape;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
@@ -71,6 +73,8 @@ pub struct ModelNotes {
     pub about: String,
     /// The true losses beside the slice's, for the strip plot.
     pub losses: SliceLosses,
+    /// The data with one model's prediction per optimizer, when the data has a picture.
+    pub data_view: Option<DataView>,
 }
 
 /// The page's slot for a run's end state.
@@ -132,6 +136,7 @@ impl World {
             let notes = ModelNotes {
                 about: land.about,
                 losses: land.losses,
+                data_view: land.data_view,
             };
             return Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings);
         }
@@ -390,7 +395,12 @@ fn draw_frame(
     content.plots = match model {
         Some(model) => {
             let up_to = (look.time.max(0.0).floor() as u32).min(scene.steps);
-            vec![model.losses.plot(up_to, scene.steps)]
+            let mut plots = vec![model.losses.plot(up_to, scene.steps)];
+            if let Some(view) = &model.data_view {
+                plots.extend(view.accuracy_plot(up_to, scene.steps));
+                content.insets.extend(view.insets(up_to));
+            }
+            plots
         }
         None => plots_for_frame(gpu, scene, sim, look.time, stats.borrow_mut().as_mut()),
     };

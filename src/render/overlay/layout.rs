@@ -142,8 +142,10 @@ pub fn paint_content(
             let corner = pos2(right + look::PAD, inset_area.bottom() + 2.0);
             let (corner, side) = clear_of_axes(&painter, inset, corner, side, &labels, &axis_lines, below);
             let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), corner, side);
-            right = rect.left() - 3.0 * look::BOX_GAP;
-            (rect, inset_frame(&painter, inset, corner, side).0)
+            let frame = inset_frame(&painter, inset, corner, side).0;
+            // The next box ends left of this one's whole frame (its y labels included).
+            right = frame.left() - look::BOX_GAP - look::PAD;
+            (rect, frame)
         })
         .unzip();
     OverlayLayout {
