@@ -73,6 +73,7 @@ pub async fn time_gpu(gpu: &Gpu, n: u32, max_steps: u32) -> Result<GpuTiming, Gp
         },
         seed: 0,
         regression: None,
+        scores: false,
     };
     let mut sim = Simulation::new(gpu, &setup).map_err(|e| GpuError::Uncaptured(e.to_string()))?;
     sim.advance_to(gpu, 1);

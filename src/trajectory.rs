@@ -32,6 +32,8 @@ pub trait TrajectorySink {
 /// What a run ended with.
 pub struct RunOutcome {
     pub particles: Vec<Particle>,
+    /// Each particle's trainability sums, when the scene asks for the score (natively).
+    pub scores: Option<Vec<crate::gpu::sim::ScoreSums>>,
     pub starts_per_group: u32,
     pub trail: TrailPlan,
     pub rows_written: u64,
@@ -159,8 +161,14 @@ pub(crate) async fn run_checked(
             sink.row(i, s, &particles[i])?;
         }
     }
+    // A page cannot wait for a second read; its maps colour by outcome.
+    #[cfg(not(target_arch = "wasm32"))]
+    let scores = sim.read_scores(gpu)?;
+    #[cfg(target_arch = "wasm32")]
+    let scores: Option<Vec<crate::gpu::sim::ScoreSums>> = None;
     Ok(RunOutcome {
         particles,
+        scores,
         starts_per_group: sim.starts_per_group(),
         trail,
         rows_written: 0,

@@ -34,6 +34,7 @@ fn run(
         },
         seed,
         regression: None,
+        scores: false,
     };
     let mut sim = Simulation::with_chunk_limit(gpu, &setup, chunk).unwrap();
     at.iter()

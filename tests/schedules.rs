@@ -337,6 +337,7 @@ fn gpu_vs_reference(
         trail: TrailPlan::every_step(steps),
         seed,
         regression: None,
+        scores: false,
     };
     let mut sim = Simulation::new(gpu, &setup).unwrap();
     sim.advance_to(gpu, steps);

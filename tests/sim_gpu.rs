@@ -40,6 +40,7 @@ fn gpu_run(case: &Case<'_>, surface: &Surface, specs: &[OptimizerSpec]) -> Vec<V
             },
             seed: 0,
             regression: None,
+            scores: false,
         },
     )
     .expect("simulation");
@@ -379,6 +380,7 @@ fn trail_ring_keeps_every_nth_step_and_wraps() {
             },
             seed: 0,
             regression: None,
+            scores: false,
         },
     )
     .unwrap();
@@ -440,6 +442,7 @@ fn chunks_and_slices_give_the_same_run() {
         trail: TrailPlan::every_step(40),
         seed: 0,
         regression: None,
+        scores: false,
     };
     let mut whole = Simulation::new(gpu, &setup).unwrap();
     assert_eq!(whole.chunks().len(), 1);
@@ -549,6 +552,7 @@ fn divergence_bound_is_a_thousand_domain_widths_from_the_centre() {
                 },
                 seed: 0,
                 regression: None,
+                scores: false,
             },
         )
         .unwrap();

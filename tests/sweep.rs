@@ -273,7 +273,7 @@ fn the_sweep_map_of_one_parameter_is_a_curve_with_the_diverged_region_shaded() {
     let outcome = descent::run::run_scene(gpu, &scene, &Default::default()).unwrap();
     assert_eq!(outcome.particles[0].status, STATUS_CONVERGED);
     assert_eq!(outcome.particles[29].status, STATUS_DIVERGED);
-    let maps = descent::outcome::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
+    let maps = descent::outcome::sweep_map::sweep_maps(&scene, &outcome.particles, 1, None);
     assert_eq!(maps.len(), 1);
     let img = &maps[0].image;
     assert_eq!(maps[0].dims, [30, 1]);
@@ -437,7 +437,7 @@ fn the_momentum_map_scene_shows_the_boundary() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes/momentum-map.toml");
     let scene = Scene::load(&path).unwrap();
     let outcome = descent::run::run_scene(common::gpu(), &scene, &Default::default()).unwrap();
-    let maps = descent::outcome::sweep_map::sweep_maps(&scene, &outcome.particles, 1);
+    let maps = descent::outcome::sweep_map::sweep_maps(&scene, &outcome.particles, 1, None);
     let img = &maps[0].image;
     assert_eq!(img.dimensions(), (128, 128));
     let blue = |p: &image::Rgba<u8>| p[2] > p[0];

@@ -167,6 +167,10 @@ pub struct SweepOutputs {
     /// the loss curve for one (FILE-1.png, ... for several swept optimizers).
     #[arg(long, value_name = "FILE.png")]
     pub(crate) sweep_map: Option<PathBuf>,
+    /// Print the box-counting dimension of the boundary between converged and diverged groups
+    /// of each two-parameter sweep (with --sweep-score trainability).
+    #[arg(long)]
+    pub(crate) fractal_dim: bool,
 }
 
 #[derive(Args, Clone)]
@@ -240,6 +244,11 @@ pub struct SceneArgs {
     /// the scene in memory passes; the positional file wins when both are set.
     #[arg(skip)]
     pub scene_text: Option<(String, String)>,
+    /// What a sweep map's colours say: outcome (how low the loss ended, how soon it blew up)
+    /// or trainability (Sohl-Dickstein 2024: converged when the last 20 losses average below
+    /// the first; colours by the sum of losses, with a gap between the two classes).
+    #[arg(long, value_name = "outcome|trainability")]
+    pub(crate) sweep_score: Option<String>,
 }
 
 #[derive(Args)]

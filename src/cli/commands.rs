@@ -12,7 +12,7 @@ use crate::scene::Scene;
 
 impl SweepOutputs {
     pub fn any(&self) -> bool {
-        self.sweep_csv.is_some() || self.sweep_map.is_some()
+        self.sweep_csv.is_some() || self.sweep_map.is_some() || self.fractal_dim
     }
 
     /// Refuses sweep outputs for a scene without a sweep, or into a folder that cannot take
@@ -21,11 +21,18 @@ impl SweepOutputs {
         for path in [&self.sweep_csv, &self.sweep_map].into_iter().flatten() {
             check_file(path)?;
         }
+        if self.fractal_dim && scene.view.sweep_score != Some(crate::scene::SweepScore::Trainability) {
+            bail!(
+                "--fractal-dim measures the boundary between converged and diverged groups: add --sweep-score trainability"
+            );
+        }
         if self.any() && !scene.has_sweep() {
             let flag = if self.sweep_csv.is_some() {
                 "--sweep-csv"
-            } else {
+            } else if self.sweep_map.is_some() {
                 "--sweep-map"
+            } else {
+                "--fractal-dim"
             };
             bail!(
                 "{flag}: no optimizer sweeps a parameter; give a range, e.g. --optimizer \"sgd:lr=0.01..1:30\""
@@ -39,6 +46,7 @@ impl SweepOutputs {
         &self,
         scene: &Scene,
         particles: &[crate::gpu::gpu_data::Particle],
+        scores: Option<&[crate::gpu::sim::ScoreSums]>,
         per_group: usize,
     ) -> Result<()> {
         if let Some(path) = &self.sweep_csv {
@@ -46,8 +54,16 @@ impl SweepOutputs {
                 .with_context(|| "--sweep-csv: cannot write the file".to_string())?;
             eprintln!("wrote {rows} rows to {}", path.display());
         }
+        if self.fractal_dim {
+            for (title, d) in crate::outcome::sweep_map::fractal_dimensions(scene, scores, per_group) {
+                match d {
+                    Some(d) => println!("{title}: boundary fractal dimension {d:.3}"),
+                    None => println!("{title}: no boundary between converged and diverged groups"),
+                }
+            }
+        }
         if let Some(path) = &self.sweep_map {
-            let maps = crate::outcome::sweep_map::sweep_maps(scene, particles, per_group);
+            let maps = crate::outcome::sweep_map::sweep_maps(scene, particles, per_group, scores);
             for (file, title) in crate::run::maps::write_maps(&maps, path)? {
                 eprintln!("wrote the sweep map ({title}) to {}", file.display());
             }
@@ -61,7 +77,12 @@ impl SweepOutputs {
             return Ok(());
         }
         let outcome = run_scene(gpu, scene, &RunOptions::default())?;
-        self.write(scene, &outcome.particles, outcome.starts_per_group as usize)
+        self.write(
+            scene,
+            &outcome.particles,
+            outcome.scores.as_deref(),
+            outcome.starts_per_group as usize,
+        )
     }
 }
 
@@ -182,8 +203,12 @@ pub(super) fn run_command(args: RunArgs) -> Result<()> {
             eprintln!("wrote the start map of {optimizer} to {}", file.display());
         }
     }
-    args.sweep
-        .write(&scene, &outcome.particles, outcome.starts_per_group as usize)?;
+    args.sweep.write(
+        &scene,
+        &outcome.particles,
+        outcome.scores.as_deref(),
+        outcome.starts_per_group as usize,
+    )?;
     if args.summary || (args.export.is_none() && args.start_map.is_none() && !args.sweep.any()) {
         print!("{}", format_summary(&summarize(&scene, &outcome)));
     }

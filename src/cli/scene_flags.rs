@@ -6,7 +6,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use super::args::{SceneArgs, StyleArgs};
 use crate::camera::OrbitCamera;
 use crate::optim::OptimizerSpec;
-use crate::scene::{ColorBy, ColorScale, DensityScale, Scene, TrailStyle, ViewSpec, assume_defaults};
+use crate::scene::{
+    ColorBy, ColorScale, DensityScale, Scene, SweepScore, TrailStyle, ViewSpec, assume_defaults,
+};
 use crate::surfaces::{Domain, Surface};
 
 impl StyleArgs {
@@ -202,6 +204,14 @@ impl SceneArgs {
             } else {
                 scene.starts.seed
             };
+        }
+        if let Some(c) = &self.sweep_score {
+            scene.view.sweep_score = Some(SweepScore::from_name(c).ok_or_else(|| {
+                anyhow!(
+                    "--sweep-score: unknown score '{c}'; the scores are {}",
+                    SweepScore::NAMES.join(", ")
+                )
+            })?);
         }
         if let Some(steps) = self.checked_steps()? {
             scene.steps = steps;

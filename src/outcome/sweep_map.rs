@@ -15,10 +15,12 @@
 //! A group with several start points is shown by its first start (the CSV has every start).
 //! The map is made from particles at any step: the window and frames show it as the run goes.
 
+use super::trainability::{self, Trainability};
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED};
+use crate::gpu::sim::ScoreSums;
 use crate::numbers::short_number;
 use crate::optim::OptimizerSpec;
-use crate::scene::Scene;
+use crate::scene::{Scene, SweepScore};
 use crate::sweep::Spacing;
 
 /// Size of a one-parameter curve's image.
@@ -160,8 +162,15 @@ fn surface_floor(scene: &Scene) -> f64 {
 }
 
 /// The maps of every swept optimizer of `scene`, from `particles` (group-major, as the
-/// simulation keeps them, `per_group` starts per group) at any step.
-pub fn sweep_maps(scene: &Scene, particles: &[Particle], per_group: usize) -> Vec<SweepMap> {
+/// simulation keeps them, `per_group` starts per group) at any step; coloured by the
+/// trainability score when the scene asks for it and `scores` has the run's sums (at its end).
+pub fn sweep_maps(
+    scene: &Scene,
+    particles: &[Particle],
+    per_group: usize,
+    scores: Option<&[ScoreSums]>,
+) -> Vec<SweepMap> {
+    let trainability = scores.filter(|_| scene.view.sweep_score == Some(SweepScore::Trainability));
     let per_group = per_group.max(1);
     let floor = surface_floor(scene);
     let mut first = 0u64;
@@ -177,7 +186,64 @@ pub fn sweep_maps(scene: &Scene, particles: &[Particle], per_group: usize) -> Ve
                         .unwrap_or_default()
                 })
                 .collect();
-            out.push(map_of(k, first, spec, &outcomes, floor));
+            let mut map = map_of(k, first, spec, &outcomes, floor);
+            if let Some(sums) = trainability
+                && map.dims[1] > 1
+            {
+                let runs: Vec<Trainability> = (0..n)
+                    .map(|g| {
+                        let s = sums
+                            .get(((first + g) as usize) * per_group)
+                            .copied()
+                            .unwrap_or([0.0; 4]);
+                        Trainability::of_sums(s, scene.steps)
+                    })
+                    .collect();
+                paint_trainability(&mut map, &runs);
+            }
+            out.push(map);
+        }
+        first += n;
+    }
+    out
+}
+
+/// Repaints a 2D map by the trainability score of its groups (`runs`, group order).
+fn paint_trainability(map: &mut SweepMap, runs: &[Trainability]) {
+    let colors = trainability::colors(runs);
+    let [nx, ny] = map.dims;
+    map.image = image::RgbaImage::from_fn(nx, ny, |i, j| {
+        let g = (ny - 1 - j) as usize * nx as usize + i as usize;
+        image::Rgba(colors[g])
+    });
+    map.title = format!("{} (trainability)", map.title);
+}
+
+/// Each two-parameter sweep's name and the fractal dimension of the boundary between its
+/// converged and diverged groups ([`trainability::fractal_dimension`]), from the run's
+/// trainability sums (first start of each group).
+pub fn fractal_dimensions(
+    scene: &Scene,
+    scores: Option<&[ScoreSums]>,
+    per_group: usize,
+) -> Vec<(String, Option<f64>)> {
+    let mut first = 0usize;
+    let mut out = Vec::new();
+    for spec in &scene.optimizers {
+        let n = spec.group_count() as usize;
+        if let (Some(sums), [x, y]) = (scores, spec.sweep.as_slice()) {
+            let converged: Vec<bool> = (0..n)
+                .map(|g| {
+                    let s = sums
+                        .get((first + g) * per_group.max(1))
+                        .copied()
+                        .unwrap_or([0.0; 4]);
+                    Trainability::of_sums(s, scene.steps).converged
+                })
+                .collect();
+            let d =
+                trainability::fractal_dimension(&converged, x.range.count as usize, y.range.count as usize);
+            out.push((format!("{} ({} x {})", spec.name, x.param, y.param), d));
         }
         first += n;
     }

@@ -63,7 +63,19 @@ impl SweepView {
             && let Ok(Some((shown, particles))) = sim.read_particles_latest(gpu)
             && self.made_at.is_none_or(|(at, _)| at != shown)
         {
-            self.maps = sweep_maps(scene, &particles, sim.starts_per_group() as usize);
+            // The trainability score needs the whole run: read at its end (natively).
+            #[cfg(not(target_arch = "wasm32"))]
+            let scores = (shown >= sim.max_steps())
+                .then(|| sim.read_scores(gpu).ok().flatten())
+                .flatten();
+            #[cfg(target_arch = "wasm32")]
+            let scores: Option<Vec<crate::gpu::sim::ScoreSums>> = None;
+            self.maps = sweep_maps(
+                scene,
+                &particles,
+                sim.starts_per_group() as usize,
+                scores.as_deref(),
+            );
             self.made_at = Some((shown, Instant::now()));
             self.insets.clear();
         }

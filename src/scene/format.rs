@@ -14,7 +14,7 @@ use super::optimizer_table::optimizer_from_table;
 use super::view::{PLOT_KINDS, basin_needs_minima, colormap_name};
 use super::{
     ColorBy, ColorScale, DEFAULT_MESH, DEFAULT_STEPS, DensityScale, Regression, Scene, SceneError, Starts,
-    TrailStyle, ViewSpec,
+    SweepScore, TrailStyle, ViewSpec,
 };
 use crate::camera::OrbitCamera;
 use crate::regression::{DataError, DataSource, Dataset};
@@ -113,6 +113,7 @@ struct ViewSection {
     density_scale: Option<DensityScale>,
     start_map: Option<bool>,
     color_scale: Option<ColorScale>,
+    sweep_score: Option<SweepScore>,
 }
 
 impl ViewSection {
@@ -198,6 +199,7 @@ impl ViewSection {
             density_scale: self.density_scale,
             start_map: self.start_map,
             color_scale: self.color_scale,
+            sweep_score: self.sweep_score,
         })
     }
 }

@@ -49,6 +49,8 @@ pub struct ViewSpec {
     pub start_map: Option<bool>,
     /// How the surface's colours and contour levels follow the loss; unset: linear.
     pub color_scale: Option<ColorScale>,
+    /// What a sweep map's colours say; unset: each group's outcome (final loss, blow-up step).
+    pub sweep_score: Option<SweepScore>,
 }
 
 /// Grids of at least this many starts show the start map inset unless `[view] start_map = false`.
@@ -154,6 +156,35 @@ impl ColorScale {
             "log" => Some(Self::Log),
             _ => None,
         }
+    }
+}
+
+/// What a sweep map's colours say (`[view] sweep_score`, `--sweep-score`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepScore {
+    /// Each group's outcome: how low its loss ended, or how soon it blew up.
+    #[default]
+    Outcome,
+    /// Sohl-Dickstein's (2024) trainability score: the loss over its first value, converged
+    /// when the mean of its last 20 values is below 1; minus the sum for converged groups,
+    /// the sum of inverses for diverged ones ([`crate::outcome::trainability`]).
+    Trainability,
+}
+
+impl SweepScore {
+    pub const NAMES: [&'static str; 2] = ["outcome", "trainability"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "outcome" => Some(Self::Outcome),
+            "trainability" => Some(Self::Trainability),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
     }
 }
 

@@ -80,6 +80,8 @@ pub struct Chunk {
     pub range: ChunkRange,
     particles: wgpu::Buffer,
     trail: wgpu::Buffer,
+    /// Trainability sums, one vec4 per particle (a placeholder when the run keeps none).
+    scores: wgpu::Buffer,
 }
 
 impl Chunk {
@@ -91,6 +93,11 @@ impl Chunk {
         &self.trail
     }
 }
+
+/// One particle's trainability sums as the GPU keeps them (see `shaders/sim.wgsl`): its first
+/// loss, then over the normalised losses before each step, their sum, the sum of their
+/// inverses and the sum of the last 20.
+pub type ScoreSums = [f32; 4];
 
 /// A unit of submitted work: part of a chunk, with its own clock.
 struct Slice {
@@ -122,6 +129,8 @@ pub struct Simulation {
     lr_table: Vec<f32>,
     lr_at: Vec<u32>,
     max_steps: u32,
+    /// Whether the chunks keep trainability sums.
+    keeps_scores: bool,
 }
 
 type TrailMemo = ((u64, u32), Trail);
@@ -171,6 +180,7 @@ impl Simulation {
                     layout_entry(3, wgpu::BufferBindingType::Storage { read_only: false }),
                     layout_entry(4, wgpu::BufferBindingType::Storage { read_only: true }),
                     layout_entry(5, wgpu::BufferBindingType::Storage { read_only: true }),
+                    layout_entry(6, wgpu::BufferBindingType::Storage { read_only: false }),
                 ],
             });
         let limits = gpu.device.limits();
@@ -180,6 +190,7 @@ impl Simulation {
             ("SIM_BATCHES", on(tables.uses[0])),
             ("SIM_NOISE", on(tables.uses[1])),
             ("SIM_SCHEDULES", on(tables.uses[2])),
+            ("SIM_SCORES", on(setup.scores)),
         ];
         let pipeline = compute_pipeline_with(
             gpu,
@@ -242,10 +253,21 @@ impl Simulation {
                         | wgpu::BufferUsages::COPY_SRC,
                     mapped_at_creation: false,
                 });
+                let scores = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("sim.scores"),
+                    size: if setup.scores {
+                        u64::from(range.count) * 16
+                    } else {
+                        16
+                    },
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                });
                 Chunk {
                     range,
                     particles,
                     trail,
+                    scores,
                 }
             })
             .collect();
@@ -279,6 +301,7 @@ impl Simulation {
                         entry(3, &chunk.trail),
                         entry(4, &schedule_buffer),
                         entry(5, &batch_buffer),
+                        entry(6, &chunk.scores),
                     ],
                 });
                 slices.push(Slice {
@@ -326,6 +349,7 @@ impl Simulation {
             lr_table,
             lr_at,
             max_steps: setup.max_steps,
+            keeps_scores: setup.scores,
         })
     }
 
@@ -474,6 +498,20 @@ impl Simulation {
             self.slices[k].clock += steps;
             dispatched = true;
         }
+    }
+
+    /// Every particle's trainability sums, in particle order; None when the run keeps none
+    /// (its scene does not ask for the trainability score).
+    pub fn read_scores(&self, gpu: &Gpu) -> Result<Option<Vec<ScoreSums>>, GpuError> {
+        if !self.keeps_scores {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(self.n_particles as usize);
+        for chunk in &self.chunks {
+            let bytes = gpu.read_buffer(&chunk.scores, 0, chunk.scores.size())?;
+            out.extend_from_slice(bytemuck::cast_slice(&bytes));
+        }
+        Ok(Some(out))
     }
 
     /// Reads every particle's current state, in particle order.

@@ -85,10 +85,17 @@ impl Simulation {
                         | wgpu::BufferUsages::VERTEX
                         | wgpu::BufferUsages::COPY_SRC,
                 });
+                let scores = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("replay.scores"),
+                    size: 16,
+                    usage: wgpu::BufferUsages::STORAGE,
+                    mapped_at_creation: false,
+                });
                 Chunk {
                     range,
                     particles,
                     trail,
+                    scores,
                 }
             })
             .collect();
@@ -112,6 +119,7 @@ impl Simulation {
             lr_table: Vec::new(),
             lr_at: Vec::new(),
             max_steps: recorded.steps,
+            keeps_scores: false,
         })
     }
 }

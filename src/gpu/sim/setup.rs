@@ -19,6 +19,8 @@ pub struct SimSetup<'a> {
     pub seed: u64,
     /// A linear-regression scene's data (for `batch_size`).
     pub regression: Option<&'a crate::scene::Regression>,
+    /// Keep each particle's trainability sums ([`crate::outcome::trainability`]).
+    pub scores: bool,
 }
 
 impl<'a> SimSetup<'a> {
@@ -37,6 +39,7 @@ impl<'a> SimSetup<'a> {
             trail,
             seed: scene.starts.seed,
             regression: scene.regression.as_ref(),
+            scores: scene.view.sweep_score == Some(crate::scene::SweepScore::Trainability),
         }
     }
 }

@@ -197,6 +197,12 @@ impl Scene {
         if v.start_map != base.start_map {
             missing("start_map");
         }
+        if v.sweep_score != base.sweep_score {
+            match v.sweep_score {
+                Some(score) => flag(args, "--sweep-score", score.name().into()),
+                None => missing("sweep_score unset"),
+            }
+        }
         if v.color_scale != base.color_scale {
             match v.color_scale {
                 Some(c) => flag(args, "--color-scale", color_scale_name(c).into()),

@@ -230,6 +230,9 @@ impl Scene {
         if let Some(b) = v.start_map {
             put("start_map", b.to_string());
         }
+        if let Some(score) = v.sweep_score {
+            put("sweep_score", quote(score.name()));
+        }
         if let Some(c) = v.color_scale {
             put("color_scale", quote(color_scale_name(c)));
         }

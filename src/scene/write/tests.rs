@@ -171,6 +171,7 @@ fn hand_made() -> Scene {
         density_scale: Some(DensityScale::Log),
         start_map: Some(true),
         color_scale: Some(ColorScale::Log),
+        sweep_score: Some(crate::scene::SweepScore::Trainability),
     };
     scene.validate().unwrap();
     scene
