@@ -37,6 +37,9 @@ pub struct SweepView {
     pub picked: Option<u64>,
     /// The step of each record of `paths`.
     path_steps: Vec<u32>,
+    /// The run's end as known elsewhere (a model scene's true final losses; its simulation
+    /// holds the slice's): the maps are made from it once instead of from the particles.
+    outcome: Option<Vec<crate::gpu::gpu_data::Particle>>,
     paths: Vec<Vec<TrailPoint>>,
     paths_at: Option<(u64, u32)>,
 }
@@ -54,10 +57,18 @@ impl SweepView {
             return;
         }
         let step = sim.steps_done();
-        let due = match self.made_at {
-            None => true,
-            Some((at, when)) => at != step && (when.elapsed() >= self.refresh || step >= sim.max_steps()),
-        };
+        if let Some(outcome) = &self.outcome
+            && self.made_at.is_none()
+        {
+            self.maps = sweep_maps(scene, outcome, sim.starts_per_group() as usize, None);
+            self.made_at = Some((step, Instant::now()));
+            self.insets.clear();
+        }
+        let due = self.outcome.is_none()
+            && match self.made_at {
+                None => true,
+                Some((at, when)) => at != step && (when.elapsed() >= self.refresh || step >= sim.max_steps()),
+            };
         // In a page the answer shows an earlier step: the maps are remade when a newer comes.
         if due
             && let Ok(Some((shown, particles))) = sim.read_particles_latest(gpu)
@@ -98,6 +109,13 @@ impl SweepView {
             None => self.paths.clear(),
             _ => {}
         }
+    }
+
+    /// Makes the maps from `particles` (the run's end, group-major) instead of the
+    /// simulation's.
+    pub fn set_outcome(&mut self, particles: Vec<crate::gpu::gpu_data::Particle>) {
+        self.outcome = Some(particles);
+        self.made_at = None;
     }
 
     /// Picks the group under a point of map `k`'s inset (`u`, `v` across and down, 0..1), or

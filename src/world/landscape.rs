@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow};
 
 use super::data_view::DataView;
 use crate::gpu::Gpu;
-use crate::gpu::gpu_data::{STATUS_DIVERGED, TrailPoint};
+use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, TrailPoint};
 use crate::gpu::model_sim::{ModelSetup, train};
 use crate::gpu::model_slice::evaluate_slice;
 use crate::gpu::sim::{Recorded, Simulation, TrailPlan};
@@ -34,6 +34,8 @@ pub struct Landscape {
     /// The true losses beside the slice's (the trail holds the slice's).
     pub losses: SliceLosses,
     pub data_view: Option<DataView>,
+    /// Every model's end with its true final loss (for a sweep's map).
+    pub outcome: Vec<Particle>,
 }
 
 /// The model of `scene`, trained and sliced; `plan` says what the trails keep (every step
@@ -127,7 +129,25 @@ pub fn landscape(
         .iter()
         .map(|t| t.iter().map(|p| p.loss).collect())
         .collect();
-    let losses = SliceLosses::new(&true_loss, &slice_loss, inits, trail.record_every);
+    // One series per optimizer as the legend has them (a sweep's groups together).
+    let spans: Vec<usize> = scene
+        .optimizers
+        .iter()
+        .map(|o| o.group_count() as usize * inits)
+        .collect();
+    let losses = SliceLosses::new(&true_loss, &slice_loss, &spans, trail.record_every);
+    let outcome = trained
+        .meta
+        .iter()
+        .zip(&trails)
+        .map(|(m, t)| Particle {
+            pos: t[t.len() - 1].pos,
+            loss: m.loss,
+            step: m.step,
+            status: m.status,
+            ..Particle::default()
+        })
+        .collect();
     let starts = trails[..inits]
         .iter()
         .map(|t| [f64::from(t[0].pos[0]), f64::from(t[0].pos[1])])
@@ -177,6 +197,7 @@ pub fn landscape(
         about,
         losses,
         data_view,
+        outcome,
     })
 }
 

@@ -138,7 +138,10 @@ impl World {
                 losses: land.losses,
                 data_view: land.data_view,
             };
-            return Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings);
+            let world = Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings)?;
+            // A sweep's map by the models' true final losses, not the slice's under them.
+            world.sweep.borrow_mut().set_outcome(land.outcome);
+            return Ok(world);
         }
         // Checked before the start list (or anything else large) is made.
         let n = scene.particle_count();

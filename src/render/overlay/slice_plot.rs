@@ -15,8 +15,8 @@ pub struct SliceLosses {
     pub true_loss: Vec<Vec<Option<[f64; 3]>>>,
     /// Per optimizer group, per record: the median loss of the slice.
     pub slice_loss: Vec<Vec<Option<f64>>>,
-    /// Models per group.
-    pub per_group: usize,
+    /// Models per series.
+    pub members: Vec<usize>,
 }
 
 /// The `q`-quantile (linear between order statistics) of finite `values`.
@@ -33,19 +33,20 @@ fn finite_sorted(values: impl Iterator<Item = f32>) -> Vec<f64> {
 }
 
 impl SliceLosses {
-    /// From each particle's true and slice losses per record (group-major, `per_group` each),
-    /// recorded every `record_every` steps.
-    pub fn new(true_loss: &[Vec<f32>], slice_loss: &[Vec<f32>], per_group: usize, record_every: u32) -> Self {
-        let per_group = per_group.max(1);
+    /// From each particle's true and slice losses per record, recorded every `record_every`
+    /// steps; series k is the next `spans[k]` particles (an optimizer's, its sweep's groups
+    /// together).
+    pub fn new(true_loss: &[Vec<f32>], slice_loss: &[Vec<f32>], spans: &[usize], record_every: u32) -> Self {
         let records = true_loss.first().map_or(0, Vec::len);
-        let groups = true_loss.len().div_ceil(per_group);
         let mut out = Self {
             steps: (0..records as u32).map(|r| r * record_every).collect(),
-            per_group,
+            members: spans.to_vec(),
             ..Self::default()
         };
-        for g in 0..groups {
-            let members = g * per_group..((g + 1) * per_group).min(true_loss.len());
+        let mut first = 0;
+        for &span in spans {
+            let members = first..(first + span).min(true_loss.len());
+            first += span;
             let (mut t, mut s) = (Vec::with_capacity(records), Vec::with_capacity(records));
             for r in 0..records {
                 let truth = finite_sorted(true_loss[members.clone()].iter().map(|l| l[r]));
@@ -76,7 +77,7 @@ impl SliceLosses {
                     .filter_map(|r| self.true_loss[g][r].map(|q| [f64::from(self.steps[r]), q[k]]))
                     .collect()
             };
-            if self.per_group > 1 {
+            if self.members[g] > 1 {
                 let mut band = at(0);
                 band.extend(at(2));
                 band.iter().for_each(|p| take(p[1]));
@@ -104,7 +105,7 @@ impl SliceLosses {
                 style: SeriesStyle::Line { width: 1.5 },
             });
         }
-        let spread = if self.per_group > 1 {
+        let spread = if self.members.iter().any(|&m| m > 1) {
             "median, 25-75%; "
         } else {
             ""
@@ -140,7 +141,7 @@ mod tests {
             .iter()
             .map(|t| t.iter().map(|v| v + 1.0).collect())
             .collect();
-        let l = SliceLosses::new(&truth, &slice, 3, 10);
+        let l = SliceLosses::new(&truth, &slice, &[3, 3], 10);
         assert_eq!(l.steps, [0, 10]);
         assert_eq!(l.true_loss[0][0], Some([1.5, 2.0, 2.5]));
         // A diverged (non-finite) model is left out of the statistics.
