@@ -129,6 +129,13 @@ impl World {
             TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
                 .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))
         };
+        #[cfg(target_arch = "wasm32")]
+        if scene.model.is_some() {
+            anyhow::bail!(
+                "a [model] scene trains before it draws, reading its results back as it goes, which \
+                 the page cannot wait for yet: run it with `descent view SCENE.toml`"
+            );
+        }
         if let Some(model) = &scene.model {
             // Trained and sliced first; then drawn as a surface scene.
             let land = landscape(gpu, scene, model, trail_for)?;
