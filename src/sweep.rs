@@ -124,6 +124,33 @@ impl ParamRange {
         (0..self.count).map(|i| self.value(i)).collect()
     }
 
+    /// The value `t` of the way from `from` to `to` (0..1, in log for log ranges).
+    pub fn at(&self, t: f64) -> f64 {
+        match self.spacing {
+            Spacing::Linear => self.from + (self.to - self.from) * t,
+            Spacing::Log => (self.from.ln() + (self.to.ln() - self.from.ln()) * t).exp(),
+        }
+    }
+
+    /// The range under the span `u0..u1` of a map that draws this range as `count` cells
+    /// across (0 the map's left edge, 1 its right; either order): its ends are the values at
+    /// the span's ends, its count and spacing this range's. None for a span under one cell
+    /// wide (a click), or one whose ends would be equal in f64.
+    pub fn zoomed(&self, u0: f64, u1: f64) -> Option<Self> {
+        let n = f64::from(self.count);
+        // Cell i spans [i/n, (i+1)/n] and shows value i.
+        let index = |u: f64| (u.clamp(0.0, 1.0) * n - 0.5).clamp(0.0, n - 1.0);
+        let (a, b) = (index(u0.min(u1)), index(u0.max(u1)));
+        if b - a < 1.0 {
+            return None;
+        }
+        let last = n - 1.0;
+        let (from, to) = (self.at(a / last), self.at(b / last));
+        (from != to)
+            .then(|| Self::new(from, to, self.count, self.spacing).ok())
+            .flatten()
+    }
+
     /// Where `v` lies along the range, 0 at `from` and 1 at `to` (log for log ranges).
     pub fn position(&self, v: f64) -> f64 {
         match self.spacing {
@@ -182,6 +209,27 @@ pub fn indices(axes: &[SweepAxis], g: u64) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_span_of_the_map_is_a_range_of_the_same_count() {
+        let r = ParamRange::new(0.0, 1.0, 11, Spacing::Linear).unwrap();
+        // Cells 2 to 8 of 11: their centres, values 0.2 and 0.8.
+        let z = r.zoomed(2.5 / 11.0, 8.5 / 11.0).unwrap();
+        assert!(
+            (z.from - 0.2).abs() < 1e-12 && (z.to - 0.8).abs() < 1e-12,
+            "{z:?}"
+        );
+        assert_eq!((z.count, z.spacing), (11, Spacing::Linear));
+        assert_eq!(r.zoomed(8.5 / 11.0, 2.5 / 11.0), Some(z), "either order");
+        assert_eq!(r.zoomed(0.5, 0.55), None, "under a cell: a click");
+        let log = ParamRange::new(1e-4, 1e-2, 3, Spacing::Log).unwrap();
+        let z = log.zoomed(0.5 / 3.0, 1.5 / 3.0).unwrap();
+        assert!(
+            (z.from - 1e-4).abs() < 1e-16 && (z.to - 1e-3).abs() < 1e-15,
+            "{z:?}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -412,6 +412,75 @@ fn clicking_a_pixel_of_the_sweep_map_picks_that_group() {
     assert_eq!(viewer(&h).world().sweep.borrow().picked, Some(0));
 }
 
+/// A drag on the sweep map zooms into its rectangle: the sweep runs again on the ranges under
+/// it, with as many groups; `[` goes back and `]` forward again.
+#[test]
+fn dragging_on_the_sweep_map_zooms_into_its_rectangle() {
+    let mut h = harness(SWEEP);
+    let viewport = viewer(&h).viewport();
+    let inset = *viewer(&h)
+        .overlay_layout()
+        .insets
+        .first()
+        .expect("the sweep map inset");
+    let at = |u: f32, v: f32| {
+        viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height())
+    };
+    // From the centre of cell (2, 1) to that of (8, 6), counted from the bottom left.
+    let (from, to) = (at(2.5 / 12.0, 1.0 - 1.5 / 10.0), at(8.5 / 12.0, 1.0 - 6.5 / 10.0));
+    h.event(egui::Event::PointerMoved(from));
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=8 {
+        h.event(egui::Event::PointerMoved(from + (to - from) * (k as f32 / 8.0)));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(3);
+    let ranges = |h: &Harness<'static, App>| -> Vec<(f64, f64, u32)> {
+        viewer(h).scene().optimizers[0]
+            .sweep
+            .iter()
+            .map(|a| (a.range.from, a.range.to, a.range.count))
+            .collect()
+    };
+    // lr cells are (1.5 - 0.05) / 11 apart, momentum cells 0.1.
+    let lr = |i: f64| 0.05 + (1.5 - 0.05) * i / 11.0;
+    let zoomed = ranges(&h);
+    assert_eq!(zoomed.len(), 2);
+    for (got, want) in zoomed.iter().zip([(lr(2.0), lr(8.0), 12), (0.1, 0.6, 10)]) {
+        assert!(
+            (got.0 - want.0).abs() < 0.02 && (got.1 - want.1).abs() < 0.02 && got.2 == want.2,
+            "{zoomed:?}"
+        );
+    }
+    assert_eq!(
+        viewer(&h).world().sim.particle_count(),
+        120,
+        "as many groups, again"
+    );
+    assert!(
+        viewer(&h).world().scene().optimizers[0].label.contains("lr="),
+        "the legend's label"
+    );
+    // No orbit happened, no start was added.
+    assert_eq!(viewer(&h).scene().starts.points.len(), 1);
+    press(&mut h, Key::OpenBracket);
+    assert_eq!(ranges(&h), [(0.05, 1.5, 12), (0.0, 0.9, 10)], "back");
+    press(&mut h, Key::CloseBracket);
+    assert_eq!(ranges(&h), zoomed, "forward");
+}
+
 /// The frame the viewer shows, as it drew it last.
 fn shown_frame(h: &Harness<'static, App>) -> image::RgbaImage {
     descent::render::read_texture_rgba(common::gpu(), viewer(h).world().renderer.target().texture()).unwrap()

@@ -20,6 +20,9 @@ pub enum Action {
     ResetView,
     ToggleRecord,
     Screenshot,
+    /// Back and forward through the sweep map's zooms.
+    ZoomBack,
+    ZoomForward,
 }
 
 /// Key bindings: key, action, help text.
@@ -53,6 +56,12 @@ pub const KEYS: &[(Key, Action, &str)] = &[
         "F9: start / stop recording PNG frames",
     ),
     (Key::F12, Action::Screenshot, "F12: screenshot"),
+    (
+        Key::OpenBracket,
+        Action::ZoomBack,
+        "[ / ]: back / forward through the sweep map's zooms",
+    ),
+    (Key::CloseBracket, Action::ZoomForward, ""),
 ];
 
 /// Mouse help, shown with the keys.
@@ -62,6 +71,7 @@ pub const MOUSE_HELP: &[&str] = &[
     "wheel: zoom towards the cursor",
     "click: add a start point there (on a sweep map: show that group's path)",
     "shift + drag: a grid of start points in the rectangle",
+    "drag on a sweep map: zoom into that rectangle (the sweep runs again on its ranges)",
 ];
 
 pub fn key_action(key: Key) -> Option<Action> {
@@ -75,6 +85,8 @@ pub enum DragMode {
     Pan,
     /// A rectangle of start points.
     Rectangle,
+    /// A rectangle on sweep map k: zoom into it.
+    ZoomMap(usize),
 }
 
 pub fn drag_mode(button: PointerButton, modifiers: Modifiers) -> Option<DragMode> {

@@ -4,6 +4,7 @@
 use crate::app::input::{self, DragMode};
 use crate::app::viewer::Viewer;
 use crate::gpu::Gpu;
+use crate::scene::Scene;
 
 impl Viewer {
     pub(super) fn handle_pointer(
@@ -26,6 +27,12 @@ impl Viewer {
         if response.drag_started() {
             self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
             self.drag_origin = response.ctx.input(|i| i.pointer.press_origin());
+            // A plain drag that starts on a sweep map zooms into it.
+            if self.drag == Some(DragMode::Orbit)
+                && let Some((k, _)) = self.drag_origin.and_then(|p| self.sweep_map_at(p, rect, ppp))
+            {
+                self.drag = Some(DragMode::ZoomMap(k));
+            }
         }
         // Two fingers on the view: spreading them zooms in towards their centre, moving them
         // together pans; the first finger's drag, which egui also reports, stops orbiting.
@@ -47,6 +54,20 @@ impl Viewer {
                 Some(DragMode::Pan) => self.camera.pan(d.x / rect.height(), d.y / rect.height()),
                 _ => {}
             }
+        }
+        if response.drag_stopped()
+            && let Some(DragMode::ZoomMap(k)) = self.drag
+        {
+            if let (Some(start), Some(end)) = (self.drag_origin, response.interact_pointer_pos())
+                && let (Some((_, a)), Some(b)) = (
+                    self.sweep_map_at(start, rect, ppp),
+                    self.map_uv(k, end, rect, ppp),
+                )
+            {
+                self.zoom_sweep(gpu, k, a, b);
+            }
+            self.drag = None;
+            self.drag_origin = None;
         }
         if response.drag_stopped() {
             if self.drag == Some(DragMode::Rectangle)
@@ -86,6 +107,64 @@ impl Viewer {
         }
     }
 
+    /// Zooms sweep map k into the rectangle between `a` and `b` (across and down, 0..1): the
+    /// swept ranges become the rectangle's, the sweep runs again, and the scene before goes
+    /// onto the zoom history (`[` goes back).
+    pub(super) fn zoom_sweep(&mut self, gpu: &Gpu, k: usize, a: [f64; 2], b: [f64; 2]) {
+        let Some(optimizer) = self.world.sweep.borrow().maps.get(k).map(|m| m.optimizer) else {
+            return;
+        };
+        let mut scene = self.scene.clone();
+        let Some(spec) = scene.optimizers.get_mut(optimizer) else {
+            return;
+        };
+        // Across is the first swept parameter; up the second (the image's rows run down).
+        let spans = [(a[0], b[0]), (1.0 - a[1], 1.0 - b[1])];
+        let mut zoomed = false;
+        for (axis, (u0, u1)) in spec.sweep.iter_mut().zip(spans) {
+            if let Some(r) = axis.range.zoomed(u0, u1) {
+                // The label names the ranges as written (`lr=0.05..1.5:12`): now the new ones.
+                let (old, new) = (
+                    format!("{}={}", axis.param, axis.range),
+                    format!("{}={r}", axis.param),
+                );
+                spec.label = spec.label.replace(&old, &new);
+                axis.range = r;
+                zoomed = true;
+            }
+        }
+        if !zoomed {
+            return;
+        }
+        self.zoom_forward.clear();
+        self.go_to_zoom(gpu, scene, true);
+    }
+
+    /// Shows `scene` (a zoom of the current one, or one from the history), keeping the current
+    /// one on the history: behind it when `forward`, else ahead of it.
+    pub(super) fn go_to_zoom(&mut self, gpu: &Gpu, scene: Scene, forward: bool) {
+        let before = self.scene.clone();
+        match self.set_scene(gpu, scene) {
+            Ok(()) => {
+                if forward {
+                    self.zoom_back.push(before);
+                } else {
+                    self.zoom_forward.push(before);
+                }
+                // The panel shows the new ranges (its next edit starts from them).
+                self.panel = crate::app::panel::Panel::from_scene(&self.scene);
+                let ranges: Vec<String> = self
+                    .scene
+                    .optimizers
+                    .iter()
+                    .flat_map(|o| o.sweep.iter().map(|a| format!("{} {}", a.param, a.range)))
+                    .collect();
+                self.message = format!("sweep map: {}", ranges.join(", "));
+            }
+            Err(e) => self.message = format!("cannot zoom: {e:#}"),
+        }
+    }
+
     pub(super) fn apply_panel(&mut self, gpu: &Gpu) {
         if let Some(scene) = self.panel.build(&self.scene)
             && let Err(e) = self.set_scene(gpu, scene)
@@ -98,24 +177,37 @@ impl Viewer {
     /// overlay's last layout, in frame pixels); a click on a map outside any group clears the
     /// pick. Returns whether the position was on a map.
     pub(super) fn pick_on_sweep_map(&mut self, p: egui::Pos2, rect: egui::Rect, ppp: f32) -> bool {
+        let Some((k, [u, v])) = self.sweep_map_at(p, rect, ppp) else {
+            return false;
+        };
+        self.world.sweep.borrow_mut().pick(k, u, v);
+        true
+    }
+
+    /// The sweep map under a viewport position and where on it (across and down, 0..1).
+    pub(super) fn sweep_map_at(
+        &self,
+        p: egui::Pos2,
+        rect: egui::Rect,
+        ppp: f32,
+    ) -> Option<(usize, [f64; 2])> {
+        let maps = self.world.sweep.borrow().maps.len();
+        let k = (0..maps).find(|&k| {
+            self.map_uv(k, p, rect, ppp)
+                .is_some_and(|[u, v]| (0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v))
+        })?;
+        Some((k, self.map_uv(k, p, rect, ppp)?))
+    }
+
+    /// Where a viewport position is on sweep map k's image (across and down; outside 0..1
+    /// beyond its edges), from the overlay's last layout (frame pixels).
+    pub(super) fn map_uv(&self, k: usize, p: egui::Pos2, rect: egui::Rect, ppp: f32) -> Option<[f64; 2]> {
         let px = (p - rect.min) * ppp;
-        let mut sweep = self.world.sweep.borrow_mut();
-        let maps = sweep.maps.len();
-        let hit = self
-            .overlay
-            .layout()
-            .insets
-            .iter()
-            .take(maps)
-            .enumerate()
-            .find(|(_, r)| r.contains(egui::pos2(px.x, px.y)));
-        let Some((k, r)) = hit else { return false };
-        let (u, v) = (
+        let r = self.overlay.layout().insets.get(k)?;
+        Some([
             f64::from((px.x - r.left()) / r.width()),
             f64::from((px.y - r.top()) / r.height()),
-        );
-        sweep.pick(k, u, v);
-        true
+        ])
     }
 
     /// A point of the viewport in normalised device coordinates (-1..1, y up).

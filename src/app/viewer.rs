@@ -109,6 +109,9 @@ pub struct Viewer {
     pub(super) drag: Option<DragMode>,
     /// Where the current drag was pressed (egui forgets it on the frame of the release).
     pub(super) drag_origin: Option<egui::Pos2>,
+    /// The sweep map's zooms: the scenes before the current one, and after it (`[` and `]`).
+    pub(super) zoom_back: Vec<Scene>,
+    pub(super) zoom_forward: Vec<Scene>,
     pub(super) panel: crate::app::panel::Panel,
     /// Where the side panel was laid out last (logical points).
     pub(super) panel_rect: Option<egui::Rect>,
@@ -178,6 +181,8 @@ impl Viewer {
             show_help: false,
             drag: None,
             drag_origin: None,
+            zoom_back: Vec::new(),
+            zoom_forward: Vec::new(),
             loss: vec![Vec::new(); scene.optimizers.len()],
             panel_rect: None,
             shown: PanelShown {
@@ -430,6 +435,16 @@ impl Viewer {
             Action::ResetView => self.camera = self.options.camera,
             Action::ToggleRecord => self.toggle_record(gpu),
             Action::Screenshot => self.screenshot = true,
+            Action::ZoomBack => {
+                if let Some(scene) = self.zoom_back.pop() {
+                    self.go_to_zoom(gpu, scene, false);
+                }
+            }
+            Action::ZoomForward => {
+                if let Some(scene) = self.zoom_forward.pop() {
+                    self.go_to_zoom(gpu, scene, true);
+                }
+            }
             Action::TogglePanel => self.show_panel = !self.show_panel,
         }
     }
