@@ -151,6 +151,13 @@ impl ParamRange {
             .flatten()
     }
 
+    /// Whether every value differs from its neighbour once rounded to f32, the precision the
+    /// GPU runs in: a range zoomed below f32's spacing gives neighbouring groups the same
+    /// value, so its map's cells stop being distinct runs.
+    pub fn distinct_in_f32(&self) -> bool {
+        (1..self.count).all(|i| self.value(i - 1) as f32 != self.value(i) as f32)
+    }
+
     /// Where `v` lies along the range, 0 at `from` and 1 at `to` (log for log ranges).
     pub fn position(&self, v: f64) -> f64 {
         match self.spacing {
@@ -209,6 +216,27 @@ pub fn indices(axes: &[SweepAxis], g: u64) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ranges_below_f32_spacing_are_flagged() {
+        // f32's spacing above 1 is 2^-23 (1.2e-7): 512 values over 1..1+1e-4 (2e-7 apart)
+        // are distinct, over 1..1+5e-5 (1e-7 apart) they are not.
+        assert!(
+            ParamRange::new(1.0, 1.0 + 1e-4, 512, Spacing::Linear)
+                .unwrap()
+                .distinct_in_f32()
+        );
+        assert!(
+            !ParamRange::new(1.0, 1.0 + 5e-5, 512, Spacing::Linear)
+                .unwrap()
+                .distinct_in_f32()
+        );
+        assert!(
+            ParamRange::new(1e-4, 1e-2, 512, Spacing::Log)
+                .unwrap()
+                .distinct_in_f32()
+        );
+    }
 
     #[test]
     fn a_span_of_the_map_is_a_range_of_the_same_count() {

@@ -123,3 +123,28 @@ fn the_bowls_boundary_is_at_lr_one_pixel_for_pixel() {
     let d = dims[0].1.expect("a boundary");
     assert!((d - 1.0).abs() < 0.15, "{d}");
 }
+
+/// A map zoomed below f32's spacing (the GPU's precision) says so in its title: its
+/// neighbouring cells share a value and stop being distinct runs.
+#[test]
+fn a_map_below_f32_spacing_says_so() {
+    let scene = |lr: &str| {
+        let text = format!(
+            "[surface]\nname = \"bowl\"\n[[optimizer]]\nname = \"sgd\"\nlr = {lr}\n\
+             momentum = {{ from = 0.0, to = 0.5, count = 8 }}\n[starts]\npoints = [[1.0, 0.5]]\n"
+        );
+        Scene::parse("f32.toml", &text).unwrap()
+    };
+    let title = |s: &Scene| {
+        let particles = vec![Default::default(); s.group_count() as usize];
+        sweep_maps(s, &particles, 1, None)[0].title.clone()
+    };
+    let fine = scene("{ from = 0.9999, to = 1.0001, count = 64 }");
+    assert!(!title(&fine).contains("f32"), "{}", title(&fine));
+    let blurred = scene("{ from = 0.9999999, to = 1.0000001, count = 64 }");
+    assert!(
+        title(&blurred).contains("lr below f32 spacing"),
+        "{}",
+        title(&blurred)
+    );
+}

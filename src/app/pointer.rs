@@ -160,6 +160,16 @@ impl Viewer {
                     .flat_map(|o| o.sweep.iter().map(|a| format!("{} {}", a.param, a.range)))
                     .collect();
                 self.message = format!("sweep map: {}", ranges.join(", "));
+                let blurred = self
+                    .scene
+                    .optimizers
+                    .iter()
+                    .flat_map(|o| o.sweep.iter())
+                    .any(|a| !a.range.distinct_in_f32());
+                if blurred {
+                    self.message
+                        .push_str(" (below f32 spacing: neighbouring cells share a value; zoom out)");
+                }
             }
             Err(e) => self.message = format!("cannot zoom: {e:#}"),
         }

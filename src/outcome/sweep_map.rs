@@ -187,6 +187,20 @@ pub fn sweep_maps(
                 })
                 .collect();
             let mut map = map_of(k, first, spec, &outcomes, floor);
+            // Zoomed below f32 (what the GPU runs in): say so where the map is shown.
+            let blurred: Vec<&str> = spec
+                .sweep
+                .iter()
+                .filter(|a| !a.range.distinct_in_f32())
+                .map(|a| a.param)
+                .collect();
+            if !blurred.is_empty() {
+                map.title = format!(
+                    "{} [{} below f32 spacing: neighbouring cells share a value]",
+                    map.title,
+                    blurred.join(", ")
+                );
+            }
             if let Some(sums) = trainability
                 && map.dims[1] > 1
             {
