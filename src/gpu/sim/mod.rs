@@ -84,7 +84,55 @@ pub struct Chunk {
     scores: wgpu::Buffer,
 }
 
+/// What a new chunk's trail ring holds.
+enum Ring<'a> {
+    /// `capacity` points per particle, written as the run goes (at least one, to bind).
+    Empty { capacity: u32 },
+    /// Points recorded elsewhere, slot-major.
+    Filled(&'a [TrailPoint]),
+}
+
 impl Chunk {
+    /// The buffers of the particles `range`, starting from `state` (theirs alone), with a
+    /// trail ring as `ring` says and a vec4 of trainability sums each when `scores`.
+    fn new(gpu: &Gpu, range: ChunkRange, state: &[Particle], ring: Ring<'_>, scores: bool) -> Self {
+        let particles = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("sim.particles"),
+            contents: bytemuck::cast_slice(state),
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::VERTEX
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+        });
+        let trail_usage =
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC;
+        let trail = match ring {
+            Ring::Empty { capacity } => gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("sim.trail"),
+                size: u64::from(capacity.max(1)) * u64::from(range.count) * TRAIL_POINT_BYTES,
+                usage: trail_usage,
+                mapped_at_creation: false,
+            }),
+            Ring::Filled(points) => gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("sim.trail"),
+                contents: bytemuck::cast_slice(points),
+                usage: trail_usage,
+            }),
+        };
+        let scores = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("sim.scores"),
+            size: if scores { u64::from(range.count) * 16 } else { 16 },
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        Self {
+            range,
+            particles,
+            trail,
+            scores,
+        }
+    }
+
     pub fn particle_buffer(&self) -> &wgpu::Buffer {
         &self.particles
     }
@@ -236,39 +284,10 @@ impl Simulation {
             .iter()
             .map(|&range| {
                 let own = &initial[range.first as usize..(range.first + range.count) as usize];
-                let particles = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("sim.particles"),
-                    contents: bytemuck::cast_slice(own),
-                    usage: wgpu::BufferUsages::STORAGE
-                        | wgpu::BufferUsages::VERTEX
-                        | wgpu::BufferUsages::COPY_SRC
-                        | wgpu::BufferUsages::COPY_DST,
-                });
-                // A zero-capacity trail still needs a bound buffer; one point keeps it valid.
-                let trail = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("sim.trail"),
-                    size: u64::from(setup.trail.capacity.max(1)) * u64::from(range.count) * TRAIL_POINT_BYTES,
-                    usage: wgpu::BufferUsages::STORAGE
-                        | wgpu::BufferUsages::VERTEX
-                        | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                });
-                let scores = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("sim.scores"),
-                    size: if setup.scores {
-                        u64::from(range.count) * 16
-                    } else {
-                        16
-                    },
-                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                });
-                Chunk {
-                    range,
-                    particles,
-                    trail,
-                    scores,
-                }
+                let ring = Ring::Empty {
+                    capacity: setup.trail.capacity,
+                };
+                Chunk::new(gpu, range, own, ring, setup.scores)
             })
             .collect();
 

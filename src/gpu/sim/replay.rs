@@ -2,9 +2,7 @@
 //! its loss slice): its trail rings are filled at once and its clock stands at the end, so the
 //! renderer, the plots and the timeline draw the recorded history as they draw a live run.
 
-use wgpu::util::DeviceExt;
-
-use super::{Chunk, SimError, Simulation, TrailPlan, chunk_ranges};
+use super::{Chunk, Ring, SimError, Simulation, TrailPlan, chunk_ranges};
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_RUNNING, SimParams, TrailPoint};
 
@@ -65,38 +63,18 @@ impl Simulation {
             .into_iter()
             .map(|range| {
                 let (first, count) = (range.first as usize, range.count as usize);
-                let particles = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("replay.particles"),
-                    contents: bytemuck::cast_slice(&last[first..first + count]),
-                    usage: wgpu::BufferUsages::STORAGE
-                        | wgpu::BufferUsages::VERTEX
-                        | wgpu::BufferUsages::COPY_SRC
-                        | wgpu::BufferUsages::COPY_DST,
-                });
                 // The ring's layout: slot-major, point `slot * count + l` for particle l.
                 let mut ring = Vec::with_capacity(plan.capacity as usize * count);
                 for slot in 0..plan.capacity as usize {
                     ring.extend(recorded.trails[first..first + count].iter().map(|t| t[slot]));
                 }
-                let trail = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("replay.trail"),
-                    contents: bytemuck::cast_slice(&ring),
-                    usage: wgpu::BufferUsages::STORAGE
-                        | wgpu::BufferUsages::VERTEX
-                        | wgpu::BufferUsages::COPY_SRC,
-                });
-                let scores = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("replay.scores"),
-                    size: 16,
-                    usage: wgpu::BufferUsages::STORAGE,
-                    mapped_at_creation: false,
-                });
-                Chunk {
+                Chunk::new(
+                    gpu,
                     range,
-                    particles,
-                    trail,
-                    scores,
-                }
+                    &last[first..first + count],
+                    Ring::Filled(&ring),
+                    false,
+                )
             })
             .collect();
         let params = SimParams {
