@@ -26,6 +26,21 @@ impl Domain {
     pub fn extent(&self) -> f64 {
         (self.x[1] - self.x[0]).max(self.y[1] - self.y[0])
     }
+    /// The nodes of a `cols` x `rows` grid spanning the domain edge to edge, row-major with y
+    /// outer (as the surface mesh lays them out); each side at least 2.
+    pub fn grid(self, cols: u32, rows: u32) -> impl Iterator<Item = [f64; 2]> {
+        let (cols, rows) = (cols.max(2), rows.max(2));
+        (0..rows).flat_map(move |j| {
+            let y = self.y[0] + (self.y[1] - self.y[0]) * f64::from(j) / f64::from(rows - 1);
+            (0..cols).map(move |i| {
+                [
+                    self.x[0] + (self.x[1] - self.x[0]) * f64::from(i) / f64::from(cols - 1),
+                    y,
+                ]
+            })
+        })
+    }
+
     /// Empty, inverted or non-finite domains cannot be sampled.
     pub fn validate(&self) -> Result<(), String> {
         let ok = |r: [f64; 2]| r[0].is_finite() && r[1].is_finite() && r[0] < r[1];

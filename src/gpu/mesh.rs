@@ -101,16 +101,14 @@ impl SurfaceMesh {
 
     /// The mesh of `surface` sampled on the CPU (as `mesh.wgsl` lays it out).
     fn sampled(gpu: &Gpu, surface: &Surface, cols: u32, rows: u32) -> Self {
-        let d = surface.domain;
-        let mut vertices = Vec::with_capacity((cols * rows) as usize);
-        for row in 0..rows {
-            let y = d.y[0] + (d.y[1] - d.y[0]) * f64::from(row) / f64::from(rows - 1);
-            for col in 0..cols {
-                let x = d.x[0] + (d.x[1] - d.x[0]) * f64::from(col) / f64::from(cols - 1);
+        let vertices: Vec<MeshVertex> = surface
+            .domain
+            .grid(cols, rows)
+            .map(|[x, y]| {
                 let z = surface.value([x, y]) as f32;
                 let g = surface.grad([x, y]).map(|v| v as f32);
                 let ok = z.is_finite() && g.iter().all(|v| v.is_finite());
-                vertices.push(MeshVertex {
+                MeshVertex {
                     position: [
                         x as f32,
                         y as f32,
@@ -118,9 +116,9 @@ impl SurfaceMesh {
                         if ok { 1.0 } else { 0.0 },
                     ],
                     gradient: if ok { [g[0], g[1], 0.0, 0.0] } else { [0.0; 4] },
-                });
-            }
-        }
+                }
+            })
+            .collect();
         let vertex_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("mesh.vertices"),
             contents: bytemuck::cast_slice(&vertices),

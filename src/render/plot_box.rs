@@ -91,16 +91,11 @@ pub fn loss_range(surface: &Surface, cols: u32, rows: u32) -> [f64; 2] {
 }
 
 fn grid_values(surface: &Surface, cols: u32, rows: u32) -> Vec<f64> {
-    let d = surface.domain;
-    let mut out = Vec::with_capacity((cols * rows) as usize);
-    for j in 0..rows {
-        let y = d.y[0] + (d.y[1] - d.y[0]) * f64::from(j) / f64::from(rows - 1);
-        for i in 0..cols {
-            let x = d.x[0] + (d.x[1] - d.x[0]) * f64::from(i) / f64::from(cols - 1);
-            out.push(surface.value([x, y]));
-        }
-    }
-    out
+    surface
+        .domain
+        .grid(cols, rows)
+        .map(|p| surface.value(p))
+        .collect()
 }
 
 /// The largest gap (data units of loss) between the surface and the flat triangles of a
