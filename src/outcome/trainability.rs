@@ -12,6 +12,7 @@
 //! box-counting estimate of the boundary between them.
 
 use crate::gpu::sim::ScoreSums;
+use crate::render::colormap::segmented;
 
 /// The cap on a normalised loss (the notebook's `max_val`).
 pub const CAP: f64 = 1e6;
@@ -82,11 +83,8 @@ const SPECTRAL: [[f64; 3]; 11] = [
 
 /// Spectral at `t` in 0..1.
 fn spectral(t: f64) -> [u8; 4] {
-    let x = t.clamp(0.0, 1.0) * (SPECTRAL.len() - 1) as f64;
-    let k = (x.floor() as usize).min(SPECTRAL.len() - 2);
-    let f = x - k as f64;
-    let c = |i: usize| (SPECTRAL[k][i] + (SPECTRAL[k + 1][i] - SPECTRAL[k][i]) * f).round() as u8;
-    [c(0), c(1), c(2), 255]
+    let [r, g, b] = segmented(&SPECTRAL, t).map(|v| v.round() as u8);
+    [r, g, b, 255]
 }
 
 /// Each run's colour: its score's rank within its class, converged onto Spectral's violet

@@ -115,7 +115,7 @@ impl FromStr for Colormap {
 
 /// Linear interpolation between evenly spaced control points, like matplotlib's
 /// `LinearSegmentedColormap` with N = 256.
-fn segmented(points: &[[f64; 3]], t: f64) -> [f64; 3] {
+pub fn segmented(points: &[[f64; 3]], t: f64) -> [f64; 3] {
     let n = points.len() - 1;
     let x = t.clamp(0.0, 1.0) * n as f64;
     let i = (x.floor() as usize).min(n - 1);
