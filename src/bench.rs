@@ -445,7 +445,12 @@ pub fn soak(gpu: &Gpu, particles: u32, seconds: f64, restart_s: f64) -> anyhow::
             time: step as f32,
         };
         world.renderer.render(gpu, &world.sim, &frame);
-        let content = overlay_content(&scene, f64::from(step), world.renderer.axis_labels().to_vec());
+        let content = overlay_content(
+            &scene,
+            f64::from(step),
+            world.renderer.axis_labels().to_vec(),
+            "starts",
+        );
         let texture = world.renderer.target().texture();
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         overlay.draw(gpu, &view, [640, 480], pixels_per_point_for(480), &content);

@@ -250,7 +250,7 @@ fn only_b_draws_j_of_b_as_a_curve_beside_the_data() {
         Some(["b", "", "J(b)"].map(String::from)),
         "b is the 1D surface's x; its y carries nothing"
     );
-    let content = descent::render::overlay::legend::overlay_content(&only_b, 0.0, Vec::new());
+    let content = descent::render::overlay::legend::overlay_content(&only_b, 0.0, Vec::new(), "starts");
     assert_eq!(content.starts[0].label, "b = 0");
 
     let (image, layout, positions) = render(&only_b, 3);

@@ -376,12 +376,14 @@ fn draw_frame(
     };
     // Prepared before any drawing: what the overlay shows, with every readback it needs (the
     // sweep's maps, the plots' series from the trail or the statistics).
-    let mut content = overlay_content(scene, look.time, Vec::new());
-    if let Some(model) = model {
-        // A model scene's starts are its initialisations, its surface a slice.
-        content.status = content.status.replace(" starts x ", " initialisations x ");
-        content.subtitle = Some(model.about.clone());
-    }
+    // A model scene's starts are its initialisations, its surface a slice.
+    let starts = if model.is_some() {
+        "initialisations"
+    } else {
+        "starts"
+    };
+    let mut content = overlay_content(scene, look.time, Vec::new(), starts);
+    content.subtitle = model.map(|m| m.about.clone());
     if coloring.colors.is_some() {
         // Colours that say something else: the legend explains them (basins' shares, who
         // diverged), and the optimizers move to the status line.

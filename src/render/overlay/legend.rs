@@ -11,7 +11,14 @@ use crate::scene::Scene;
 /// More start points than this are summarised in one line instead of listed.
 pub const MAX_LISTED_STARTS: usize = 8;
 
-pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> OverlayContent {
+/// What a scene's overlay says at `step`; `starts_noun` names its start points in the status
+/// line when there are too many to list ("starts", or a model scene's "initialisations").
+pub fn overlay_content(
+    scene: &Scene,
+    step: f64,
+    labels: Vec<ScreenLabel>,
+    starts_noun: &str,
+) -> OverlayContent {
     let legend = scene
         .optimizers
         .iter()
@@ -57,7 +64,7 @@ pub fn overlay_content(scene: &Scene, step: f64, labels: Vec<ScreenLabel>) -> Ov
     if n_starts > MAX_LISTED_STARTS as u64 {
         let k = scene.optimizers.len();
         status.push_str(&format!(
-            "   {} starts x {k} optimizer{}",
+            "   {} {starts_noun} x {k} optimizer{}",
             count(n_starts),
             if k == 1 { "" } else { "s" }
         ));
@@ -97,7 +104,7 @@ mod tests {
     #[test]
     fn the_saddle_legend() {
         let scene = Scene::default_scene();
-        let c = overlay_content(&scene, 120.4, Vec::new());
+        let c = overlay_content(&scene, 120.4, Vec::new(), "starts");
         assert_eq!(c.legend.len(), 1);
         assert_eq!(
             c.starts.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(),
