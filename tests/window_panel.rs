@@ -109,6 +109,31 @@ fn click(h: &mut Harness<'static, App>, p: Pos2, modifiers: Modifiers) {
     h.run_steps(3);
 }
 
+/// A left drag from `a` to `b` in ten moves, a frame each, with `modifiers` held.
+fn drag(h: &mut Harness<'static, App>, a: Pos2, b: Pos2, modifiers: Modifiers) {
+    h.event(egui::Event::ModifiersChanged(modifiers));
+    h.event(egui::Event::PointerMoved(a));
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers,
+    });
+    h.run_steps(1);
+    for k in 1..=10 {
+        h.event(egui::Event::PointerMoved(a + (b - a) * (k as f32 / 10.0)));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers,
+    });
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(3);
+}
+
 #[test]
 fn clicking_the_surface_adds_a_start_there() {
     let mut h = harness(BOWL);
@@ -222,25 +247,7 @@ fn shift_drag_adds_a_five_by_five_grid_of_starts() {
     let mut h = harness(BOWL);
     let viewport = viewer(&h).viewport();
     let (a, b) = (screen_at(viewport, -1.5, -1.0), screen_at(viewport, 0.5, 1.0));
-    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
-    h.event(egui::Event::PointerMoved(a));
-    h.event(egui::Event::PointerButton {
-        pos: a,
-        button: PointerButton::Primary,
-        pressed: true,
-        modifiers: Modifiers::SHIFT,
-    });
-    for k in 1..=10 {
-        h.event(egui::Event::PointerMoved(a + (b - a) * (k as f32 / 10.0)));
-    }
-    h.event(egui::Event::PointerButton {
-        pos: b,
-        button: PointerButton::Primary,
-        pressed: false,
-        modifiers: Modifiers::SHIFT,
-    });
-    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
-    h.run_steps(3);
+    drag(&mut h, a, b, Modifiers::SHIFT);
     let points = viewer(&h).scene().starts.points.clone();
     assert_eq!(points.len(), 26, "one start and a 5x5 grid");
     // The grid runs from corner a to corner b in quarters: x -1.5, -1, ..., 0.5; y -1, ..., 1.
@@ -428,25 +435,7 @@ fn dragging_on_the_sweep_map_zooms_into_its_rectangle() {
     };
     // From the centre of cell (2, 1) to that of (8, 6), counted from the bottom left.
     let (from, to) = (at(2.5 / 12.0, 1.0 - 1.5 / 10.0), at(8.5 / 12.0, 1.0 - 6.5 / 10.0));
-    h.event(egui::Event::PointerMoved(from));
-    h.event(egui::Event::PointerButton {
-        pos: from,
-        button: PointerButton::Primary,
-        pressed: true,
-        modifiers: Modifiers::NONE,
-    });
-    h.run_steps(1);
-    for k in 1..=8 {
-        h.event(egui::Event::PointerMoved(from + (to - from) * (k as f32 / 8.0)));
-        h.run_steps(1);
-    }
-    h.event(egui::Event::PointerButton {
-        pos: to,
-        button: PointerButton::Primary,
-        pressed: false,
-        modifiers: Modifiers::NONE,
-    });
-    h.run_steps(3);
+    drag(&mut h, from, to, Modifiers::NONE);
     let ranges = |h: &Harness<'static, App>| -> Vec<(f64, f64, u32)> {
         viewer(h).scene().optimizers[0]
             .sweep
