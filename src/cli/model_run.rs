@@ -10,7 +10,7 @@ use super::plan::check_file;
 use crate::gpu::model_sim::Trained;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::model::slice::Plane;
-use crate::model::slice_request::{SliceFlags, SlicePlane, SliceRequest};
+use crate::model::slice_request::{SliceFlags, SlicePlane, SliceRequest, scene_key_error};
 use crate::model::{ModelProblem, ProblemArgs};
 use crate::optim::OptimizerSpec;
 use crate::run::model::ModelRun;
@@ -140,19 +140,17 @@ impl ModelPlan {
                     .scene
                     .as_ref()
                     .map_or("the scene".into(), |p| p.display().to_string());
-                for (flag, key, from_flag) in [
-                    ("--directions", "directions", m.directions.is_some()),
-                    ("--slice-size", "size", m.slice_size.is_some()),
-                    ("--slice-around", "around", m.slice_around.is_some()),
-                    ("--slice-range", "range", m.slice_range.is_some()),
-                ] {
-                    if let Some(rest) = e.strip_prefix(flag)
-                        && !from_flag
-                    {
-                        return anyhow!("{scene}: [slice] {key}{rest}");
-                    }
+                let from_flag = |flag: &str| match flag {
+                    "--directions" => m.directions.is_some(),
+                    "--slice-size" => m.slice_size.is_some(),
+                    "--slice-around" => m.slice_around.is_some(),
+                    "--slice-range" => m.slice_range.is_some(),
+                    _ => false,
+                };
+                match scene_key_error(&e) {
+                    Some((flag, renamed)) if !from_flag(flag) => anyhow!("{scene}: {renamed}"),
+                    _ => anyhow!(e),
                 }
-                anyhow!(e)
             };
             Some(SliceRequest::parse(&flags, &m.slice, &problem, particles).map_err(in_scene)?)
         };

@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 
 use super::slice::{Directions, Plane, Slice, principal_components, unit};
-use super::{ModelProblem, Training};
+use super::{ModelProblem, Training, Trajectory};
 use crate::optim::OptimizerSpec;
 
 /// Most grid points a side.
@@ -197,7 +197,12 @@ impl SliceRequest {
         );
         let plane = Plane { origin, d1, d2 };
         let centre = plane.project(&centre);
-        Ok(SlicePlane { plane, centre, line })
+        Ok(SlicePlane {
+            plane,
+            centre,
+            line,
+            centre_run: trajectory,
+        })
     }
 
     /// The slice over its extent: as given; [-1, 1]^2 for random directions (Li et al.'s); else
@@ -242,12 +247,32 @@ impl SliceRequest {
     }
 }
 
+/// The flags of a slice and the `[slice]` keys that give the same values in a scene file.
+const SCENE_KEYS: [(&str, &str); 4] = [
+    ("--directions", "directions"),
+    ("--slice-size", "size"),
+    ("--slice-around", "around"),
+    ("--slice-range", "range"),
+];
+
+/// An error of [`SliceRequest::parse`] about a value a scene's `[slice]` gave: the flag it
+/// names and the message with the table's key in its place (`[slice] size "1x1": ...`).
+pub fn scene_key_error(e: &str) -> Option<(&'static str, String)> {
+    SCENE_KEYS.iter().find_map(|(flag, key)| {
+        e.strip_prefix(flag)
+            .map(|rest| (*flag, format!("[slice] {key}{rest}")))
+    })
+}
+
 /// A slice's plane, where its centre model lies on it, and a line that says what it is.
 #[derive(Clone, Debug)]
 pub struct SlicePlane {
     pub plane: Plane,
     pub centre: [f64; 2],
     pub line: String,
+    /// The twin's run of the centre particle, when the plane needed it (around its final
+    /// parameters, or along its trajectory's principal components).
+    pub centre_run: Option<Trajectory>,
 }
 
 /// `A0:A1,B0:B1`.
@@ -380,7 +405,9 @@ mod tests {
         };
         let r = SliceRequest::parse(&flags, &[PathBuf::from("s.csv")], &p, 2).unwrap();
         let specs: Vec<OptimizerSpec> = vec!["sgd:lr=0.1".parse().unwrap()];
-        let SlicePlane { plane, centre, line } = r.plane(&p, &specs, 5, 0.0, 0).unwrap();
+        let SlicePlane {
+            plane, centre, line, ..
+        } = r.plane(&p, &specs, 5, 0.0, 0).unwrap();
         assert_eq!(centre, [p.inits[1][2], p.inits[1][12]]);
         assert!(
             line.contains("parameters w0[1,0] and b1[0]") && line.contains("particle 1's initial"),

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use image::{Rgba, RgbaImage};
 
-use crate::model::{Loss, ModelProblem, Training};
+use crate::model::{Loss, ModelProblem, Training, Trajectory};
 use crate::numbers::short_number;
 use crate::optim::OptimizerSpec;
 use crate::render::overlay::style::{Inset, Plot, Series, SeriesStyle, optimizer_color};
@@ -96,7 +96,8 @@ fn dot(image: &mut RgbaImage, cx: f64, cy: f64, r: f64, fill: Rgba<u8>) {
 
 impl DataView {
     /// The view of `problem` trained by `optimizers` (groups) from initialisation `model`, or
-    /// None when the data has no picture of this kind.
+    /// None when the data has no picture of this kind. `known`: a particle's twin run made
+    /// already (the slice's centre), used instead of running it again.
     pub fn new(
         problem: &ModelProblem,
         optimizers: &[OptimizerSpec],
@@ -104,6 +105,7 @@ impl DataView {
         steps: u32,
         tol: f64,
         seed: u64,
+        known: Option<(usize, &Trajectory)>,
     ) -> Option<Self> {
         let data = &problem.data;
         let features = data.features;
@@ -136,7 +138,11 @@ impl DataView {
             .iter()
             .enumerate()
             .filter_map(|(g, spec)| {
-                let t = training.one(g * inits + model % inits.max(1)).ok()?;
+                let index = g * inits + model % inits.max(1);
+                let t = match known {
+                    Some((i, t)) if i == index => t.clone(),
+                    _ => training.one(index).ok()?,
+                };
                 let accuracy = t.theta.iter().map(|theta| twin.accuracy(theta)).collect();
                 Some(Track {
                     label: spec.describe(),
@@ -326,7 +332,7 @@ mod tests {
         let read = |_: &str| Ok("x0,x1,y\n-1,-1,0\n1,1,1\n".to_string());
         let problem = ModelProblem::resolve(&args, &read).unwrap();
         let optimizers: Vec<OptimizerSpec> = vec!["sgd:lr=0.1".parse().unwrap()];
-        DataView::new(&problem, &optimizers, 0, 3, 0.0, 0).expect("two features and bce: a view")
+        DataView::new(&problem, &optimizers, 0, 3, 0.0, 0, None).expect("two features and bce: a view")
     }
 
     #[test]
@@ -402,7 +408,7 @@ mod tests {
             ModelProblem::resolve(&args, &|p| Err(std::io::Error::other(p.to_string()))).unwrap()
         };
         let sgd: Vec<OptimizerSpec> = vec!["sgd:lr=0.1".parse().unwrap()];
-        let view = |p: &ModelProblem| DataView::new(p, &sgd, 0, 2, 0.0, 0).map(|v| v.frame);
+        let view = |p: &ModelProblem| DataView::new(p, &sgd, 0, 2, 0.0, 0, None).map(|v| v.frame);
         assert!(matches!(
             view(&problem("linear", "mse", "linear:n=10")),
             Some(Frame::Curve { .. })

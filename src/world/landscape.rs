@@ -17,7 +17,7 @@ use crate::gpu::model_slice::evaluate_slice;
 use crate::gpu::sim::{Recorded, Simulation, TrailPlan};
 use crate::model::ModelProblem;
 use crate::model::slice::Directions;
-use crate::model::slice_request::{SliceFlags, SliceRequest};
+use crate::model::slice_request::{SliceFlags, SliceRequest, scene_key_error};
 use crate::numbers::short_number;
 use crate::render::overlay::slice_plot::SliceLosses;
 use crate::scene::{ModelScene, Scene, SliceScene, Starts};
@@ -62,7 +62,8 @@ pub fn landscape(
         .plane(&problem, &groups, steps, tol, seed)
         .map_err(|e| anyhow!(e))?;
     let plan = plan(particles)?;
-    let data_view = DataView::new(&problem, &groups, request.particle, steps, tol, seed);
+    let known = plane.centre_run.as_ref().map(|t| (request.particle, t));
+    let data_view = DataView::new(&problem, &groups, request.particle, steps, tol, seed, known);
     let setup = ModelSetup {
         problem: &problem,
         optimizers: &groups,
@@ -209,17 +210,8 @@ fn slice_request(slice: &SliceScene, problem: &ModelProblem, particles: usize) -
         around: slice.around.as_deref(),
         range: slice.range.as_deref(),
     };
-    SliceRequest::parse(&flags, &[], problem, particles).map_err(|e| {
-        for (flag, key) in [
-            ("--directions", "directions"),
-            ("--slice-size", "size"),
-            ("--slice-around", "around"),
-            ("--slice-range", "range"),
-        ] {
-            if let Some(rest) = e.strip_prefix(flag) {
-                return anyhow!("[slice] {key}{rest}");
-            }
-        }
-        anyhow!(e)
+    SliceRequest::parse(&flags, &[], problem, particles).map_err(|e| match scene_key_error(&e) {
+        Some((_, renamed)) => anyhow!(renamed),
+        None => anyhow!(e),
     })
 }
