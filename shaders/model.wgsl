@@ -6,6 +6,8 @@
 // (src/gpu/model_sim.rs, `model_header`):
 //   MODEL_LAYERS, MODEL_INPUTS, MODEL_OUTPUTS, MODEL_PARAMS, MODEL_PAIRS, MODEL_ACTS (sum of
 //   the layer sizes), MODEL_WIDTH (the widest layer), MODEL_ACTIVATION, MODEL_LOSS, MODEL_BIAS,
+//   MODEL_SCALE[l] (what layer l's W a + b is multiplied by), MODEL_GAIN_IN and MODEL_GAIN_OUT
+//   (a hidden unit is GAIN_OUT * act(GAIN_IN * z); all 1 but for the mean-field model),
 //   and per layer l: MODEL_SIZES[l] (l = 0..=MODEL_LAYERS), MODEL_W_AT[l], MODEL_B_AT[l] (first
 //   weight and bias in the flat vector) and MODEL_A_AT[l] (first input activation).
 //
@@ -61,7 +63,14 @@ struct ModelMeta {
     moved2: f32,
     loss_sum: f32,
     _pad: vec2<u32>,
+    // Trainability sums, as sim.wgsl's `scores`: the first loss, then over the losses before
+    // each step (over the first, capped; a diverged model's are the cap) their sum, the sum
+    // of their inverses and the sum of the last TRAINABILITY_TAIL.
+    scores: vec4<f32>,
 }
+
+const TRAINABILITY_CAP: f32 = 1e6;
+const TRAINABILITY_TAIL: u32 = 20u;
 
 // Storage, not uniform: Mesa's lavapipe recompiles a shader for every new value of a uniform
 // its branches read (each step's), and keeps every copy.
@@ -77,6 +86,9 @@ struct ModelMeta {
 // Per mini-batch group, from Optimizer.batches: (first index, count) per 0-based step, the
 // point indices those rows point at elsewhere in the table.
 @group(0) @binding(8) var<storage, read> batches: array<u32>;
+// Per group, MODEL_LAYERS learning rates (torch's parameter groups, one per layer): the
+// group's lr where a layer has none of its own. Read when the group has no schedule.
+@group(0) @binding(9) var<storage, read> layer_lrs: array<f32>;
 
 fn var_at(region: u32, k: u32, i: u32) -> u32 {
     return (region * 2u * MODEL_PAIRS + k) * params.n_particles + i;
@@ -131,6 +143,7 @@ fn forward(i: u32, region: u32, d: u32, acts: ptr<function, array<f32, MODEL_ACT
     var w_at = MODEL_W_AT;
     var b_at = MODEL_B_AT;
     var a_at = MODEL_A_AT;
+    var scale = MODEL_SCALE;
     for (var l = 0u; l < MODEL_LAYERS; l++) {
         let ni = sizes[l];
         let no = sizes[l + 1u];
@@ -143,7 +156,8 @@ fn forward(i: u32, region: u32, d: u32, acts: ptr<function, array<f32, MODEL_ACT
             for (var k = 0u; k < ni; k++) {
                 z += vars[var_at(region, w_at[l] + o * ni + k, i)] * (*acts)[a_at[l] + k];
             }
-            (*acts)[a_at[l] + ni + o] = select(activate(z), z, last);
+            z = z * scale[l];
+            (*acts)[a_at[l] + ni + o] = select(MODEL_GAIN_OUT * activate(MODEL_GAIN_IN * z), z, last);
         }
     }
 }
@@ -192,11 +206,16 @@ fn backward(i: u32, src: u32, dst: u32, d: u32, inv_n: f32) -> f32 {
     var w_at = MODEL_W_AT;
     var b_at = MODEL_B_AT;
     var a_at = MODEL_A_AT;
+    var scale = MODEL_SCALE;
     for (var l = MODEL_LAYERS; l > 0u; l--) {
         let layer = l - 1u;
         let ni = sizes[layer];
         let no = sizes[l];
         let a0 = a_at[layer];
+        // d loss / d (W a + b).
+        for (var o = 0u; o < no; o++) {
+            delta[o] = delta[o] * scale[layer];
+        }
         for (var o = 0u; o < no; o++) {
             for (var k = 0u; k < ni; k++) {
                 let at = var_at(dst, w_at[layer] + o * ni + k, i);
@@ -213,7 +232,7 @@ fn backward(i: u32, src: u32, dst: u32, d: u32, inv_n: f32) -> f32 {
                 for (var o = 0u; o < no; o++) {
                     s += vars[var_at(src, w_at[layer] + o * ni + k, i)] * delta[o];
                 }
-                below[k] = s * activate_grad(acts[a0 + k]);
+                below[k] = s * (MODEL_GAIN_OUT * MODEL_GAIN_IN * activate_grad(acts[a0 + k] / MODEL_GAIN_OUT));
             }
             delta = below;
         }
@@ -306,7 +325,41 @@ fn step_pair(o: Optimizer, base: Optimizer, i: u32, t: u32, j: u32, st: ptr<func
         g = g + base.grad_noise * noise_normal2_at(params.noise_key, params.chunk_first + i, t, j);
     }
     *st = load_state(j, i);
-    return optim_step(o, st, t, pair(THETA, j, i), g);
+    let p = pair(THETA, j, i);
+    if base.schedule != OPTIM_NO_TABLE {
+        return optim_step(o, st, t, p, g);
+    }
+    // Each parameter at its layer's rate: a pair across two layers is stepped with each, each
+    // parameter kept from its own (every rule is elementwise; the twin's `step_by_layer`).
+    let lrs = ((params.chunk_first + i) / params.per_group) * MODEL_LAYERS;
+    let l0 = layer_of(2u * j);
+    let l1 = layer_of(min(2u * j + 1u, MODEL_PARAMS - 1u));
+    var first = o;
+    first.lr = layer_lrs[lrs + l0];
+    if l0 == l1 {
+        return optim_step(first, st, t, p, g);
+    }
+    var second_state = *st;
+    var second = o;
+    second.lr = layer_lrs[lrs + l1];
+    let a = optim_step(first, st, t, p, g);
+    let b = optim_step(second, &second_state, t, p, g);
+    (*st).s1.y = second_state.s1.y;
+    (*st).s2.y = second_state.s2.y;
+    (*st).s3.y = second_state.s3.y;
+    return vec2<f32>(a.x, b.y);
+}
+
+// The layer flat parameter k belongs to.
+fn layer_of(k: u32) -> u32 {
+    var w_at = MODEL_W_AT;
+    var l = 0u;
+    for (var m = 1u; m < MODEL_LAYERS; m++) {
+        if k >= w_at[m] {
+            l = m;
+        }
+    }
+    return l;
 }
 
 // A step is three kinds of dispatch, one invocation per particle each (lavapipe ends an
@@ -328,7 +381,7 @@ fn init_models(@builtin(global_invocation_id) gid: vec3<u32>) {
         vars[var_at(TRIAL, 2u * j, i)] = vars[var_at(THETA, 2u * j, i)];
         vars[var_at(TRIAL, 2u * j + 1u, i)] = vars[var_at(THETA, 2u * j + 1u, i)];
     }
-    models[i] = ModelMeta(0.0, 0u, STATUS_RUNNING, 1u, 0.0, 0.0, vec2<u32>(0u));
+    models[i] = ModelMeta(0.0, 0u, STATUS_RUNNING, 1u, 0.0, 0.0, vec2<u32>(0u), vec4<f32>(0.0));
 }
 
 // Step params.step's candidate: every pair stepped from the kept state.
@@ -451,8 +504,30 @@ fn commit_models(@builtin(global_invocation_id) gid: vec3<u32>) {
             m.status = STATUS_DIVERGED;
         }
     }
+    if params.step < params.max_steps {
+        m.scores = add_score(m.scores, params.step, m);
+    }
     models[i] = m;
     record(i, params.step, m);
+}
+
+// Step s's loss (the loss before step s + 1) added to the trainability sums.
+fn add_score(acc: vec4<f32>, s: u32, m: ModelMeta) -> vec4<f32> {
+    var a = acc;
+    if s == 0u {
+        a = vec4<f32>(m.loss, 0.0, 0.0, 0.0);
+    }
+    var v = TRAINABILITY_CAP;
+    if m.status != STATUS_DIVERGED {
+        let r = m.loss / a.x;
+        v = select(TRAINABILITY_CAP, min(r, TRAINABILITY_CAP), is_finite_f32(r));
+    }
+    a.y += v;
+    a.z += 1.0 / v;
+    if s + TRAINABILITY_TAIL >= params.max_steps {
+        a.w += v;
+    }
+    return a;
 }
 
 // ---- Loss slices: grid point g = params.chunk_first + i at theta0 + a d1 + b d2 ----
@@ -481,7 +556,7 @@ fn slice_init(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var k = 0u; k < MODEL_PARAMS; k++) {
         vars[var_at(THETA, k, i)] = data[at + k] + a * data[at + MODEL_PARAMS + k] + b * data[at + 2u * MODEL_PARAMS + k];
     }
-    models[i] = ModelMeta(0.0, 0u, STATUS_RUNNING, 0u, 0.0, 0.0, vec2<u32>(0u));
+    models[i] = ModelMeta(0.0, 0u, STATUS_RUNNING, 0u, 0.0, 0.0, vec2<u32>(0u), vec4<f32>(0.0));
 }
 
 // Points [params.item_first, + params.item_count) of every grid point's loss sum.

@@ -456,8 +456,8 @@ fn model_scene_errors_are_located() {
     assert!(!ok && err.contains("--inits belongs to a model run"), "{err}");
 }
 
-/// Every model scene shipped in assets/scenes/models trains (two initialisations, two steps)
-/// and writes its slice.
+/// Every model scene shipped in assets/scenes/models trains (two initialisations, two steps;
+/// a sweep cut to 4 values per axis) and writes its slice.
 #[test]
 fn every_shipped_model_scene_runs() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes/models");
@@ -469,9 +469,14 @@ fn every_shipped_model_scene_runs() {
         }
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let slice = in_dir(&format!("{name}-slice.csv"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("count = 512", "count = 4");
+        let cut = in_dir(&format!("{name}.toml"));
+        std::fs::write(&cut, text).unwrap();
         let (ok, out, err) = descent(&[
             "run",
-            path.to_str().unwrap(),
+            &cut,
             "--inits",
             "2",
             "--steps",
@@ -495,4 +500,50 @@ fn every_shipped_model_scene_runs() {
 
 fn in_dir(name: &str) -> String {
     dir().join(name).to_str().unwrap().to_string()
+}
+
+/// A model sweep writes its trainability map (one pixel per group) and the boundary's
+/// fractal dimension, from the shipped trainability scene cut to 16 x 16 pixels.
+#[test]
+fn a_model_sweep_writes_its_trainability_map() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/scenes/models/trainability-fractal.toml"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("count = 512", "count = 16");
+    let scene = in_dir("trainability-16.toml");
+    std::fs::write(&scene, text).unwrap();
+    let map = in_dir("trainability-16.png");
+    let (ok, out, err) = descent(&[
+        "run",
+        &scene,
+        "--steps",
+        "30",
+        "--sweep-map",
+        &map,
+        "--fractal-dim",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("(256 groups): 256 model(s)"), "{out}");
+    assert!(out.contains("boundary fractal dimension"), "{out}");
+    let img = image::open(&map).unwrap().to_rgba8();
+    assert_eq!(img.dimensions(), (16, 16));
+    // Both classes, apart: Spectral's red half (diverged) and its blue-violet half.
+    let reddish = img.pixels().filter(|p| p[0] > p[2] + 40).count();
+    let bluish = img.pixels().filter(|p| p[2] > p[0] + 40).count();
+    assert!(reddish > 20 && bluish > 20, "{reddish} red, {bluish} blue");
+    // The layer keys are checked against the model before any training.
+    let (ok, _, err) = descent(&["run", &scene, "--optimizer", "sgd:lr_layer2=0.1"]);
+    assert!(
+        !ok && err.contains("lr_layer2") && err.contains("2 layers"),
+        "{err}"
+    );
+    // A surface's particle has no layers.
+    let (ok, _, err) = descent(&["run", "--optimizer", "sgd:lr_layer0=0.1", "--steps", "2"]);
+    assert!(
+        !ok && err.contains("lr_layer0 applies to a model's layers"),
+        "{err}"
+    );
 }

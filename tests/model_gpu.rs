@@ -410,3 +410,67 @@ fn loss_slices_equal_the_twin() {
         }
     }
 }
+
+/// The mean-field network of Sohl-Dickstein's notebook, with a learning rate per layer
+/// (also across the pair that straddles two layers) and the first layer's offset, trains as
+/// the twin does; its trainability sums give the twin's class and score.
+#[test]
+fn meanfield_layer_rates_and_offsets_train_as_the_twin_does() {
+    use descent::outcome::trainability::Trainability;
+    let runs = [
+        (
+            "mlp:4-4-1:tanh:nobias:meanfield",
+            "teacher:n=20,d=4",
+            vec![
+                "sgd:lr_layer0=0.5,lr_layer1=2",
+                "sgd:lr=1,init_offset=0.3",
+                "adam:lr=0.05,lr_layer0=0.01",
+            ],
+        ),
+        (
+            "mlp:2-3-1:relu:meanfield",
+            "teacher:n=12,d=2",
+            vec![
+                "sgd:lr_layer0=0.7,lr_layer1=0.2,momentum=0.9",
+                "rmsprop:lr=0.01,lr_layer1=0.001",
+            ],
+        ),
+    ];
+    let steps = 30;
+    let (mut converged, mut diverged) = (0, 0);
+    // Rates that blow up: the f32 run overflows where the f64 one has not yet, so only the
+    // class and score are compared (both capped at 1e6 times the first loss).
+    let wild = (
+        "mlp:4-4-1:tanh:nobias:meanfield",
+        "teacher:n=20,d=4",
+        vec!["sgd:lr_layer0=40,lr_layer1=90"],
+    );
+    for (k, (model, data, texts)) in runs.into_iter().chain([wild]).enumerate() {
+        let p = problem(model, "mse", data, 2);
+        let (gpu, twin) = both(&p, &specs(&texts), steps, None);
+        if k < 2 {
+            assert_match(model, &gpu, &twin, 2e-4);
+        }
+        for (i, t) in twin.iter().enumerate() {
+            let want = Trainability::of_losses(&t.losses_before_steps());
+            let got = Trainability::of_sums(gpu.meta[i].scores, steps);
+            assert_eq!(got.converged, want.converged, "{model} particle {i}");
+            let rel = (got.score - want.score).abs() / want.score.abs().max(1e-30);
+            assert!(
+                rel < 1e-3,
+                "{model} particle {i}: {} vs {}",
+                got.score,
+                want.score
+            );
+            if want.converged {
+                converged += 1;
+            } else {
+                diverged += 1;
+            }
+        }
+    }
+    assert!(
+        converged > 0 && diverged > 0,
+        "{converged} converged, {diverged} diverged"
+    );
+}

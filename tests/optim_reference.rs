@@ -766,6 +766,8 @@ fn torch_defaults_per_name() {
         decoupled_weight_decay: false,
         grad_noise: 0.0,
         batch_size: 0.0,
+        lr_layers: [descent::optim::UNSET; descent::optim::MAX_LAYER_LRS],
+        init_offset: 0.0,
     };
     let cases = [
         ("gd", Sgd, sgd.clone()),

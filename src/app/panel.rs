@@ -347,7 +347,7 @@ impl Panel {
                     crate::numbers::count(spec.group_count())
                 ));
             }
-            for key in spec.all_param_names().collect::<Vec<_>>() {
+            for key in spec.all_param_names() {
                 let key = &key;
                 if *key == "batch_size" && scene.regression.is_none() {
                     continue;

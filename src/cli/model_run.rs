@@ -7,7 +7,9 @@ use anyhow::{Result, anyhow, bail};
 
 use super::args::RunArgs;
 use super::plan::check_file;
+use crate::gpu::gpu_data::Particle;
 use crate::gpu::model_sim::Trained;
+use crate::gpu::sim::ScoreSums;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::model::slice::Plane;
 use crate::model::slice_request::{SliceFlags, SlicePlane, SliceRequest, scene_key_error};
@@ -35,6 +37,8 @@ pub struct ModelPlan {
     pub export_params: Option<PathBuf>,
     /// `--slice` and its flags.
     pub slice: Option<SliceRequest>,
+    /// The optimizers as written (sweeps unexpanded), steps and view: what sweep maps read.
+    pub scene: Scene,
 }
 
 impl ModelPlan {
@@ -60,7 +64,6 @@ impl ModelPlan {
             (s.grid.is_some(), "--grid"),
             (s.random.is_some(), "--random"),
             (args.start_map.is_some(), "--start-map"),
-            (args.sweep.any(), "--sweep-csv and --sweep-map"),
         ] {
             if given {
                 bail!("--model trains a model on data; {flag} belongs to a surface run: leave one out");
@@ -108,12 +111,28 @@ impl ModelPlan {
                 s.apply_schedules(&mut scene)?;
                 scene.steps = s.checked_steps()?.unwrap_or(DEFAULT_STEPS);
                 scene.tol = s.checked_tol()?.unwrap_or(0.0);
+                if let Some(name) = &s.sweep_score {
+                    scene.view.sweep_score =
+                        Some(crate::scene::SweepScore::from_name(name).ok_or_else(|| {
+                            anyhow!(
+                                "--sweep-score: unknown score '{name}'; the scores are {}",
+                                crate::scene::SweepScore::NAMES.join(", ")
+                            )
+                        })?);
+                }
                 scene
             }
         };
         if scene.optimizers.is_empty() {
             bail!("--model needs at least one --optimizer, e.g. --optimizer adam:lr=0.01");
         }
+        for (i, o) in scene.optimizers.iter().enumerate() {
+            problem
+                .model
+                .check_optimizer(o)
+                .map_err(|e| anyhow!("optimizer {} ({}): {e}", i + 1, o.name))?;
+        }
+        args.sweep.check(&scene)?;
         let (steps, tol) = (scene.steps, scene.tol);
         let groups = scene.groups();
         let labels = groups.iter().map(|o| o.label.clone()).collect();
@@ -172,6 +191,7 @@ impl ModelPlan {
             every: args.every,
             export_params: m.export_params.clone(),
             slice,
+            scene,
         })
     }
 
@@ -220,6 +240,12 @@ impl ModelPlan {
             },
             export_params: self.export_params.as_deref(),
             plane,
+            sweeps: self
+                .scene
+                .optimizers
+                .iter()
+                .map(|o| (o.describe(), o.group_count() as usize))
+                .collect(),
         }
     }
 
@@ -265,6 +291,34 @@ pub(super) fn model_command(args: RunArgs) -> Result<()> {
     if let Some(path) = &plan.export_params {
         eprintln!("wrote {} rows to {}", trained.parameters.len(), path.display());
     }
+    if args.sweep.any() {
+        let (particles, scores) = outcome(&trained);
+        args.sweep
+            .write(&plan.scene, &particles, Some(&scores), plan.problem.inits.len())?;
+    }
     print!("{}", run.summary(&trained));
     Ok(())
+}
+
+/// Every model's end as a sweep map reads a surface particle's (position: its first two
+/// parameters), and its trainability sums.
+pub fn outcome(trained: &Trained) -> (Vec<Particle>, Vec<ScoreSums>) {
+    trained
+        .meta
+        .iter()
+        .zip(&trained.parameters)
+        .map(|(m, theta)| {
+            let particle = Particle {
+                pos: [
+                    theta.first().copied().unwrap_or(0.0),
+                    theta.get(1).copied().unwrap_or(0.0),
+                ],
+                loss: m.loss,
+                step: m.step,
+                status: m.status,
+                ..Particle::default()
+            };
+            (particle, m.scores)
+        })
+        .unzip()
 }

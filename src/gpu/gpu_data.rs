@@ -125,5 +125,13 @@ pub struct ModelMeta {
     pub moved2: f32,
     pub loss_sum: f32,
     pub _pad: [u32; 2],
+    /// Trainability sums as `sim.wgsl` keeps them for a surface particle
+    /// ([`crate::gpu::sim::ScoreSums`]): the first loss, then over the losses before each
+    /// step, each over the first and capped, their sum, the sum of their inverses and the
+    /// sum of the last 20.
+    pub scores: [f32; 4],
 }
-const _: () = assert!(std::mem::size_of::<ModelMeta>() == 32);
+const _: () = assert!(std::mem::size_of::<ModelMeta>() == 48);
+
+/// Bytes of one [`ModelMeta`] on the GPU.
+pub const MODEL_META_BYTES: usize = std::mem::size_of::<ModelMeta>();

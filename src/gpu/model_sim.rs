@@ -9,7 +9,7 @@
 
 use wgpu::util::DeviceExt;
 
-use crate::gpu::gpu_data::{ModelMeta, ModelParams, TrailPoint};
+use crate::gpu::gpu_data::{MODEL_META_BYTES, ModelMeta, ModelParams, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
 use crate::gpu::sim::{WORKGROUP, max_binding, schedule_rows};
 use crate::gpu::{Gpu, GpuError};
@@ -107,26 +107,39 @@ pub fn model_header(problem: &ModelProblem) -> String {
         at += layer.inputs;
     }
     let acts: usize = m.sizes.iter().sum();
-    format!(
-        "const MODEL_LAYERS: u32 = {}u;\nconst MODEL_INPUTS: u32 = {}u;\nconst MODEL_OUTPUTS: u32 = {}u;\n\
+    let scales: Vec<String> = (0..layers.len())
+        .map(|l| format!("{:?}", m.layer_scale(l) as f32))
+        .collect();
+    let (gain_in, gain_out) = m.gains();
+    let gains = format!(
+        "const MODEL_SCALE = array<f32, {}>({});\nconst MODEL_GAIN_IN: f32 = {:?};\n\
+         const MODEL_GAIN_OUT: f32 = {:?};\n",
+        layers.len(),
+        scales.join(", "),
+        gain_in as f32,
+        gain_out as f32
+    );
+    gains
+        + &format!(
+            "const MODEL_LAYERS: u32 = {}u;\nconst MODEL_INPUTS: u32 = {}u;\nconst MODEL_OUTPUTS: u32 = {}u;\n\
          const MODEL_PARAMS: u32 = {}u;\nconst MODEL_PAIRS: u32 = {}u;\nconst MODEL_ACTS: u32 = {acts}u;\n\
          const MODEL_WIDTH: u32 = {}u;\nconst MODEL_ACTIVATION: u32 = {}u;\nconst MODEL_LOSS: u32 = {}u;\n\
          const MODEL_BIAS: bool = {};\nconst MODEL_SIZES = {};\nconst MODEL_W_AT = {};\n\
          const MODEL_B_AT = {};\nconst MODEL_A_AT = {};\n",
-        layers.len(),
-        m.inputs(),
-        m.outputs(),
-        m.parameter_count(),
-        padded(m) / 2,
-        m.width(),
-        m.activation.code(),
-        problem.loss.code(),
-        m.bias,
-        list(&m.sizes),
-        list(&layers.iter().map(|l| l.weight).collect::<Vec<_>>()),
-        list(&layers.iter().map(|l| l.bias).collect::<Vec<_>>()),
-        list(&a_at),
-    )
+            layers.len(),
+            m.inputs(),
+            m.outputs(),
+            m.parameter_count(),
+            padded(m) / 2,
+            m.width(),
+            m.activation.code(),
+            problem.loss.code(),
+            m.bias,
+            list(&m.sizes),
+            list(&layers.iter().map(|l| l.weight).collect::<Vec<_>>()),
+            list(&layers.iter().map(|l| l.bias).collect::<Vec<_>>()),
+            list(&a_at),
+        )
 }
 
 /// The whole model shader for `problem`.
@@ -146,8 +159,8 @@ pub(crate) struct Kernel {
     items_per_dispatch: u32,
 }
 
-/// The buffers of `shaders/model.wgsl`'s bindings 1 to 8, in order (binding 0 is the
-/// parameters uniform the kernel makes).
+/// The buffers of `shaders/model.wgsl`'s bindings 1 to 9, in order (binding 0 is the
+/// parameters buffer the kernel makes).
 pub(crate) struct Bindings<'a> {
     pub optimizers: &'a wgpu::Buffer,
     pub vars: &'a wgpu::Buffer,
@@ -157,6 +170,7 @@ pub(crate) struct Bindings<'a> {
     pub data: &'a wgpu::Buffer,
     pub schedules: &'a wgpu::Buffer,
     pub batches: &'a wgpu::Buffer,
+    pub layer_lrs: &'a wgpu::Buffer,
 }
 
 impl Kernel {
@@ -185,6 +199,7 @@ impl Kernel {
                     entry(6, storage(true)),
                     entry(7, storage(true)),
                     entry(8, storage(true)),
+                    entry(9, storage(true)),
                 ],
             });
         let pipelines = entries.map(|(label, name)| compute_pipeline(gpu, label, &module, &layout, name));
@@ -232,6 +247,7 @@ impl Kernel {
                 b.data,
                 b.schedules,
                 b.batches,
+                b.layer_lrs,
             ]
             .iter()
             .enumerate()
@@ -401,14 +417,25 @@ impl ModelSim {
         let per_group = problem.inits.len();
 
         let (optimizers, schedules, batches, items) = tables(setup)?;
-        // THETA holds the chunk's initial parameters, parameter-major.
+        // THETA holds the chunk's initial parameters (each group's offset added),
+        // parameter-major.
         let mut vars = vec![0f32; 5 * k * n];
         for local in 0..n {
-            let init = &problem.inits[(first + local) % per_group];
+            let at = first + local;
+            let init = &problem.inits[at % per_group];
+            let spec = &setup.optimizers[at / per_group];
+            let init = crate::model::twin::offset_init(model, spec, init);
             for (p, v) in init.iter().enumerate() {
                 vars[p * n + local] = *v as f32;
             }
         }
+        // Each group's learning rate per layer (its lr where the layer has none of its own).
+        let layers = model.sizes.len() - 1;
+        let layer_lrs: Vec<f32> = setup
+            .optimizers
+            .iter()
+            .flat_map(|o| (0..layers).map(|l| o.params.layer_lr(l) as f32))
+            .collect();
         let (data, plane_at) = data_values(problem, setup.plane);
         let capacity = setup.trail_capacity();
         let params = ModelParams {
@@ -433,7 +460,7 @@ impl ModelSim {
         };
         let cast = |v: &[f32]| bytemuck::cast_slice::<f32, u8>(v).to_vec();
         let vars_buffer = buffer("model.vars", 0, Some(&cast(&vars)), true);
-        let meta = buffer("model.meta", (n * 32) as u64, None, true);
+        let meta = buffer("model.meta", (n * MODEL_META_BYTES) as u64, None, true);
         let trail = buffer("model.trail", u64::from(capacity) * n as u64 * 16, None, true);
         let (layout, [init, trial, pass, commit]) = Kernel::pipelines(
             gpu,
@@ -469,6 +496,12 @@ impl ModelSim {
                     false,
                 ),
                 batches: &buffer("model.batches", 0, Some(bytemuck::cast_slice(&batches)), false),
+                layer_lrs: &buffer(
+                    "model.layer_lrs",
+                    0,
+                    Some(bytemuck::cast_slice(&layer_lrs)),
+                    false,
+                ),
             },
         );
         let sim = Self {
@@ -519,7 +552,7 @@ impl ModelSim {
 
     /// Each particle's loss, step and status.
     pub fn read_meta(&self, gpu: &Gpu) -> Result<Vec<ModelMeta>, GpuError> {
-        let bytes = gpu.read_buffer(&self.meta, 0, (self.count * 32) as u64)?;
+        let bytes = gpu.read_buffer(&self.meta, 0, (self.count * MODEL_META_BYTES) as u64)?;
         Ok(bytemuck::cast_slice(&bytes).to_vec())
     }
 
@@ -556,6 +589,11 @@ fn tables(setup: &ModelSetup<'_>) -> Result<Tables, ModelSimError> {
     let n = setup.problem.data.len();
     let mut items = n;
     for spec in setup.optimizers {
+        setup
+            .problem
+            .model
+            .check_optimizer(spec)
+            .map_err(ModelSimError::Tables)?;
         let mut plain = spec.clone();
         plain.params.batch_size = 0.0;
         let t = crate::step_tables::group_tables(&plain, setup.steps, &Default::default())

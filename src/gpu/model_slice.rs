@@ -4,7 +4,7 @@
 //! on the slice's plane has the slice's loss there). A grid point needs only its parameters,
 //! so a chunk holds many more points than a training chunk holds models.
 
-use super::gpu_data::{ModelMeta, ModelParams};
+use super::gpu_data::{MODEL_META_BYTES, ModelMeta, ModelParams};
 use super::model_sim::{Bindings, Kernel, ModelSimError, data_values, storage_buffer};
 use super::sim::max_binding;
 use crate::gpu::Gpu;
@@ -64,7 +64,7 @@ pub fn evaluate_slice_in_chunks(
     while first < total {
         let n = chunk.min(total - first);
         let vars = storage_buffer(gpu, "slice.vars", (params * n * 4) as u64, None, false);
-        let meta = storage_buffer(gpu, "slice.meta", (n * 32) as u64, None, true);
+        let meta = storage_buffer(gpu, "slice.meta", (n * MODEL_META_BYTES) as u64, None, true);
         let kernel = Kernel::new(
             gpu,
             &problem.model,
@@ -86,12 +86,13 @@ pub fn evaluate_slice_in_chunks(
                 data: &data_buffer,
                 schedules: &unused,
                 batches: &unused,
+                layer_lrs: &unused,
             },
         );
         kernel.run(gpu, "slice.init", &init, 0, None);
         kernel.passes(gpu, "slice.pass", &pass, 0, problem.data.len() as u32);
         kernel.run(gpu, "slice.finish", &finish, 0, None);
-        let bytes = gpu.read_buffer(&meta, 0, (n * 32) as u64)?;
+        let bytes = gpu.read_buffer(&meta, 0, (n * MODEL_META_BYTES) as u64)?;
         let metas: &[ModelMeta] = bytemuck::cast_slice(&bytes);
         out.extend(
             metas

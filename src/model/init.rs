@@ -35,6 +35,28 @@ pub fn torch_default(model: &Model, count: usize, seed: u64) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// `count` seeded initialisations as the model's parameterisation draws them: torch's default
+/// ([`torch_default`]), or for the mean-field model ([`Model::meanfield`]) every weight
+/// standard normal (Sohl-Dickstein's notebook, `init`), from the same per-particle streams.
+pub fn seeded(model: &Model, count: usize, seed: u64) -> Vec<Vec<f64>> {
+    if !model.meanfield {
+        return torch_default(model, count, seed);
+    }
+    (0..count)
+        .map(|k| {
+            let mut rng = SplitMix64(seed ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x1217);
+            (0..model.parameter_count())
+                .map(|_| {
+                    // Box-Muller; 1 - u keeps the logarithm finite.
+                    let u = 1.0 - rng.next_f64();
+                    let v = rng.next_f64();
+                    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Parameters from CSV text: one row per particle, one column per parameter in torch's order
 /// (see [`Model::parameter_names`]); a first line of names is a header.
 pub fn parse_init(file: &str, text: &str, model: &Model) -> Result<Vec<Vec<f64>>, DataError> {

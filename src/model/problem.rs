@@ -3,7 +3,7 @@
 //! its column or its file, line and column.
 
 use super::data::{Data, Generator};
-use super::init::{parse_init, torch_default};
+use super::init::{parse_init, seeded};
 use super::spec::{Loss, Model, ModelSpec};
 
 /// The flags as written.
@@ -70,7 +70,7 @@ impl ModelProblem {
                 let text = read(path).map_err(|e| format!("--init {path}: {e}"))?;
                 parse_init(path, &text, &model).map_err(|e| e.to_string())?
             }
-            None => torch_default(&model, args.inits.unwrap_or(1).max(1) as usize, args.seed),
+            None => seeded(&model, args.inits.unwrap_or(1).max(1) as usize, args.seed),
         };
         Ok(Self {
             spec,

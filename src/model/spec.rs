@@ -74,6 +74,8 @@ pub struct ModelSpec {
     pub kind: ModelKind,
     pub activation: Activation,
     pub bias: bool,
+    /// Sohl-Dickstein's mean-field parameterisation (see [`Model::meanfield`]).
+    pub meanfield: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +134,7 @@ impl ModelSpec {
             },
             activation: Activation::Tanh,
             bias: true,
+            meanfield: false,
         };
         let options = if matches!(spec.kind, ModelKind::Mlp(_)) {
             2
@@ -143,6 +146,8 @@ impl ModelSpec {
             let word = part.trim();
             if word == "nobias" || word == "bias=false" {
                 spec.bias = false;
+            } else if word == "meanfield" {
+                spec.meanfield = true;
             } else if word == "bias" || word == "bias=true" {
                 spec.bias = true;
             } else if let Some(a) = Activation::ALL.into_iter().find(|a| a.name() == word) {
@@ -164,7 +169,8 @@ impl ModelSpec {
                 return Err(SpecError {
                     column: col,
                     message: format!(
-                        "unknown option '{word}' (an activation: tanh, relu, sigmoid, identity; or nobias)"
+                        "unknown option '{word}' (an activation: tanh, relu, sigmoid, identity; nobias; \
+                         meanfield)"
                     ),
                 });
             }
@@ -190,6 +196,7 @@ impl ModelSpec {
             sizes,
             activation: self.activation,
             bias: self.bias,
+            meanfield: self.meanfield,
         }
     }
 
@@ -205,6 +212,9 @@ impl ModelSpec {
         };
         if !self.bias {
             out.push_str(":nobias");
+        }
+        if self.meanfield {
+            out.push_str(":meanfield");
         }
         out
     }
@@ -252,6 +262,11 @@ pub struct Model {
     pub sizes: Vec<usize>,
     pub activation: Activation,
     pub bias: bool,
+    /// The mean-field parameterisation of Sohl-Dickstein's fractal notebook (`net`): each
+    /// layer's pre-activation divided by sqrt(fan_in), the last layer's once more (its output
+    /// is `W a / fan_in`); tanh taken of sqrt(2) z, relu's output times sqrt(2); weights
+    /// initialised standard normal.
+    pub meanfield: bool,
 }
 
 /// Where layer `l`'s tensors sit in the flat parameter vector.
@@ -340,7 +355,72 @@ impl Model {
         if !self.bias {
             out.push_str(":nobias");
         }
+        if self.meanfield {
+            out.push_str(":meanfield");
+        }
         out
+    }
+
+    /// What layer `l`'s pre-activation `W a + b` is multiplied by: 1, or with `meanfield`
+    /// 1/sqrt(fan_in) (1/fan_in for the last layer).
+    pub fn layer_scale(&self, l: usize) -> f64 {
+        if !self.meanfield {
+            return 1.0;
+        }
+        let fan_in = self.sizes[l] as f64;
+        if l + 2 == self.sizes.len() {
+            1.0 / fan_in
+        } else {
+            1.0 / fan_in.sqrt()
+        }
+    }
+
+    /// A hidden unit is `out_gain * act(in_gain * z)`: (1, 1), or with `meanfield` the
+    /// notebook's (sqrt 2, 1) for tanh and (1, sqrt 2) for relu.
+    pub fn gains(&self) -> (f64, f64) {
+        match (self.meanfield, self.activation) {
+            (true, Activation::Tanh) => (std::f64::consts::SQRT_2, 1.0),
+            (true, Activation::Relu) => (1.0, std::f64::consts::SQRT_2),
+            _ => (1.0, 1.0),
+        }
+    }
+
+    /// The layer parameter `k` (flat index) belongs to.
+    pub fn layer_of(&self, k: usize) -> usize {
+        self.layers()
+            .take_while(|l| l.weight <= k)
+            .count()
+            .saturating_sub(1)
+    }
+
+    /// Checks an optimizer group's model keys against this model: each `lr_layerN` names a
+    /// layer it has, and layer learning rates come without a schedule.
+    pub fn check_optimizer(&self, o: &crate::optim::OptimizerSpec) -> Result<(), String> {
+        let layers = self.sizes.len() - 1;
+        for key in o.model_keys() {
+            let Some(l) = key.strip_prefix("lr_layer").and_then(|l| l.parse::<usize>().ok()) else {
+                continue;
+            };
+            if l >= layers {
+                return Err(format!(
+                    "{key}: the model {} has {layers} layer{} (lr_layer0{})",
+                    self.describe(),
+                    if layers == 1 { "" } else { "s" },
+                    if layers == 1 {
+                        String::new()
+                    } else {
+                        format!(" to lr_layer{}", layers - 1)
+                    }
+                ));
+            }
+            if o.schedule.is_some() {
+                return Err(format!(
+                    "{key} with a schedule: torch's schedulers set each parameter group's own lr, \
+                     which descent does not tabulate per layer; drop the schedule or the layer rates"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -60,9 +60,11 @@ impl Problem<'_> {
         let m = self.model;
         let mut acts = vec![x.to_vec()];
         let layers: Vec<_> = m.layers().collect();
+        let (g_in, g_out) = m.gains();
         for (l, layer) in layers.iter().enumerate() {
             let prev = &acts[l];
             let last = l + 1 == layers.len();
+            let scale = m.layer_scale(l);
             let out: Vec<f64> = (0..layer.outputs)
                 .map(|o| {
                     let row = &theta[layer.weight + o * layer.inputs..][..layer.inputs];
@@ -70,7 +72,12 @@ impl Problem<'_> {
                     for (w, a) in row.iter().zip(prev) {
                         z += w * a;
                     }
-                    if last { z } else { activate(m.activation, z) }
+                    let z = z * scale;
+                    if last {
+                        z
+                    } else {
+                        g_out * activate(m.activation, g_in * z)
+                    }
                 })
                 .collect();
             acts.push(out);
@@ -134,6 +141,7 @@ impl Problem<'_> {
         };
         let m = self.model;
         let layers: Vec<_> = m.layers().collect();
+        let (g_in, g_out) = m.gains();
         let inv_n = 1.0 / points.len() as f64;
         let mut grad = vec![0.0; m.parameter_count()];
         for &i in points {
@@ -143,6 +151,11 @@ impl Problem<'_> {
             for l in (0..layers.len()).rev() {
                 let layer = layers[l];
                 let input = &acts[l];
+                // d loss / d (W a + b): the layer's scale is exactly 1 without meanfield.
+                let scale = m.layer_scale(l);
+                for d in &mut delta {
+                    *d *= scale;
+                }
                 for o in 0..layer.outputs {
                     for k in 0..layer.inputs {
                         grad[layer.weight + o * layer.inputs + k] += delta[o] * input[k];
@@ -158,7 +171,7 @@ impl Problem<'_> {
                             for o in 0..layer.outputs {
                                 s += theta[layer.weight + o * layer.inputs + k] * delta[o];
                             }
-                            s * activate_grad(m.activation, input[k])
+                            s * (g_out * g_in * activate_grad(m.activation, input[k] / g_out))
                         })
                         .collect();
                 }
@@ -210,6 +223,19 @@ pub struct Trajectory {
     pub loss: Vec<f64>,
     pub status: Vec<u32>,
     pub theta: Vec<Vec<f64>>,
+}
+
+impl Trajectory {
+    /// The loss before each step (after steps 0..steps-1), infinite once the run diverged:
+    /// what Sohl-Dickstein's trainability score reads (`crate::outcome::trainability`).
+    pub fn losses_before_steps(&self) -> Vec<f64> {
+        let steps = self.loss.len().saturating_sub(1);
+        self.loss[..steps]
+            .iter()
+            .zip(&self.status)
+            .map(|(&l, &s)| if s == STATUS_DIVERGED { f64::INFINITY } else { l })
+            .collect()
+    }
 }
 
 /// The mini-batches of `spec`'s group, if it has a batch size.
@@ -264,8 +290,13 @@ impl Training<'_> {
         let p = &self.problem;
         let count = init.len();
         let pairs = count.div_ceil(2);
-        let mut theta = init.to_vec();
+        let mut theta = offset_init(p.model, spec, init);
         theta.resize(2 * pairs, 0.0);
+        // Each parameter's layer, for its group's learning rate (pads take the last layer's).
+        let layer: Vec<usize> = (0..2 * pairs)
+            .map(|k| p.model.layer_of(k.min(count - 1)))
+            .collect();
+        let layer_lrs = spec.params.has_layer_lrs();
         // The batch of 0-based step k; all the data after the last step (whose gradient only
         // decides whether the last step is kept).
         let batch_of = |k: u32| -> Option<Vec<usize>> {
@@ -309,7 +340,18 @@ impl Training<'_> {
                         g = [g[0] + noise * z[0], g[1] + noise * z[1]];
                     }
                     let pos = [theta[2 * j], theta[2 * j + 1]];
-                    let next = optim::step(&o, &mut trial_states[j], t, pos, g);
+                    let next = if layer_lrs {
+                        step_by_layer(
+                            &o,
+                            &mut trial_states[j],
+                            t,
+                            pos,
+                            g,
+                            [layer[2 * j], layer[2 * j + 1]],
+                        )
+                    } else {
+                        optim::step(&o, &mut trial_states[j], t, pos, g)
+                    };
                     moved2 += (next[0] - pos[0]).powi(2) + (next[1] - pos[1]).powi(2);
                     trial[2 * j] = next[0];
                     trial[2 * j + 1] = next[1];
@@ -343,6 +385,47 @@ impl Training<'_> {
     }
 }
 
+/// A particle's starting parameters: `init` with the group's `init_offset` added to every
+/// weight of the first layer.
+pub fn offset_init(model: &Model, spec: &OptimizerSpec, init: &[f64]) -> Vec<f64> {
+    let mut theta = init.to_vec();
+    let offset = spec.params.init_offset;
+    if offset != 0.0
+        && let Some(first) = model.layers().next()
+    {
+        for w in &mut theta[first.weight..first.weight + first.inputs * first.outputs] {
+            *w += offset;
+        }
+    }
+    theta
+}
+
+/// One optimizer step of a pair whose parameters take their layers' learning rates (torch's
+/// parameter groups): every rule is elementwise, so a pair split across two layers is
+/// stepped once with each rate, each parameter kept from its own (the shader does the same).
+fn step_by_layer(
+    o: &OptimizerSpec,
+    state: &mut optim::OptState,
+    t: u32,
+    pos: [f64; 2],
+    g: [f64; 2],
+    layers: [usize; 2],
+) -> [f64; 2] {
+    let with = |l: usize| {
+        let mut spec = o.clone();
+        spec.params.lr = o.params.layer_lr(l);
+        spec
+    };
+    if layers[0] == layers[1] {
+        return optim::step(&with(layers[0]), state, t, pos, g);
+    }
+    let mut second = *state;
+    let a = optim::step(&with(layers[0]), state, t, pos, g);
+    let b = optim::step(&with(layers[1]), &mut second, t, pos, g);
+    state.take_second(&second);
+    [a[0], b[1]]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,12 +447,13 @@ mod tests {
     fn gradients_equal_finite_differences() {
         for loss in Loss::ALL {
             for activation in Activation::ALL {
-                for bias in [true, false] {
+                for (bias, meanfield) in [(true, false), (false, false), (false, true), (true, true)] {
                     let outputs = if loss == Loss::Ce { 3 } else { 1 };
                     let model = Model {
                         sizes: vec![2, 5, 4, outputs],
                         activation,
                         bias,
+                        meanfield,
                     };
                     let data = match loss {
                         Loss::Ce => Generator::parse("blobs:n=12,classes=3").unwrap().generate(),
@@ -388,7 +472,7 @@ mod tests {
                         let fd = central_difference(&p, theta, k);
                         assert!(
                             (gk - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
-                            "{} {} bias={bias} p{k}: {gk} vs {fd}",
+                            "{} {} bias={bias} meanfield={meanfield} p{k}: {gk} vs {fd}",
                             loss.name(),
                             activation.name()
                         );
@@ -466,5 +550,87 @@ mod tests {
             assert_eq!(runs[0].loss[s], problem.loss(&theta));
         }
         assert!(runs[0].loss[3] < runs[0].loss[0]);
+    }
+
+    /// The mean-field network is the notebook's `net`: for one hidden layer of width n,
+    /// output = W1 tanh(sqrt(2) W0 x / sqrt(n)) / n.
+    #[test]
+    fn meanfield_forward_is_the_notebooks_net() {
+        let model = ModelSpec::parse("mlp:3-3-1:tanh:nobias:meanfield")
+            .unwrap()
+            .resolve(3);
+        let theta: Vec<f64> = (0..12).map(|k| 0.3 * k as f64 - 1.1).collect();
+        let x = [0.4, -1.2, 0.7];
+        let data = Data {
+            features: 3,
+            x: x.to_vec(),
+            y: vec![0.0],
+        };
+        let p = Problem {
+            model: &model,
+            loss: Loss::Mse,
+            data: &data,
+        };
+        let n = 3.0f64;
+        let hidden: Vec<f64> = (0..3)
+            .map(|o| {
+                let z: f64 = (0..3).map(|k| theta[o * 3 + k] * x[k]).sum::<f64>() / n.sqrt();
+                (std::f64::consts::SQRT_2 * z).tanh()
+            })
+            .collect();
+        let out: f64 = (0..3).map(|k| theta[9 + k] * hidden[k]).sum::<f64>() / n;
+        assert!((p.predict(&theta, &x)[0] - out).abs() < 1e-14);
+    }
+
+    /// Layer learning rates are torch's parameter groups: each parameter steps at its layer's
+    /// rate, also in the pair that straddles two layers; the offset moves the first layer's
+    /// weights only.
+    #[test]
+    fn layer_learning_rates_and_the_offset_follow_parameter_groups() {
+        // mlp:2-3-1 with biases: layer 0 has 9 parameters, so pair 4 is (b0[2], w1[0,0]).
+        let model = ModelSpec::parse("mlp:2-3-1").unwrap().resolve(2);
+        let data = Generator::parse("teacher:n=10,d=2").unwrap().generate();
+        let problem = Problem {
+            model: &model,
+            loss: Loss::Mse,
+            data: &data,
+        };
+        let init = super::super::init::torch_default(&model, 1, 2);
+        for text in [
+            "sgd:lr=0.1,lr_layer0=0.3,lr_layer1=0.05,init_offset=0.25",
+            "adam:lr=0.01,lr_layer1=0.2",
+        ] {
+            let spec: OptimizerSpec = text.parse().unwrap();
+            let run = Training {
+                problem,
+                optimizers: std::slice::from_ref(&spec),
+                inits: &init,
+                steps: 3,
+                tol: 0.0,
+                seed: 0,
+            }
+            .run()
+            .unwrap();
+            let mut theta = offset_init(&model, &spec, &init[0]);
+            assert_eq!(run[0].theta[0], theta);
+            // One state per parameter, stepped alone (both lanes the same parameter).
+            let mut states = vec![optim::init_state(&spec); theta.len()];
+            for t in 1..=3 {
+                let g = problem.gradient(&theta, None);
+                for k in 0..theta.len() {
+                    let mut one = spec.clone();
+                    one.params.lr = spec.params.layer_lr(model.layer_of(k));
+                    theta[k] = optim::step(&one, &mut states[k], t, [theta[k]; 2], [g[k]; 2])[0];
+                }
+                for (a, b) in run[0].theta[t as usize].iter().zip(&theta) {
+                    assert!((a - b).abs() < 1e-15, "{text} step {t}: {a} vs {b}");
+                }
+            }
+        }
+        assert_eq!(model.layer_of(8), 0);
+        assert_eq!(model.layer_of(9), 1);
+        let too_deep: OptimizerSpec = "sgd:lr_layer2=0.1".parse().unwrap();
+        let e = model.check_optimizer(&too_deep).unwrap_err();
+        assert!(e.contains("lr_layer2") && e.contains("2 layers"), "{e}");
     }
 }

@@ -121,6 +121,34 @@ pub(crate) const NAMES: &[NameInfo] = &[
 /// Keys every optimizer takes besides torch's: gradient noise and the mini-batch size.
 pub const EXTRA_KEYS: &[&str] = &["grad_noise", "batch_size"];
 
+/// Keys every optimizer takes in a model scene only: torch's parameter groups, one learning
+/// rate per layer (`lr_layer0` is the first `nn.Linear`), and the first layer's weight offset.
+/// A spec lists them among its keys only when they are set.
+pub const MODEL_KEYS: &[&str] = &[
+    "lr_layer0",
+    "lr_layer1",
+    "lr_layer2",
+    "lr_layer3",
+    "lr_layer4",
+    "lr_layer5",
+    "lr_layer6",
+    "lr_layer7",
+    "lr_layer8",
+    "lr_layer9",
+    "lr_layer10",
+    "lr_layer11",
+    "lr_layer12",
+    "lr_layer13",
+    "lr_layer14",
+    "lr_layer15",
+    "init_offset",
+];
+
+/// The layer a `lr_layerN` key names.
+pub(crate) fn layer_of_key(key: &str) -> Option<usize> {
+    key.strip_prefix("lr_layer")?.parse().ok()
+}
+
 /// The optimizer names the parser accepts.
 pub const OPTIMIZER_NAMES: &[&str] = &[
     "gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam", "radam", "lion",

@@ -107,7 +107,7 @@ mod parse;
 mod reference;
 mod spec;
 
-pub use catalogue::{EXTRA_KEYS, OPTIMIZER_NAMES};
+pub use catalogue::{EXTRA_KEYS, MODEL_KEYS, OPTIMIZER_NAMES};
 pub use error::SpecError;
 pub use gpu::GpuOptimizer;
 pub use reference::{OptState, init_state, step};
@@ -163,6 +163,32 @@ pub struct Params {
     /// Mini-batch size in a linear-regression scene, 0 for the full batch (descent's; see
     /// `crate::regression::Dataset::batch_gradients`).
     pub batch_size: f64,
+    /// A model's learning rate per layer (torch's parameter groups, one per `nn.Linear`):
+    /// `lr_layer0` ... ; [`UNSET`] where the layer takes `lr`. Model scenes only.
+    pub lr_layers: [f64; MAX_LAYER_LRS],
+    /// Added to every weight of a model's first layer before training (Sohl-Dickstein's
+    /// "paraminit" axis). Model scenes only.
+    pub init_offset: f64,
+}
+
+/// Layers whose learning rate a spec may set (`model::spec::MAX_LAYERS`).
+pub const MAX_LAYER_LRS: usize = 16;
+/// A layer learning rate not given: the layer takes `lr`.
+pub const UNSET: f64 = -1.0;
+
+impl Params {
+    /// The learning rate of a model's layer `l`.
+    pub fn layer_lr(&self, l: usize) -> f64 {
+        match self.lr_layers.get(l) {
+            Some(&v) if v != UNSET => v,
+            _ => self.lr,
+        }
+    }
+
+    /// Whether any layer has its own learning rate.
+    pub fn has_layer_lrs(&self) -> bool {
+        self.lr_layers.iter().any(|&v| v != UNSET)
+    }
 }
 
 /// The values every name starts from; each name then changes its own defaults.
@@ -185,6 +211,8 @@ pub(crate) const BASE: Params = Params {
     decoupled_weight_decay: false,
     grad_noise: 0.0,
     batch_size: 0.0,
+    lr_layers: [UNSET; MAX_LAYER_LRS],
+    init_offset: 0.0,
 };
 
 /// A parsed, validated optimizer: what a user asked for and what runs.

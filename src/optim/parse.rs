@@ -25,7 +25,7 @@ pub(crate) fn want(kind: OptimizerKind, key: &str) -> Want {
         "nesterov" | "maximize" | "centered" | "amsgrad" | "decoupled_weight_decay" => Want::Bool,
         "beta1" | "beta2" => Want::Number(beta),
         "betas" => Want::Betas(beta),
-        "dampening" => Want::Number(Rule::Any),
+        "dampening" | "init_offset" => Want::Number(Rule::Any),
         "batch_size" => Want::Number(Rule::Count),
         // lr, momentum, weight_decay, lr_decay, initial_accumulator_value, eps, alpha, momentum_decay
         _ => Want::Number(Rule::NonNegative),
@@ -47,7 +47,11 @@ pub(crate) fn number_field<'a>(p: &'a mut Params, key: &str) -> Option<&'a mut f
         "momentum_decay" => &mut p.momentum_decay,
         "grad_noise" => &mut p.grad_noise,
         "batch_size" => &mut p.batch_size,
-        _ => return None,
+        "init_offset" => &mut p.init_offset,
+        key => {
+            let l = super::catalogue::layer_of_key(key)?;
+            p.lr_layers.get_mut(l)?
+        }
     })
 }
 

@@ -14,6 +14,16 @@ pub struct OptState {
     pub aux: f64,
 }
 
+impl OptState {
+    /// Keeps the second component of every slot from `other` (a pair whose two parameters
+    /// were stepped apart); `aux` depends on the step alone, the same in both.
+    pub fn take_second(&mut self, other: &OptState) {
+        self.s1[1] = other.s1[1];
+        self.s2[1] = other.s2[1];
+        self.s3[1] = other.s3[1];
+    }
+}
+
 /// The state before the first step: zeros, except Adagrad's `sum` (torch:
 /// `torch.full_like(p, initial_accumulator_value)`) and NAdam's `mu_product` (torch:
 /// `torch.ones(())`).

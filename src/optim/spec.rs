@@ -1,7 +1,7 @@
 //! A spec's parameters: set by key with torch's checks, validated as a whole, swept over
 //! ranges (one optimizer group per value), and described for legends.
 
-use super::catalogue::{EXTRA_KEYS, NAMES, NameInfo, OPTIMIZER_NAMES, defaults, lookup};
+use super::catalogue::{EXTRA_KEYS, MODEL_KEYS, NAMES, NameInfo, OPTIMIZER_NAMES, defaults, lookup};
 use super::error::suggest;
 use super::parse::{Token, Want, bool_field, number_field, parse_bool, parse_number, want};
 use super::{OptimizerKind, OptimizerSpec, SpecError};
@@ -42,9 +42,30 @@ impl OptimizerSpec {
         self.info().keys
     }
 
-    /// torch's keys, then descent's [`EXTRA_KEYS`].
-    pub fn all_param_names(&self) -> impl Iterator<Item = &'static str> {
-        self.info().keys.iter().chain(EXTRA_KEYS).copied()
+    /// torch's keys, then descent's [`EXTRA_KEYS`], then the [`MODEL_KEYS`] this spec sets
+    /// or sweeps.
+    pub fn all_param_names(&self) -> Vec<&'static str> {
+        let base = defaults(&self.name);
+        let set = |key: &&'static str| {
+            self.sweep.iter().any(|a| a.param == *key)
+                || number_field(&mut self.params.clone(), key) != number_field(&mut base.clone(), key)
+        };
+        let model = MODEL_KEYS.iter().filter(|k| set(k));
+        self.info()
+            .keys
+            .iter()
+            .chain(EXTRA_KEYS)
+            .chain(model)
+            .copied()
+            .collect()
+    }
+
+    /// The model-only keys ([`MODEL_KEYS`]) this spec sets or sweeps: refused on surfaces.
+    pub fn model_keys(&self) -> Vec<&'static str> {
+        self.all_param_names()
+            .into_iter()
+            .filter(|k| MODEL_KEYS.contains(k))
+            .collect()
     }
 
     /// Sets one parameter from text (as a scene file gives it), with the checks of a spec
@@ -212,6 +233,7 @@ impl OptimizerSpec {
         info.keys
             .iter()
             .chain(EXTRA_KEYS)
+            .chain(MODEL_KEYS)
             .copied()
             .find(|k| *k == lower)
             .ok_or_else(|| SpecError::UnknownParameter {
@@ -291,7 +313,7 @@ impl OptimizerSpec {
         };
         let mut cur = self.params.clone();
         let mut def = defaults(&self.name);
-        for key in self.all_param_names().filter(|k| *k != "lr") {
+        for key in self.all_param_names().into_iter().filter(|k| *k != "lr") {
             if let Some(a) = swept(key) {
                 out.push_str(&format!(" {key}={}", a.range));
             } else if let (Some(v), Some(d)) = (number_field(&mut cur, key), number_field(&mut def, key)) {

@@ -27,6 +27,9 @@ pub struct ModelRun<'a> {
     pub export_params: Option<&'a Path>,
     /// The plane trails are projected onto (`--slice`); else they hold p0 and p1.
     pub plane: Option<&'a Plane>,
+    /// Per optimizer as written: its description and how many groups it stands for (a
+    /// sweep's are summed up in one line).
+    pub sweeps: Vec<(String, usize)>,
 }
 
 impl ModelRun<'_> {
@@ -130,9 +133,30 @@ impl ModelRun<'_> {
     /// [`Self::summary`] with the accuracies already computed.
     pub fn summary_with(&self, trained: &Trained, accuracies: &[Option<f64>]) -> String {
         let per_group = self.problem.inits.len();
+        // One line per group, but a large sweep's groups in one line.
+        let mut lines: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        let mut group = 0;
+        for (label, count) in &self.sweeps {
+            if *count > 16 {
+                lines.push((
+                    format!("{label} ({} groups)", crate::numbers::count(*count as u64)),
+                    group * per_group..(group + count) * per_group,
+                ));
+            } else {
+                for g in group..(group + count).min(self.labels.len()) {
+                    lines.push((self.labels[g].clone(), g * per_group..(g + 1) * per_group));
+                }
+            }
+            group += count;
+        }
+        if self.sweeps.is_empty() {
+            lines = (0..self.labels.len())
+                .map(|g| (self.labels[g].clone(), g * per_group..(g + 1) * per_group))
+                .collect();
+        }
         let mut out = String::new();
-        for (g, label) in self.labels.iter().enumerate() {
-            let range = g * per_group..(g + 1) * per_group;
+        for (label, range) in lines {
+            let per_group = range.len();
             let metas = &trained.meta[range.clone()];
             let count = |s: u32| metas.iter().filter(|m| m.status == s).count();
             let (converged, diverged) = (count(STATUS_CONVERGED), count(STATUS_DIVERGED));

@@ -169,6 +169,16 @@ impl Scene {
             regression: self.regression.as_ref(),
         };
         for (i, o) in self.optimizers.iter().enumerate() {
+            if self.model.is_none()
+                && let Some(key) = o.model_keys().first()
+            {
+                return Err(format!(
+                    "optimizer {} ({}): {key} applies to a model's layers (a [model] scene); a \
+                     surface's particle is one 2-vector",
+                    i + 1,
+                    o.name
+                ));
+            }
             if o.schedule.is_some() || o.params.batch_size != 0.0 {
                 crate::step_tables::group_tables(o, self.steps, &inputs)
                     .map_err(|e| format!("optimizer {} ({}): {e}", i + 1, o.name))?;
