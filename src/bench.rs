@@ -221,6 +221,7 @@ pub fn bench_render(
             orbit_deg_per_s: 0.0,
             resume: false,
             progress: false,
+            zoom: None,
         };
         let render_only = render(gpu, &job)?;
         let _ = std::fs::remove_dir_all(&dir);

@@ -832,3 +832,91 @@ fn ctrl_c_to_the_process_group_keeps_a_playable_video_and_gif() {
         assert_eq!(decoded, frames, "{flag}: the file holds the frames done");
     }
 }
+
+/// A momentum x lr trainability map on Rosenbrock, 24 x 24 groups of 200 steps.
+fn small_map_scene(lr: [f64; 2], momentum: [f64; 2]) -> String {
+    format!(
+        "title = \"zoom\"\n[surface]\nname = \"rosenbrock\"\n[[optimizer]]\nname = \"sgd\"\n\
+         lr = {{ from = {:?}, to = {:?}, count = 24, scale = \"log\" }}\n\
+         momentum = {{ from = {:?}, to = {:?}, count = 24 }}\n[starts]\npoints = [[-1.5, 2.0]]\n\
+         [run]\nsteps = 200\n[view]\nsweep_score = \"trainability\"\n",
+        lr[0], lr[1], momentum[0], momentum[1]
+    )
+}
+
+/// `--zoom-to` renders the map, full-frame, as a fresh run per frame: its first frame is the
+/// still of the scene's ranges and its last the still of the target's, pixel for pixel; the
+/// frames between zoom in (each differs from both ends).
+#[test]
+fn a_zoom_videos_ends_are_the_stills_of_their_ranges() {
+    let dir = tmpdir("zoom");
+    std::fs::create_dir_all(&dir).unwrap();
+    let start = dir.join("start.toml");
+    let end = dir.join("end.toml");
+    std::fs::write(&start, small_map_scene([1e-4, 1e-2], [0.0, 0.99])).unwrap();
+    std::fs::write(&end, small_map_scene([0.002, 0.004], [0.8, 0.95])).unwrap();
+    let frames = dir.join("frames");
+    let out = descent(&[
+        "render",
+        start.to_str().unwrap(),
+        "--zoom-to",
+        "lr=0.002..0.004,momentum=0.8..0.95",
+        "--frames",
+        "4",
+        "--size",
+        "480x360",
+        "--out",
+        frames.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let still = |scene: &std::path::Path, name: &str| {
+        let path = dir.join(name);
+        let out = descent(&[
+            "render",
+            scene.to_str().unwrap(),
+            "--layout",
+            "map",
+            "--size",
+            "480x360",
+            "--still",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        rgba(&path)
+    };
+    let frame = |k: u32| rgba(&frames.join(format!("frame_{k:06}.png")));
+    let (first, last) = (still(&start, "start.png"), still(&end, "end.png"));
+    assert!(
+        frame(0) == first,
+        "the first frame is not the still of the scene's ranges"
+    );
+    assert!(
+        frame(3) == last,
+        "the last frame is not the still of the target's ranges"
+    );
+    assert!(frame(1) != first && frame(1) != last && frame(2) != frame(1));
+    // A map frame is the map: mostly Spectral's colours, both classes, on white.
+    let img = frame(0);
+    let red = img.pixels().filter(|p| p[0] > 150 && p[1] < 80).count();
+    let blue = img.pixels().filter(|p| p[2] > 140 && p[0] < 120).count();
+    let pixels = (img.width() * img.height()) as usize;
+    assert!(
+        red > pixels / 50 && blue > pixels / 50,
+        "{red} red, {blue} blue of {pixels}"
+    );
+    // A zoom names parameters the scene sweeps.
+    let out = descent(&[
+        "render",
+        start.to_str().unwrap(),
+        "--zoom-to",
+        "beta1=0.1..0.2",
+        "--gif",
+        "x.gif",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("no optimizer sweeps beta1"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

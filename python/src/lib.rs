@@ -344,6 +344,11 @@ fn run_model(py: Python<'_>, args: &RunArgs) -> PyResult<Py<PyDict>> {
             let gpu = gpu()?;
             let trained = run.run(&gpu, &mut |_| {}).map_err(|e| anyhow::anyhow!(e))?;
             let slice = plan.finish_slice(&gpu, plane.clone(), &trained)?;
+            if args.sweep.any() {
+                let (particles, scores) = trained.outcome();
+                args.sweep
+                    .write(&plan.scene, &particles, Some(&scores), plan.problem.inits.len())?;
+            }
             Ok((trained, slice))
         })
         .map_err(|e| {

@@ -144,6 +144,11 @@ pub struct RenderArgs {
     /// Orbit the camera this many degrees of azimuth per second of video.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub(crate) orbit: f64,
+    /// A zoom into the sweep map, PARAM=FROM..TO[,PARAM=FROM..TO]: the frames are the map
+    /// (layout "map"), each a fresh run of the whole sweep, its ranges shrinking geometrically
+    /// from the scene's to these (default --frames: 60 per halving of the range).
+    #[arg(long, value_name = "RANGES")]
+    pub(crate) zoom_to: Option<String>,
     /// Continue a PNG sequence in --out from its first missing frame.
     #[arg(long)]
     pub(crate) resume: bool,
@@ -249,6 +254,10 @@ pub struct SceneArgs {
     /// the first; colours by the sum of losses, with a gap between the two classes).
     #[arg(long, value_name = "outcome|trainability")]
     pub(crate) sweep_score: Option<String>,
+    /// What a frame is: scene (the 3D view, a sweep's map as an inset) or map (the first
+    /// sweep's map fills the frame; each frame a whole run).
+    #[arg(long, value_name = "scene|map")]
+    pub(crate) layout: Option<String>,
 }
 
 #[derive(Args)]

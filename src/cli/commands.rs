@@ -42,7 +42,7 @@ impl SweepOutputs {
     }
 
     /// Writes what was asked for from the run's final particles, and says where.
-    pub(super) fn write(
+    pub fn write(
         &self,
         scene: &Scene,
         particles: &[crate::gpu::gpu_data::Particle],
@@ -76,13 +76,8 @@ impl SweepOutputs {
         if !self.any() {
             return Ok(());
         }
-        let outcome = run_scene(gpu, scene, &RunOptions::default())?;
-        self.write(
-            scene,
-            &outcome.particles,
-            outcome.scores.as_deref(),
-            outcome.starts_per_group as usize,
-        )
+        let end = crate::run::map_run::run_to_end(gpu, scene)?;
+        self.write(scene, &end.particles, end.scores.as_deref(), end.per_group)
     }
 }
 

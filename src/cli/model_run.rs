@@ -7,9 +7,7 @@ use anyhow::{Result, anyhow, bail};
 
 use super::args::RunArgs;
 use super::plan::check_file;
-use crate::gpu::gpu_data::Particle;
 use crate::gpu::model_sim::Trained;
-use crate::gpu::sim::ScoreSums;
 use crate::gpu::{AdapterPreference, Gpu};
 use crate::model::slice::Plane;
 use crate::model::slice_request::{SliceFlags, SlicePlane, SliceRequest, scene_key_error};
@@ -292,33 +290,10 @@ pub(super) fn model_command(args: RunArgs) -> Result<()> {
         eprintln!("wrote {} rows to {}", trained.parameters.len(), path.display());
     }
     if args.sweep.any() {
-        let (particles, scores) = outcome(&trained);
+        let (particles, scores) = trained.outcome();
         args.sweep
             .write(&plan.scene, &particles, Some(&scores), plan.problem.inits.len())?;
     }
     print!("{}", run.summary(&trained));
     Ok(())
-}
-
-/// Every model's end as a sweep map reads a surface particle's (position: its first two
-/// parameters), and its trainability sums.
-pub fn outcome(trained: &Trained) -> (Vec<Particle>, Vec<ScoreSums>) {
-    trained
-        .meta
-        .iter()
-        .zip(&trained.parameters)
-        .map(|(m, theta)| {
-            let particle = Particle {
-                pos: [
-                    theta.first().copied().unwrap_or(0.0),
-                    theta.get(1).copied().unwrap_or(0.0),
-                ],
-                loss: m.loss,
-                step: m.step,
-                status: m.status,
-                ..Particle::default()
-            };
-            (particle, m.scores)
-        })
-        .unzip()
 }

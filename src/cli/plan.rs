@@ -75,6 +75,51 @@ impl RenderArgs {
                 compression: args.png_compression,
             }
         };
+        let zoom = match &args.zoom_to {
+            Some(text) => {
+                let zoom =
+                    crate::outcome::zoom::parse_zoom(text).map_err(|m| anyhow!("--zoom-to {text:?}: {m}"))?;
+                scene.view.layout = Some(crate::scene::Layout::Map);
+                Some(zoom)
+            }
+            None => None,
+        };
+        if scene.view.layout == Some(crate::scene::Layout::Map) {
+            let k = super::map_job::map_optimizer(&scene, zoom.as_deref())?;
+            for (flag, given) in [
+                ("--at-step", args.at_step.is_some()),
+                ("--steps-per-second", args.steps_per_second.is_some()),
+                ("--orbit", args.orbit != 0.0),
+            ] {
+                if given {
+                    bail!("{flag}: a map frame is a whole run, with no camera; leave it out");
+                }
+            }
+            // A zoom's frames: --frames, or 60 per halving of its ranges (the paper's videos).
+            let frames = match (&zoom, args.frames) {
+                (_, Some(n)) => n,
+                (Some(z), None) => crate::outcome::zoom::default_frames(&scene.optimizers[k], z),
+                (None, None) => 1,
+            };
+            let timeline = Timeline::new(frames, args.fps, Some(frames), None).map_err(anyhow::Error::msg)?;
+            let (settings, camera) =
+                crate::render::view_settings(&scene.view, size, 1).map_err(anyhow::Error::msg)?;
+            crate::capture::check_output(&output)?;
+            return Ok(RenderPlan::Frames {
+                job: Box::new(RenderJob {
+                    scene,
+                    output,
+                    settings,
+                    camera,
+                    timeline,
+                    orbit_deg_per_s: 0.0,
+                    resume: args.resume,
+                    progress: true,
+                    zoom,
+                }),
+                start_map: args.start_map.clone(),
+            });
+        }
         let mut timeline = Timeline::new(scene.steps, args.fps, args.frames, args.steps_per_second)
             .map_err(anyhow::Error::msg)?;
         if let Some(step) = args.at_step {
@@ -103,6 +148,7 @@ impl RenderArgs {
                 orbit_deg_per_s: args.orbit,
                 resume: args.resume,
                 progress: true,
+                zoom: None,
             }),
             start_map: args.start_map.clone(),
         })

@@ -33,6 +33,8 @@ pub struct RenderJob {
     pub resume: bool,
     /// Print progress to stderr.
     pub progress: bool,
+    /// `--zoom-to`: each frame a fresh run of the sweep, its ranges zooming to these.
+    pub zoom: Option<Vec<crate::outcome::zoom::ZoomAxis>>,
 }
 
 pub struct RenderReport {
@@ -56,7 +58,8 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
-/// Renders `job`, stopping cleanly at Ctrl-C / SIGTERM (the command line's way).
+/// Renders `job`, stopping cleanly at Ctrl-C / SIGTERM (the command line's way); a
+/// map-layout scene or a zoom frame by frame as maps ([`super::map_job`]).
 pub fn render(gpu: &Gpu, job: &RenderJob) -> Result<RenderReport> {
     let interrupted = interrupt_flag();
     render_until(gpu, job, &mut |_, _| !interrupted.load(Ordering::SeqCst))
@@ -71,6 +74,9 @@ pub fn render_until(
     job: &RenderJob,
     keep_going: &mut dyn FnMut(u32, u32) -> bool,
 ) -> Result<RenderReport> {
+    if job.zoom.is_some() || job.scene.view.layout == Some(crate::scene::Layout::Map) {
+        return super::map_job::render_map(gpu, job, keep_going);
+    }
     // The scene is checked once, by World::new below (the command line checked it before a
     // GPU was opened).
     let scene = &job.scene;
@@ -164,7 +170,7 @@ pub fn describe_output(output: &Output) -> PathBuf {
 
 /// A progress line in flight (`\r` updates): ended with a newline when dropped, so whatever
 /// is printed next, an error included, starts on its own line.
-struct ProgressLine(bool);
+pub(super) struct ProgressLine(pub(super) bool);
 
 impl Drop for ProgressLine {
     fn drop(&mut self) {

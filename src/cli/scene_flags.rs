@@ -213,6 +213,14 @@ impl SceneArgs {
                 )
             })?);
         }
+        if let Some(name) = &self.layout {
+            scene.view.layout = Some(crate::scene::Layout::from_name(name).ok_or_else(|| {
+                anyhow!(
+                    "--layout: unknown layout '{name}'; the layouts are {}",
+                    crate::scene::Layout::NAMES.join(", ")
+                )
+            })?);
+        }
         if let Some(steps) = self.checked_steps()? {
             scene.steps = steps;
         }

@@ -9,9 +9,9 @@
 
 use wgpu::util::DeviceExt;
 
-use crate::gpu::gpu_data::{MODEL_META_BYTES, ModelMeta, ModelParams, TrailPoint};
+use crate::gpu::gpu_data::{MODEL_META_BYTES, ModelMeta, ModelParams, Particle, TrailPoint};
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
-use crate::gpu::sim::{WORKGROUP, max_binding, schedule_rows};
+use crate::gpu::sim::{ScoreSums, WORKGROUP, max_binding, schedule_rows};
 use crate::gpu::{Gpu, GpuError};
 use crate::model::slice::Plane;
 use crate::model::{Model, ModelProblem};
@@ -637,6 +637,30 @@ pub struct Trained {
     pub parameters: Vec<Vec<f32>>,
     /// Per particle, its recorded trail points in step order.
     pub trails: Vec<Vec<TrailPoint>>,
+}
+
+impl Trained {
+    /// Every model's end as a sweep map reads a surface particle's (its position: its first
+    /// two parameters), and its trainability sums.
+    pub fn outcome(&self) -> (Vec<Particle>, Vec<ScoreSums>) {
+        self.meta
+            .iter()
+            .zip(&self.parameters)
+            .map(|(m, theta)| {
+                let particle = Particle {
+                    pos: [
+                        theta.first().copied().unwrap_or(0.0),
+                        theta.get(1).copied().unwrap_or(0.0),
+                    ],
+                    loss: m.loss,
+                    step: m.step,
+                    status: m.status,
+                    ..Particle::default()
+                };
+                (particle, m.scores)
+            })
+            .unzip()
+    }
 }
 
 /// Trains every particle of `setup` to its end, chunk after chunk, calling `progress` with

@@ -17,13 +17,15 @@
 //! - `target.rs`: the offscreen target and the cached static layer; `plot_box.rs`: data to
 //!   world; `gpu_data.rs`: the Pod twins of the render shaders' structs; `pipeline.rs`: render
 //!   pipelines and blends;
-//! - `overlay/`: text, legend, plots and insets over the 3D frame (egui).
+//! - `overlay/`: text, legend, plots and insets over the 3D frame (egui); `map_frame.rs`: a
+//!   frame that is a sweep's map alone (`[view] layout = "map"`), drawn by the overlay.
 
 pub mod axes;
 pub mod colormap;
 pub mod density;
 pub mod gpu_data;
 pub mod lines;
+pub mod map_frame;
 pub mod markers;
 pub mod overlay;
 pub mod particles;

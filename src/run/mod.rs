@@ -1,9 +1,11 @@
 //! Headless runs: simulate a scene to the end on the GPU, streaming the trajectory export
 //! chunk by chunk, and summarise the outcome per optimizer. A platform room: what a run
 //! writes (`csv.rs`, the trajectory CSV; `sweep_csv.rs`, one row per sweep group; `maps.rs`,
-//! start and sweep maps as PNGs) goes to files; `model.rs` runs and writes model training.
+//! start and sweep maps as PNGs) goes to files; `model.rs` runs and writes model training;
+//! `map_run.rs` runs a sweep scene to its end for its map (a map-layout frame).
 
 pub mod csv;
+pub mod map_run;
 pub mod maps;
 pub mod model;
 pub mod model_slice;

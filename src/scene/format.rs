@@ -13,8 +13,8 @@ use super::model_table::{ModelSection, SliceSection, model_scene};
 use super::optimizer_table::optimizer_from_table;
 use super::view::{PLOT_KINDS, basin_needs_minima, colormap_name};
 use super::{
-    ColorBy, ColorScale, DEFAULT_MESH, DEFAULT_STEPS, DensityScale, Regression, Scene, SceneError, Starts,
-    SweepScore, TrailStyle, ViewSpec,
+    ColorBy, ColorScale, DEFAULT_MESH, DEFAULT_STEPS, DensityScale, Layout, Regression, Scene, SceneError,
+    Starts, SweepScore, TrailStyle, ViewSpec,
 };
 use crate::camera::OrbitCamera;
 use crate::regression::{DataError, DataSource, Dataset};
@@ -114,6 +114,7 @@ struct ViewSection {
     start_map: Option<bool>,
     color_scale: Option<ColorScale>,
     sweep_score: Option<SweepScore>,
+    layout: Option<Layout>,
 }
 
 impl ViewSection {
@@ -200,6 +201,7 @@ impl ViewSection {
             start_map: self.start_map,
             color_scale: self.color_scale,
             sweep_score: self.sweep_score,
+            layout: self.layout,
         })
     }
 }

@@ -160,6 +160,13 @@ impl Scene {
                 PLOT_KINDS.join(", ")
             ));
         }
+        if self.view.layout == Some(Layout::Map) && !self.has_sweep() {
+            return Err(
+                "layout = \"map\" draws a sweep's map: no optimizer sweeps a parameter (give a range, \
+                 e.g. lr = { from = 0.01, to = 1, count = 64 })"
+                    .into(),
+            );
+        }
         if self.view.color_by == ColorBy::Basin && self.surface.minima.is_empty() {
             return Err(basin_needs_minima(&self.surface));
         }

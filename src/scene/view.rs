@@ -51,6 +51,8 @@ pub struct ViewSpec {
     pub color_scale: Option<ColorScale>,
     /// What a sweep map's colours say; unset: each group's outcome (final loss, blow-up step).
     pub sweep_score: Option<SweepScore>,
+    /// What a frame is; unset: the 3D scene (with any sweep map as an inset).
+    pub layout: Option<Layout>,
 }
 
 /// Grids of at least this many starts show the start map inset unless `[view] start_map = false`.
@@ -179,6 +181,34 @@ impl SweepScore {
         match name {
             "outcome" => Some(Self::Outcome),
             "trainability" => Some(Self::Trainability),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// What a frame shows (`[view] layout`, `--layout`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// The 3D scene, a sweep's map as an inset.
+    #[default]
+    Scene,
+    /// The first sweep's map, the whole frame: one pixel per group at the map's resolution,
+    /// each frame (and each zoom step) a whole run; no 3D view.
+    Map,
+}
+
+impl Layout {
+    pub const NAMES: [&'static str; 2] = ["scene", "map"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "scene" => Some(Self::Scene),
+            "map" => Some(Self::Map),
             _ => None,
         }
     }

@@ -28,6 +28,10 @@ pub fn paint_content(
     let layer = egui::LayerId::new(egui::Order::Background, egui::Id::unique("descent.overlay"));
     let painter = ctx.layer_painter(layer).with_clip_rect(ctx.viewport_rect());
     let inner = area.shrink(look::MARGIN);
+    if content.full_inset && !content.insets.is_empty() {
+        // A map-layout frame: white under everything.
+        painter.rect_filled(area, CornerRadius::ZERO, Color32::WHITE);
+    }
     // Lay everything out first, so the corners can make room for the title.
     let title = content.title.as_deref().filter(|t| !t.is_empty()).map(|t| {
         let galley = painter.layout_no_wrap(t.to_owned(), FontId::proportional(look::TITLE_SIZE), look::TEXT);
@@ -135,6 +139,23 @@ pub fn paint_content(
         .iter()
         .map(|l| [pos2(l[0], l[1]) / ppp, pos2(l[2], l[3]) / ppp])
         .collect();
+    if content.full_inset
+        && let Some(inset) = content.insets.first()
+    {
+        let (image, frame) = paint_full_inset(&painter, inner, top_band, inset, textures);
+        return OverlayLayout {
+            title,
+            legend,
+            starts,
+            status,
+            labels,
+            plots,
+            color_bar,
+            color_bar_labels,
+            insets: vec![image],
+            inset_frames: vec![frame],
+        };
+    }
     let (insets, inset_frames) = content
         .insets
         .iter()
@@ -160,6 +181,33 @@ pub fn paint_content(
         insets,
         inset_frames,
     }
+}
+
+/// An inset as large as fits `inner` below `top` (its box centred): where its image and its
+/// whole box went.
+fn paint_full_inset(
+    painter: &egui::Painter,
+    inner: Rect,
+    top: f32,
+    inset: &Inset,
+    textures: &HashMap<u64, egui::TextureId>,
+) -> (Rect, Rect) {
+    let region = Rect::from_min_max(pos2(inner.left(), top), inner.max);
+    // The box around an image of side 1 at the origin: what labels and title add.
+    let (unit, unit_image) = inset_frame(painter, inset, pos2(0.0, 0.0), 1.0);
+    let extra = unit.size() - unit_image.size();
+    let per_side = inset_image_width(inset, 1.0).max(1e-3);
+    let aspect_h = unit_image.height() / unit_image.width().max(1e-6);
+    let side_w = (region.width() - extra.x) / per_side;
+    let side_h = (region.height() - extra.y) / (per_side * aspect_h).max(1e-6);
+    let side = side_w.min(side_h).max(16.0);
+    let (frame, _) = inset_frame(painter, inset, pos2(0.0, 0.0), side);
+    let corner = pos2(
+        region.center().x + 0.5 * frame.width(),
+        region.center().y + 0.5 * frame.height(),
+    );
+    let image = paint_inset(painter, inset, textures.get(&inset.id).copied(), corner, side);
+    (image, inset_frame(painter, inset, corner, side).0)
 }
 
 /// The smallest image side an inset shrinks to, to sit beside the axes rather than on them.

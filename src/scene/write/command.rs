@@ -203,6 +203,12 @@ impl Scene {
                 None => missing("sweep_score unset"),
             }
         }
+        if v.layout != base.layout {
+            match v.layout {
+                Some(l) => flag(args, "--layout", l.name().into()),
+                None => missing("layout unset"),
+            }
+        }
         if v.color_scale != base.color_scale {
             match v.color_scale {
                 Some(c) => flag(args, "--color-scale", color_scale_name(c).into()),

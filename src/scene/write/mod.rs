@@ -233,6 +233,9 @@ impl Scene {
         if let Some(score) = v.sweep_score {
             put("sweep_score", quote(score.name()));
         }
+        if let Some(layout) = v.layout {
+            put("layout", quote(layout.name()));
+        }
         if let Some(c) = v.color_scale {
             put("color_scale", quote(color_scale_name(c)));
         }

@@ -172,6 +172,7 @@ fn hand_made() -> Scene {
         start_map: Some(true),
         color_scale: Some(ColorScale::Log),
         sweep_score: Some(crate::scene::SweepScore::Trainability),
+        layout: Some(crate::scene::Layout::Map),
     };
     scene.validate().unwrap();
     scene
