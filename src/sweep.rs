@@ -135,7 +135,8 @@ impl ParamRange {
     /// The range under the span `u0..u1` of a map that draws this range as `count` cells
     /// across (0 the map's left edge, 1 its right; either order): its ends are the values at
     /// the span's ends, its count and spacing this range's. None for a span under one cell
-    /// wide (a click), or one whose ends would be equal in f64.
+    /// wide (a click), or one whose ends would be equal in f64. Each end is the shortest
+    /// decimal within a tenth of a new cell of the exact value, so ranges read as written.
     pub fn zoomed(&self, u0: f64, u1: f64) -> Option<Self> {
         let n = f64::from(self.count);
         // Cell i spans [i/n, (i+1)/n] and shows value i.
@@ -146,6 +147,14 @@ impl ParamRange {
         }
         let last = n - 1.0;
         let (from, to) = (self.at(a / last), self.at(b / last));
+        let cell = |v: f64| match self.spacing {
+            Spacing::Linear => (to - from).abs() / last,
+            Spacing::Log => v.abs() * (((to.ln() - from.ln()).abs() / last).exp() - 1.0),
+        };
+        let (from, to) = (
+            shortest_within(from, 0.1 * cell(from)),
+            shortest_within(to, 0.1 * cell(to)),
+        );
         (from != to)
             .then(|| Self::new(from, to, self.count, self.spacing).ok())
             .flatten()
@@ -165,6 +174,14 @@ impl ParamRange {
             Spacing::Log => (v.ln() - self.from.ln()) / (self.to.ln() - self.from.ln()),
         }
     }
+}
+
+/// The decimal with the fewest significant digits within `tol` of `v` (`v` itself at worst).
+fn shortest_within(v: f64, tol: f64) -> f64 {
+    (1..=17)
+        .filter_map(|digits| format!("{v:.*e}", digits - 1).parse::<f64>().ok())
+        .find(|r| (r - v).abs() <= tol)
+        .unwrap_or(v)
 }
 
 impl Spacing {
@@ -256,6 +273,15 @@ mod tests {
             (z.from - 1e-4).abs() < 1e-16 && (z.to - 1e-3).abs() < 1e-15,
             "{z:?}"
         );
+        // Ends as short as a tenth of a new cell allows: readable, and as good as exact.
+        let wide = ParamRange::new(1e-4, 1e-2, 128, Spacing::Log).unwrap();
+        let z = wide.zoomed(0.67, 0.91).unwrap();
+        for v in [z.from, z.to] {
+            assert!(format!("{v}").len() <= 8, "{z:?}");
+        }
+        let exact = wide.at(((0.67 * 128.0 - 0.5) / 127.0f64).clamp(0.0, 1.0));
+        let cell = exact * ((z.to.ln() - z.from.ln()) / 127.0).exp_m1();
+        assert!((z.from - exact).abs() <= 0.1 * cell, "{} vs {exact}", z.from);
     }
 
     use super::*;

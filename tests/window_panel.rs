@@ -640,3 +640,76 @@ fn a_finished_run_says_done_and_records_one_frame_of_a_still_view() {
         .count();
     assert_eq!(frames, 1, "{} frames of a still, finished run", frames);
 }
+
+/// A map-layout model sweep: Sohl-Dickstein's lr x lr map for a small mean-field network.
+const MODEL_MAP: &str = r#"
+title = "trainability"
+[model]
+model = "mlp:4-4-1:tanh:nobias:meanfield"
+loss = "mse"
+data = "teacher:n=20,d=4"
+[[optimizer]]
+name = "sgd"
+lr_layer0 = { from = 1e-2, to = 1e4, count = 12, scale = "log" }
+lr_layer1 = { from = 1e-2, to = 1e4, count = 10, scale = "log" }
+[run]
+steps = 30
+[view]
+sweep_score = "trainability"
+layout = "map"
+"#;
+
+/// In the map layout the window shows the map alone, filling the frame on white (no 3D
+/// view), coloured by trainability; dragging on it trains the models again over the
+/// rectangle's ranges, and `[` goes back.
+#[test]
+fn a_map_layout_model_sweep_fills_the_window_and_zooms() {
+    let mut h = harness(MODEL_MAP);
+    let viewport = viewer(&h).viewport();
+    let inset = *viewer(&h).overlay_layout().insets.first().expect("the map");
+    assert!(
+        inset.height() > 0.6 * viewport.height(),
+        "the map fills the frame: {inset:?} in {viewport:?}"
+    );
+    let frame = shown_frame(&h);
+    let (w, h_px) = frame.dimensions();
+    // Outside the map: white; inside: Spectral's red (diverged) and blue-violet (converged).
+    assert_eq!(
+        frame.get_pixel(4, h_px - 4).0,
+        [255, 255, 255, 255],
+        "no 3D view under the map"
+    );
+    let ppp = w as f32 / viewport.width();
+    let inside: Vec<[u8; 4]> = (0..40)
+        .flat_map(|i| (0..40).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let x = (inset.left() + (i as f32 + 0.5) / 40.0 * inset.width()) * ppp;
+            let y = (inset.top() + (j as f32 + 0.5) / 40.0 * inset.height()) * ppp;
+            frame.get_pixel(x as u32, y as u32).0
+        })
+        .collect();
+    let red = inside.iter().filter(|p| p[0] > p[2] + 60).count();
+    let blue = inside.iter().filter(|p| p[2] > p[0] + 30).count();
+    assert!(red > 100 && blue > 100, "{red} red, {blue} blue of 1600");
+    let at = |u: f32, v: f32| {
+        viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height())
+    };
+    drag(&mut h, at(0.2, 0.8), at(0.7, 0.3), Modifiers::NONE);
+    let ranges: Vec<(f64, f64)> = viewer(&h).scene().optimizers[0]
+        .sweep
+        .iter()
+        .map(|a| (a.range.from, a.range.to))
+        .collect();
+    assert!(
+        ranges[0].0 > 1e-2 && ranges[0].1 < 1e4 && ranges[1].0 > 1e-2 && ranges[1].1 < 1e4,
+        "{ranges:?}"
+    );
+    {
+        let sweep = viewer(&h).world().sweep.borrow();
+        let map = &sweep.maps[0];
+        assert_eq!(map.dims, [12, 10], "as many cells, retrained");
+        assert!(map.x_range[0] != "0.01", "{:?}", map.x_range);
+    }
+    press(&mut h, Key::OpenBracket);
+    assert_eq!(viewer(&h).scene().optimizers[0].sweep[0].range.from, 1e-2, "back");
+}

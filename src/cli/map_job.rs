@@ -38,17 +38,6 @@ pub fn scene_at(scene: &Scene, k: usize, zoom: Option<&[ZoomAxis]>, alpha: f64) 
     s
 }
 
-/// The line under a map frame's title: how many runs of how many steps each pixel is.
-pub fn map_subtitle(scene: &Scene, map: &SweepMap) -> String {
-    let [nx, ny] = map.dims;
-    let runs = if ny > 1 {
-        format!("{nx} x {ny} runs")
-    } else {
-        format!("{nx} runs")
-    };
-    format!("{runs} of {} steps, one per pixel", scene.steps)
-}
-
 /// Renders `job`'s map frames (a zoom's when the job has one), asking `keep_going(frames
 /// done, frames to do)` before each as [`super::render_job::render_until`] does.
 pub fn render_map(
@@ -87,7 +76,7 @@ pub fn render_map(
             still = Some((at, map));
         }
         let (at, map) = still.as_ref().expect("a map");
-        let texture = framer.draw(gpu, at.title.as_deref(), &map_subtitle(at, map), map);
+        let texture = framer.draw(gpu, at.title.as_deref(), &map.subtitle(at.steps), map);
         capture.push(gpu, texture)?;
         done += 1;
         if job.progress {

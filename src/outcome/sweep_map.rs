@@ -53,6 +53,17 @@ pub struct SweepMap {
 }
 
 impl SweepMap {
+    /// The line under a map-layout frame's title: how many runs of how many steps.
+    pub fn subtitle(&self, steps: u32) -> String {
+        let [nx, ny] = self.dims;
+        let runs = if ny > 1 {
+            format!("{nx} x {ny} runs")
+        } else {
+            format!("{nx} runs")
+        };
+        format!("{runs} of {steps} steps, one per pixel")
+    }
+
     /// The group under a point of the image (0..1 across, 0..1 down), as an offset from the
     /// optimizer's first group.
     pub fn group_at(&self, u: f64, v: f64) -> Option<u64> {

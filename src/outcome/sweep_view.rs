@@ -40,6 +40,8 @@ pub struct SweepView {
     /// The run's end as known elsewhere (a model scene's true final losses; its simulation
     /// holds the slice's): the maps are made from it once instead of from the particles.
     outcome: Option<Vec<crate::gpu::gpu_data::Particle>>,
+    /// Its trainability sums, when known.
+    outcome_scores: Option<Vec<crate::gpu::sim::ScoreSums>>,
     paths: Vec<Vec<TrailPoint>>,
     paths_at: Option<(u64, u32)>,
 }
@@ -60,7 +62,12 @@ impl SweepView {
         if let Some(outcome) = &self.outcome
             && self.made_at.is_none()
         {
-            self.maps = sweep_maps(scene, outcome, sim.starts_per_group() as usize, None);
+            self.maps = sweep_maps(
+                scene,
+                outcome,
+                sim.starts_per_group() as usize,
+                self.outcome_scores.as_deref(),
+            );
             self.made_at = Some((step, Instant::now()));
             self.insets.clear();
         }
@@ -111,10 +118,15 @@ impl SweepView {
         }
     }
 
-    /// Makes the maps from `particles` (the run's end, group-major) instead of the
-    /// simulation's.
-    pub fn set_outcome(&mut self, particles: Vec<crate::gpu::gpu_data::Particle>) {
+    /// Makes the maps from `particles` (the run's end, group-major) and their trainability
+    /// `scores` instead of the simulation's.
+    pub fn set_outcome(
+        &mut self,
+        particles: Vec<crate::gpu::gpu_data::Particle>,
+        scores: Option<Vec<crate::gpu::sim::ScoreSums>>,
+    ) {
         self.outcome = Some(particles);
+        self.outcome_scores = scores;
         self.made_at = None;
     }
 

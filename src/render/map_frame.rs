@@ -66,28 +66,7 @@ impl MapFrame {
             ..Default::default()
         });
         // White first: the overlay draws over what is there.
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("map_frame.clear"),
-            });
-        encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("map_frame.clear"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &view,
-                resolve_target: None,
-                depth_slice: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
-        gpu.queue.submit([encoder.finish()]);
+        clear_white(gpu, &view);
         self.overlay.draw(
             gpu,
             &view,
@@ -102,4 +81,30 @@ impl MapFrame {
     pub fn layout(&self) -> &crate::render::overlay::OverlayLayout {
         self.overlay.layout()
     }
+}
+
+/// Clears `view` (of a frame's colour texture) to white: a map frame's ground.
+pub fn clear_white(gpu: &Gpu, view: &wgpu::TextureView) {
+    let mut encoder = gpu
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("map_frame.clear"),
+        });
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("map_frame.clear"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            resolve_target: None,
+            depth_slice: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    });
+    gpu.queue.submit([encoder.finish()]);
 }

@@ -34,8 +34,10 @@ pub struct Landscape {
     /// The true losses beside the slice's (the trail holds the slice's).
     pub losses: SliceLosses,
     pub data_view: Option<DataView>,
-    /// Every model's end with its true final loss (for a sweep's map).
+    /// Every model's end with its true final loss (for a sweep's map), and its trainability
+    /// sums.
     pub outcome: Vec<Particle>,
+    pub scores: Vec<crate::gpu::sim::ScoreSums>,
 }
 
 /// The model of `scene`, trained and sliced; `plan` says what the trails keep (every step
@@ -149,6 +151,7 @@ pub fn landscape(
             ..Particle::default()
         })
         .collect();
+    let scores = trained.meta.iter().map(|m| m.scores).collect();
     let starts = trails[..inits]
         .iter()
         .map(|t| [f64::from(t[0].pos[0]), f64::from(t[0].pos[1])])
@@ -199,6 +202,7 @@ pub fn landscape(
         losses,
         data_view,
         outcome,
+        scores,
     })
 }
 

@@ -29,6 +29,8 @@ use landscape::landscape;
 
 mod data_view;
 mod landscape;
+#[cfg(not(target_arch = "wasm32"))]
+mod model_map;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they
@@ -136,6 +138,10 @@ impl World {
                  the page cannot wait for yet: run it with `descent view SCENE.toml`"
             );
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        if scene.model.is_some() && scene.view.layout == Some(crate::scene::Layout::Map) {
+            return model_map::model_map(gpu, scene, settings);
+        }
         if let Some(model) = &scene.model {
             // Trained and sliced first; then drawn as a surface scene.
             let land = landscape(gpu, scene, model, trail_for)?;
@@ -147,7 +153,10 @@ impl World {
             };
             let world = Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings)?;
             // A sweep's map by the models' true final losses, not the slice's under them.
-            world.sweep.borrow_mut().set_outcome(land.outcome);
+            world
+                .sweep
+                .borrow_mut()
+                .set_outcome(land.outcome, Some(land.scores));
             return Ok(world);
         }
         // Checked before the start list (or anything else large) is made.
@@ -161,7 +170,7 @@ impl World {
     }
 
     /// The world of `scene` drawn from `sim` on `mesh`.
-    fn assemble(
+    pub(super) fn assemble(
         gpu: &Gpu,
         scene: Scene,
         mut sim: Simulation,
@@ -383,6 +392,26 @@ fn draw_frame(
         "starts"
     };
     let mut content = overlay_content(scene, look.time, Vec::new(), starts);
+    if scene.view.layout == Some(crate::scene::Layout::Map) && scene.has_sweep() {
+        // The map alone, the whole frame: no 3D view under it.
+        let mut sweep = sweep.borrow_mut();
+        sweep.update(gpu, scene, sim);
+        content.legend.clear();
+        content.starts.clear();
+        content.insets = sweep.insets().iter().take(1).cloned().collect();
+        content.subtitle = sweep.maps.first().map(|m| m.subtitle(scene.steps));
+        content.full_inset = true;
+        if let Some(text) = sweep.picked_text(scene) {
+            content.status.push_str(&format!("   {text}"));
+        }
+        let view = renderer
+            .target()
+            .texture()
+            .create_view(&wgpu::TextureViewDescriptor::default());
+        crate::render::map_frame::clear_white(gpu, &view);
+        overlay.draw(gpu, &view, [w, h], look.pixels_per_point, &content);
+        return;
+    }
     content.subtitle = model.map(|m| m.about.clone());
     if coloring.colors.is_some() {
         // Colours that say something else: the legend explains them (basins' shares, who

@@ -193,13 +193,13 @@ fn paint_full_inset(
     textures: &HashMap<u64, egui::TextureId>,
 ) -> (Rect, Rect) {
     let region = Rect::from_min_max(pos2(inner.left(), top), inner.max);
-    // The box around an image of side 1 at the origin: what labels and title add.
-    let (unit, unit_image) = inset_frame(painter, inset, pos2(0.0, 0.0), 1.0);
-    let extra = unit.size() - unit_image.size();
-    let per_side = inset_image_width(inset, 1.0).max(1e-3);
-    let aspect_h = unit_image.height() / unit_image.width().max(1e-6);
-    let side_w = (region.width() - extra.x) / per_side;
-    let side_h = (region.height() - extra.y) / (per_side * aspect_h).max(1e-6);
+    // What labels and title add around a large image (wider than its title).
+    const BIG: f32 = 4096.0;
+    let (big, big_image) = inset_frame(painter, inset, pos2(0.0, 0.0), BIG);
+    let extra = big.size() - big_image.size();
+    let (per_w, per_h) = (big_image.width() / BIG, big_image.height() / BIG);
+    let side_w = (region.width() - extra.x) / per_w.max(1e-6);
+    let side_h = (region.height() - extra.y) / per_h.max(1e-6);
     let side = side_w.min(side_h).max(16.0);
     let (frame, _) = inset_frame(painter, inset, pos2(0.0, 0.0), side);
     let corner = pos2(
