@@ -8,6 +8,7 @@
 //   the layer sizes), MODEL_WIDTH (the widest layer), MODEL_ACTIVATION, MODEL_LOSS, MODEL_BIAS,
 //   MODEL_SCALE[l] (what layer l's W a + b is multiplied by), MODEL_GAIN_IN and MODEL_GAIN_OUT
 //   (a hidden unit is GAIN_OUT * act(GAIN_IN * z); all 1 but for the mean-field model),
+//   MODEL_LOCAL and MODEL_LOCAL_PARAMS (a small model's pass works on private copies),
 //   and per layer l: MODEL_SIZES[l] (l = 0..=MODEL_LAYERS), MODEL_W_AT[l], MODEL_B_AT[l] (first
 //   weight and bias in the flat vector) and MODEL_A_AT[l] (first input activation).
 //
@@ -94,6 +95,41 @@ fn var_at(region: u32, k: u32, i: u32) -> u32 {
     return (region * 2u * MODEL_PAIRS + k) * params.n_particles + i;
 }
 
+// A small model (MODEL_LOCAL: MODEL_LOCAL_PARAMS = MODEL_PARAMS) keeps a pass's parameters
+// and gradient sum in invocation-private arrays, loaded before the pass's points and the sum
+// stored after: a point's forward and backward then touch no storage but the data (on a CPU
+// adapter a storage access is a bounds-checked gather per lane). The sums are added in the
+// same order either way, so the numbers are the same.
+var<private> local_theta: array<f32, MODEL_LOCAL_PARAMS>;
+var<private> local_grad: array<f32, MODEL_LOCAL_PARAMS>;
+
+// Weight (or bias) k of the parameters in `region` (of the private copy, when kept).
+fn weight(region: u32, k: u32, i: u32) -> f32 {
+    if MODEL_LOCAL {
+        return local_theta[k];
+    }
+    return vars[var_at(region, k, i)];
+}
+
+// Adds v to gradient component k in `region` (to the private sum, when kept).
+fn add_grad(region: u32, k: u32, i: u32, v: f32) {
+    if MODEL_LOCAL {
+        local_grad[k] = local_grad[k] + v;
+        return;
+    }
+    let at = var_at(region, k, i);
+    vars[at] = vars[at] + v;
+}
+
+// Loads the private copy of the parameters in `region`, when kept.
+fn load_local(region: u32, i: u32) {
+    if MODEL_LOCAL {
+        for (var k = 0u; k < MODEL_PARAMS; k++) {
+            local_theta[k] = vars[var_at(region, k, i)];
+        }
+    }
+}
+
 fn state_at(slot: u32, j: u32, i: u32) -> u32 {
     return (slot * MODEL_PAIRS + j) * params.n_particles + i;
 }
@@ -151,10 +187,10 @@ fn forward(i: u32, region: u32, d: u32, acts: ptr<function, array<f32, MODEL_ACT
         for (var o = 0u; o < no; o++) {
             var z = 0.0;
             if MODEL_BIAS {
-                z = vars[var_at(region, b_at[l] + o, i)];
+                z = weight(region, b_at[l] + o, i);
             }
             for (var k = 0u; k < ni; k++) {
-                z += vars[var_at(region, w_at[l] + o * ni + k, i)] * (*acts)[a_at[l] + k];
+                z += weight(region, w_at[l] + o * ni + k, i) * (*acts)[a_at[l] + k];
             }
             z = z * scale[l];
             (*acts)[a_at[l] + ni + o] = select(MODEL_GAIN_OUT * activate(MODEL_GAIN_IN * z), z, last);
@@ -218,19 +254,17 @@ fn backward(i: u32, src: u32, dst: u32, d: u32, inv_n: f32) -> f32 {
         }
         for (var o = 0u; o < no; o++) {
             for (var k = 0u; k < ni; k++) {
-                let at = var_at(dst, w_at[layer] + o * ni + k, i);
-                vars[at] = vars[at] + delta[o] * acts[a0 + k];
+                add_grad(dst, w_at[layer] + o * ni + k, i, delta[o] * acts[a0 + k]);
             }
             if MODEL_BIAS {
-                let at = var_at(dst, b_at[layer] + o, i);
-                vars[at] = vars[at] + delta[o];
+                add_grad(dst, b_at[layer] + o, i, delta[o]);
             }
         }
         if layer > 0u {
             for (var k = 0u; k < ni; k++) {
                 var s = 0.0;
                 for (var o = 0u; o < no; o++) {
-                    s += vars[var_at(src, w_at[layer] + o * ni + k, i)] * delta[o];
+                    s += weight(src, w_at[layer] + o * ni + k, i) * delta[o];
                 }
                 below[k] = s * (MODEL_GAIN_OUT * MODEL_GAIN_IN * activate_grad(acts[a0 + k] / MODEL_GAIN_OUT));
             }
@@ -451,6 +485,12 @@ fn pass_models(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         m.loss_sum = 0.0;
     }
+    load_local(TRIAL, i);
+    if MODEL_LOCAL {
+        for (var k = 0u; k < MODEL_PARAMS; k++) {
+            local_grad[k] = vars[var_at(GTRIAL, k, i)];
+        }
+    }
     var acts: array<f32, MODEL_ACTS>;
     var dz: array<f32, MODEL_WIDTH>;
     for (var item = begin; item < end; item++) {
@@ -462,6 +502,11 @@ fn pass_models(@builtin(global_invocation_id) gid: vec3<u32>) {
             let d = item - count;
             forward(i, TRIAL, d, &acts);
             m.loss_sum += point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &dz);
+        }
+    }
+    if MODEL_LOCAL {
+        for (var k = 0u; k < MODEL_PARAMS; k++) {
+            vars[var_at(GTRIAL, k, i)] = local_grad[k];
         }
     }
     models[i] = m;
@@ -570,6 +615,7 @@ fn slice_pass(@builtin(global_invocation_id) gid: vec3<u32>) {
     var acts: array<f32, MODEL_ACTS>;
     var dz: array<f32, MODEL_WIDTH>;
     let end = min(params.item_first + params.item_count, params.n_data);
+    load_local(THETA, i);
     for (var d = params.item_first; d < end; d++) {
         forward(i, THETA, d, &acts);
         m.loss_sum += point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &dz);

@@ -10,6 +10,8 @@ pub mod bench;
 pub mod bench_case;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench_model;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench_trainability;
 pub mod camera;
 pub mod capture;
 pub mod cli;

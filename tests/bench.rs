@@ -186,3 +186,59 @@ fn bench_model_prints_training_and_slice_tables() {
         }
     }
 }
+
+/// `--trainability` times the paper's map at each width; without the notebook it says how
+/// to time the JAX code beside, and a notebook that is not one is refused with the reason.
+#[test]
+fn bench_trainability_prints_a_row_per_width() {
+    let out = bench(&[
+        "--trainability",
+        "--widths",
+        "4,2",
+        "--resolution",
+        "4",
+        "--steps",
+        "5",
+    ]);
+    let rows: Vec<_> = rows_after(&out, "width  pixels")
+        .into_iter()
+        .take_while(|r| r.len() > 5 && r[0].parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| (r[0], r[1], r[2])).collect::<Vec<_>>(),
+        [("4", "4x4", "5"), ("2", "4x4", "5")],
+        "{out}"
+    );
+    for r in &rows {
+        for v in &r[3..5] {
+            assert!(rate(v) > 0.0, "{out}");
+        }
+        assert!(rate(&r[5].replace(',', "")) > 0.0, "{out}");
+    }
+    assert!(out.contains("--jax-notebook"), "{out}");
+    let info = common::gpu().adapter.get_info();
+    let bad = std::env::temp_dir().join(format!("descent-not-a-notebook-{}.ipynb", std::process::id()));
+    std::fs::write(&bad, "{}").unwrap();
+    let failed = Command::new(common::descent_bin())
+        .args([
+            "bench",
+            "--trainability",
+            "--widths",
+            "2",
+            "--resolution",
+            "2",
+            "--steps",
+            "2",
+        ])
+        .arg("--jax-notebook")
+        .arg(&bad)
+        .env("WGPU_ADAPTER_NAME", &info.name)
+        .env("WGPU_BACKEND", info.backend.to_str())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        !failed.status.success() && err.contains("trainability-jax.py"),
+        "{err}"
+    );
+}

@@ -389,6 +389,28 @@ pub struct BenchArgs {
         requires = "model"
     )]
     pub(crate) slice_sides: Vec<u32>,
+    /// Instead: time Sohl-Dickstein's trainability map (his mean-field tanh network, an lr
+    /// per layer, one training per pixel, --steps steps) at each of --widths.
+    #[arg(long)]
+    pub(crate) trainability: bool,
+    /// Network widths for --trainability.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "16,8",
+        requires = "trainability"
+    )]
+    pub(crate) widths: Vec<u32>,
+    /// Pixels per side of the map for --trainability.
+    #[arg(long, default_value_t = 64, requires = "trainability", value_parser = at_least::<2>)]
+    pub(crate) resolution: u32,
+    /// A copy of Sohl-Dickstein's notebook (the_boundary_of_neural_network_trainability_is_fractal.ipynb):
+    /// --trainability then also times its own JAX code at the same sizes.
+    #[arg(long, value_name = "NOTEBOOK", requires = "trainability")]
+    pub(crate) jax_notebook: Option<std::path::PathBuf>,
+    /// The Python (with jax installed) that runs the notebook's code.
+    #[arg(long, default_value = "python3", requires = "jax_notebook")]
+    pub(crate) python: String,
     /// Instead: a soak test of this many seconds (100,000 particles restarting every 5 s,
     /// rendered headless), printing resident memory at each restart.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]

@@ -246,6 +246,38 @@ pub(super) fn bench_command(args: BenchArgs) -> Result<()> {
         }
         return Ok(());
     }
+    if args.trainability {
+        if args.widths.iter().any(|w| !(1..=256).contains(w)) {
+            bail!("--widths are network widths from 1 to 256");
+        }
+        let mut rows = Vec::new();
+        for &width in &args.widths {
+            rows.push(crate::bench_trainability::bench_descent(
+                &gpu,
+                width,
+                args.resolution,
+                args.steps,
+                2,
+            )?);
+            if let Some(notebook) = &args.jax_notebook {
+                rows.push(crate::bench_trainability::bench_jax(
+                    &args.python,
+                    notebook,
+                    width,
+                    args.resolution,
+                    args.steps,
+                    2,
+                )?);
+            }
+        }
+        print!("{}", crate::bench_trainability::format_trainability_bench(&rows));
+        if args.jax_notebook.is_none() {
+            println!(
+                "(give --jax-notebook PATH, a copy of Sohl-Dickstein's notebook, to time its JAX code beside)"
+            );
+        }
+        return Ok(());
+    }
     if args.model {
         if args.models.contains(&0)
             || args.slice_sides.iter().any(|s| !(2..=4096).contains(s))

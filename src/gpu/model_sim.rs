@@ -92,6 +92,11 @@ pub fn chunk_particles(gpu: &Gpu, setup: &ModelSetup<'_>) -> Result<usize, Model
     Ok((fit / u64::from(WORKGROUP) * u64::from(WORKGROUP)).min(1 << 22) as usize)
 }
 
+/// The most parameters a model may have for its passes to work on invocation-private copies
+/// of its parameters and gradient (`MODEL_LOCAL` in `shaders/model.wgsl`): two arrays of
+/// this many floats per invocation.
+pub const MAX_LOCAL_PARAMS: usize = 1024;
+
 /// The constants `shaders/model.wgsl` is specialised with.
 pub fn model_header(problem: &ModelProblem) -> String {
     let m = &problem.model;
@@ -111,13 +116,16 @@ pub fn model_header(problem: &ModelProblem) -> String {
         .map(|l| format!("{:?}", m.layer_scale(l) as f32))
         .collect();
     let (gain_in, gain_out) = m.gains();
+    let local = m.parameter_count() <= MAX_LOCAL_PARAMS;
     let gains = format!(
         "const MODEL_SCALE = array<f32, {}>({});\nconst MODEL_GAIN_IN: f32 = {:?};\n\
-         const MODEL_GAIN_OUT: f32 = {:?};\n",
+         const MODEL_GAIN_OUT: f32 = {:?};\nconst MODEL_LOCAL: bool = {local};\n\
+         const MODEL_LOCAL_PARAMS: u32 = {}u;\n",
         layers.len(),
         scales.join(", "),
         gain_in as f32,
-        gain_out as f32
+        gain_out as f32,
+        if local { m.parameter_count() } else { 1 }
     );
     gains
         + &format!(
