@@ -503,22 +503,19 @@ fn in_dir(name: &str) -> String {
 }
 
 /// A model sweep writes its trainability map (one pixel per group) and the boundary's
-/// fractal dimension, from the shipped trainability scene cut to 16 x 16 pixels.
+/// fractal dimension, from the shipped trainability scene cut to 16 x 16 pixels (--map-size).
 #[test]
 fn a_model_sweep_writes_its_trainability_map() {
-    let path = concat!(
+    let scene = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/assets/scenes/models/trainability-fractal.toml"
     );
-    let text = std::fs::read_to_string(path)
-        .unwrap()
-        .replace("count = 512", "count = 16");
-    let scene = in_dir("trainability-16.toml");
-    std::fs::write(&scene, text).unwrap();
     let map = in_dir("trainability-16.png");
     let (ok, out, err) = descent(&[
         "run",
-        &scene,
+        scene,
+        "--map-size",
+        "16",
         "--steps",
         "30",
         "--sweep-map",
@@ -535,7 +532,7 @@ fn a_model_sweep_writes_its_trainability_map() {
     let bluish = img.pixels().filter(|p| p[2] > p[0] + 40).count();
     assert!(reddish > 20 && bluish > 20, "{reddish} red, {bluish} blue");
     // The layer keys are checked against the model before any training.
-    let (ok, _, err) = descent(&["run", &scene, "--optimizer", "sgd:lr_layer2=0.1"]);
+    let (ok, _, err) = descent(&["run", scene, "--optimizer", "sgd:lr_layer2=0.1"]);
     assert!(
         !ok && err.contains("lr_layer2") && err.contains("2 layers"),
         "{err}"

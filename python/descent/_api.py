@@ -112,7 +112,8 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
         export: str | os.PathLike | None = None, every: int = 1, summary: bool = False,
         start_map: str | os.PathLike | None = None, sweep_csv: str | os.PathLike | None = None,
         sweep_map: str | os.PathLike | None = None, sweep_score: str | None = None,
-        layout: str | None = None, fractal_dim: bool = False, model: str | None = None,
+        layout: str | None = None, map_size: int | None = None, fractal_dim: bool = False,
+        model: str | None = None,
         loss: str | None = None, data: str | os.PathLike | None = None,
         init: str | os.PathLike | None = None, inits: int | None = None,
         export_params: str | os.PathLike | None = None,
@@ -140,7 +141,8 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
                   random=random, seed=seed, steps=steps, tol=tol, schedules=schedules,
                   export=export, every=every, summary=summary, start_map=start_map,
                   sweep_csv=sweep_csv, sweep_map=sweep_map, sweep_score=sweep_score,
-                  layout=layout, fractal_dim=fractal_dim, model=model, loss=loss, data=data,
+                  layout=layout, map_size=map_size, fractal_dim=fractal_dim, model=model,
+                  loss=loss, data=data,
                   init=init, inits=inits, export_params=export_params, slice=slice,
                   directions=directions, slice_size=slice_size, slice_around=slice_around,
                   slice_range=slice_range)
@@ -205,7 +207,7 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
            gif_quality: str = "fast", png_compression: str = "fast",
            sweep_csv: str | os.PathLike | None = None, sweep_map: str | os.PathLike | None = None,
            sweep_score: str | None = None, fractal_dim: bool = False,
-           layout: str | None = None, zoom_to: str | None = None,
+           layout: str | None = None, zoom_to: str | None = None, map_size: int | None = None,
            progress: bool | Callable[[int, int], Any] = True) -> Media:
     """Renders a scene without a window (``descent render``) and returns the result as a
     ``Media`` that a notebook shows inline.
@@ -233,7 +235,8 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
                   steps_per_second=steps_per_second, orbit=orbit, resume=resume, start_map=start_map,
                   schedules=schedules, color_scale=color_scale, gif_quality=gif_quality,
                   png_compression=png_compression, sweep_csv=sweep_csv, sweep_map=sweep_map,
-                  sweep_score=sweep_score, fractal_dim=fractal_dim, layout=layout, zoom_to=zoom_to)
+                  sweep_score=sweep_score, fractal_dim=fractal_dim, layout=layout, zoom_to=zoom_to,
+                  map_size=map_size)
     args, text = _command("render", scene, values)
     bar = None
     callback = progress if callable(progress) else None
@@ -264,7 +267,7 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
          size: tuple[int, int] | str = (1280, 720), capture_dir: str | os.PathLike = "descent-captures",
          record_size: tuple[int, int] | str | None = None, paused: bool = False,
          schedules: Iterable[str | None] | None = None, color_scale: str | None = None,
-         sweep_score: str | None = None, layout: str | None = None,
+         sweep_score: str | None = None, layout: str | None = None, map_size: int | None = None,
          block: bool = True, _exit_after_frames: int | None = None) -> int | subprocess.Popen:
     """Opens the interactive window (``descent view``) in a process of its own (a window's
     event loop can start only once per process), after checking the arguments here: bad ones
@@ -275,7 +278,8 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
                   trail_length=trail_length, fade=fade, msaa=msaa, trails=trails,
                   density_scale=density_scale, color_by=color_by, size=size, capture_dir=capture_dir,
                   record_size=record_size, paused=paused, schedules=schedules,
-                  color_scale=color_scale, sweep_score=sweep_score, layout=layout)
+                  color_scale=color_scale, sweep_score=sweep_score, layout=layout,
+                  map_size=map_size)
     args, text = _command("view", scene, values)
     if _exit_after_frames is not None:  # tests: the command line's hidden --exit-after-frames
         args.insert(1, f"--exit-after-frames={int(_exit_after_frames)}")

@@ -258,6 +258,10 @@ pub struct SceneArgs {
     /// sweep's map fills the frame; each frame a whole run).
     #[arg(long, value_name = "scene|map")]
     pub(crate) layout: Option<String>,
+    /// Every swept range gets this many values (a map of N x N runs): a quick look at a
+    /// large sweep, or a finer one.
+    #[arg(long, value_name = "N", value_parser = at_least::<2>)]
+    pub(crate) map_size: Option<u32>,
 }
 
 #[derive(Args)]

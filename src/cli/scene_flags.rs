@@ -213,6 +213,21 @@ impl SceneArgs {
                 )
             })?);
         }
+        if let Some(n) = self.map_size {
+            for spec in &mut scene.optimizers {
+                for axis in &mut spec.sweep {
+                    let r = axis.range;
+                    let resized = crate::sweep::ParamRange::new(r.from, r.to, n, r.spacing)
+                        .map_err(|m| anyhow!("--map-size {n}: {m}"))?;
+                    // The label names the ranges as written: now the new ones.
+                    spec.label = spec.label.replace(
+                        &format!("{}={r}", axis.param),
+                        &format!("{}={resized}", axis.param),
+                    );
+                    axis.range = resized;
+                }
+            }
+        }
         if let Some(name) = &self.layout {
             scene.view.layout = Some(crate::scene::Layout::from_name(name).ok_or_else(|| {
                 anyhow!(
