@@ -532,7 +532,14 @@ fn a_model_sweep_writes_its_trainability_map() {
     let bluish = img.pixels().filter(|p| p[2] > p[0] + 40).count();
     assert!(reddish > 20 && bluish > 20, "{reddish} red, {bluish} blue");
     // The layer keys are checked against the model before any training.
-    let (ok, _, err) = descent(&["run", scene, "--optimizer", "sgd:lr_layer2=0.1"]);
+    let (ok, _, err) = descent(&[
+        "run",
+        scene,
+        "--layout",
+        "scene",
+        "--optimizer",
+        "sgd:lr_layer2=0.1",
+    ]);
     assert!(
         !ok && err.contains("lr_layer2") && err.contains("2 layers"),
         "{err}"
