@@ -15,6 +15,7 @@ const PLATFORM: &[&str] = &[
     "web",
     "bench.rs",
     "bench_model.rs",
+    "bench_trainability.rs",
     "files.rs",
     "host.rs",
     "serve.rs",

@@ -380,7 +380,7 @@ fn every_bad_value_gets_its_exact_message() {
              `elev`, `dist`, `colormap`, `contours`, `grid_lines`, `axes`, `trail_width`, \
              `trail_length`, `fade`, \
              `axis_names`, `plots`, `color_by`, `trails`, `density_scale`, `start_map`, \
-             `color_scale`, `sweep_score`",
+             `color_scale`, `sweep_score`, `layout`",
         ),
     ];
     for (tail, expected) in cases {

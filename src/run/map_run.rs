@@ -5,50 +5,21 @@
 use anyhow::{Result, anyhow};
 
 use crate::gpu::Gpu;
-use crate::gpu::gpu_data::Particle;
-use crate::gpu::model_sim::{ModelSetup, train};
-use crate::gpu::sim::ScoreSums;
-use crate::model::ModelProblem;
 use crate::outcome::sweep_map::{SweepMap, sweep_maps};
 use crate::scene::Scene;
 
-/// A run's end: each particle (group-major), its trainability sums when kept, and the
-/// particles per group.
-pub struct RunEnd {
-    pub particles: Vec<Particle>,
-    pub scores: Option<Vec<ScoreSums>>,
-    pub per_group: usize,
-}
+pub use crate::world::model_map::RunEnd;
 
 /// Runs `scene` to its end, keeping no trails.
 pub fn run_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
-    let Some(model) = &scene.model else {
-        let outcome = crate::run::run_scene(gpu, scene, &crate::run::RunOptions::default())?;
-        return Ok(RunEnd {
-            particles: outcome.particles,
-            scores: outcome.scores,
-            per_group: outcome.starts_per_group as usize,
-        });
-    };
-    let read_file = |path: &str| std::fs::read_to_string(path);
-    let read = model.read(&read_file);
-    let problem = ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))?;
-    let groups = scene.groups();
-    let setup = ModelSetup {
-        problem: &problem,
-        optimizers: &groups,
-        steps: scene.steps,
-        tol: scene.tol,
-        seed: model.args.seed,
-        record_every: 0,
-        plane: None,
-    };
-    let trained = train(gpu, &setup, &mut |_| {})?;
-    let (particles, scores) = trained.outcome();
+    if scene.model.is_some() {
+        return crate::world::model_map::train_to_end(gpu, scene);
+    }
+    let outcome = crate::run::run_scene(gpu, scene, &crate::run::RunOptions::default())?;
     Ok(RunEnd {
-        particles,
-        scores: Some(scores),
-        per_group: problem.inits.len(),
+        particles: outcome.particles,
+        scores: outcome.scores,
+        per_group: outcome.starts_per_group as usize,
     })
 }
 

@@ -30,7 +30,7 @@ use landscape::landscape;
 mod data_view;
 mod landscape;
 #[cfg(not(target_arch = "wasm32"))]
-mod model_map;
+pub mod model_map;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
 /// ([`AdapterMemory::usable`]) after the particles' own state. Whole paths fit while they

@@ -2,21 +2,65 @@
 //! slice: the map is the picture), drawn as its sweep's map from their true losses and
 //! trainability sums.
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 
 use super::World;
 use crate::gpu::Gpu;
-use crate::gpu::gpu_data::{STATUS_RUNNING, TrailPoint};
+use crate::gpu::gpu_data::{Particle, STATUS_RUNNING, TrailPoint};
 use crate::gpu::mesh::SurfaceMesh;
-use crate::gpu::sim::{Recorded, Simulation, TrailPlan};
+use crate::gpu::model_sim::{ModelSetup, train};
+use crate::gpu::sim::{Recorded, ScoreSums, Simulation, TrailPlan};
+use crate::model::ModelProblem;
 use crate::render::RenderSettings;
 use crate::scene::Scene;
+
+/// A run's end: each particle (group-major), its trainability sums when kept, and the
+/// particles per group.
+pub struct RunEnd {
+    pub particles: Vec<Particle>,
+    pub scores: Option<Vec<ScoreSums>>,
+    pub per_group: usize,
+}
+
+/// Trains every model of the model scene `scene` to its end, keeping no trails: each
+/// model's end (its first two parameters as its position) and its trainability sums.
+pub fn train_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
+    let model = scene
+        .model
+        .as_ref()
+        .ok_or_else(|| anyhow!("the scene has no [model]"))?;
+    // The scene holds what its files said: nothing is read here.
+    let read = model.read(&|path: &str| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{path} was not read with the scene"),
+        ))
+    });
+    let problem = ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))?;
+    let groups = scene.groups();
+    let setup = ModelSetup {
+        problem: &problem,
+        optimizers: &groups,
+        steps: scene.steps,
+        tol: scene.tol,
+        seed: model.args.seed,
+        record_every: 0,
+        plane: None,
+    };
+    let trained = train(gpu, &setup, &mut |_| {})?;
+    let (particles, scores) = trained.outcome();
+    Ok(RunEnd {
+        particles,
+        scores: Some(scores),
+        per_group: problem.inits.len(),
+    })
+}
 
 /// A model scene drawn as its sweep's map: every model trained to its end without trails
 /// (no slice: the map is the picture), the map made from their true losses and
 /// trainability sums. Its simulation holds each model's first two parameters.
 pub fn model_map(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<World> {
-    let end = crate::run::map_run::run_to_end(gpu, scene)?;
+    let end = train_to_end(gpu, scene)?;
     let trails: Vec<Vec<TrailPoint>> = end
         .particles
         .iter()
