@@ -713,3 +713,57 @@ fn a_map_layout_model_sweep_fills_the_window_and_zooms() {
     press(&mut h, Key::OpenBracket);
     assert_eq!(viewer(&h).scene().optimizers[0].sweep[0].range.from, 1e-2, "back");
 }
+
+/// The wheel over a map zooms its ranges about the pointer once the wheel rests: the value
+/// under the pointer stays under it; turning it back goes back along the zoom history.
+#[test]
+fn the_wheel_over_a_map_zooms_about_the_pointer() {
+    let mut h = harness(MODEL_MAP);
+    let viewport = viewer(&h).viewport();
+    let inset = *viewer(&h).overlay_layout().insets.first().expect("the map");
+    let ppp = h.ctx.pixels_per_point();
+    let (u, v) = (0.3, 0.6);
+    let at =
+        viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height()) / ppp;
+    let before: Vec<_> = viewer(&h).scene().optimizers[0]
+        .sweep
+        .iter()
+        .map(|a| a.range)
+        .collect();
+    let wheel = |h: &mut Harness<'static, App>, dy: f32| {
+        h.event(egui::Event::PointerMoved(at));
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, dy),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: Modifiers::NONE,
+        });
+        // A few steps of a quarter second: the smoothed delta drains, then the wheel rests.
+        h.run_steps(6);
+    };
+    wheel(&mut h, 350.0);
+    let after: Vec<_> = viewer(&h).scene().optimizers[0]
+        .sweep
+        .iter()
+        .map(|a| a.range)
+        .collect();
+    assert_ne!(after, before, "the wheel zoomed");
+    // Across is lr_layer0, up lr_layer1 (rows run down): the value under the pointer keeps
+    // its place along each range.
+    for (k, (b, a)) in before.iter().zip(&after).enumerate() {
+        let t = if k == 0 { u } else { 1.0 - v };
+        let value = b.at(f64::from(t));
+        let now = a.position(value);
+        assert!(a.to / a.from < b.to / b.from, "axis {k} narrower: {a:?}");
+        assert!((now - f64::from(t)).abs() < 0.1, "axis {k}: at {now}, was {t}");
+    }
+    assert_eq!(viewer(&h).world().sweep.borrow().maps[0].dims, [12, 10]);
+    wheel(&mut h, -350.0);
+    let back: Vec<_> = viewer(&h).scene().optimizers[0]
+        .sweep
+        .iter()
+        .map(|a| a.range)
+        .collect();
+    assert_eq!(back, before, "out again: back along the history");
+}

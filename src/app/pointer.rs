@@ -1,10 +1,14 @@
 //! What the pointer does in the viewport: orbit, pan and zoom the camera, add start points where
-//! a click's ray meets the surface (or a grid from a shift-drag), and pick a sweep map's group.
+//! a click's ray meets the surface (or a grid from a shift-drag), and pick a sweep map's group,
+//! or zoom into a map by a dragged rectangle or the wheel.
 
 use crate::app::input::{self, DragMode};
 use crate::app::viewer::Viewer;
 use crate::gpu::Gpu;
 use crate::scene::Scene;
+
+/// Seconds the wheel rests before its turns over a sweep map zoom it (a zoom is a whole run).
+const MAP_SCROLL_REST: f32 = 0.3;
 
 impl Viewer {
     pub(super) fn handle_pointer(
@@ -14,7 +18,7 @@ impl Viewer {
         rect: egui::Rect,
         ppp: f32,
     ) {
-        let (modifiers, scroll, button, touch) = response.ctx.input(|i| {
+        let (modifiers, scroll, button, touch, since_scroll) = response.ctx.input(|i| {
             let button = [
                 egui::PointerButton::Primary,
                 egui::PointerButton::Secondary,
@@ -22,7 +26,13 @@ impl Viewer {
             ]
             .into_iter()
             .find(|b| i.pointer.button_down(*b));
-            (i.modifiers, i.smooth_scroll_delta.y, button, i.multi_touch())
+            (
+                i.modifiers,
+                i.smooth_scroll_delta.y,
+                button,
+                i.multi_touch(),
+                i.time_since_last_scroll(),
+            )
         });
         if response.drag_started() {
             self.drag = button.and_then(|b| input::drag_mode(b, modifiers));
@@ -86,9 +96,29 @@ impl Viewer {
         }
         if response.hovered() && scroll != 0.0 {
             let factor = (-scroll * 0.002).exp();
-            let cursor = response.hover_pos().map(|p| self.ndc(p, rect));
-            self.camera
-                .zoom_towards(factor, cursor, rect.width() / rect.height());
+            let on_map = response.hover_pos().and_then(|p| self.sweep_map_at(p, rect, ppp));
+            if let Some((k, at)) = on_map {
+                // The wheel over a map zooms its ranges about the pointer, once it rests.
+                let (_, span, about) = self.map_scroll.get_or_insert((k, 1.0, at));
+                *span *= f64::from(factor);
+                *about = at;
+            } else {
+                let cursor = response.hover_pos().map(|p| self.ndc(p, rect));
+                self.camera
+                    .zoom_towards(factor, cursor, rect.width() / rect.height());
+            }
+        }
+        if since_scroll > MAP_SCROLL_REST
+            && let Some((k, span, [u, v])) = self.map_scroll.take()
+        {
+            if span < 1.0 {
+                let a = [u * (1.0 - span), v * (1.0 - span)];
+                let b = [u + (1.0 - u) * span, v + (1.0 - v) * span];
+                self.zoom_sweep(gpu, k, a, b);
+            } else if span > 1.0 {
+                // Out: back along the zoom history.
+                self.act(gpu, crate::app::input::Action::ZoomBack);
+            }
         }
         if response.double_clicked() {
             self.camera = self.options.camera;

@@ -112,6 +112,10 @@ pub struct Viewer {
     /// The sweep map's zooms: the scenes before the current one, and after it (`[` and `]`).
     pub(super) zoom_back: Vec<Scene>,
     pub(super) zoom_forward: Vec<Scene>,
+    /// Wheel turns over a sweep map not yet applied: (map, the factor of its span so far, the
+    /// point they zoom about, across and down). Applied once the wheel rests (each zoom is a
+    /// whole run).
+    pub(super) map_scroll: Option<(usize, f64, [f64; 2])>,
     pub(super) panel: crate::app::panel::Panel,
     /// Where the side panel was laid out last (logical points).
     pub(super) panel_rect: Option<egui::Rect>,
@@ -182,6 +186,7 @@ impl Viewer {
             drag: None,
             drag_origin: None,
             zoom_back: Vec::new(),
+            map_scroll: None,
             zoom_forward: Vec::new(),
             loss: vec![Vec::new(); scene.optimizers.len()],
             panel_rect: None,

@@ -342,6 +342,20 @@ impl Viewer {
         self.camera.bottom_inset = self.world.strip_share(size[1]);
         let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
         self.handle_pointer(gpu, &response, rect, ppp);
+        // The rectangle a drag on a sweep map zooms into, drawn as it is dragged.
+        if let (Some(crate::app::input::DragMode::ZoomMap(_)), Some(from), Some(to)) =
+            (self.drag, self.drag_origin, ui.ctx().pointer_latest_pos())
+        {
+            let zoom = egui::Rect::from_two_pos(from, to);
+            for (width, color) in [(3.0, egui::Color32::WHITE), (1.5, egui::Color32::BLACK)] {
+                ui.painter().rect_stroke(
+                    zoom,
+                    0.0,
+                    egui::Stroke::new(width, color),
+                    egui::StrokeKind::Middle,
+                );
+            }
+        }
 
         if (self.frame_size != Some(size) || self.frame_stale)
             && let Err(e) = self.world.renderer.resize(gpu, size[0], size[1])
