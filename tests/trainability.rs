@@ -243,3 +243,52 @@ fn the_papers_network_labels_every_pixel_as_its_f64_twin() {
     );
     assert!(exempt < 160, "{exempt} pixels exempt");
 }
+
+/// The window's coarse-to-fine training of a model map ends with the numbers of one whole
+/// run (each model trains alone, whatever its chunk), and before that shows every cell:
+/// untrained ones take the cell of the finest whole level over them.
+#[test]
+fn a_map_trained_coarse_to_fine_ends_as_one_run() {
+    use descent::world::map_training::MapTraining;
+    use descent::world::model_map::train_to_end;
+    let text = r#"
+[model]
+model = "mlp:4-4-1:tanh:nobias:meanfield"
+loss = "mse"
+data = "teacher:n=20,d=4"
+[[optimizer]]
+name = "sgd"
+lr_layer0 = { from = 1e-2, to = 1e4, count = 40, scale = "log" }
+lr_layer1 = { from = 1e-2, to = 1e4, count = 36, scale = "log" }
+[run]
+steps = 25
+[view]
+sweep_score = "trainability"
+"#;
+    let scene = Scene::parse("map.toml", text).unwrap();
+    let gpu = common::gpu();
+    let whole = train_to_end(gpu, &scene).unwrap();
+    let mut job = MapTraining::new(&scene).unwrap();
+    assert!(job.outcome().is_none(), "nothing to show before the first level");
+    let mut looks = 0;
+    while !job.is_done() {
+        // A chunk may end inside a level: the map shows once its first level is whole.
+        if job.work(gpu, std::time::Duration::from_millis(1)).unwrap()
+            && let Some((particles, _)) = job.outcome()
+        {
+            assert_eq!(particles.len(), 40 * 36);
+            assert!(
+                particles.iter().all(|p| p.loss.is_finite() || p.status == 2),
+                "every cell shown"
+            );
+            looks += 1;
+        }
+    }
+    assert!(looks >= 3, "{looks} looks: it sharpened in steps");
+    let (particles, scores) = job.outcome().unwrap();
+    let want = whole.scores.unwrap();
+    for (g, (p, s)) in particles.iter().zip(&scores).enumerate() {
+        assert_eq!(p.loss.to_bits(), whole.particles[g].loss.to_bits(), "group {g}");
+        assert_eq!((p.status, *s), (whole.particles[g].status, want[g]), "group {g}");
+    }
+}

@@ -659,12 +659,25 @@ sweep_score = "trainability"
 layout = "map"
 "#;
 
+/// Frames until a model map has finished training (a slice of each frame goes to it).
+fn until_trained(h: &mut Harness<'static, App>) {
+    for _ in 0..2000 {
+        if viewer(h).world().map_trained() {
+            h.run_steps(2);
+            return;
+        }
+        h.run_steps(1);
+    }
+    panic!("the map did not finish training");
+}
+
 /// In the map layout the window shows the map alone, filling the frame on white (no 3D
-/// view), coloured by trainability; dragging on it trains the models again over the
-/// rectangle's ranges, and `[` goes back.
+/// view), coloured by trainability, trained between frames coarse to fine; dragging on it
+/// trains the models again over the rectangle's ranges, and `[` goes back.
 #[test]
 fn a_map_layout_model_sweep_fills_the_window_and_zooms() {
     let mut h = harness(MODEL_MAP);
+    until_trained(&mut h);
     let viewport = viewer(&h).viewport();
     let inset = *viewer(&h).overlay_layout().insets.first().expect("the map");
     assert!(
@@ -695,6 +708,7 @@ fn a_map_layout_model_sweep_fills_the_window_and_zooms() {
         viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height())
     };
     drag(&mut h, at(0.2, 0.8), at(0.7, 0.3), Modifiers::NONE);
+    until_trained(&mut h);
     let ranges: Vec<(f64, f64)> = viewer(&h).scene().optimizers[0]
         .sweep
         .iter()
@@ -719,6 +733,7 @@ fn a_map_layout_model_sweep_fills_the_window_and_zooms() {
 #[test]
 fn the_wheel_over_a_map_zooms_about_the_pointer() {
     let mut h = harness(MODEL_MAP);
+    until_trained(&mut h);
     let viewport = viewer(&h).viewport();
     let inset = *viewer(&h).overlay_layout().insets.first().expect("the map");
     let ppp = h.ctx.pixels_per_point();
@@ -743,6 +758,7 @@ fn the_wheel_over_a_map_zooms_about_the_pointer() {
         h.run_steps(6);
     };
     wheel(&mut h, 350.0);
+    until_trained(&mut h);
     let after: Vec<_> = viewer(&h).scene().optimizers[0]
         .sweep
         .iter()
@@ -760,6 +776,7 @@ fn the_wheel_over_a_map_zooms_about_the_pointer() {
     }
     assert_eq!(viewer(&h).world().sweep.borrow().maps[0].dims, [12, 10]);
     wheel(&mut h, -350.0);
+    until_trained(&mut h);
     let back: Vec<_> = viewer(&h).scene().optimizers[0]
         .sweep
         .iter()

@@ -266,6 +266,7 @@ impl Viewer {
             || (self.playing && self.time < end)
             || self.pending_steps > 0
             || self.world.sim.steps_done() < self.time.ceil() as u32
+            || !self.world.map_trained()
     }
 
     /// Playback speed in optimizer steps per second.

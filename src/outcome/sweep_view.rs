@@ -42,6 +42,10 @@ pub struct SweepView {
     outcome: Option<Vec<crate::gpu::gpu_data::Particle>>,
     /// Its trainability sums, when known.
     outcome_scores: Option<Vec<crate::gpu::sim::ScoreSums>>,
+    /// The outcome is coming ([`Self::set_outcome`]): no maps until it does.
+    awaiting: bool,
+    /// A line about the outcome in progress (a map still training), for the frame.
+    pub progress: Option<String>,
     paths: Vec<Vec<TrailPoint>>,
     paths_at: Option<(u64, u32)>,
 }
@@ -56,6 +60,9 @@ impl SweepView {
     /// picked group's paths up to the simulation's step.
     pub fn update(&mut self, gpu: &Gpu, scene: &Scene, sim: &Simulation) {
         if !scene.has_sweep() {
+            return;
+        }
+        if self.awaiting {
             return;
         }
         let step = sim.steps_done();
@@ -128,6 +135,12 @@ impl SweepView {
         self.outcome = Some(particles);
         self.outcome_scores = scores;
         self.made_at = None;
+        self.awaiting = false;
+    }
+
+    /// Makes no maps until [`Self::set_outcome`] gives the run's end.
+    pub fn await_outcome(&mut self) {
+        self.awaiting = true;
     }
 
     /// Picks the group under a point of map `k`'s inset (`u`, `v` across and down, 0..1), or

@@ -30,6 +30,8 @@ use landscape::landscape;
 mod data_view;
 mod landscape;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod map_training;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod model_map;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
@@ -49,6 +51,9 @@ pub struct World {
     pub renderer: Renderer,
     pub trail: TrailPlan,
     pub particles: u64,
+    /// A model map training between frames (the map layout in the window).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub map_training: Option<map_training::MapTraining>,
     /// Where each particle ends, for scenes coloured by basin.
     pub basins: Option<Basins>,
     /// What the particles' colours say, and the key.
@@ -227,6 +232,8 @@ impl World {
             insets,
             stats: RefCell::new(stats),
             sweep: RefCell::new(SweepView::default()),
+            #[cfg(not(target_arch = "wasm32"))]
+            map_training: None,
             #[cfg(target_arch = "wasm32")]
             end_state,
         })
@@ -253,6 +260,8 @@ impl World {
     pub fn draw(&mut self, gpu: &Gpu, overlay: &mut Overlay, look: &Look) -> &wgpu::Texture {
         #[cfg(target_arch = "wasm32")]
         self.settle(gpu);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.train_map(gpu);
         draw_frame(
             gpu,
             &self.scene,
@@ -267,6 +276,47 @@ impl World {
             look,
         );
         self.renderer.target().texture()
+    }
+
+    /// A model map in training: a slice of this frame's time for it, and the map remade
+    /// when a chunk of models has finished.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn train_map(&mut self, gpu: &Gpu) {
+        let Some(job) = self.map_training.as_mut() else {
+            return;
+        };
+        if job.is_done() {
+            return;
+        }
+        let sweep = self.sweep.get_mut();
+        match job.work(gpu, MAP_TRAINING_SLICE) {
+            Ok(news) => {
+                let (done, all) = job.progress();
+                sweep.progress = (done < all).then(|| {
+                    format!(
+                        "training: {} of {} groups",
+                        crate::numbers::count(done as u64),
+                        crate::numbers::count(all as u64)
+                    )
+                });
+                if news && let Some((particles, scores)) = job.outcome() {
+                    sweep.set_outcome(particles, Some(scores));
+                }
+            }
+            Err(e) => {
+                sweep.progress = Some(format!("training stopped: {e:#}"));
+                self.map_training = None;
+            }
+        }
+    }
+
+    /// Whether a model map has finished training (true for anything else).
+    pub fn map_trained(&self) -> bool {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(job) = &self.map_training {
+            return job.is_done();
+        }
+        true
     }
 
     /// In a page: once the run's end state has come, the colours and start maps it decides.
@@ -329,6 +379,10 @@ impl World {
         build_renderer(gpu, &self.scene, &self.mesh, &self.sim, &self.coloring, settings)
     }
 }
+
+/// The time a frame gives a model map in training.
+#[cfg(not(target_arch = "wasm32"))]
+const MAP_TRAINING_SLICE: std::time::Duration = std::time::Duration::from_millis(60);
 
 /// How a frame is looked at: the camera (its `bottom_inset` is set per frame for the plot
 /// strip), the step shown (fractional between steps) and the text scale.
@@ -400,6 +454,13 @@ fn draw_frame(
         content.starts.clear();
         content.insets = sweep.insets().iter().take(1).cloned().collect();
         content.subtitle = sweep.maps.first().map(|m| m.subtitle(scene.steps));
+        if let Some(progress) = &sweep.progress {
+            let line = content
+                .subtitle
+                .take()
+                .map_or(progress.clone(), |s| format!("{s}; {progress}"));
+            content.subtitle = Some(line);
+        }
         content.full_inset = true;
         if let Some(text) = sweep.picked_text(scene) {
             content.status.push_str(&format!("   {text}"));

@@ -5,6 +5,7 @@
 use anyhow::{Result, anyhow};
 
 use super::World;
+use super::map_training::MapTraining;
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_RUNNING, TrailPoint};
 use crate::gpu::mesh::SurfaceMesh;
@@ -56,29 +57,20 @@ pub fn train_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
     })
 }
 
-/// A model scene drawn as its sweep's map: every model trained to its end without trails
-/// (no slice: the map is the picture), the map made from their true losses and
-/// trainability sums. Its simulation holds each model's first two parameters.
+/// A model scene drawn as its sweep's map, trained between frames coarse to fine
+/// ([`MapTraining`]): no trails, no slice (the map is the picture); the map comes from the
+/// models' true losses and trainability sums. Its simulation is a placeholder.
 pub fn model_map(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<World> {
-    let end = train_to_end(gpu, scene)?;
-    let trails: Vec<Vec<TrailPoint>> = end
-        .particles
-        .iter()
-        .map(|p| {
-            let at = TrailPoint {
-                pos: p.pos,
-                loss: p.loss,
-                status: p.status,
-            };
-            vec![
-                TrailPoint {
-                    status: STATUS_RUNNING,
-                    ..at
-                },
-                at,
-            ]
-        })
-        .collect();
+    let job = MapTraining::new(scene)?;
+    let (particles, per_group) = job.particles();
+    let at = TrailPoint::default();
+    let trails = vec![vec![
+        TrailPoint {
+            status: STATUS_RUNNING,
+            ..at
+        },
+        at,
+    ]];
     let trail = TrailPlan {
         capacity: 2,
         record_every: scene.steps.max(1),
@@ -88,7 +80,7 @@ pub fn model_map(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<
         &Recorded {
             trails: &trails,
             plan: trail,
-            starts_per_group: end.per_group as u32,
+            starts_per_group: per_group as u32,
             steps: scene.steps,
         },
     )?;
@@ -97,7 +89,9 @@ pub fn model_map(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<
         ..scene.clone()
     };
     let mesh = SurfaceMesh::new(gpu, &drawn.surface, 8, 8)?;
-    let world = World::assemble(gpu, drawn, sim, mesh, trail, None, settings)?;
-    world.sweep.borrow_mut().set_outcome(end.particles, end.scores);
+    let mut world = World::assemble(gpu, drawn, sim, mesh, trail, None, settings)?;
+    world.particles = particles as u64;
+    world.sweep.get_mut().await_outcome();
+    world.map_training = Some(job);
     Ok(world)
 }
