@@ -168,7 +168,15 @@ impl World {
         let n = scene.particle_count();
         Simulation::check_fits(gpu, n)?;
         let starts = scene.start_points();
-        let trail = trail_for(n)?;
+        // A map-layout frame draws no paths: the trail keeps the start and the end.
+        let trail = if scene.view.layout == Some(crate::scene::Layout::Map) {
+            TrailPlan {
+                capacity: 2,
+                record_every: scene.steps.max(1),
+            }
+        } else {
+            trail_for(n)?
+        };
         let sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
         Self::assemble(gpu, scene.clone(), sim, mesh, trail, None, settings)
