@@ -44,3 +44,30 @@ fn div_by_zero(a: f32, negative: bool) -> f32 {
     let nan = magnitude == 0u || magnitude > 0x7f800000u;
     return bitcast<f32>(select(sign | 0x7f800000u, 0x7fc00000u, nan));
 }
+
+// Sohl-Dickstein's trainability sums (src/outcome/trainability.rs), kept as a run steps:
+// `acc` holds the loss before the first step, then over the losses before each step
+// (0..max_steps-1, as his notebook records them) divided by that first one and capped at
+// TRAINABILITY_CAP (a diverged run's are the cap), their sum, the sum of their inverses and the
+// sum of the last TRAINABILITY_TAIL. Adds step s's `loss` (the loss before step s + 1).
+const TRAINABILITY_CAP: f32 = 1e6;
+const TRAINABILITY_TAIL: u32 = 20u;
+
+fn trainability_add(acc: vec4<f32>, s: u32, loss: f32, diverged: bool, max_steps: u32) -> vec4<f32> {
+    var a = acc;
+    if s == 0u {
+        a = vec4<f32>(loss, 0.0, 0.0, 0.0);
+    }
+    var v = TRAINABILITY_CAP;
+    if !diverged {
+        let r = loss / a.x;
+        // Non-finite (a first loss of 0) counts as diverged, as the notebook's NaNs do.
+        v = select(TRAINABILITY_CAP, min(r, TRAINABILITY_CAP), is_finite_f32(r));
+    }
+    a.y += v;
+    a.z += 1.0 / v;
+    if s + TRAINABILITY_TAIL >= max_steps {
+        a.w += v;
+    }
+    return a;
+}

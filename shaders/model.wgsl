@@ -64,14 +64,9 @@ struct ModelMeta {
     moved2: f32,
     loss_sum: f32,
     _pad: vec2<u32>,
-    // Trainability sums, as sim.wgsl's `scores`: the first loss, then over the losses before
-    // each step (over the first, capped; a diverged model's are the cap) their sum, the sum
-    // of their inverses and the sum of the last TRAINABILITY_TAIL.
+    // Trainability sums (common.wgsl, `trainability_add`).
     scores: vec4<f32>,
 }
-
-const TRAINABILITY_CAP: f32 = 1e6;
-const TRAINABILITY_TAIL: u32 = 20u;
 
 // Storage, not uniform: Mesa's lavapipe recompiles a shader for every new value of a uniform
 // its branches read (each step's), and keeps every copy.
@@ -550,29 +545,10 @@ fn commit_models(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
     }
     if params.step < params.max_steps {
-        m.scores = add_score(m.scores, params.step, m);
+        m.scores = trainability_add(m.scores, params.step, m.loss, m.status == STATUS_DIVERGED, params.max_steps);
     }
     models[i] = m;
     record(i, params.step, m);
-}
-
-// Step s's loss (the loss before step s + 1) added to the trainability sums.
-fn add_score(acc: vec4<f32>, s: u32, m: ModelMeta) -> vec4<f32> {
-    var a = acc;
-    if s == 0u {
-        a = vec4<f32>(m.loss, 0.0, 0.0, 0.0);
-    }
-    var v = TRAINABILITY_CAP;
-    if m.status != STATUS_DIVERGED {
-        let r = m.loss / a.x;
-        v = select(TRAINABILITY_CAP, min(r, TRAINABILITY_CAP), is_finite_f32(r));
-    }
-    a.y += v;
-    a.z += 1.0 / v;
-    if s + TRAINABILITY_TAIL >= params.max_steps {
-        a.w += v;
-    }
-    return a;
 }
 
 // ---- Loss slices: grid point g = params.chunk_first + i at theta0 + a d1 + b d2 ----

@@ -57,33 +57,8 @@ override SIM_SCORES: bool = false;
 @group(0) @binding(4) var<storage, read> schedules: array<vec2<f32>>;
 // Per mini-batch group and step: gradient = A p + c with A = (a.xy; a.zw) rows, c = b.xy.
 @group(0) @binding(5) var<storage, read> batches: array<vec4<f32>>;
-// Per particle: the loss before the first step, then over the losses before each step
-// (0..max_steps-1, as Sohl-Dickstein's notebook records them) divided by that first one and
-// capped at TRAINABILITY_CAP (a diverged particle's are the cap): their sum, the sum of their
-// inverses and the sum of the last TRAINABILITY_TAIL.
+// Per particle: its trainability sums (common.wgsl, `trainability_add`).
 @group(0) @binding(6) var<storage, read_write> scores: array<vec4<f32>>;
-
-const TRAINABILITY_CAP: f32 = 1e6;
-const TRAINABILITY_TAIL: u32 = 20u;
-
-fn add_score(acc: vec4<f32>, s: u32, p: Particle) -> vec4<f32> {
-    var a = acc;
-    if s == 0u {
-        a = vec4<f32>(p.loss, 0.0, 0.0, 0.0);
-    }
-    var v = TRAINABILITY_CAP;
-    if p.status != STATUS_DIVERGED {
-        let r = p.loss / a.x;
-        // Non-finite (a first loss of 0) counts as diverged, as the notebook's NaNs do.
-        v = select(TRAINABILITY_CAP, min(r, TRAINABILITY_CAP), is_finite_f32(r));
-    }
-    a.y += v;
-    a.z += 1.0 / v;
-    if s + TRAINABILITY_TAIL >= params.max_steps {
-        a.w += v;
-    }
-    return a;
-}
 
 fn record(i: u32, s: u32, p: Particle) {
     if params.trail_capacity == 0u || s % params.record_every != 0u {
@@ -153,7 +128,7 @@ fn step_particles(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         record(i, s, p);
         if SIM_SCORES && s < params.max_steps {
-            score = add_score(score, s, p);
+            score = trainability_add(score, s, p.loss, p.status == STATUS_DIVERGED, params.max_steps);
         }
     }
     if SIM_SCORES {

@@ -48,13 +48,7 @@ pub fn landscape(
     model: &ModelScene,
     plan: impl FnOnce(u64) -> Result<TrailPlan>,
 ) -> Result<Landscape> {
-    let read = model.read(&|path: &str| {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("{path} was not read with the scene"),
-        ))
-    });
-    let problem = ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))?;
+    let problem = scene_problem(model)?;
     let groups = scene.groups();
     let inits = problem.inits.len();
     let particles = (groups.len() * inits) as u64;
@@ -204,6 +198,18 @@ pub fn landscape(
         outcome,
         scores,
     })
+}
+
+/// The training problem of a model scene, from what the scene holds (its files were read with
+/// it: nothing is read here).
+pub(super) fn scene_problem(model: &ModelScene) -> Result<ModelProblem> {
+    let read = model.read(&|path: &str| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{path} was not read with the scene"),
+        ))
+    });
+    ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))
 }
 
 /// The scene's `[slice]` read as the run's flags are, its errors naming the table's keys.

@@ -74,14 +74,7 @@ impl MapTraining {
             .model
             .as_ref()
             .ok_or_else(|| anyhow!("the scene has no [model]"))?;
-        // The scene holds what its files said: nothing is read here.
-        let read = model.read(&|path: &str| {
-            Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("{path} was not read with the scene"),
-            ))
-        });
-        let problem = ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))?;
+        let problem = super::landscape::scene_problem(model)?;
         let all = scene.groups();
         // One optimizer sweeping two parameters: coarse to fine; else in order.
         let (order, level_ends, strides, nx) = match scene.optimizers.as_slice() {

@@ -11,7 +11,6 @@ use crate::gpu::gpu_data::{Particle, STATUS_RUNNING, TrailPoint};
 use crate::gpu::mesh::SurfaceMesh;
 use crate::gpu::model_sim::{ModelSetup, train};
 use crate::gpu::sim::{Recorded, ScoreSums, Simulation, TrailPlan};
-use crate::model::ModelProblem;
 use crate::render::RenderSettings;
 use crate::scene::Scene;
 
@@ -30,14 +29,7 @@ pub fn train_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
         .model
         .as_ref()
         .ok_or_else(|| anyhow!("the scene has no [model]"))?;
-    // The scene holds what its files said: nothing is read here.
-    let read = model.read(&|path: &str| {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("{path} was not read with the scene"),
-        ))
-    });
-    let problem = ModelProblem::resolve(&model.args, &read).map_err(|e| anyhow!(e))?;
+    let problem = super::landscape::scene_problem(model)?;
     let groups = scene.groups();
     let setup = ModelSetup {
         problem: &problem,
