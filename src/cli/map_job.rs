@@ -80,11 +80,7 @@ pub fn render_map(
         capture.push(gpu, texture)?;
         done += 1;
         if job.progress {
-            let elapsed = started.elapsed().as_secs_f64();
-            let rate = f64::from(done) / elapsed.max(1e-9);
-            let left = (frames.len() as u32 - done) as f64 / rate.max(1e-9);
-            eprint!("\rframe {}/{total}  {rate:.2} frames/s  ETA {left:.0}s   ", f + 1);
-            line.0 = true;
+            line.frame(f, total, done, frames.len() as u32, started);
         }
     }
     let written = capture.finish(gpu)?;

@@ -137,15 +137,7 @@ pub fn render_until(
         capture.push(gpu, texture)?;
         done += 1;
         if job.progress {
-            let elapsed = started.elapsed().as_secs_f64();
-            let rate = f64::from(done) / elapsed.max(1e-9);
-            let left = (frames.len() as u32 - done) as f64 / rate.max(1e-9);
-            eprint!(
-                "\rframe {}/{}  {rate:.1} frames/s  ETA {left:.0}s   ",
-                f + 1,
-                job.timeline.frames
-            );
-            line.0 = true;
+            line.frame(f, job.timeline.frames, done, frames.len() as u32, started);
         }
     }
     let written = capture.finish(gpu)?;
@@ -171,6 +163,18 @@ pub fn describe_output(output: &Output) -> PathBuf {
 /// A progress line in flight (`\r` updates): ended with a newline when dropped, so whatever
 /// is printed next, an error included, starts on its own line.
 pub(super) struct ProgressLine(pub(super) bool);
+
+impl ProgressLine {
+    /// Shows frame `f` of `total` written, `done` of `to_do` this run, the rate since
+    /// `started` and the time left.
+    pub(super) fn frame(&mut self, f: u32, total: u32, done: u32, to_do: u32, started: Instant) {
+        let elapsed = started.elapsed().as_secs_f64();
+        let rate = f64::from(done) / elapsed.max(1e-9);
+        let left = f64::from(to_do.saturating_sub(done)) / rate.max(1e-9);
+        eprint!("\rframe {}/{total}  {rate:.2} frames/s  ETA {left:.0}s   ", f + 1);
+        self.0 = true;
+    }
+}
 
 impl Drop for ProgressLine {
     fn drop(&mut self) {
