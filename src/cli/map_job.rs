@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 
-use super::render_job::{ProgressLine, RenderJob, RenderReport};
+use super::frames::{ProgressLine, RenderJob, RenderReport};
 use crate::capture::{Capture, Output, resume_point};
 use crate::gpu::Gpu;
 use crate::gpu::sim::TrailPlan;

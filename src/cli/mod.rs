@@ -13,6 +13,8 @@ mod args;
 #[cfg(not(target_arch = "wasm32"))]
 mod commands;
 #[cfg(not(target_arch = "wasm32"))]
+mod frames;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod map_job;
 #[cfg(not(target_arch = "wasm32"))]
 mod model_run;
