@@ -72,8 +72,14 @@ pub fn zoom_optimizer(optimizers: &[OptimizerSpec], zoom: &[ZoomAxis]) -> Result
         })?;
     for z in zoom {
         let axis = optimizers[k].sweep.iter().find(|a| a.param == z.param).unwrap();
-        ParamRange::new(z.to[0], z.to[1], axis.range.count, axis.range.spacing)
-            .map_err(|m| format!("{}={}..{}: {m}", z.param, z.to[0], z.to[1]))?;
+        let what = || format!("{}={}..{}", z.param, z.to[0], z.to[1]);
+        let range = ParamRange::new(z.to[0], z.to[1], axis.range.count, axis.range.spacing)
+            .map_err(|m| format!("{}: {m}", what()))?;
+        // The parameter's own rule (torch's: beta1 below 1, lr not negative, ...).
+        optimizers[k]
+            .clone()
+            .set_range(&z.param, range)
+            .map_err(|e| format!("{}: {e}", what()))?;
     }
     Ok(k)
 }
@@ -209,5 +215,11 @@ mod tests {
         assert!(e.unwrap_err().contains("swept: lr, momentum"));
         let e = zoom_optimizer(std::slice::from_ref(&spec), &parse_zoom("lr=-1..0.2").unwrap());
         assert!(e.unwrap_err().contains("log range"));
+        let adam: OptimizerSpec = "adam:beta1=0.5..0.9:8,lr=1e-3..1:8:log".parse().unwrap();
+        let e = zoom_optimizer(
+            std::slice::from_ref(&adam),
+            &parse_zoom("beta1=0.9..1.2").unwrap(),
+        );
+        assert!(e.unwrap_err().contains("beta1"), "torch's rule for beta1");
     }
 }
