@@ -101,6 +101,7 @@ fn setup<'a>(p: &'a ModelProblem, optimizers: &'a [OptimizerSpec], steps: u32) -
         seed: 0,
         record_every: 0,
         plane: None,
+        keep_parameters: true,
     }
 }
 

@@ -72,6 +72,7 @@ pub fn bench_descent(
         seed: 0,
         record_every: 0,
         plane: None,
+        keep_parameters: false,
     };
     let mut times = Vec::new();
     for _ in 0..=repeats {

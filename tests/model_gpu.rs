@@ -40,6 +40,7 @@ fn both(
         seed: 11,
         record_every: 1,
         plane,
+        keep_parameters: true,
     };
     let gpu = train(common::gpu(), &setup, &mut |_| {}).unwrap();
     let twin = Training {
@@ -193,6 +194,7 @@ fn divergence_and_convergence_freeze_particles() {
             seed: 0,
             record_every: 1,
             plane: None,
+            keep_parameters: true,
         };
         let gpu = train(common::gpu(), &s, &mut |_| {}).unwrap();
         let twin = Training {
@@ -224,6 +226,7 @@ fn chunks_do_not_change_results() {
         seed: 11,
         record_every: 1,
         plane: None,
+        keep_parameters: true,
     };
     let mut done = Vec::new();
     let chunked = train_in_chunks(common::gpu(), &setup, 64, &mut |n| done.push(n)).unwrap();

@@ -182,8 +182,10 @@ fn the_papers_network_labels_every_pixel_as_its_f64_twin() {
         seed: 0,
         record_every: 0,
         plane: None,
+        keep_parameters: false,
     };
     let trained = train(common::gpu(), &setup, &mut |_| {}).unwrap();
+    assert!(trained.parameters.is_empty(), "a map reads back no parameters");
     let training = Training {
         problem: problem.problem(),
         optimizers: &groups,

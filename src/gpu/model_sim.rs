@@ -50,6 +50,9 @@ pub struct ModelSetup<'a> {
     /// Record every Nth step; 0 keeps no trail.
     pub record_every: u32,
     pub plane: Option<&'a Plane>,
+    /// Read every model's final parameters back ([`Trained::parameters`]); a map needs only
+    /// the losses and sums (512 x 512 models of 272 parameters are 285 MB).
+    pub keep_parameters: bool,
 }
 
 impl ModelSetup<'_> {
@@ -642,6 +645,7 @@ fn tables(setup: &ModelSetup<'_>) -> Result<Tables, ModelSimError> {
 #[derive(Clone, Debug, Default)]
 pub struct Trained {
     pub meta: Vec<ModelMeta>,
+    /// Empty unless the setup keeps them.
     pub parameters: Vec<Vec<f32>>,
     /// Per particle, its recorded trail points in step order.
     pub trails: Vec<Vec<TrailPoint>>,
@@ -649,11 +653,13 @@ pub struct Trained {
 
 impl Trained {
     /// Every model's end as a sweep map reads a surface particle's (its position: its first
-    /// two parameters), and its trainability sums.
+    /// two parameters, when kept), and its trainability sums.
     pub fn outcome(&self) -> (Vec<Particle>, Vec<ScoreSums>) {
+        let none: Vec<f32> = Vec::new();
         self.meta
             .iter()
-            .zip(&self.parameters)
+            .enumerate()
+            .map(|(i, m)| (m, self.parameters.get(i).unwrap_or(&none)))
             .map(|(m, theta)| {
                 let particle = Particle {
                     pos: [
@@ -699,7 +705,9 @@ pub fn train_in_chunks(
         let mut sim = ModelSim::new(gpu, setup, first, count)?;
         sim.advance_to(gpu, setup.steps);
         out.meta.extend(sim.read_meta(gpu)?);
-        out.parameters.extend(sim.read_parameters(gpu)?);
+        if setup.keep_parameters {
+            out.parameters.extend(sim.read_parameters(gpu)?);
+        }
         let ring = sim.read_trail(gpu)?;
         let slots = setup.trail_capacity() as usize;
         out.trails

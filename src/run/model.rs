@@ -47,6 +47,7 @@ impl ModelRun<'_> {
             seed: self.seed,
             record_every: self.record_every,
             plane: self.plane,
+            keep_parameters: true,
         };
         let trained = train(gpu, &setup, progress).map_err(|e: ModelSimError| e.to_string())?;
         if let Some(path) = self.export {

@@ -68,6 +68,7 @@ pub fn landscape(
         seed,
         record_every: plan.record_every,
         plane: Some(&plane.plane),
+        keep_parameters: true,
     };
     let trained = train(gpu, &setup, &mut |_| {})?;
     let kept = trained

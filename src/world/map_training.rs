@@ -143,6 +143,7 @@ impl MapTraining {
                     seed: self.seed,
                     record_every: 0,
                     plane: None,
+                    keep_parameters: false,
                 };
                 let sim = ModelSim::new(gpu, &setup, self.done * per_group, count * per_group)?;
                 self.chunk = Some((self.done, count, sim));

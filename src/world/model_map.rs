@@ -39,6 +39,7 @@ pub fn train_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
         seed: model.args.seed,
         record_every: 0,
         plane: None,
+        keep_parameters: false,
     };
     let trained = train(gpu, &setup, &mut |_| {})?;
     let (particles, scores) = trained.outcome();
