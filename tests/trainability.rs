@@ -251,8 +251,8 @@ fn the_papers_network_labels_every_pixel_as_its_f64_twin() {
 /// untrained ones take the cell of the finest whole level over them.
 #[test]
 fn a_map_trained_coarse_to_fine_ends_as_one_run() {
+    use descent::run::map_run::train_to_end;
     use descent::world::map_training::MapTraining;
-    use descent::world::model_map::train_to_end;
     let text = r#"
 [model]
 model = "mlp:4-4-1:tanh:nobias:meanfield"

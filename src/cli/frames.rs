@@ -26,6 +26,25 @@ pub struct RenderJob {
     pub zoom: Option<Vec<crate::outcome::zoom::ZoomAxis>>,
 }
 
+impl RenderJob {
+    /// The first frame this run writes (where `--resume` picks a PNG sequence up) and the
+    /// frames to render: a still is the timeline's last frame.
+    pub(super) fn frames_to_render(&self) -> anyhow::Result<(u32, Vec<u32>)> {
+        let first = match (&self.output, self.resume) {
+            (Output::Pngs { dir, .. }, true) => crate::capture::resume_point(dir)?,
+            (_, true) => {
+                anyhow::bail!("--resume continues a PNG sequence (--out DIR); videos and GIFs restart")
+            }
+            _ => 0,
+        };
+        let frames = match &self.output {
+            Output::Still { .. } => vec![self.timeline.frames.saturating_sub(1)],
+            _ => (first..self.timeline.frames).collect(),
+        };
+        Ok((first, frames))
+    }
+}
+
 pub struct RenderReport {
     pub frames: u32,
     pub first_frame: u32,

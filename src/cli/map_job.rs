@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Result, anyhow};
 
 use super::frames::{ProgressLine, RenderJob, RenderReport};
-use crate::capture::{Capture, Output, resume_point};
+use crate::capture::Capture;
 use crate::gpu::Gpu;
 use crate::gpu::sim::TrailPlan;
 use crate::outcome::sweep_map::SweepMap;
@@ -49,16 +49,8 @@ pub fn render_map(
     let scene = &job.scene;
     let k = map_optimizer(scene, zoom)?;
     let (w, h) = (job.settings.width, job.settings.height);
-    let first_frame = match (&job.output, job.resume) {
-        (Output::Pngs { dir, .. }, true) => resume_point(dir)?,
-        (_, true) => anyhow::bail!("--resume continues a PNG sequence (--out DIR); videos and GIFs restart"),
-        _ => 0,
-    };
+    let (first_frame, frames) = job.frames_to_render()?;
     let total = job.timeline.frames;
-    let frames: Vec<u32> = match &job.output {
-        Output::Still { .. } => vec![total.saturating_sub(1)],
-        _ => (first_frame..total).collect(),
-    };
     let mut capture = Capture::new(gpu, w, h, &job.output, first_frame)?;
     let mut framer = MapFrame::new(gpu, w, h);
     let started = Instant::now();

@@ -109,15 +109,7 @@ impl ModelPlan {
                 s.apply_schedules(&mut scene)?;
                 scene.steps = s.checked_steps()?.unwrap_or(DEFAULT_STEPS);
                 scene.tol = s.checked_tol()?.unwrap_or(0.0);
-                if let Some(name) = &s.sweep_score {
-                    scene.view.sweep_score =
-                        Some(crate::scene::SweepScore::from_name(name).ok_or_else(|| {
-                            anyhow!(
-                                "--sweep-score: unknown score '{name}'; the scores are {}",
-                                crate::scene::SweepScore::NAMES.join(", ")
-                            )
-                        })?);
-                }
+                scene.view.sweep_score = s.checked_sweep_score()?;
                 scene
             }
         };

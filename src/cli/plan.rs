@@ -84,42 +84,37 @@ impl RenderArgs {
             }
             None => None,
         };
-        if scene.view.layout == Some(crate::scene::Layout::Map) {
-            let k = super::map_job::map_optimizer(&scene, zoom.as_deref())?;
-            for (flag, given) in [
-                ("--at-step", args.at_step.is_some()),
-                ("--steps-per-second", args.steps_per_second.is_some()),
-                ("--orbit", args.orbit != 0.0),
-            ] {
-                if given {
-                    bail!("{flag}: a map frame is a whole run, with no camera; leave it out");
-                }
-            }
-            // A zoom's frames: --frames, or 60 per halving of its ranges (the paper's videos).
-            let frames = match (&zoom, args.frames) {
-                (_, Some(n)) => n,
-                (Some(z), None) => crate::outcome::zoom::default_frames(&scene.optimizers[k], z),
-                (None, None) => 1,
-            };
-            let timeline = Timeline::new(frames, args.fps, Some(frames), None).map_err(anyhow::Error::msg)?;
-            let (settings, camera) =
-                crate::render::view_settings(&scene.view, size, 1).map_err(anyhow::Error::msg)?;
-            crate::capture::check_output(&output)?;
-            return Ok(RenderPlan::Frames {
-                job: Box::new(RenderJob {
-                    scene,
-                    output,
-                    settings,
-                    camera,
-                    timeline,
-                    orbit_deg_per_s: 0.0,
-                    resume: args.resume,
-                    progress: true,
-                    zoom,
-                }),
-                start_map: args.start_map.clone(),
-            });
-        }
+        let map = scene.view.layout == Some(crate::scene::Layout::Map);
+        let timeline = if map {
+            args.map_timeline(&scene, zoom.as_deref())?
+        } else {
+            args.scene_timeline(&scene)?
+        };
+        // A map frame is an image drawn by the overlay: nothing to multisample.
+        let msaa = if map { 1 } else { args.style.msaa.unwrap_or(4) };
+        let (settings, camera) =
+            crate::render::view_settings(&scene.view, size, msaa).map_err(anyhow::Error::msg)?;
+        // Last, once every flag is known good: the output can be written (a folder is made).
+        crate::capture::check_output(&output)?;
+        Ok(RenderPlan::Frames {
+            job: Box::new(RenderJob {
+                scene,
+                output,
+                settings,
+                camera,
+                timeline,
+                orbit_deg_per_s: args.orbit,
+                resume: args.resume,
+                progress: true,
+                zoom,
+            }),
+            start_map: args.start_map.clone(),
+        })
+    }
+
+    /// A scene's frames: one per step (or as --frames, --steps-per-second, --at-step say).
+    fn scene_timeline(&self, scene: &Scene) -> Result<Timeline> {
+        let args = self;
         let mut timeline = Timeline::new(scene.steps, args.fps, args.frames, args.steps_per_second)
             .map_err(anyhow::Error::msg)?;
         if let Some(step) = args.at_step {
@@ -133,25 +128,33 @@ impl RenderArgs {
                 .map_err(anyhow::Error::msg)?;
             timeline = timeline.ending_at(step);
         }
-        let (settings, camera) =
-            crate::render::view_settings(&scene.view, size, args.style.msaa.unwrap_or(4))
-                .map_err(anyhow::Error::msg)?;
-        // Last, once every flag is known good: the output can be written (a folder is made).
-        crate::capture::check_output(&output)?;
-        Ok(RenderPlan::Frames {
-            job: Box::new(RenderJob {
-                scene,
-                output,
-                settings,
-                camera,
-                timeline,
-                orbit_deg_per_s: args.orbit,
-                resume: args.resume,
-                progress: true,
-                zoom: None,
-            }),
-            start_map: args.start_map.clone(),
-        })
+        Ok(timeline)
+    }
+
+    /// A map's frames (each a whole run): --frames, or for a zoom 60 per halving of its
+    /// ranges (the paper's videos), else one. The flags that move through a run are refused.
+    fn map_timeline(
+        &self,
+        scene: &Scene,
+        zoom: Option<&[crate::outcome::zoom::ZoomAxis]>,
+    ) -> Result<Timeline> {
+        let args = self;
+        let k = super::map_job::map_optimizer(scene, zoom)?;
+        for (flag, given) in [
+            ("--at-step", args.at_step.is_some()),
+            ("--steps-per-second", args.steps_per_second.is_some()),
+            ("--orbit", args.orbit != 0.0),
+        ] {
+            if given {
+                bail!("{flag}: a map frame is a whole run, with no camera; leave it out");
+            }
+        }
+        let frames = match (zoom, args.frames) {
+            (_, Some(n)) => n,
+            (Some(z), None) => crate::outcome::zoom::default_frames(&scene.optimizers[k], z),
+            (None, None) => 1,
+        };
+        Timeline::new(frames, args.fps, Some(frames), None).map_err(anyhow::Error::msg)
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use crate::capture::{Capture, Output, resume_point};
+use crate::capture::{Capture, Output};
 use crate::gpu::Gpu;
 use crate::render::overlay::{Overlay, pixels_per_point_for};
 use crate::world::{Look, World};
@@ -67,17 +67,9 @@ pub fn render_until(
     let (n, trail) = (world.particles, world.trail);
     let mut overlay = Overlay::new(gpu, wgpu::TextureFormat::Rgba8UnormSrgb);
 
-    let first_frame = match (&job.output, job.resume) {
-        (Output::Pngs { dir, .. }, true) => resume_point(dir)?,
-        (_, true) => bail!("--resume continues a PNG sequence (--out DIR); videos and GIFs restart"),
-        _ => 0,
-    };
+    let (first_frame, frames) = job.frames_to_render()?;
     let (w, h) = (job.settings.width, job.settings.height);
     let mut capture = Capture::new(gpu, w, h, &job.output, first_frame)?;
-    let frames: Vec<u32> = match &job.output {
-        Output::Still { .. } => vec![job.timeline.frames.saturating_sub(1)],
-        _ => (first_frame..job.timeline.frames).collect(),
-    };
     if job.progress && trail.record_every > 1 {
         eprintln!("{}", trail.describe(n));
     }

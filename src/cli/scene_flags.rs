@@ -205,13 +205,8 @@ impl SceneArgs {
                 scene.starts.seed
             };
         }
-        if let Some(c) = &self.sweep_score {
-            scene.view.sweep_score = Some(SweepScore::from_name(c).ok_or_else(|| {
-                anyhow!(
-                    "--sweep-score: unknown score '{c}'; the scores are {}",
-                    SweepScore::NAMES.join(", ")
-                )
-            })?);
+        if let Some(score) = self.checked_sweep_score()? {
+            scene.view.sweep_score = Some(score);
         }
         if let Some(n) = self.map_size {
             for spec in &mut scene.optimizers {
@@ -254,6 +249,21 @@ impl SceneArgs {
 }
 
 impl SceneArgs {
+    /// `--sweep-score`, checked.
+    pub(super) fn checked_sweep_score(&self) -> Result<Option<SweepScore>> {
+        self.sweep_score
+            .as_deref()
+            .map(|c| {
+                SweepScore::from_name(c).ok_or_else(|| {
+                    anyhow!(
+                        "--sweep-score: unknown score '{c}'; the scores are {}",
+                        SweepScore::NAMES.join(", ")
+                    )
+                })
+            })
+            .transpose()
+    }
+
     /// The `--optimizer` flags, parsed.
     pub(super) fn optimizer_specs(&self) -> Result<Vec<OptimizerSpec>> {
         self.optimizers

@@ -133,5 +133,17 @@ pub struct ModelMeta {
 }
 const _: () = assert!(std::mem::size_of::<ModelMeta>() == 48);
 
+impl ModelMeta {
+    /// The model's end as a surface particle's: its loss, step and status (at the origin).
+    pub fn end(&self) -> Particle {
+        Particle {
+            loss: self.loss,
+            step: self.step,
+            status: self.status,
+            ..Particle::default()
+        }
+    }
+}
+
 /// Bytes of one [`ModelMeta`] on the GPU.
 pub const MODEL_META_BYTES: usize = std::mem::size_of::<ModelMeta>();

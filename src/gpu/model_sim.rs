@@ -77,7 +77,10 @@ fn particle_bytes(model: &Model, trail_capacity: u32) -> (u64, u64) {
     let vars = 5 * k * 4;
     let state = 3 * (k / 2) * 8;
     let trail = u64::from(trail_capacity) * 16;
-    (vars.max(state).max(trail), vars + state + trail + 32)
+    (
+        vars.max(state).max(trail),
+        vars + state + trail + MODEL_META_BYTES as u64,
+    )
 }
 
 /// The most particles one chunk holds on this adapter, a multiple of the workgroup size.
@@ -655,21 +658,17 @@ impl Trained {
     /// Every model's end as a sweep map reads a surface particle's (its position: its first
     /// two parameters, when kept), and its trainability sums.
     pub fn outcome(&self) -> (Vec<Particle>, Vec<ScoreSums>) {
-        let none: Vec<f32> = Vec::new();
         self.meta
             .iter()
             .enumerate()
-            .map(|(i, m)| (m, self.parameters.get(i).unwrap_or(&none)))
-            .map(|(m, theta)| {
+            .map(|(i, m)| {
+                let theta = self.parameters.get(i).map_or(&[][..], Vec::as_slice);
                 let particle = Particle {
                     pos: [
                         theta.first().copied().unwrap_or(0.0),
                         theta.get(1).copied().unwrap_or(0.0),
                     ],
-                    loss: m.loss,
-                    step: m.step,
-                    status: m.status,
-                    ..Particle::default()
+                    ..m.end()
                 };
                 (particle, m.scores)
             })

@@ -396,11 +396,18 @@ impl Model {
     /// Checks an optimizer group's model keys against this model: each `lr_layerN` names a
     /// layer it has, and layer learning rates come without a schedule.
     pub fn check_optimizer(&self, o: &crate::optim::OptimizerSpec) -> Result<(), String> {
+        use crate::optim::UNSET;
         let layers = self.sizes.len() - 1;
-        for key in o.model_keys() {
-            let Some(l) = key.strip_prefix("lr_layer").and_then(|l| l.parse::<usize>().ok()) else {
-                continue;
-            };
+        // A swept rate holds its range's first value: set either way. Read from the fields,
+        // not the key list: this runs for every group of a sweep.
+        let set = o
+            .params
+            .lr_layers
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != UNSET);
+        for (l, _) in set {
+            let key = format!("lr_layer{l}");
             if l >= layers {
                 return Err(format!(
                     "{key}: the model {} has {layers} layer{} (lr_layer0{})",

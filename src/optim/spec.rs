@@ -45,26 +45,21 @@ impl OptimizerSpec {
     /// torch's keys, then descent's [`EXTRA_KEYS`], then the [`MODEL_KEYS`] this spec sets
     /// or sweeps.
     pub fn all_param_names(&self) -> Vec<&'static str> {
-        let base = defaults(&self.name);
-        let set = |key: &&'static str| {
-            self.sweep.iter().any(|a| a.param == *key)
-                || number_field(&mut self.params.clone(), key) != number_field(&mut base.clone(), key)
-        };
-        let model = MODEL_KEYS.iter().filter(|k| set(k));
-        self.info()
-            .keys
-            .iter()
-            .chain(EXTRA_KEYS)
-            .chain(model)
-            .copied()
-            .collect()
+        let mut names: Vec<&'static str> = self.info().keys.iter().chain(EXTRA_KEYS).copied().collect();
+        names.extend(self.model_keys());
+        names
     }
 
     /// The model-only keys ([`MODEL_KEYS`]) this spec sets or sweeps: refused on surfaces.
     pub fn model_keys(&self) -> Vec<&'static str> {
-        self.all_param_names()
-            .into_iter()
-            .filter(|k| MODEL_KEYS.contains(k))
+        let (mut cur, mut base) = (self.params.clone(), defaults(&self.name));
+        MODEL_KEYS
+            .iter()
+            .copied()
+            .filter(|key| {
+                self.sweep.iter().any(|a| a.param == *key)
+                    || number_field(&mut cur, key).map(|v| *v) != number_field(&mut base, key).map(|v| *v)
+            })
             .collect()
     }
 

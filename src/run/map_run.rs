@@ -5,15 +5,24 @@
 use anyhow::{Result, anyhow};
 
 use crate::gpu::Gpu;
+use crate::gpu::gpu_data::Particle;
+use crate::gpu::model_sim::{ModelSetup, train};
+use crate::gpu::sim::ScoreSums;
 use crate::outcome::sweep_map::{SweepMap, sweep_maps};
 use crate::scene::Scene;
 
-pub use crate::world::model_map::RunEnd;
+/// A run's end: each particle (group-major), its trainability sums when kept, and the
+/// particles per group.
+pub struct RunEnd {
+    pub particles: Vec<Particle>,
+    pub scores: Option<Vec<ScoreSums>>,
+    pub per_group: usize,
+}
 
 /// Runs `scene` to its end, keeping no trails.
 pub fn run_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
     if scene.model.is_some() {
-        return crate::world::model_map::train_to_end(gpu, scene);
+        return train_to_end(gpu, scene);
     }
     let outcome = crate::run::run_scene(gpu, scene, &crate::run::RunOptions::default())?;
     Ok(RunEnd {
@@ -30,4 +39,32 @@ pub fn map_of_run(gpu: &Gpu, scene: &Scene, k: usize) -> Result<SweepMap> {
         .into_iter()
         .find(|m| m.optimizer == k)
         .ok_or_else(|| anyhow!("optimizer {} sweeps no parameter: it has no map", k + 1))
+}
+
+/// Trains every model of the model scene `scene` to its end, keeping no trails and reading
+/// back no parameters: each model's loss and status, and its trainability sums.
+pub fn train_to_end(gpu: &Gpu, scene: &Scene) -> Result<RunEnd> {
+    let model = scene
+        .model
+        .as_ref()
+        .ok_or_else(|| anyhow!("the scene has no [model]"))?;
+    let problem = crate::world::scene_problem(model)?;
+    let groups = scene.groups();
+    let setup = ModelSetup {
+        problem: &problem,
+        optimizers: &groups,
+        steps: scene.steps,
+        tol: scene.tol,
+        seed: model.args.seed,
+        record_every: 0,
+        plane: None,
+        keep_parameters: false,
+    };
+    let trained = train(gpu, &setup, &mut |_| {})?;
+    let (particles, scores) = trained.outcome();
+    Ok(RunEnd {
+        particles,
+        scores: Some(scores),
+        per_group: problem.inits.len(),
+    })
 }

@@ -150,11 +150,6 @@ impl ModelRun<'_> {
             }
             group += count;
         }
-        if self.sweeps.is_empty() {
-            lines = (0..self.labels.len())
-                .map(|g| (self.labels[g].clone(), g * per_group..(g + 1) * per_group))
-                .collect();
-        }
         let mut out = String::new();
         for (label, range) in lines {
             let per_group = range.len();

@@ -140,10 +140,7 @@ pub fn landscape(
         .zip(&trails)
         .map(|(m, t)| Particle {
             pos: t[t.len() - 1].pos,
-            loss: m.loss,
-            step: m.step,
-            status: m.status,
-            ..Particle::default()
+            ..m.end()
         })
         .collect();
     let scores = trained.meta.iter().map(|m| m.scores).collect();
@@ -203,7 +200,7 @@ pub fn landscape(
 
 /// The training problem of a model scene, from what the scene holds (its files were read with
 /// it: nothing is read here).
-pub(super) fn scene_problem(model: &ModelScene) -> Result<ModelProblem> {
+pub fn scene_problem(model: &ModelScene) -> Result<ModelProblem> {
     let read = model.read(&|path: &str| {
         Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,

@@ -74,7 +74,7 @@ impl MapTraining {
             .model
             .as_ref()
             .ok_or_else(|| anyhow!("the scene has no [model]"))?;
-        let problem = super::landscape::scene_problem(model)?;
+        let problem = super::scene_problem(model)?;
         let all = scene.groups();
         // One optimizer sweeping two parameters: coarse to fine; else in order.
         let (order, level_ends, strides, nx) = match scene.optimizers.as_slice() {
@@ -118,13 +118,13 @@ impl MapTraining {
         (self.done, self.groups.len())
     }
 
-    /// Trains for about `budget` (at least one call's steps); true when a chunk finished
-    /// (the map has news).
+    /// Trains for about `budget`; true when a chunk finished (the map has news).
     pub fn work(&mut self, gpu: &Gpu, budget: Duration) -> Result<bool> {
         let started = Instant::now();
         let per_group = self.problem.inits.len();
         let mut finished = false;
-        while !self.is_done() && (started.elapsed() < budget || !finished && self.chunk.is_none()) {
+        // At least one call's steps, then as many as the budget allows.
+        while !self.is_done() {
             if self.chunk.is_none() {
                 // Up to the end of the current level, a thirty-second of the map at most.
                 let level_end = self
@@ -167,17 +167,14 @@ impl MapTraining {
                 for (local, m) in meta.iter().enumerate() {
                     let t = *first * per_group + local;
                     let g = self.order[t / per_group];
-                    let particle = Particle {
-                        loss: m.loss,
-                        step: m.step,
-                        status: m.status,
-                        ..Particle::default()
-                    };
-                    self.ends[g * per_group + t % per_group] = Some((particle, m.scores));
+                    self.ends[g * per_group + t % per_group] = Some((m.end(), m.scores));
                 }
                 self.done = *first + *count;
                 self.chunk = None;
                 finished = true;
+            }
+            if started.elapsed() >= budget {
+                break;
             }
         }
         Ok(finished)

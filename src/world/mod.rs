@@ -26,6 +26,7 @@ use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
 use data_view::DataView;
 use landscape::landscape;
+pub use landscape::scene_problem;
 
 mod data_view;
 mod landscape;

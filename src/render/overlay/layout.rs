@@ -28,10 +28,6 @@ pub fn paint_content(
     let layer = egui::LayerId::new(egui::Order::Background, egui::Id::unique("descent.overlay"));
     let painter = ctx.layer_painter(layer).with_clip_rect(ctx.viewport_rect());
     let inner = area.shrink(look::MARGIN);
-    if content.full_inset && !content.insets.is_empty() {
-        // A map-layout frame: white under everything.
-        painter.rect_filled(area, CornerRadius::ZERO, Color32::WHITE);
-    }
     // Lay everything out first, so the corners can make room for the title.
     let title = content.title.as_deref().filter(|t| !t.is_empty()).map(|t| {
         let galley = painter.layout_no_wrap(t.to_owned(), FontId::proportional(look::TITLE_SIZE), look::TEXT);
@@ -139,36 +135,26 @@ pub fn paint_content(
         .iter()
         .map(|l| [pos2(l[0], l[1]) / ppp, pos2(l[2], l[3]) / ppp])
         .collect();
-    if content.full_inset
-        && let Some(inset) = content.insets.first()
-    {
-        let (image, frame) = paint_full_inset(&painter, inner, top_band, inset, textures);
-        return OverlayLayout {
-            title,
-            legend,
-            starts,
-            status,
-            labels,
-            plots,
-            color_bar,
-            color_bar_labels,
-            insets: vec![image],
-            inset_frames: vec![frame],
-        };
-    }
-    let (insets, inset_frames) = content
-        .insets
-        .iter()
-        .map(|inset| {
-            let corner = pos2(right + look::PAD, inset_area.bottom() + 2.0);
-            let (corner, side) = clear_of_axes(&painter, inset, corner, side, &labels, &axis_lines, below);
-            let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), corner, side);
-            let frame = inset_frame(&painter, inset, corner, side).0;
-            // The next box ends left of this one's whole frame (its y labels included).
-            right = frame.left() - look::BOX_GAP - look::PAD;
-            (rect, frame)
-        })
-        .unzip();
+    let (insets, inset_frames) = match content.insets.first() {
+        Some(inset) if content.full_inset => {
+            let (image, frame) = paint_full_inset(&painter, inner, top_band, inset, textures);
+            (vec![image], vec![frame])
+        }
+        _ => content
+            .insets
+            .iter()
+            .map(|inset| {
+                let corner = pos2(right + look::PAD, inset_area.bottom() + 2.0);
+                let (corner, side) =
+                    clear_of_axes(&painter, inset, corner, side, &labels, &axis_lines, below);
+                let rect = paint_inset(&painter, inset, textures.get(&inset.id).copied(), corner, side);
+                let frame = inset_frame(&painter, inset, corner, side).0;
+                // The next box ends left of this one's whole frame (its y labels included).
+                right = frame.left() - look::BOX_GAP - look::PAD;
+                (rect, frame)
+            })
+            .unzip(),
+    };
     OverlayLayout {
         title,
         legend,

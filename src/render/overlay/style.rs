@@ -141,8 +141,8 @@ pub struct OverlayContent {
     pub color_bar: Option<ColorBar>,
     /// Pictures in the bottom-right corner.
     pub insets: Vec<Inset>,
-    /// The first inset fills the frame under the title instead, on a white ground (a
-    /// map-layout frame: no 3D view); the others are not drawn.
+    /// The first inset fills the frame under the title instead (a map-layout frame, drawn on
+    /// a target cleared to white: no 3D view); the others are not drawn.
     pub full_inset: bool,
     /// Paths drawn over the 3D view, already projected (a sweep group picked on its map).
     pub paths: Vec<ScreenPath>,
