@@ -528,8 +528,8 @@ fn a_model_sweep_writes_its_trainability_map() {
     let img = image::open(&map).unwrap().to_rgba8();
     assert_eq!(img.dimensions(), (16, 16));
     // Both classes, apart: Spectral's red half (diverged) and its blue-violet half.
-    let reddish = img.pixels().filter(|p| p[0] > p[2] + 40).count();
-    let bluish = img.pixels().filter(|p| p[2] > p[0] + 40).count();
+    let reddish = img.pixels().filter(|p| p[0] > p[2].saturating_add(40)).count();
+    let bluish = img.pixels().filter(|p| p[2] > p[0].saturating_add(40)).count();
     assert!(reddish > 20 && bluish > 20, "{reddish} red, {bluish} blue");
     // The layer keys are checked against the model before any training.
     let (ok, _, err) = descent(&[

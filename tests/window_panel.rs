@@ -701,8 +701,8 @@ fn a_map_layout_model_sweep_fills_the_window_and_zooms() {
             frame.get_pixel(x as u32, y as u32).0
         })
         .collect();
-    let red = inside.iter().filter(|p| p[0] > p[2] + 60).count();
-    let blue = inside.iter().filter(|p| p[2] > p[0] + 30).count();
+    let red = inside.iter().filter(|p| p[0] > p[2].saturating_add(60)).count();
+    let blue = inside.iter().filter(|p| p[2] > p[0].saturating_add(30)).count();
     assert!(red > 100 && blue > 100, "{red} red, {blue} blue of 1600");
     let at = |u: f32, v: f32| {
         viewport.min + egui::vec2(inset.left() + u * inset.width(), inset.top() + v * inset.height())
