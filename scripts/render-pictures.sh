@@ -25,6 +25,7 @@ picture sgd-2d-top
 picture rosenbrock-race --camera top
 picture himmelblau-basins
 picture momentum-map
+picture cosine-quadratic
 picture rastrigin-swarm
 picture rastrigin-million --at-step 150
 picture rosenbrock-schedules

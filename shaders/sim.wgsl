@@ -48,6 +48,8 @@ override SIM_NOISE: bool = true;
 override SIM_SCHEDULES: bool = true;
 // Trainability sums (outcome/trainability.rs), only when a scene's sweep map asks for them.
 override SIM_SCORES: bool = false;
+// Groups with surface parameters of their own (a sweep of `amp` in x^2 + amp*cos(2*pi*x)).
+override SIM_SURFACE_PARAMS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> optimizers: array<Optimizer>;
@@ -59,6 +61,9 @@ override SIM_SCORES: bool = false;
 @group(0) @binding(5) var<storage, read> batches: array<vec4<f32>>;
 // Per particle: its trainability sums (common.wgsl, `trainability_add`).
 @group(0) @binding(6) var<storage, read_write> scores: array<vec4<f32>>;
+// Per group: its values of the surface's SURFACE_PARAMS parameters (the generated surface's
+// `surface_p`, which otherwise holds the surface's own).
+@group(0) @binding(7) var<storage, read> surface_params: array<f32>;
 
 fn record(i: u32, s: u32, p: Particle) {
     if params.trail_capacity == 0u || s % params.record_every != 0u {
@@ -76,8 +81,14 @@ fn step_particles(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let i = params.slice_first + j;
     let global = params.chunk_first + i;
-    let base = optimizers[global / params.starts_per_group];
+    let group = global / params.starts_per_group;
+    let base = optimizers[group];
     var o = base;
+    if SIM_SURFACE_PARAMS {
+        for (var k = 0u; k < SURFACE_PARAMS; k++) {
+            surface_p[k] = surface_params[group * SURFACE_PARAMS + k];
+        }
+    }
     var p = particles[i];
     var st = OptState(p.s1, p.s2, p.s3, p.aux);
     var score = vec4<f32>(0.0);

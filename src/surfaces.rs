@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::expr::{ExprError, SurfaceExpr};
+use crate::expr::{ExprError, NO_PARAMS_WGSL, SurfaceExpr, SurfaceParam};
 
 /// An axis-aligned rectangle of the (x, y) plane.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -228,11 +228,26 @@ pub const DEFAULT_DOMAIN: Domain = Domain::new(-2.0, 2.0, -2.0, 2.0);
 impl Surface {
     /// Resolves a built-in name, or else parses `text` as an expression in x and y.
     pub fn from_name_or_expr(text: &str) -> Result<Self, ExprError> {
+        Self::from_name_or_expr_with(text, Vec::new())
+    }
+
+    /// As [`Self::from_name_or_expr`], for an expression in which the names of `params`
+    /// stand for their values (a built-in surface has none: giving some is an error).
+    pub fn from_name_or_expr_with(text: &str, params: Vec<SurfaceParam>) -> Result<Self, ExprError> {
         let trimmed = text.trim();
         if let Some(b) = built_in(trimmed) {
-            return Ok(Self::from_built_in(b));
+            if params.is_empty() {
+                return Ok(Self::from_built_in(b));
+            }
+            return Err(ExprError::new(
+                format!(
+                    "the built-in surface '{trimmed}' has no parameters; write its expression to give it some"
+                ),
+                1,
+                trimmed,
+            ));
         }
-        let expr = SurfaceExpr::parse(trimmed)?;
+        let expr = SurfaceExpr::parse_with(trimmed, params)?;
         Ok(Self {
             name: trimmed.to_string(),
             source: trimmed.to_string(),
@@ -240,6 +255,44 @@ impl Surface {
             domain: DEFAULT_DOMAIN,
             minima: Vec::new(),
         })
+    }
+
+    /// Its named parameters with their own values (none for built-ins and tables).
+    pub fn params(&self) -> &[SurfaceParam] {
+        match &self.shape {
+            Shape::Expr(e) => &e.params,
+            Shape::Table(_) => &[],
+        }
+    }
+
+    /// The parameters' values with `set` (name, value) applied over the surface's own: what
+    /// one optimizer group runs on. Unknown names are ignored (the scene checks them).
+    pub fn param_values(&self, set: &[(String, f64)]) -> Vec<f64> {
+        self.params()
+            .iter()
+            .map(|p| {
+                set.iter()
+                    .rev()
+                    .find(|(n, _)| *n == p.name)
+                    .map_or(p.value, |(_, v)| *v)
+            })
+            .collect()
+    }
+
+    /// The height with the parameters at `values` ([`Self::param_values`]).
+    pub fn value_with(&self, p: [f64; 2], values: &[f64]) -> f64 {
+        match &self.shape {
+            Shape::Expr(e) => e.value_with(p[0], p[1], values),
+            Shape::Table(_) => self.value(p),
+        }
+    }
+
+    /// The gradient with the parameters at `values`.
+    pub fn grad_with(&self, p: [f64; 2], values: &[f64]) -> [f64; 2] {
+        match &self.shape {
+            Shape::Expr(e) => e.grad_with(p[0], p[1], values),
+            Shape::Table(_) => self.grad(p),
+        }
     }
 
     pub fn from_built_in(b: &BuiltIn) -> Self {
@@ -329,10 +382,11 @@ impl Surface {
         match &self.shape {
             Shape::Expr(e) => e.wgsl(),
             // A NaN built from the argument: a constant one is refused by WGSL's evaluation.
-            Shape::Table(_) => "fn surface_f(p: vec2<f32>) -> f32 {\n    \
-                                return bitcast<f32>(0x7fc00000u | (bitcast<u32>(p.x) & 1u));\n}\n\
-                                fn surface_grad(p: vec2<f32>) -> vec2<f32> {\n    return vec2<f32>(0.0);\n}\n"
-                .to_string(),
+            Shape::Table(_) => format!(
+                "{NO_PARAMS_WGSL}fn surface_f(p: vec2<f32>) -> f32 {{\n    \
+                 return bitcast<f32>(0x7fc00000u | (bitcast<u32>(p.x) & 1u));\n}}\n\
+                 fn surface_grad(p: vec2<f32>) -> vec2<f32> {{\n    return vec2<f32>(0.0);\n}}\n"
+            ),
         }
     }
 }

@@ -205,11 +205,12 @@ impl fmt::Display for ParamRange {
     }
 }
 
-/// One swept parameter of an optimizer.
+/// One swept parameter of an optimizer group: one of the optimizer's or of the surface's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepAxis {
-    /// The canonical parameter name (`lr`, `momentum`, ...).
-    pub param: &'static str,
+    /// The canonical parameter name (`lr`, `momentum`, ...), or a surface parameter's name
+    /// (`amp`), which never equals an optimizer's key.
+    pub param: String,
     pub range: ParamRange,
 }
 
@@ -325,11 +326,11 @@ mod tests {
     fn groups_run_first_axis_fastest() {
         let axes = [
             SweepAxis {
-                param: "lr",
+                param: "lr".into(),
                 range: ParamRange::parse("1..3:3").unwrap(),
             },
             SweepAxis {
-                param: "momentum",
+                param: "momentum".into(),
                 range: ParamRange::parse("0..0.5:2").unwrap(),
             },
         ];

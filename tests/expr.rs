@@ -698,7 +698,16 @@ fn validate_wgsl(code: &str) -> Result<(), String> {
 /// Every identifier in generated code is one the generator chose or a WGSL
 /// word; user text cannot get in.
 fn assert_only_known_identifiers(code: &str) {
-    const KNOWN: [&str; 31] = [
+    const KNOWN: [&str; 38] = [
+        // The parameters' declarations: `const SURFACE_PARAMS: u32 = 0u;` and
+        // `var<private> surface_p: array<f32, 1> = ...`.
+        "const",
+        "SURFACE_PARAMS",
+        "u32",
+        "var",
+        "private",
+        "surface_p",
+        "array",
         "fn",
         "let",
         "return",
@@ -778,7 +787,8 @@ fn wgsl_validates_with_naga() {
     for src in SMOOTH.iter().map(|(s, _)| *s).chain(extra) {
         let code = surface(src).wgsl();
         assert!(
-            code.starts_with("fn surface_f(p: vec2<f32>) -> f32 {\n"),
+            code.starts_with("const SURFACE_PARAMS: u32 = 0u;\n")
+                && code.contains("\nfn surface_f(p: vec2<f32>) -> f32 {\n"),
             "{code}"
         );
         assert!(
@@ -926,5 +936,69 @@ proptest! {
         let code = SurfaceExpr::new(ast.clone()).wgsl();
         assert_only_known_identifiers(&code);
         prop_assert!(validate_wgsl(&code).is_ok(), "{}: {:?}", ast, validate_wgsl(&code));
+    }
+}
+
+/// Named parameters: constants to the derivative, read from `surface_p` on the GPU, set per
+/// call on the CPU; a misspelt one gets a suggestion.
+#[test]
+fn parameters_are_constants_with_values_of_their_own() {
+    use descent::expr::SurfaceParam;
+    let params = vec![
+        SurfaceParam {
+            name: "amp".into(),
+            value: 0.5,
+        },
+        SurfaceParam {
+            name: "k".into(),
+            value: 3.0,
+        },
+    ];
+    let s = SurfaceExpr::parse_with("x^2 + amp*cos(k*x) + k*y^k", params.clone()).unwrap();
+    // y^k with a parameter exponent: NaN for y < 0, as for any exponent that is not a number.
+    assert!(s.value(0.7, -1.3).is_nan());
+    // At the surface's own values, and at others: the exact value and gradient.
+    for (amp, k) in [(0.5, 3.0), (0.2, 2.0)] {
+        let (x, y): (f64, f64) = (0.7, 1.3);
+        let value = x * x + amp * (k * x).cos() + k * y.powf(k);
+        let grad = [2.0 * x - amp * k * (k * x).sin(), k * k * y.powf(k - 1.0)];
+        let (v, g) = (s.value_with(x, y, &[amp, k]), s.grad_with(x, y, &[amp, k]));
+        assert!((v - value).abs() < 1e-12, "{v} vs {value}");
+        assert!(
+            (g[0] - grad[0]).abs() < 1e-12 && (g[1] - grad[1]).abs() < 1e-12,
+            "{g:?} vs {grad:?}"
+        );
+        if amp == 0.5 {
+            assert_eq!((s.value(x, y), s.grad(x, y)), (v, g), "the surface's own values");
+        }
+    }
+    let code = s.wgsl();
+    assert!(
+        code.starts_with("const SURFACE_PARAMS: u32 = 2u;\nvar<private> surface_p: array<f32, 2> = array<f32, 2>(0.5f, 3.0f);\n"),
+        "{code}"
+    );
+    assert!(
+        code.contains("surface_p[0]") && code.contains("surface_p[1]"),
+        "{code}"
+    );
+    assert_only_known_identifiers(&code);
+    validate_wgsl(&code).unwrap();
+    let err = SurfaceExpr::parse_with("x^2 + ampl*x", params.clone()).unwrap_err();
+    assert!(
+        err.message.contains("unknown variable 'ampl' at column 7")
+            && err.message.contains("did you mean 'amp'"),
+        "{}",
+        err.message
+    );
+    let err = SurfaceExpr::parse_with("x + q", params).unwrap_err();
+    assert!(err.message.contains("the parameters amp, k"), "{}", err.message);
+    // Names are checked: not the language's, no repeats.
+    for (name, problem) in [("pi", "taken"), ("exp", "a function"), ("2a", "not a name")] {
+        let p = vec![SurfaceParam {
+            name: name.into(),
+            value: 1.0,
+        }];
+        let err = SurfaceExpr::parse_with("x", p).unwrap_err();
+        assert!(err.message.contains(problem), "{name}: {}", err.message);
     }
 }

@@ -76,6 +76,7 @@ fn every_shipped_scene_loads_and_runs() {
     assert_eq!(
         names,
         [
+            "cosine-quadratic",
             "himmelblau-basins",
             "linear-regression",
             "linear-regression-minibatch",

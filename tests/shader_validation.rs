@@ -115,6 +115,28 @@ fn shaders_validate_for_expressions() {
     }
 }
 
+/// A surface with named parameters: `surface_p` holds its values, which sim.wgsl overwrites
+/// per group.
+#[test]
+fn shaders_validate_for_a_surface_with_parameters() {
+    use descent::expr::SurfaceParam;
+    let params = ["ripple", "wavelength", "k"].map(|name| SurfaceParam {
+        name: name.into(),
+        value: 0.5,
+    });
+    let surface =
+        Surface::from_name_or_expr_with("x^2 + ripple*cos(2*pi*x/wavelength) + k*y^k", params.to_vec())
+            .unwrap();
+    let wgsl = surface.wgsl();
+    assert!(
+        wgsl.contains("surface_p[0]") && wgsl.contains("const SURFACE_PARAMS: u32 = 3u;"),
+        "{wgsl}"
+    );
+    for (name, source) in all_sources(&surface) {
+        validate(&name, &source);
+    }
+}
+
 #[test]
 fn every_shader_file_is_used_and_valid_in_context() {
     let surface = Surface::from_name_or_expr("saddle").unwrap();
@@ -194,8 +216,11 @@ fn pod_twins_match_the_wgsl_layouts() {
 #[test]
 fn a_broken_shader_is_rejected() {
     // The validator must be able to fail: a surface function returning the wrong type.
-    let bad = "fn surface_f(p: vec2<f32>) -> f32 { return p; }\nfn surface_grad(p: vec2<f32>) -> vec2<f32> { return p; }";
-    let source = shaders::sim_source(bad);
+    let bad = format!(
+        "{}fn surface_f(p: vec2<f32>) -> f32 {{ return p; }}\nfn surface_grad(p: vec2<f32>) -> vec2<f32> {{ return p; }}",
+        descent::expr::NO_PARAMS_WGSL
+    );
+    let source = shaders::sim_source(&bad);
     let module = naga::front::wgsl::parse_str(&source);
     let failed = match module {
         Err(_) => true,

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -105,6 +105,7 @@ class Run:
 
 def run(scene: str | os.PathLike | Scene | None = None, *,
         surface: str | None = None, domain: Sequence[float] | None = None,
+        surface_params: Mapping[str, Any] | Iterable[str] | None = None,
         optimizers: Iterable | None = None, starts: Iterable | None = None,
         grid: tuple[int, int] | None = None, random: int | None = None, seed: int = 0,
         steps: int | None = None, tol: float | None = None,
@@ -125,6 +126,9 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
     ``scene``: a scene file, TOML text or a ``descent.Scene``; the keywords override it, as
     the command line's flags do. ``export`` also writes the CSV; ``every`` keeps every Nth step;
     ``summary`` prints the per-optimizer summary; ``start_map`` writes the start map PNG(s).
+    ``surface_params``: values of the surface expression's named parameters, e.g.
+    ``run(surface="x^2 + ripple*cos(2*pi*x)", surface_params={"ripple": 0.1}, ...)``; a range
+    ``"0..0.15:64"`` sweeps one for every optimizer (``--surface-param``).
     ``schedules``: one learning-rate schedule spec per optimizer (``None`` for none), as
     ``--schedule`` takes them. ``sweep_csv`` / ``sweep_map``: a sweep's final states and map;
     ``sweep_score="trainability"`` colours the map by Sohl-Dickstein's score, and
@@ -137,7 +141,7 @@ def run(scene: str | os.PathLike | Scene | None = None, *,
     ``.csv``) and returns it as ``Run.slice``; ``directions`` (random, pca, params:A,B),
     ``slice_size``, ``slice_around`` and ``slice_range`` choose it as their flags do.
     """
-    values = dict(surface=surface, domain=domain, optimizers=optimizers, starts=starts, grid=grid,
+    values = dict(surface=surface, domain=domain, surface_params=surface_params, optimizers=optimizers, starts=starts, grid=grid,
                   random=random, seed=seed, steps=steps, tol=tol, schedules=schedules,
                   export=export, every=every, summary=summary, start_map=start_map,
                   sweep_csv=sweep_csv, sweep_map=sweep_map, sweep_score=sweep_score,
@@ -191,6 +195,7 @@ def _target(value: Any, suffix: str) -> Any:
 
 def render(scene: str | os.PathLike | Scene | None = None, *,
            surface: str | None = None, domain: Sequence[float] | None = None,
+           surface_params: Mapping[str, Any] | Iterable[str] | None = None,
            optimizers: Iterable | None = None, starts: Iterable | None = None,
            grid: tuple[int, int] | None = None, random: int | None = None, seed: int = 0,
            steps: int | None = None, tol: float | None = None,
@@ -226,7 +231,7 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
     gif = _target(gif, ".gif")
     still = _target(still, ".png")
     start_map = _target(start_map, ".png")
-    values = dict(surface=surface, domain=domain, optimizers=optimizers, starts=starts, grid=grid,
+    values = dict(surface=surface, domain=domain, surface_params=surface_params, optimizers=optimizers, starts=starts, grid=grid,
                   random=random, seed=seed, steps=steps, tol=tol, camera=camera, colormap=colormap,
                   contours=contours, grid_lines=grid_lines, no_axes=no_axes, trail_width=trail_width,
                   trail_length=trail_length, fade=fade, msaa=msaa, trails=trails,
@@ -257,6 +262,7 @@ def render(scene: str | os.PathLike | Scene | None = None, *,
 
 def view(scene: str | os.PathLike | Scene | None = None, *,
          surface: str | None = None, domain: Sequence[float] | None = None,
+         surface_params: Mapping[str, Any] | Iterable[str] | None = None,
          optimizers: Iterable | None = None, starts: Iterable | None = None,
          grid: tuple[int, int] | None = None, random: int | None = None, seed: int = 0,
          steps: int | None = None, tol: float | None = None,
@@ -272,7 +278,7 @@ def view(scene: str | os.PathLike | Scene | None = None, *,
     """Opens the interactive window (``descent view``) in a process of its own (a window's
     event loop can start only once per process), after checking the arguments here: bad ones
     raise ValueError with the command line's message. ``block=False`` returns the process."""
-    values = dict(surface=surface, domain=domain, optimizers=optimizers, starts=starts, grid=grid,
+    values = dict(surface=surface, domain=domain, surface_params=surface_params, optimizers=optimizers, starts=starts, grid=grid,
                   random=random, seed=seed, steps=steps, tol=tol, camera=camera, colormap=colormap,
                   contours=contours, grid_lines=grid_lines, no_axes=no_axes, trail_width=trail_width,
                   trail_length=trail_length, fade=fade, msaa=msaa, trails=trails,

@@ -80,6 +80,11 @@ def _many(name: str, v: Any) -> Iterable[str]:
         )
         items = [v] if single else list(v)
         return [optimizer_spec(o) for o in items]
+    if name == "surface_params":
+        # {"amp": 0.05, "k": "1..3:16"} -> amp=0.05, k=1..3:16
+        if isinstance(v, Mapping):
+            return [f"{k}={x if isinstance(x, str) else _number(x)}" for k, x in v.items()]
+        return [v] if isinstance(v, str) else [str(x) for x in v]
     if name == "starts":
         if isinstance(v, str):
             return [v]

@@ -58,6 +58,21 @@ def test_sgd_on_a_bowl_shrinks_every_start_by_0_8_per_step():
     assert "sgd:lr=0.1" in r.summary
 
 
+def test_surface_params_set_and_sweep_the_surfaces_parameters():
+    # x <- x - lr * 2 k x: a factor of 1 - 0.2 k per step, k the surface's parameter.
+    r = descent.run(surface="k*x^2", surface_params={"k": 1.5}, optimizers=["gd:lr=0.1"],
+                    starts=[1.0], steps=10)
+    np.testing.assert_allclose(r.xy[0, :, 0], 0.7 ** np.arange(11), rtol=1e-5)
+    # Swept: one group per value, in order.
+    r = descent.run(surface="k*x^2", surface_params={"k": "0.5..2:4"}, optimizers=["gd:lr=0.1"],
+                    starts=[1.0], steps=10)
+    assert r.xy.shape == (4, 11, 2)
+    for i, k in enumerate([0.5, 1.0, 1.5, 2.0]):
+        np.testing.assert_allclose(r.xy[i, :, 0], (1 - 0.2 * k) ** np.arange(11), rtol=1e-5)
+    with pytest.raises(ValueError, match="optimizer's parameter"):
+        descent.run(surface="lr*x^2", surface_params={"lr": 1}, optimizers=["gd:lr=0.1"], starts=[1.0])
+
+
 def read_csv(path: Path) -> list[dict]:
     with open(path, newline="") as f:
         return list(csv.DictReader(f))

@@ -14,6 +14,8 @@ use crate::surfaces::{BUILT_INS, Surface};
 /// Editable state of the panel.
 pub struct Panel {
     surface_text: String,
+    /// The surface's named parameters: an edited expression may use them.
+    surface_params: Vec<crate::expr::SurfaceParam>,
     surface_error: Option<(String, usize)>,
     /// The surface that runs (what the other edits apply to while the expression is invalid).
     running: String,
@@ -126,6 +128,7 @@ impl Panel {
     pub fn from_scene(scene: &Scene) -> Self {
         Self {
             surface_text: scene.surface.name.clone(),
+            surface_params: scene.surface.params().to_vec(),
             surface_error: None,
             running: scene.surface.name.clone(),
             error: None,
@@ -177,7 +180,7 @@ impl Panel {
         let mut scene = current.clone();
         self.running = current.surface.name.clone();
         if self.surface_text.trim() != current.surface.name {
-            match Surface::from_name_or_expr(&self.surface_text) {
+            match Surface::from_name_or_expr_with(&self.surface_text, self.params_for_text()) {
                 Ok(s) => {
                     self.surface_error = None;
                     self.running = s.name.clone();
@@ -278,6 +281,15 @@ impl Panel {
         changed
     }
 
+    /// The surface's parameters for the typed text: none for a built-in's name.
+    fn params_for_text(&self) -> Vec<crate::expr::SurfaceParam> {
+        if crate::surfaces::built_in(self.surface_text.trim()).is_some() {
+            Vec::new()
+        } else {
+            self.surface_params.clone()
+        }
+    }
+
     fn surface_ui(&mut self, ui: &mut egui::Ui) -> bool {
         let mut changed = false;
         ui.heading("Surface");
@@ -298,7 +310,7 @@ impl Panel {
         );
         if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) || edit.changed() {
             // Parse as the user types: errors show at once, the scene changes on valid input.
-            match Surface::from_name_or_expr(&self.surface_text) {
+            match Surface::from_name_or_expr_with(&self.surface_text, self.params_for_text()) {
                 Ok(_) => {
                     self.surface_error = None;
                     changed |= edit.lost_focus();
@@ -383,6 +395,23 @@ impl Panel {
                             Err(e) => self.error = Some(e.to_string()),
                         }
                     }
+                }
+            }
+            // The surface's parameters this optimizer sets or sweeps.
+            let own: Vec<(String, f64)> = spec.surface.clone();
+            for (name, mut v) in own {
+                if let Some(axis) = spec.sweep.iter().find(|a| a.param == name) {
+                    ui.label(format!("{name} = {} (swept; the surface's)", axis.range));
+                } else {
+                    // A value of any size: dragged in steps of a hundredth of its own.
+                    let speed = (v.abs() * 0.01).max(1e-4);
+                    ui.horizontal(|ui| {
+                        if ui.add(egui::DragValue::new(&mut v).speed(speed)).changed() && v.is_finite() {
+                            spec.set_surface(&name, v);
+                            changed = true;
+                        }
+                        ui.label(format!("{name} (the surface's)"));
+                    });
                 }
             }
             // The schedule: a torch scheduler and its numbers.

@@ -212,6 +212,12 @@ pub struct SceneArgs {
     /// surface's curvature from a 3x3 grid of starts (5x1 for a function of x alone).
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) surface: Option<String>,
+    /// A named parameter of the surface's expression, NAME=VALUE (`--surface "x^2 +
+    /// amp*cos(2*pi*x)" --surface-param amp=0.05`), or NAME=FROM..TO:COUNT[:log] to sweep it
+    /// for every optimizer; an optimizer may set or sweep it too (`gd:lr=0.5,amp=0.1`).
+    /// Repeatable.
+    #[arg(long = "surface-param", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    pub(crate) surface_params: Vec<String>,
     /// The domain: xmin,xmax,ymin,ymax.
     #[arg(long, value_name = "XMIN,XMAX,YMIN,YMAX", allow_hyphen_values = true)]
     pub(crate) domain: Option<String>,

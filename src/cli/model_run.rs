@@ -57,6 +57,7 @@ impl ModelPlan {
                 "a surface scene file",
             ),
             (s.surface.is_some(), "--surface"),
+            (!s.surface_params.is_empty(), "--surface-param"),
             (s.domain.is_some(), "--domain"),
             (!s.starts.is_empty(), "--start"),
             (s.grid.is_some(), "--grid"),
@@ -105,7 +106,7 @@ impl ModelPlan {
             Some(scene) => scene,
             None => {
                 let mut scene = Scene::default_scene();
-                scene.optimizers = s.optimizer_specs()?;
+                scene.optimizers = s.optimizer_specs(&scene.surface)?;
                 s.apply_schedules(&mut scene)?;
                 scene.steps = s.checked_steps()?.unwrap_or(DEFAULT_STEPS);
                 scene.tol = s.checked_tol()?.unwrap_or(0.0);

@@ -138,6 +138,7 @@ impl SceneArgs {
             // A model scene's surface is its loss slice, its starts its initialisations.
             for (given, flag) in [
                 (self.surface.is_some(), "--surface"),
+                (!self.surface_params.is_empty(), "--surface-param"),
                 (self.domain.is_some(), "--domain"),
                 (!self.starts.is_empty(), "--start"),
                 (self.grid.is_some(), "--grid"),
@@ -153,12 +154,7 @@ impl SceneArgs {
                 model.args.seed = self.seed;
             }
         }
-        if let Some(text) = &self.surface {
-            scene.surface = Surface::from_name_or_expr(text).map_err(|e| {
-                let caret = " ".repeat(e.column.saturating_sub(1));
-                anyhow!("--surface: {e}\n  {text}\n  {caret}^")
-            })?;
-        }
+        let swept_params = self.apply_surface(&mut scene)?;
         if let Some(text) = &self.domain {
             let v = parse_numbers(text, 4).with_context(|| format!("--domain {text:?}"))?;
             let domain = Domain::new(v[0], v[1], v[2], v[3]);
@@ -166,7 +162,13 @@ impl SceneArgs {
             scene.surface.domain = domain;
         }
         if !self.optimizers.is_empty() {
-            scene.optimizers = self.optimizer_specs()?;
+            scene.optimizers = self.optimizer_specs(&scene.surface)?;
+        }
+        for (name, range) in &swept_params {
+            for spec in scene.optimizers.iter_mut().filter(|o| !o.sets_surface(name)) {
+                spec.set_surface_range(name, *range)
+                    .map_err(|e| anyhow!("--surface-param {name}={range}: {}: {e}", spec.name))?;
+            }
         }
         self.apply_schedules(&mut scene)?;
         if !self.starts.is_empty() || self.grid.is_some() || self.random.is_some() {
@@ -264,15 +266,74 @@ impl SceneArgs {
             .transpose()
     }
 
-    /// The `--optimizer` flags, parsed.
-    pub(super) fn optimizer_specs(&self) -> Result<Vec<OptimizerSpec>> {
+    /// The `--optimizer` flags, parsed for `surface` (whose parameters they may set).
+    pub(super) fn optimizer_specs(&self, surface: &Surface) -> Result<Vec<OptimizerSpec>> {
+        let names: Vec<&str> = surface.params().iter().map(|p| p.name.as_str()).collect();
         self.optimizers
             .iter()
             .map(|s| {
-                s.parse::<OptimizerSpec>()
-                    .map_err(|e| anyhow!("--optimizer {s:?}: {e}"))
+                OptimizerSpec::parse_on(s, &names).map_err(|e| {
+                    anyhow!(
+                        "--optimizer {s:?}: {}",
+                        crate::scene::with_surface_params(e, &names)
+                    )
+                })
             })
             .collect()
+    }
+
+    /// `--surface` and `--surface-param`: the surface, its parameters the scene's with the
+    /// flags' over them. Returns the parameters given as ranges, to sweep for every optimizer.
+    fn apply_surface(&self, scene: &mut Scene) -> Result<Vec<(String, crate::sweep::ParamRange)>> {
+        if self.surface.is_none() && self.surface_params.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut params = scene.surface.params().to_vec();
+        let mut ranges = Vec::new();
+        for item in &self.surface_params {
+            let Some((name, value)) = item.split_once('=') else {
+                bail!("--surface-param {item:?}: expected NAME=VALUE or NAME=FROM..TO:COUNT");
+            };
+            let name = name.trim();
+            crate::expr::check_param_name(name).map_err(|m| anyhow!("--surface-param {item:?}: {m}"))?;
+            if crate::optim::is_optimizer_key(name) {
+                bail!("--surface-param {item:?}: '{name}' is an optimizer's parameter; choose another name");
+            }
+            let value = value.trim();
+            let v = if value.contains("..") {
+                let range = crate::sweep::ParamRange::parse(value)
+                    .map_err(|m| anyhow!("--surface-param {item:?}: {m}"))?;
+                ranges.push((name.to_string(), range));
+                range.from
+            } else {
+                value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| anyhow!("--surface-param {item:?}: '{value}' is not a finite number"))?
+            };
+            params.retain(|p| p.name != name);
+            params.push(crate::expr::SurfaceParam {
+                name: name.to_string(),
+                value: v,
+            });
+        }
+        let (flag, text) = match &self.surface {
+            Some(text) => ("--surface", text.clone()),
+            None => ("--surface-param", scene.surface.source.clone()),
+        };
+        let domain = scene.surface.domain;
+        let minima = scene.surface.minima.clone();
+        scene.surface = Surface::from_name_or_expr_with(&text, params).map_err(|e| {
+            let caret = " ".repeat(e.column.saturating_sub(1));
+            anyhow!("{flag}: {e}\n  {text}\n  {caret}^")
+        })?;
+        if self.surface.is_none() {
+            // Only the parameters changed: the scene's surface keeps its domain and minima.
+            scene.surface.domain = domain;
+            scene.surface.minima = minima;
+        }
+        Ok(ranges)
     }
 
     /// `--steps`, if given: at least 1, at most u32::MAX.

@@ -77,6 +77,7 @@ pub fn simulate_with(
             let particle = out.len() as u32;
             let run = Run {
                 surface,
+                values: surface.param_values(&spec.surface),
                 spec,
                 tables: &tables,
                 key,
@@ -93,6 +94,8 @@ pub fn simulate_with(
 
 struct Run<'a> {
     surface: &'a Surface,
+    /// The surface's parameters as this group has them.
+    values: Vec<f64>,
     spec: &'a OptimizerSpec,
     tables: &'a GroupTables,
     key: [u32; 2],
@@ -105,7 +108,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn trajectory(&self, start: [f64; 2], max_steps: u32) -> Vec<CpuPoint> {
-        let loss = self.surface.value(start);
+        let loss = self.surface.value_with(start, &self.values);
         let mut p = CpuPoint {
             pos: start,
             loss,
@@ -127,7 +130,7 @@ impl Run<'_> {
                 let mut g = self
                     .tables
                     .batch_grad(t, p.pos)
-                    .unwrap_or_else(|| self.surface.grad(p.pos));
+                    .unwrap_or_else(|| self.surface.grad_with(p.pos, &self.values));
                 if noise != 0.0 {
                     let z = crate::noise::normal2(self.key, self.particle, t);
                     g = [g[0] + noise * z[0], g[1] + noise * z[1]];
@@ -136,7 +139,7 @@ impl Run<'_> {
                 p.step = t;
                 let mut trial = st;
                 let next = optim::step(&o, &mut trial, t, p.pos, g);
-                let loss = self.surface.value(next);
+                let loss = self.surface.value_with(next, &self.values);
                 let c = self.center;
                 let off = (next[0] - c[0]).abs().max((next[1] - c[1]).abs());
                 if !(next[0].is_finite() && next[1].is_finite() && loss.is_finite()) || off > self.bound {

@@ -19,19 +19,36 @@ use std::fmt;
 
 use super::func::{self, Func};
 
-/// A free variable of the surface.
+/// A free variable of the surface: a coordinate, or one of the surface's named parameters
+/// (`[surface] params`), which a sweep may give each optimizer group its own value of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Var {
     X,
     Y,
+    /// Parameter `k` of the surface's list (at most [`MAX_PARAMS`](super::MAX_PARAMS)).
+    P(u8),
 }
 
+/// The names parameters print as: the tree keeps an index, the surface keeps the names.
+const PARAM_NAMES: [&str; super::MAX_PARAMS] = ["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"];
+
 impl Var {
-    /// The name used in source text and in the generated WGSL.
+    /// The name used in source text and in the generated WGSL (`p0`.. for parameters, whose
+    /// own names live with the surface).
     pub fn name(&self) -> &'static str {
         match self {
             Var::X => "x",
             Var::Y => "y",
+            Var::P(k) => PARAM_NAMES.get(usize::from(*k)).copied().unwrap_or("p?"),
+        }
+    }
+
+    /// The variable's slot in an evaluation environment: x, y, then the parameters.
+    pub fn slot(&self) -> usize {
+        match self {
+            Var::X => 0,
+            Var::Y => 1,
+            Var::P(k) => 2 + usize::from(*k),
         }
     }
 }
@@ -65,6 +82,19 @@ impl Ast {
                 a.uses(v) || b.uses(v)
             }
             Ast::Call(_, args) => args.iter().any(|a| a.uses(v)),
+        }
+    }
+
+    /// Whether the expression mentions a surface parameter.
+    pub fn uses_params(&self) -> bool {
+        match self {
+            Ast::Num(_) => false,
+            Ast::Var(w) => matches!(w, Var::P(_)),
+            Ast::Neg(a) => a.uses_params(),
+            Ast::Add(a, b) | Ast::Sub(a, b) | Ast::Mul(a, b) | Ast::Div(a, b) | Ast::Pow(a, b) => {
+                a.uses_params() || b.uses_params()
+            }
+            Ast::Call(_, args) => args.iter().any(Ast::uses_params),
         }
     }
 

@@ -7,7 +7,8 @@
 //!
 //! # Language
 //! - Variables `x`, `y`; constants `pi`, `e`; numbers `2`, `.5`, `3.`, `1e-8`,
-//!   `1.5E+3`.
+//!   `1.5E+3`; the surface's named parameters ([`SurfaceExpr::parse_with`]), each a value
+//!   a sweep may set per optimizer group.
 //! - Operators, loosest first: `+ -` (left-assoc), `* /` (left-assoc), unary
 //!   `-`/`+`, then `^` or `**` (right-assoc, and its exponent may carry a
 //!   sign). So `-x^2 = -(x^2)`, `2^3^2 = 512`, `x^-2 = x^(-2)`, `2*-x` is fine.
@@ -46,6 +47,7 @@ use std::fmt;
 
 pub use ast::{Ast, Var};
 pub use func::Func;
+pub use wgsl::NO_PARAMS_WGSL;
 
 /// Longest accepted input, in characters.
 pub const MAX_LEN: usize = 10_000;
@@ -56,6 +58,8 @@ pub const MAX_NESTING: usize = 64;
 /// without nesting in the text; this bound keeps derivatives, which are a
 /// few times deeper than their input, cheap to walk recursively.
 pub const MAX_TREE_DEPTH: usize = 256;
+/// Most named parameters one surface may have.
+pub const MAX_PARAMS: usize = 8;
 
 /// A parse error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +84,17 @@ impl ExprError {
     }
 }
 
+/// x, y, then the parameters: [`Var::slot`]'s order (on the stack: the f64 reference
+/// evaluates this every step of every particle).
+fn env(x: f64, y: f64, values: &[f64]) -> [f64; 2 + MAX_PARAMS] {
+    let mut env = [f64::NAN; 2 + MAX_PARAMS];
+    env[0] = x;
+    env[1] = y;
+    let n = values.len().min(MAX_PARAMS);
+    env[2..2 + n].copy_from_slice(&values[..n]);
+    env
+}
+
 impl fmt::Display for ExprError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -91,7 +106,39 @@ impl std::error::Error for ExprError {}
 /// Parses `src`. Named constants become [`Ast::Num`]; nothing else is folded,
 /// so the tree evaluates exactly as typed.
 pub fn parse(src: &str) -> Result<Ast, ExprError> {
-    parser::parse(src)
+    parser::parse(src, &[])
+}
+
+/// A named parameter of a surface (`amp` in `x^2 + amp*cos(2*pi*x)`) and the value it has
+/// wherever no optimizer group sets its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurfaceParam {
+    pub name: String,
+    pub value: f64,
+}
+
+/// Checks a parameter's name: an identifier that is not a variable, a constant or a
+/// function. The message says what is wrong, for the caller to place.
+pub fn check_param_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let identifier = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(format!(
+            "parameter name '{name}' is not a name (letters, digits and '_', not starting with a digit)"
+        ));
+    }
+    if ["x", "y", "pi", "e"].contains(&name) {
+        return Err(format!(
+            "parameter name '{name}' is taken by the surface language"
+        ));
+    }
+    if Func::from_name(name).is_some() {
+        return Err(format!(
+            "parameter name '{name}' is a function of the surface language"
+        ));
+    }
+    Ok(())
 }
 
 /// A surface compiled once: f, df/dx, df/dy.
@@ -103,25 +150,80 @@ pub struct SurfaceExpr {
     pub dfdx: Ast,
     /// ∂f/∂y, simplified.
     pub dfdy: Ast,
+    /// Its named parameters, `Var::P(k)` being `params[k]`.
+    pub params: Vec<SurfaceParam>,
 }
 
 impl SurfaceExpr {
     pub fn new(f: Ast) -> Self {
         let dfdx = f.diff(Var::X);
         let dfdy = f.diff(Var::Y);
-        SurfaceExpr { f, dfdx, dfdy }
+        SurfaceExpr {
+            f,
+            dfdx,
+            dfdy,
+            params: Vec::new(),
+        }
     }
 
     pub fn parse(src: &str) -> Result<Self, ExprError> {
         parse(src).map(SurfaceExpr::new)
     }
 
+    /// Parses `src` in which the names of `params` stand for their values; every name is
+    /// checked ([`check_param_name`], at most [`MAX_PARAMS`], no repeats) and an unused one
+    /// is allowed. Problems with the names carry column 0 (they are not in `src`).
+    pub fn parse_with(src: &str, params: Vec<SurfaceParam>) -> Result<Self, ExprError> {
+        if params.len() > MAX_PARAMS {
+            return Err(ExprError::new(
+                format!(
+                    "{} parameters, over the {MAX_PARAMS} a surface may have",
+                    params.len()
+                ),
+                0,
+                "",
+            ));
+        }
+        for (k, p) in params.iter().enumerate() {
+            check_param_name(&p.name).map_err(|m| ExprError::new(m, 0, p.name.clone()))?;
+            if params[..k].iter().any(|q| q.name == p.name) {
+                return Err(ExprError::new(
+                    format!("parameter '{}' is given twice", p.name),
+                    0,
+                    p.name.clone(),
+                ));
+            }
+        }
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        let f = parser::parse(src, &names)?;
+        Ok(SurfaceExpr {
+            params,
+            ..SurfaceExpr::new(f)
+        })
+    }
+
+    /// The parameters' own values, in order.
+    pub fn param_values(&self) -> Vec<f64> {
+        self.params.iter().map(|p| p.value).collect()
+    }
+
     pub fn value(&self, x: f64, y: f64) -> f64 {
-        self.f.eval(x, y)
+        self.value_with(x, y, &self.param_values())
     }
 
     pub fn grad(&self, x: f64, y: f64) -> [f64; 2] {
-        [self.dfdx.eval(x, y), self.dfdy.eval(x, y)]
+        self.grad_with(x, y, &self.param_values())
+    }
+
+    /// The value with the parameters set to `values` (in order; missing ones are NaN).
+    pub fn value_with(&self, x: f64, y: f64, values: &[f64]) -> f64 {
+        self.f.eval_at(&env(x, y, values))
+    }
+
+    /// The gradient with the parameters set to `values`.
+    pub fn grad_with(&self, x: f64, y: f64, values: &[f64]) -> [f64; 2] {
+        let env = env(x, y, values);
+        [self.dfdx.eval_at(&env), self.dfdy.eval_at(&env)]
     }
 
     /// A curve `f(x)`: uses `x` and not `y`.

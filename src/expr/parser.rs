@@ -38,9 +38,11 @@ pub(crate) struct Parser<'a> {
     /// Text of the token before `cur`, for the implicit-multiplication hint.
     prev_text: String,
     nesting: usize,
+    /// The surface's parameter names: `params[k]` parses to `Var::P(k)`.
+    params: &'a [&'a str],
 }
 
-pub(crate) fn parse(src: &str) -> Result<Ast, ExprError> {
+pub(crate) fn parse(src: &str, params: &[&str]) -> Result<Ast, ExprError> {
     let mut lexer = Lexer::new(src);
     let cur = lexer.next_token()?;
     let mut p = Parser {
@@ -48,6 +50,7 @@ pub(crate) fn parse(src: &str) -> Result<Ast, ExprError> {
         cur,
         prev_text: String::new(),
         nesting: 0,
+        params,
     };
     let node = p.expr()?;
     match p.cur.kind {
@@ -254,7 +257,10 @@ impl Parser<'_> {
             "y" => Ast::Var(Var::Y),
             "pi" => Ast::Num(std::f64::consts::PI),
             "e" => Ast::Num(std::f64::consts::E),
-            _ => return Err(unknown_name(&name)),
+            _ => match self.params.iter().position(|p| *p == text) {
+                Some(k) => Ast::Var(Var::P(k as u8)),
+                None => return Err(unknown_name(&name, self.params)),
+            },
         };
         Ok(Node::leaf(ast))
     }
@@ -317,7 +323,7 @@ fn missing_paren(end: &Token, open: &Token) -> ExprError {
 }
 
 /// Error for a name that is not a variable or constant.
-fn unknown_name(name: &Token) -> ExprError {
+fn unknown_name(name: &Token, params: &[&str]) -> ExprError {
     let text = name.text.as_str();
     if Func::from_name(text).is_some() {
         // A function used without parentheses: `sin x`.
@@ -332,10 +338,15 @@ fn unknown_name(name: &Token) -> ExprError {
     }
     let hint = if let Some(s) = split_hint(text) {
         format!("; did you mean '{s}'?")
-    } else if let Some(s) = suggest(text, &VARIABLES) {
+    } else if let Some(s) = suggest(text, &[&VARIABLES[..], params].concat()) {
         format!("; did you mean '{s}'?")
-    } else {
+    } else if params.is_empty() {
         "; the variables are x and y".to_string()
+    } else {
+        format!(
+            "; the variables are x and y, the parameters {}",
+            params.join(", ")
+        )
     };
     ExprError::new(
         format!("unknown variable '{text}' at column {}{hint}", name.col),

@@ -191,3 +191,15 @@ pub(crate) fn defaults(name: &str) -> Params {
         _ => BASE,
     }
 }
+
+/// Whether `key` is a parameter of some optimizer (`betas` included): a surface parameter
+/// may not take such a name, so that a key in an optimizer's spec means one thing.
+pub fn is_optimizer_key(key: &str) -> bool {
+    key == "betas"
+        || NAMES
+            .iter()
+            .flat_map(|n| n.keys.iter())
+            .chain(EXTRA_KEYS)
+            .chain(MODEL_KEYS)
+            .any(|k| *k == key)
+}

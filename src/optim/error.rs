@@ -33,7 +33,7 @@ pub enum SpecError {
     /// (`betas` sets beta1 and beta2).
     Duplicate {
         key: String,
-        param: &'static str,
+        param: String,
         column: usize,
         first_key: String,
         first_column: usize,

@@ -107,7 +107,7 @@ mod parse;
 mod reference;
 mod spec;
 
-pub use catalogue::{EXTRA_KEYS, MODEL_KEYS, OPTIMIZER_NAMES};
+pub use catalogue::{EXTRA_KEYS, MODEL_KEYS, OPTIMIZER_NAMES, is_optimizer_key};
 pub use error::SpecError;
 pub use gpu::GpuOptimizer;
 pub use reference::{OptState, init_state, step};
@@ -230,4 +230,8 @@ pub struct OptimizerSpec {
     /// Parameters given as ranges (at most [`crate::sweep::MAX_SWEPT`]): the spec then stands
     /// for one group per value (per pair of values), see [`OptimizerSpec::groups`].
     pub sweep: Vec<SweepAxis>,
+    /// Values of the surface's named parameters that this optimizer's particles run on,
+    /// over the surface's own (`x^2 + amp*cos(2*pi*x)` with `amp=0.1`); a swept one holds its
+    /// range's first value, and each group its own. Checked against the surface by the scene.
+    pub surface: Vec<(String, f64)>,
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use super::{OptimizerKind, OptimizerSpec, Params, SpecError};
 use crate::numbers::Rule;
+use crate::sweep::ParamRange;
 
 /// The value a key needs, and torch's range check for it.
 #[derive(Clone, Copy)]
@@ -118,11 +119,33 @@ impl Params {
     }
 }
 
+/// A surface parameter's value from text: any finite number.
+pub(crate) fn parse_surface_value(key: &str, text: &str, column: Option<usize>) -> Result<f64, SpecError> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| SpecError::InvalidValue {
+            key: key.to_string(),
+            value: text.to_string(),
+            column,
+            expected: "a finite number (a surface parameter)",
+        })
+}
+
 impl FromStr for OptimizerSpec {
     type Err = SpecError;
 
     /// Parses `NAME[:key=value,...]`; see the module documentation.
     fn from_str(s: &str) -> Result<Self, SpecError> {
+        Self::parse_on(s, &[])
+    }
+}
+
+impl OptimizerSpec {
+    /// Parses `NAME[:key=value,...]` for a surface whose parameters are named `surface`: a key
+    /// that is one of them sets (or sweeps, `amp=0..0.1:64`) that parameter for this
+    /// optimizer's particles ([`OptimizerSpec::surface`]).
+    pub fn parse_on(s: &str, surface: &[&str]) -> Result<Self, SpecError> {
         let column = |byte: usize| s[..byte].chars().count() + 1;
         let lead = |t: &str| t.len() - t.trim_start().len();
         let (head, tail) = match s.split_once(':') {
@@ -142,7 +165,7 @@ impl FromStr for OptimizerSpec {
         spec.label = s.trim().to_string();
 
         // Each canonical parameter set so far: (param, key as given, column of the key).
-        let mut seen: Vec<(&'static str, String, usize)> = Vec::new();
+        let mut seen: Vec<(String, String, usize)> = Vec::new();
         if let Some((tail_start, items)) = tail {
             let mut next_item = tail_start;
             for item in items.split(',') {
@@ -163,6 +186,33 @@ impl FromStr for OptimizerSpec {
                         column: key_col,
                     });
                 }
+                let value_col = column(item_start + key_raw.len() + 1 + lead(value_raw));
+                if let Some(&name) = surface.iter().find(|n| **n == key) {
+                    if let Some((_, first_key, first_column)) = seen.iter().find(|(p, _, _)| p == name) {
+                        return Err(SpecError::Duplicate {
+                            key: key.to_string(),
+                            param: name.to_string(),
+                            column: key_col,
+                            first_key: first_key.clone(),
+                            first_column: *first_column,
+                        });
+                    }
+                    let text = value_raw.trim();
+                    if text.contains("..") {
+                        let range = ParamRange::parse(text).map_err(|problem| SpecError::BadRange {
+                            key: key.to_string(),
+                            value: text.to_string(),
+                            column: Some(value_col),
+                            problem,
+                        })?;
+                        spec.apply_surface_range(name, range, Some(value_col), text)?;
+                    } else {
+                        let v = parse_surface_value(name, text, Some(value_col))?;
+                        spec.set_surface(name, v);
+                    }
+                    seen.push((name.to_string(), key.to_string(), key_col));
+                    continue;
+                }
                 let canonical = spec.canonical_key(key, &key.to_ascii_lowercase(), Some(key_col))?;
                 let sets: &[&'static str] = if canonical == "betas" {
                     &["beta1", "beta2"]
@@ -170,17 +220,16 @@ impl FromStr for OptimizerSpec {
                     &[canonical]
                 };
                 for &param in sets {
-                    if let Some((_, first_key, first_column)) = seen.iter().find(|(p, _, _)| *p == param) {
+                    if let Some((_, first_key, first_column)) = seen.iter().find(|(p, _, _)| p == param) {
                         return Err(SpecError::Duplicate {
                             key: key.to_string(),
-                            param,
+                            param: param.to_string(),
                             column: key_col,
                             first_key: first_key.clone(),
                             first_column: *first_column,
                         });
                     }
                 }
-                let value_col = column(item_start + key_raw.len() + 1 + lead(value_raw));
                 spec.apply(
                     canonical,
                     Token {
@@ -188,7 +237,7 @@ impl FromStr for OptimizerSpec {
                         column: Some(value_col),
                     },
                 )?;
-                seen.extend(sets.iter().map(|&p| (p, key.to_string(), key_col)));
+                seen.extend(sets.iter().map(|&p| (p.to_string(), key.to_string(), key_col)));
             }
         }
         spec.validate()?;

@@ -3,7 +3,9 @@
 
 use super::catalogue::{EXTRA_KEYS, MODEL_KEYS, NAMES, NameInfo, OPTIMIZER_NAMES, defaults, lookup};
 use super::error::suggest;
-use super::parse::{Token, Want, bool_field, number_field, parse_bool, parse_number, want};
+use super::parse::{
+    Token, Want, bool_field, number_field, parse_bool, parse_number, parse_surface_value, want,
+};
 use super::{OptimizerKind, OptimizerSpec, SpecError};
 use crate::numbers::short as fmt_num;
 use crate::schedule::{Cycled, ParamGroup};
@@ -30,6 +32,7 @@ impl OptimizerSpec {
             params: defaults(info.name),
             schedule: None,
             sweep: Vec::new(),
+            surface: Vec::new(),
         })
     }
 
@@ -67,6 +70,11 @@ impl OptimizerSpec {
     /// string, then the cross-parameter check (nesterov) on the result; a refused value changes
     /// nothing. Keys apply in the caller's order, so set momentum before nesterov.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SpecError> {
+        if self.sets_surface(key.trim()) {
+            let v = parse_surface_value(key.trim(), value.trim(), None)?;
+            self.set_surface(key.trim(), v);
+            return Ok(());
+        }
         let key_lower = key.trim().to_ascii_lowercase();
         let canonical = self.canonical_key(key.trim(), &key_lower, None)?;
         let mut next = self.clone();
@@ -95,7 +103,7 @@ impl OptimizerSpec {
                 } else {
                     axis.range.to
                 };
-                if let Some(field) = number_field(&mut p, axis.param) {
+                if let Some(field) = number_field(&mut p, &axis.param) {
                     *field = end;
                 }
             }
@@ -112,6 +120,12 @@ impl OptimizerSpec {
     /// Sets a numeric parameter to a range of values (a scene's `lr = { from, to, count }`),
     /// with the checks of a spec string; a refused range changes nothing.
     pub fn set_range(&mut self, key: &str, range: ParamRange) -> Result<(), SpecError> {
+        if self.sets_surface(key.trim()) {
+            let mut next = self.clone();
+            next.apply_surface_range(key.trim(), range, None, &range.to_string())?;
+            *self = next;
+            return Ok(());
+        }
         let key_lower = key.trim().to_ascii_lowercase();
         let canonical = self.canonical_key(key.trim(), &key_lower, None)?;
         let mut next = self.clone();
@@ -133,10 +147,12 @@ impl OptimizerSpec {
             ..self.clone()
         };
         for (axis, i) in self.sweep.iter().zip(crate::sweep::indices(&self.sweep, g)) {
-            if let Some(field) = number_field(&mut out.params, axis.param) {
-                // The value the GPU uses, as its shortest decimal: what labels print and the
-                // f64 reference steps with.
-                *field = crate::numbers::as_f32_decimal(axis.range.value(i));
+            // The value the GPU uses, as its shortest decimal: what labels print and the f64
+            // reference steps with.
+            let value = crate::numbers::as_f32_decimal(axis.range.value(i));
+            match number_field(&mut out.params, &axis.param) {
+                Some(field) => *field = value,
+                None => out.set_surface(&axis.param, value),
             }
         }
         if !self.sweep.is_empty() {
@@ -153,9 +169,12 @@ impl OptimizerSpec {
         (0..self.group_count()).map(|g| self.group(g)).collect()
     }
 
-    /// The value of numeric parameter `key` (canonical name), or None for flags and unknown keys.
+    /// The value of numeric parameter `key` (canonical name) or of a surface parameter this
+    /// spec sets, or None for flags and unknown keys.
     pub fn number(&self, key: &str) -> Option<f64> {
-        number_field(&mut self.params.clone(), key).map(|v| *v)
+        number_field(&mut self.params.clone(), key)
+            .map(|v| *v)
+            .or_else(|| self.surface.iter().rev().find(|(n, _)| n == key).map(|(_, v)| *v))
     }
 
     /// Records a range for the canonical numeric `key` (both ends checked by the key's rule),
@@ -184,9 +203,62 @@ impl OptimizerSpec {
                 rule,
             )?;
         }
+        self.push_axis(key, range, column, text)?;
+        if let Some(field) = number_field(&mut self.params, key) {
+            *field = range.from;
+        }
+        Ok(())
+    }
+
+    /// Whether `key` names one of the surface's parameters this spec sets (see
+    /// [`Self::parse_on`]): [`Self::set`] and [`Self::set_range`] then take it as one.
+    pub fn sets_surface(&self, key: &str) -> bool {
+        self.surface.iter().any(|(n, _)| n == key)
+    }
+
+    /// Sets the surface parameter `name` to `value` for this optimizer's particles (a range
+    /// of it becomes this value).
+    pub fn set_surface(&mut self, name: &str, value: f64) {
+        self.sweep.retain(|a| a.param != name);
+        self.surface.retain(|(n, _)| n != name);
+        self.surface.push((name.to_string(), value));
+    }
+
+    /// Sweeps the surface parameter `name` over `range` (see [`Self::apply_surface_range`]).
+    pub fn set_surface_range(&mut self, name: &str, range: ParamRange) -> Result<(), SpecError> {
+        let mut next = self.clone();
+        next.apply_surface_range(name, range, None, &range.to_string())?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Sweeps the surface parameter `name` over `range`: one group per value, as for an
+    /// optimizer parameter; its first value stands in [`Self::surface`].
+    pub(crate) fn apply_surface_range(
+        &mut self,
+        name: &str,
+        range: ParamRange,
+        column: Option<usize>,
+        text: &str,
+    ) -> Result<(), SpecError> {
+        self.push_axis(name, range, column, text)?;
+        self.surface.retain(|(n, _)| n != name);
+        self.surface.push((name.to_string(), range.from));
+        Ok(())
+    }
+
+    /// Adds (or replaces) the axis of `key`, within [`MAX_SWEPT`] axes and
+    /// [`MAX_SWEEP_GROUPS`] groups.
+    fn push_axis(
+        &mut self,
+        key: &str,
+        range: ParamRange,
+        column: Option<usize>,
+        text: &str,
+    ) -> Result<(), SpecError> {
         self.sweep.retain(|a| a.param != key);
         if self.sweep.len() >= MAX_SWEPT {
-            let swept: Vec<&str> = self.sweep.iter().map(|a| a.param).collect();
+            let swept: Vec<&str> = self.sweep.iter().map(|a| a.param.as_str()).collect();
             return Err(SpecError::TooManySweeps {
                 key: key.to_string(),
                 column,
@@ -207,10 +279,10 @@ impl OptimizerSpec {
                 ),
             });
         }
-        if let Some(field) = number_field(&mut self.params, key) {
-            *field = range.from;
-        }
-        self.sweep.push(SweepAxis { param: key, range });
+        self.sweep.push(SweepAxis {
+            param: key.to_string(),
+            range,
+        });
         Ok(())
     }
 
@@ -323,6 +395,12 @@ impl OptimizerSpec {
                 } else {
                     format!(" {key}=false")
                 });
+            }
+        }
+        for (name, v) in &self.surface {
+            match swept(name) {
+                Some(a) => out.push_str(&format!(" {name}={}", a.range)),
+                None => out.push_str(&format!(" {name}={}", fmt_num(*v))),
             }
         }
         if let Some(s) = &self.schedule {

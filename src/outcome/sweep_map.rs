@@ -203,7 +203,7 @@ pub fn sweep_maps(
                 .sweep
                 .iter()
                 .filter(|a| !a.range.distinct_in_f32())
-                .map(|a| a.param)
+                .map(|a| a.param.as_str())
                 .collect();
             if !blurred.is_empty() {
                 map.title = format!(

@@ -211,7 +211,7 @@ impl SweepView {
         let values: Vec<String> = entry
             .sweep
             .iter()
-            .filter_map(|a| Some(format!("{}={}", a.param, short_number(spec.number(a.param)?))))
+            .filter_map(|a| Some(format!("{}={}", a.param, short_number(spec.number(&a.param)?))))
             .collect();
         Some(format!("picked: {} {}", entry.name, values.join(" ")))
     }

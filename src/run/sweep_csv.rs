@@ -16,11 +16,11 @@ use crate::run::csv::status_name;
 use crate::scene::Scene;
 
 /// The swept parameters of `scene`, in order of first appearance.
-pub fn swept_params(scene: &Scene) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
+pub fn swept_params(scene: &Scene) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
     for axis in scene.optimizers.iter().flat_map(|o| &o.sweep) {
-        if !out.contains(&axis.param) {
-            out.push(axis.param);
+        if !out.contains(&axis.param.as_str()) {
+            out.push(&axis.param);
         }
     }
     out
@@ -64,7 +64,7 @@ pub fn write_rows(
                 let swept = spec.sweep.iter().zip(&at).find(|(a, _)| a.param == *p);
                 let value = match swept {
                     Some((a, &i)) => Some(crate::numbers::as_f32_decimal(a.range.value(i))),
-                    None if spec.param_names().contains(p) => spec.number(p),
+                    None if spec.param_names().contains(p) || spec.sets_surface(p) => spec.number(p),
                     None => None,
                 };
                 if let Some(v) = value {

@@ -10,15 +10,17 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model_table::{ModelSection, SliceSection, model_scene};
-use super::optimizer_table::optimizer_from_table;
+use super::optimizer_table::{optimizer_from_table, range_from_table};
 use super::view::{PLOT_KINDS, basin_needs_minima, colormap_name};
 use super::{
     ColorBy, ColorScale, DEFAULT_MESH, DEFAULT_STEPS, DensityScale, Layout, Regression, Scene, SceneError,
     Starts, SweepScore, TrailStyle, ViewSpec,
 };
 use crate::camera::OrbitCamera;
+use crate::expr::SurfaceParam;
 use crate::regression::{DataError, DataSource, Dataset};
 use crate::surfaces::{Domain, Surface};
+use crate::sweep::ParamRange;
 
 /// Reads a file a scene refers to, by its path (relative paths are relative to the scene's).
 pub type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
@@ -54,6 +56,8 @@ struct SurfaceSection {
     domain: Option<Spanned<Vec<f64>>>,
     /// Known global minima to mark (built-ins have theirs).
     minima: Option<Vec<[f64; 2]>>,
+    /// Named parameters of `expr`: a number each, or a range swept for every optimizer.
+    params: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
 }
 
 /// Linear regression's loss J(m, b) over generated or CSV data.
@@ -249,6 +253,10 @@ impl Scene {
             Some(r) => Some(read_regression(file, r.get_ref(), read, &err)?),
             None => None,
         };
+        let declared = match raw.surface.as_ref().and_then(|s| s.params.as_ref()) {
+            Some(p) => surface_params(p.get_ref(), &err)?,
+            None => DeclaredParams::default(),
+        };
         let mut surface = match &raw.surface {
             // A model scene draws no surface: this one stands in, unused.
             None if model.is_some() => {
@@ -290,6 +298,14 @@ impl Scene {
                     }
                 },
                 (Some(_), Some(_)) => unreachable!("rejected above"),
+                _ if s.params.is_some() && s.expr.is_none() => {
+                    let span = s.params.as_ref().map(|p| p.span());
+                    return Err(err(
+                        span,
+                        "surface.params names parameters of surface.expr; a built-in or regression surface has none"
+                            .into(),
+                    ));
+                }
                 (Some(n), None) => {
                     let Some(b) = crate::surfaces::built_in(n.get_ref()) else {
                         return Err(err(
@@ -304,7 +320,7 @@ impl Scene {
                     Surface::from_built_in(b)
                 }
                 (None, Some(e)) => {
-                    Surface::from_name_or_expr(e.get_ref()).map_err(|x| {
+                    Surface::from_name_or_expr_with(e.get_ref(), declared.values.clone()).map_err(|x| {
                         // Point at the offending character inside the string (after the quote);
                         // columns count characters, spans count bytes.
                         let text = e.get_ref();
@@ -357,7 +373,18 @@ impl Scene {
                 .and_then(|a| a.get_ref().get(i))
                 .and_then(|t| t.get_ref().get("schedule"))
                 .map(crate::schedule::node_from_toml);
-            optimizers.push(optimizer_from_table(table, schedule, &err)?);
+            optimizers.push(optimizer_from_table(table, schedule, &declared.names(), &err)?);
+        }
+        // A parameter declared as a range is swept for every optimizer that does not set it.
+        for (name, range, span) in &declared.ranges {
+            for spec in optimizers.iter_mut().filter(|o| !o.sets_surface(name)) {
+                spec.set_surface_range(name, *range)
+                    .map_err(|e| err(Some(span.clone()), format!("{}: {e}", spec.name)))?;
+                spec.label.push_str(&format!(
+                    "{}{name}={range}",
+                    if spec.label.contains(':') { ',' } else { ':' }
+                ));
+            }
         }
 
         let mut starts = Starts::default();
@@ -473,6 +500,68 @@ impl Scene {
 }
 
 type ErrAt<'a> = &'a dyn Fn(Option<Range<usize>>, String) -> SceneError;
+
+/// `[surface] params` read: every parameter with its value (a range's first), and the ones
+/// given as ranges with their places.
+#[derive(Default)]
+struct DeclaredParams {
+    values: Vec<SurfaceParam>,
+    ranges: Vec<(String, ParamRange, Range<usize>)>,
+}
+
+impl DeclaredParams {
+    fn names(&self) -> Vec<&str> {
+        self.values.iter().map(|p| p.name.as_str()).collect()
+    }
+}
+
+/// Checks each name (a name, not the language's nor an optimizer's) and value (a finite number
+/// or a range `{ from, to, count, scale }`) where it is written.
+fn surface_params(
+    table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    err: ErrAt<'_>,
+) -> Result<DeclaredParams, SceneError> {
+    if table.len() > crate::expr::MAX_PARAMS {
+        let span = table.keys().nth(crate::expr::MAX_PARAMS).map(|k| k.span());
+        return Err(err(
+            span,
+            format!("a surface has at most {} parameters", crate::expr::MAX_PARAMS),
+        ));
+    }
+    let mut out = DeclaredParams::default();
+    for (key, value) in table {
+        let name = key.get_ref();
+        crate::expr::check_param_name(name).map_err(|m| err(Some(key.span()), m))?;
+        if crate::optim::is_optimizer_key(name) {
+            return Err(err(
+                Some(key.span()),
+                format!("parameter name '{name}' is an optimizer's parameter; choose another name"),
+            ));
+        }
+        let v = match value.get_ref() {
+            toml::Value::Float(f) if f.is_finite() => *f,
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Table(t) => {
+                let range = range_from_table(name, t).map_err(|m| err(Some(value.span()), m))?;
+                out.ranges.push((name.clone(), range, value.span()));
+                range.from
+            }
+            other => {
+                return Err(err(
+                    Some(value.span()),
+                    format!(
+                        "{name} must be a finite number or a range {{ from, to, count, scale }}, got {other}"
+                    ),
+                ));
+            }
+        };
+        out.values.push(SurfaceParam {
+            name: name.clone(),
+            value: v,
+        });
+    }
+    Ok(out)
+}
 
 /// The data a `[surface.regression]` table names, with where it came from.
 fn read_regression(

@@ -47,6 +47,7 @@ pub use defaults::{assume_defaults, suited_learning_rate};
 pub use error::SceneError;
 pub use format::{ReadFile, no_files};
 pub use model_table::{ModelScene, SliceScene};
+pub use optimizer_table::with_surface_params;
 pub use view::*;
 
 use crate::optim::OptimizerSpec;
@@ -169,6 +170,26 @@ impl Scene {
         }
         if self.view.color_by == ColorBy::Basin && self.surface.minima.is_empty() {
             return Err(basin_needs_minima(&self.surface));
+        }
+        // A surface parameter an optimizer sets must be the surface's (which may have changed).
+        for o in &self.optimizers {
+            if let Some((name, _)) = o
+                .surface
+                .iter()
+                .find(|(n, _)| !self.surface.params().iter().any(|p| p.name == *n))
+            {
+                let known: Vec<&str> = self.surface.params().iter().map(|p| p.name.as_str()).collect();
+                return Err(format!(
+                    "optimizer {} sets '{name}', which is not a parameter of the surface {} ({})",
+                    o.name,
+                    self.surface.name,
+                    if known.is_empty() {
+                        "it has none".to_string()
+                    } else {
+                        format!("its parameters: {}", known.join(", "))
+                    }
+                ));
+            }
         }
         // Schedules that torch would refuse for this many steps, and mini-batches without data.
         let inputs = crate::step_tables::StepInputs {

@@ -7,11 +7,12 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::SceneError;
-use crate::optim::OptimizerSpec;
+use crate::optim::{OptimizerSpec, SpecError};
 
 pub(super) fn optimizer_from_table(
     table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     schedule: Option<crate::schedule::Node>,
+    surface_params: &[&str],
     err: &dyn Fn(Option<Range<usize>>, String) -> SceneError,
 ) -> Result<OptimizerSpec, SceneError> {
     let name_entry = table.iter().find(|(k, _)| k.get_ref() == "name");
@@ -32,10 +33,15 @@ pub(super) fn optimizer_from_table(
         if key.get_ref() == "name" || key.get_ref() == "schedule" {
             continue;
         }
+        let on_surface = surface_params.contains(&key.get_ref().as_str());
         if let toml::Value::Table(t) = value.get_ref() {
             let range = range_from_table(key.get_ref(), t).map_err(|m| err(Some(value.span()), m))?;
-            spec.set_range(key.get_ref(), range)
-                .map_err(|e| err(Some(key.span()), e.to_string()))?;
+            if on_surface {
+                spec.set_surface_range(key.get_ref(), range)
+            } else {
+                spec.set_range(key.get_ref(), range)
+            }
+            .map_err(|e| err(Some(key.span()), with_surface_params(e, surface_params)))?;
             label.push(sep);
             label.push_str(&format!("{}={range}", key.get_ref()));
             sep = ',';
@@ -56,8 +62,25 @@ pub(super) fn optimizer_from_table(
                 ));
             }
         };
-        spec.set(key.get_ref(), &text)
-            .map_err(|e| err(Some(key.span()), e.to_string()))?;
+        if on_surface {
+            let v = text
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    err(
+                        Some(value.span()),
+                        format!(
+                            "{} must be a finite number (a surface parameter), got {text}",
+                            key.get_ref()
+                        ),
+                    )
+                })?;
+            spec.set_surface(key.get_ref(), v);
+        } else {
+            spec.set(key.get_ref(), &text)
+                .map_err(|e| err(Some(key.span()), with_surface_params(e, surface_params)))?;
+        }
         label.push(sep);
         label.push_str(&format!("{}={}", key.get_ref(), text));
         sep = ',';
@@ -76,8 +99,18 @@ pub(super) fn optimizer_from_table(
     Ok(spec)
 }
 
+/// The error's text, which for an unknown key also names the surface's parameters.
+pub fn with_surface_params(e: SpecError, surface_params: &[&str]) -> String {
+    match e {
+        SpecError::UnknownParameter { .. } if !surface_params.is_empty() => {
+            format!("{e}; the surface's parameters: {}", surface_params.join(", "))
+        }
+        e => e.to_string(),
+    }
+}
+
 /// `{ from = 1e-4, to = 1e-2, count = 512, scale = "log" }` (scale optional, linear by default).
-fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::sweep::ParamRange, String> {
+pub(super) fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::sweep::ParamRange, String> {
     use crate::sweep::{ParamRange, Spacing};
     if let Some(bad) = t
         .keys()

@@ -8,7 +8,7 @@ use super::{Id, MAX_INLINE_DEPTH, Op, Tape};
 
 /// `c` rounded to a WGSL f32: a suffixed literal, or the bit pattern of a
 /// non-finite value (naga refuses overflowing constant expressions).
-fn literal(c: f64) -> String {
+pub(super) fn literal(c: f64) -> String {
     // `as` rounds to nearest and overflows to ±inf.
     let v = c as f32;
     let bits = if v.is_nan() { 0x7fc0_0000 } else { v.to_bits() };
@@ -96,6 +96,11 @@ pub(super) fn emit(tape: &Tape, roots: &[Id], out: &mut String) -> Vec<String> {
                 atomic: true,
                 depth: 0,
             },
+            Op::P(k) => Ref {
+                text: format!("surface_p[{k}]"),
+                atomic: true,
+                depth: 0,
+            },
             Op::Const(bits) => {
                 let text = literal(f64::from_bits(bits));
                 let atomic = !text.starts_with('-');
@@ -168,7 +173,7 @@ pub(super) fn emit(tape: &Tape, roots: &[Id], out: &mut String) -> Vec<String> {
                 }
             }
         };
-        let shared = uses[id] > 1 && !matches!(tape.ops[id], Op::X | Op::Y | Op::Const(_));
+        let shared = uses[id] > 1 && !matches!(tape.ops[id], Op::X | Op::Y | Op::P(_) | Op::Const(_));
         if shared || r.depth > MAX_INLINE_DEPTH {
             let name = format!("t{lets}");
             lets += 1;

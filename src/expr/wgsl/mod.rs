@@ -48,6 +48,8 @@ const MAX_UNROLLED_POWER: f64 = 16.0;
 enum Op {
     X,
     Y,
+    /// Surface parameter k: `surface_p[k]`, a private array the simulation may fill per group.
+    P(u8),
     /// The bits of an f64; rounded to f32 only when printed, so that tests
     /// can run the tape in f64 too.
     Const(u64),
@@ -80,7 +82,7 @@ enum Op {
 impl Op {
     fn children(self) -> impl Iterator<Item = Id> {
         let (n, ids) = match self {
-            Op::X | Op::Y | Op::Const(_) => (0, [0; 4]),
+            Op::X | Op::Y | Op::P(_) | Op::Const(_) => (0, [0; 4]),
             Op::Neg(a) | Op::Call1(_, a) | Op::DivZero { a, .. } => (1, [a, 0, 0, 0]),
             Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) | Op::Call2(_, a, b) => {
                 (2, [a, b, 0, 0])
@@ -94,7 +96,7 @@ impl Op {
     /// (`pow` is NaN for a negative base) but in f64. `X` and `Y` are NaN.
     fn apply(self, v: impl Fn(Id) -> f64) -> f64 {
         match self {
-            Op::X | Op::Y => f64::NAN,
+            Op::X | Op::Y | Op::P(_) => f64::NAN,
             Op::Const(bits) => f64::from_bits(bits),
             Op::Neg(a) => -v(a),
             Op::Add(a, b) => v(a) + v(b),
@@ -150,7 +152,8 @@ impl Tape {
                 f
             };
         }
-        if !matches!(op, Op::X | Op::Y | Op::Const(_)) && op.children().all(|c| value(c).is_some()) {
+        if !matches!(op, Op::X | Op::Y | Op::P(_) | Op::Const(_)) && op.children().all(|c| value(c).is_some())
+        {
             let v = op.apply(|c| value(c).unwrap_or(f64::NAN));
             return self.constant(v);
         }
@@ -190,6 +193,7 @@ impl Tape {
             Ast::Num(c) => Val::Const(*c),
             Ast::Var(Var::X) => Val::Node(self.intern(Op::X)),
             Ast::Var(Var::Y) => Val::Node(self.intern(Op::Y)),
+            Ast::Var(Var::P(k)) => Val::Node(self.intern(Op::P(*k))),
             Ast::Neg(a) => match self.lower(a) {
                 Val::Const(c) => Val::Const(-c),
                 Val::Node(id) => Val::Node(self.intern(Op::Neg(id))),
@@ -386,8 +390,29 @@ fn compile(roots: &[&Ast]) -> (Tape, Vec<Id>) {
 }
 
 /// The two WGSL functions for `s` (see [`SurfaceExpr::wgsl`]).
+/// The parameter declarations of a surface without parameters: what a generated surface
+/// that is not an expression (a height table) starts with, so that every shader including
+/// a surface may name `SURFACE_PARAMS` and `surface_p`.
+pub const NO_PARAMS_WGSL: &str =
+    "const SURFACE_PARAMS: u32 = 0u;\nvar<private> surface_p: array<f32, 1> = array<f32, 1>(0.0f);\n";
+
+/// `SURFACE_PARAMS` (how many) and `surface_p` (their values, initially the surface's own;
+/// sim.wgsl overwrites them with a group's row of its surface table).
+fn param_declarations(s: &SurfaceExpr) -> String {
+    if s.params.is_empty() {
+        return NO_PARAMS_WGSL.to_string();
+    }
+    let n = s.params.len();
+    let values: Vec<String> = s.params.iter().map(|p| emit::literal(p.value)).collect();
+    format!(
+        "const SURFACE_PARAMS: u32 = {n}u;\nvar<private> surface_p: array<f32, {n}> = array<f32, {n}>({});\n",
+        values.join(", ")
+    )
+}
+
 pub(crate) fn surface(s: &SurfaceExpr) -> String {
-    let mut out = String::from("fn surface_f(p: vec2<f32>) -> f32 {\n");
+    let mut out = param_declarations(s);
+    out += "fn surface_f(p: vec2<f32>) -> f32 {\n";
     let (tape, roots) = compile(&[&s.f]);
     let value = emit(&tape, &roots, &mut out);
     let _ = writeln!(out, "    return {};\n}}\n", value.join(""));

@@ -32,6 +32,7 @@ fn run(tape: &Tape, x: f64, y: f64, f32: bool) -> (Vec<f64>, Vec<f64>) {
         let mag = match *op {
             Op::X => x.abs(),
             Op::Y => y.abs(),
+            Op::P(_) => f64::NAN,
             Op::Const(_) => r.abs(),
             Op::Neg(a) => m[a],
             Op::Add(a, b) | Op::Sub(a, b) => m[a] + m[b],

@@ -229,6 +229,7 @@ impl Simulation {
                     layout_entry(4, wgpu::BufferBindingType::Storage { read_only: true }),
                     layout_entry(5, wgpu::BufferBindingType::Storage { read_only: true }),
                     layout_entry(6, wgpu::BufferBindingType::Storage { read_only: false }),
+                    layout_entry(7, wgpu::BufferBindingType::Storage { read_only: true }),
                 ],
             });
         let limits = gpu.device.limits();
@@ -239,6 +240,7 @@ impl Simulation {
             ("SIM_NOISE", on(tables.uses[1])),
             ("SIM_SCHEDULES", on(tables.uses[2])),
             ("SIM_SCORES", on(setup.scores)),
+            ("SIM_SURFACE_PARAMS", on(tables.uses[3])),
         ];
         let pipeline = compute_pipeline_with(
             gpu,
@@ -264,6 +266,7 @@ impl Simulation {
         };
         let schedule_buffer = table_buffer("sim.schedules", bytemuck::cast_slice(&tables.schedules));
         let batch_buffer = table_buffer("sim.batches", bytemuck::cast_slice(&tables.batches));
+        let surface_buffer = table_buffer("sim.surface_params", bytemuck::cast_slice(&tables.surface_params));
         let initial = initial_particles(setup);
         let optimizer_buffer = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("sim.optimizers"),
@@ -321,6 +324,7 @@ impl Simulation {
                         entry(4, &schedule_buffer),
                         entry(5, &batch_buffer),
                         entry(6, &chunk.scores),
+                        entry(7, &surface_buffer),
                     ],
                 });
                 slices.push(Slice {
@@ -770,9 +774,12 @@ fn initial_particles(setup: &SimSetup<'_>) -> Vec<Particle> {
     let mut out = Vec::with_capacity(setup.optimizers.len() * setup.starts.len());
     for spec in setup.optimizers.iter() {
         let st = optim::init_state(spec);
+        let values = setup.surface.param_values(&spec.surface);
         for p in setup.starts {
             let pos = [p[0] as f32, p[1] as f32];
-            let loss = setup.surface.value([f64::from(pos[0]), f64::from(pos[1])]) as f32;
+            let loss = setup
+                .surface
+                .value_with([f64::from(pos[0]), f64::from(pos[1])], &values) as f32;
             // A start on a pole (non-finite loss) is diverged before it moves.
             let status = if loss.is_finite() {
                 STATUS_RUNNING

@@ -76,9 +76,12 @@ pub(super) struct StepTables {
     pub(super) schedules: Vec<[f32; 2]>,
     /// Two rows per mini-batch step: (a11, a12, a21, a22), (c1, c2, 0, 0).
     pub(super) batches: Vec<[f32; 4]>,
-    /// Whether any group uses mini-batches, gradient noise, a schedule (the shader's
-    /// `SIM_*` overrides).
-    pub(super) uses: [bool; 3],
+    /// Whether any group uses mini-batches, gradient noise, a schedule, its own surface
+    /// parameters (the shader's `SIM_*` overrides).
+    pub(super) uses: [bool; 4],
+    /// The surface's parameter values of every group, `SURFACE_PARAMS` per group, when some
+    /// group's differ from the surface's own (`SIM_SURFACE_PARAMS`); else one unused zero.
+    pub(super) surface_params: Vec<f32>,
 }
 
 impl StepTables {
@@ -92,7 +95,8 @@ impl StepTables {
             optimizers: Vec::with_capacity(setup.optimizers.len()),
             schedules: Vec::new(),
             batches: Vec::new(),
-            uses: [false; 3],
+            uses: [false; 4],
+            surface_params: Vec::new(),
         };
         let mut schedule_at: HashMap<Vec<u32>, u32> = HashMap::new();
         let mut batches_at: HashMap<u64, u32> = HashMap::new();
@@ -142,7 +146,30 @@ impl StepTables {
             !out.batches.is_empty(),
             setup.optimizers.iter().any(|o| o.params.grad_noise != 0.0),
             !out.schedules.is_empty(),
+            false,
         ];
+        let own = setup.surface.param_values(&[]);
+        let rows: Vec<Vec<f64>> = setup
+            .optimizers
+            .iter()
+            .map(|o| setup.surface.param_values(&o.surface))
+            .collect();
+        if rows.iter().any(|r| *r != own) {
+            let bytes = (rows.len() * own.len() * 4) as u64;
+            if bytes > max_binding {
+                return Err(SimError::Tables(format!(
+                    "the surface parameters of {} groups take {:.1} MiB, over the {:.1} MiB of one storage binding",
+                    rows.len(),
+                    bytes as f64 / 1048576.0,
+                    max_binding as f64 / 1048576.0
+                )));
+            }
+            out.surface_params = rows.iter().flatten().map(|v| *v as f32).collect();
+            out.uses[3] = true;
+        }
+        if out.surface_params.is_empty() {
+            out.surface_params.push(0.0);
+        }
         if out.schedules.is_empty() {
             out.schedules.push([0.0; 2]);
         }

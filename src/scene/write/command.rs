@@ -68,9 +68,16 @@ impl Scene {
                 None => self.surface.source.clone(),
             },
         };
-        let plain =
-            Surface::from_name_or_expr(&surface).map_err(|e| format!("the surface does not parse: {e}"))?;
+        let plain = Surface::from_name_or_expr_with(&surface, self.surface.params().to_vec())
+            .map_err(|e| format!("the surface does not parse: {e}"))?;
         flag(&mut args, "--surface", surface);
+        for p in self.surface.params() {
+            flag(
+                &mut args,
+                "--surface-param",
+                format!("{}={}", p.name, num(p.value)),
+            );
+        }
         let d = &self.surface.domain;
         if plain.domain != *d {
             let v = [d.x[0], d.x[1], d.y[0], d.y[1]].map(num);
@@ -235,6 +242,11 @@ fn optimizer_spec(o: &OptimizerSpec) -> String {
             items.push(format!("{key}={}", num(x)));
         } else if let Some(b) = bool_param(&o.params, key) {
             items.push(format!("{key}={b}"));
+        }
+    }
+    for (name, v) in &o.surface {
+        if !o.sweep.iter().any(|a| a.param == *name) {
+            items.push(format!("{name}={}", num(*v)));
         }
     }
     items.extend(o.sweep.iter().map(|a| format!("{}={}", a.param, a.range)));

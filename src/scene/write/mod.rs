@@ -126,6 +126,16 @@ impl Scene {
                     }
                     None => {
                         line(out, format!("expr = {}", quote(&s.source)));
+                        if !s.params().is_empty() {
+                            let items = s
+                                .params()
+                                .iter()
+                                .map(|p| format!("{} = {}", p.name, num(p.value)));
+                            line(
+                                out,
+                                format!("params = {{ {} }}", items.collect::<Vec<_>>().join(", ")),
+                            );
+                        }
                         &[]
                     }
                 };
@@ -280,6 +290,13 @@ fn write_optimizer(out: &mut String, o: &OptimizerSpec) {
             line(out, format!("{key} = {}", num(x)));
         } else if let Some(b) = bool_param(&o.params, key) {
             line(out, format!("{key} = {b}"));
+        }
+    }
+    // The surface's parameters this optimizer sets or sweeps.
+    for (name, v) in &o.surface {
+        match o.sweep.iter().find(|a| a.param == *name) {
+            Some(axis) => line(out, format!("{name} = {}", range_table(&axis.range))),
+            None => line(out, format!("{name} = {}", num(*v))),
         }
     }
     if let Some(s) = &o.schedule {
