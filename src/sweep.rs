@@ -160,6 +160,30 @@ impl ParamRange {
             .flatten()
     }
 
+    /// This range widened `factor` times (> 1) about the cell under `about` (0 the map's left
+    /// edge, 1 its right), which keeps its value: the zoom out of [`Self::zoomed`], whose new
+    /// ends lie beyond the old (extrapolated along the spacing; a log range stays positive),
+    /// rounded the same way. None when the ends would not make a range. Whether they are
+    /// valid values of the parameter is the caller's to check.
+    pub fn widened(&self, about: f64, factor: f64) -> Option<Self> {
+        let n = f64::from(self.count);
+        let last = n - 1.0;
+        let c = (about.clamp(0.0, 1.0) * n - 0.5).clamp(0.0, last);
+        let (a, b) = (c - c * factor, c + (last - c) * factor);
+        let (from, to) = (self.at(a / last), self.at(b / last));
+        let cell = |v: f64| match self.spacing {
+            Spacing::Linear => (to - from).abs() / last,
+            Spacing::Log => v.abs() * (((to.ln() - from.ln()).abs() / last).exp() - 1.0),
+        };
+        let (from, to) = (
+            shortest_within(from, 0.1 * cell(from)),
+            shortest_within(to, 0.1 * cell(to)),
+        );
+        (from != to && from.is_finite() && to.is_finite())
+            .then(|| Self::new(from, to, self.count, self.spacing).ok())
+            .flatten()
+    }
+
     /// Whether every value differs from its neighbour once rounded to f32, the precision the
     /// GPU runs in: a range zoomed below f32's spacing gives neighbouring groups the same
     /// value, so its map's cells stop being distinct runs.
@@ -286,6 +310,29 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_widened_range_keeps_the_value_under_the_pointer() {
+        let r = ParamRange::new(0.5, 1.5, 11, Spacing::Linear).unwrap();
+        // The middle cell (value 1) stays put; the span doubles about it.
+        let w = r.widened(0.5, 2.0).unwrap();
+        assert_eq!((w.from, w.to, w.count), (0.0, 2.0, 11), "{w:?}");
+        // About the first cell: only the far end moves.
+        let w = r.widened(0.5 / 11.0, 2.0).unwrap();
+        assert_eq!((w.from, w.to), (0.5, 2.5), "{w:?}");
+        // A log range widens in log and stays positive.
+        let log = ParamRange::new(1e-3, 1e-1, 3, Spacing::Log).unwrap();
+        let w = log.widened(0.5, 2.0).unwrap();
+        assert!(
+            (w.from - 1e-4).abs() < 1e-16 && (w.to - 1.0).abs() < 1e-12,
+            "{w:?}"
+        );
+        // Zooming back in over the old span gives the old range.
+        let z = ParamRange::new(0.0, 2.0, 11, Spacing::Linear)
+            .unwrap()
+            .zoomed(3.0 / 11.0, 8.0 / 11.0);
+        assert_eq!(z.map(|z| (z.from, z.to)), Some((0.5, 1.5)));
+    }
 
     #[test]
     fn linear_ranges_include_both_ends() {

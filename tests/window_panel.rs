@@ -783,4 +783,24 @@ fn the_wheel_over_a_map_zooms_about_the_pointer() {
         .map(|a| a.range)
         .collect();
     assert_eq!(back, before, "out again: back along the history");
+    // Past the scene's own ranges: wider, about the same value, within the rates' limits.
+    wheel(&mut h, -350.0);
+    until_trained(&mut h);
+    let wide: Vec<_> = viewer(&h).scene().optimizers[0]
+        .sweep
+        .iter()
+        .map(|a| a.range)
+        .collect();
+    for (k, (b, w)) in before.iter().zip(&wide).enumerate() {
+        let t = if k == 0 { u } else { 1.0 - v };
+        let value = b.at(f64::from(t));
+        assert!(w.to / w.from > b.to / b.from && w.from > 0.0, "axis {k} wider: {w:?}");
+        assert!((w.position(value) - f64::from(t)).abs() < 0.1, "axis {k}: {w:?}");
+    }
+    press(&mut h, Key::OpenBracket);
+    assert_eq!(
+        viewer(&h).scene().optimizers[0].sweep[0].range,
+        before[0],
+        "back to the scene's ranges"
+    );
 }

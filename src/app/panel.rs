@@ -119,9 +119,11 @@ fn flag_value(p: &Params, key: &str) -> bool {
     }
 }
 
-/// Bytes a run takes on the GPU: particle state plus whole trails.
-pub fn memory_estimate(particles: u64, steps: u32) -> u64 {
-    particles * 48 + particles * (u64::from(steps) + 1) * 16
+/// Bytes a run takes on the GPU: particle state plus whole trails, or, in the map layout,
+/// which draws no paths, a start and an end per particle (as `World::new` plans them).
+pub fn memory_estimate(particles: u64, steps: u32, map_layout: bool) -> u64 {
+    let points = if map_layout { 2 } else { u64::from(steps) + 1 };
+    particles * 48 + particles * points * 16
 }
 
 impl Panel {
@@ -226,7 +228,7 @@ impl Panel {
         }
         changed |= self.optimizers_ui(ui, scene);
         if scene.model.is_none() {
-            changed |= self.starts_ui(ui);
+            changed |= self.starts_ui(ui, scene.view.layout == Some(crate::scene::Layout::Map));
         }
         changed |= self.stopping_ui(ui);
         if let Some(e) = &self.error {
@@ -470,7 +472,7 @@ impl Panel {
         changed
     }
 
-    fn starts_ui(&mut self, ui: &mut egui::Ui) -> bool {
+    fn starts_ui(&mut self, ui: &mut egui::Ui, map_layout: bool) -> bool {
         let mut changed = false;
         ui.heading("Start points");
         ui.label(format!(
@@ -512,7 +514,7 @@ impl Panel {
         ui.label(format!(
             "{} particles, ~{:.1} MiB on the GPU",
             crate::numbers::count(particles),
-            memory_estimate(particles, self.steps) as f64 / 1048576.0
+            memory_estimate(particles, self.steps, map_layout) as f64 / 1048576.0
         ));
 
         ui.separator();

@@ -6,6 +6,7 @@ use crate::app::input::{self, DragMode};
 use crate::app::viewer::Viewer;
 use crate::gpu::Gpu;
 use crate::scene::Scene;
+use crate::sweep::ParamRange;
 
 /// Seconds the wheel rests before its turns over a sweep map zoom it (a zoom is a whole run).
 const MAP_SCROLL_REST: f32 = 0.3;
@@ -115,9 +116,12 @@ impl Viewer {
                 let a = [u * (1.0 - span), v * (1.0 - span)];
                 let b = [u + (1.0 - u) * span, v + (1.0 - v) * span];
                 self.zoom_sweep(gpu, k, a, b);
-            } else if span > 1.0 {
-                // Out: back along the zoom history.
+            } else if span > 1.0 && !self.zoom_back.is_empty() {
+                // Out: back along the zoom history,
                 self.act(gpu, crate::app::input::Action::ZoomBack);
+            } else if span > 1.0 {
+                // then past the scene's own ranges.
+                self.widen_sweep(gpu, k, [u, 1.0 - v], span);
             }
         }
         if response.double_clicked() {
@@ -164,6 +168,54 @@ impl Viewer {
             }
         }
         if !zoomed {
+            return;
+        }
+        self.zoom_forward.clear();
+        self.go_to_zoom(gpu, scene, true);
+    }
+
+    /// Zooms sweep map k out `factor` times about the point `at` (across and up, 0..1): each
+    /// swept range widens about the value under the pointer ([`ParamRange::widened`]), an end
+    /// that would leave the parameter's valid values (lr > 0, momentum below 1, ...) staying
+    /// where it is; the scene before goes onto the zoom history.
+    pub(super) fn widen_sweep(&mut self, gpu: &Gpu, k: usize, at: [f64; 2], factor: f64) {
+        let Some(optimizer) = self.world.sweep.borrow().maps.get(k).map(|m| m.optimizer) else {
+            return;
+        };
+        let mut scene = self.scene.clone();
+        let Some(spec) = scene.optimizers.get_mut(optimizer) else {
+            return;
+        };
+        let mut widened = false;
+        for (i, u) in at.into_iter().enumerate().take(spec.sweep.len()) {
+            let (param, old) = (spec.sweep[i].param.clone(), spec.sweep[i].range);
+            let Some(wide) = old.widened(u, factor) else {
+                continue;
+            };
+            // The widest of: both ends moved, the low end kept, the high end kept.
+            let tries = [
+                wide,
+                ParamRange {
+                    from: old.from,
+                    ..wide
+                },
+                ParamRange { to: old.to, ..wide },
+            ];
+            let fits =
+                |r: &ParamRange| *r != old && r.from != r.to && spec.clone().set_range(&param, *r).is_ok();
+            if let Some(r) = tries.into_iter().find(fits) {
+                let (before, after) = (format!("{param}={old}"), format!("{param}={r}"));
+                spec.set_range(&param, r).ok();
+                // set_range moves the axis last: keep the sweep's order (which orders the map).
+                let moved = spec.sweep.pop().expect("the axis just set");
+                spec.sweep.insert(i, moved);
+                spec.label = spec.label.replace(&before, &after);
+                widened = true;
+            }
+        }
+        if !widened {
+            self.message =
+                "the map's ranges cannot widen further: their ends are the parameters' limits".into();
             return;
         }
         self.zoom_forward.clear();
