@@ -9,6 +9,7 @@
 //   MODEL_SCALE[l] (what layer l's W a + b is multiplied by), MODEL_GAIN_IN and MODEL_GAIN_OUT
 //   (a hidden unit is GAIN_OUT * act(GAIN_IN * z); all 1 but for the mean-field model),
 //   MODEL_LOCAL and MODEL_LOCAL_PARAMS (a small model's pass works on private copies),
+//   MODEL_UNROLLED and `backward_unrolled` (a smaller one's backward pass, loops written out),
 //   and per layer l: MODEL_SIZES[l] (l = 0..=MODEL_LAYERS), MODEL_W_AT[l], MODEL_B_AT[l] (first
 //   weight and bias in the flat vector) and MODEL_A_AT[l] (first input activation).
 //
@@ -225,6 +226,10 @@ fn point_loss(acts: ptr<function, array<f32, MODEL_ACTS>>, y: f32, dz: ptr<funct
 
 // Adds point d's gradient, scaled by inv_n, to the `dst` region; returns its loss.
 fn backward(i: u32, src: u32, dst: u32, d: u32, inv_n: f32) -> f32 {
+    if MODEL_UNROLLED {
+        // The same loops, written out for this model (src/gpu/model_unrolled.rs).
+        return backward_unrolled(d, inv_n);
+    }
     var acts: array<f32, MODEL_ACTS>;
     var delta: array<f32, MODEL_WIDTH>;
     var below: array<f32, MODEL_WIDTH>;

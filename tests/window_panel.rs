@@ -794,7 +794,10 @@ fn the_wheel_over_a_map_zooms_about_the_pointer() {
     for (k, (b, w)) in before.iter().zip(&wide).enumerate() {
         let t = if k == 0 { u } else { 1.0 - v };
         let value = b.at(f64::from(t));
-        assert!(w.to / w.from > b.to / b.from && w.from > 0.0, "axis {k} wider: {w:?}");
+        assert!(
+            w.to / w.from > b.to / b.from && w.from > 0.0,
+            "axis {k} wider: {w:?}"
+        );
         assert!((w.position(value) - f64::from(t)).abs() < 0.1, "axis {k}: {w:?}");
     }
     press(&mut h, Key::OpenBracket);

@@ -13,6 +13,7 @@ pub mod memory;
 pub mod mesh;
 pub mod model_sim;
 pub mod model_slice;
+pub mod model_unrolled;
 pub mod pipeline;
 pub mod readback;
 pub mod sim;

@@ -154,6 +154,7 @@ pub fn model_header(problem: &ModelProblem) -> String {
             list(&layers.iter().map(|l| l.bias).collect::<Vec<_>>()),
             list(&a_at),
         )
+        + &crate::gpu::model_unrolled::unrolled_passes(m, local)
 }
 
 /// The whole model shader for `problem`.
@@ -225,12 +226,16 @@ impl Kernel {
 
     /// A kernel over `bindings` (laid out by `layout`, from [`Self::pipelines`]) for
     /// `params.n_particles` invocations of `model`'s shader.
+    /// `backward_only`: every item of a pass is a backward pass (training without
+    /// mini-batches), which a small model runs without loops; else items may run the looped
+    /// forward pass (a mini-batch's loss items, a slice's points).
     pub(crate) fn new(
         gpu: &Gpu,
         model: &Model,
         layout: &wgpu::BindGroupLayout,
         params: ModelParams,
         bindings: &Bindings<'_>,
+        backward_only: bool,
     ) -> Self {
         let groups = params.n_particles.div_ceil(WORKGROUP);
         let dispatch = if groups <= 65535 {
@@ -273,7 +278,7 @@ impl Kernel {
         });
         // A GPU takes a whole pass in one dispatch; a CPU adapter a range within its budget.
         let items_per_dispatch = if gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu {
-            (CPU_LOOP_BUDGET / iterations_per_item(model)).max(1) as u32
+            items_within_budget(model, backward_only)
         } else {
             u32::MAX
         };
@@ -409,12 +414,22 @@ struct Pipelines {
 /// 65,535 in all (its loop limiter); kept well below.
 const CPU_LOOP_BUDGET: u64 = 40_000;
 
-/// Loop iterations one pass item may take: forward and backward through every layer (an
-/// over-estimate, so a range of items stays within [`CPU_LOOP_BUDGET`]).
-fn iterations_per_item(model: &Model) -> u64 {
+/// Pass items one dispatch may take on a CPU adapter within [`CPU_LOOP_BUDGET`]: an item
+/// loops forward and backward through every layer (over-estimated), unless every item is a
+/// backward pass written out without loops ([`crate::gpu::model_unrolled`]): its items then
+/// take the loss's loops over the outputs alone, and the loops over its parameters (load,
+/// zero, store) come once per dispatch.
+fn items_within_budget(model: &Model, backward_only: bool) -> u32 {
     let p = model.parameter_count() as u64;
     let units: u64 = model.sizes.iter().map(|&s| s as u64).sum();
-    4 * (p + units) + 3 * model.outputs() as u64 + 16
+    let loss = 3 * model.outputs() as u64 + 16;
+    let local = model.parameter_count() <= MAX_LOCAL_PARAMS;
+    let (fixed, per_item) = if backward_only && crate::gpu::model_unrolled::unrolls(model, local) {
+        (4 * p, loss)
+    } else {
+        (0, 4 * (p + units) + loss)
+    };
+    (CPU_LOOP_BUDGET.saturating_sub(fixed) / per_item).clamp(1, u64::from(u32::MAX)) as u32
 }
 
 impl ModelSim {
@@ -517,6 +532,8 @@ impl ModelSim {
                     false,
                 ),
             },
+            // No mini-batch: every pass item is a backward pass.
+            items as usize == setup.problem.data.len(),
         );
         let sim = Self {
             first,

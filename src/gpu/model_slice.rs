@@ -88,6 +88,8 @@ pub fn evaluate_slice_in_chunks(
                 batches: &unused,
                 layer_lrs: &unused,
             },
+            // A slice's points run the looped forward pass.
+            false,
         );
         kernel.run(gpu, "slice.init", &init, 0, None);
         kernel.passes(gpu, "slice.pass", &pass, 0, problem.data.len() as u32);
