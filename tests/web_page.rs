@@ -658,3 +658,40 @@ fn a_panel_edit_changes_the_fragment_and_a_touch_drag_orbits() {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// F12 (the panel's "screenshot" button) at a record size (`?record-size=`, as the panel's
+/// choice sets it): the browser is handed a PNG of that size, the view drawn offscreen, not
+/// the canvas's.
+#[test]
+fn a_screenshot_at_the_record_size_is_a_png_of_that_size() {
+    let session = session();
+    let tab = open(&session, "?record-size=1280x720");
+    no_error(&tab);
+    // Keep what the page hands the browser instead of downloading it.
+    eval(
+        &tab,
+        "window.shots = []; window.descentPage.download = (name, bytes, mime) => \
+         window.shots.push({ name, mime, head: Array.from(bytes.slice(0, 24)) }); true",
+    );
+    // The widget tree comes with the next frame once asked for: a pointer move draws one.
+    eval(&tab, "window.descent.widgets().length");
+    tab.mouse("mouseMoved", 20.0, 20.0, 0);
+    let (x, y) = widget_centre(&tab, "screenshot (F12)");
+    tab.mouse("mousePressed", x, y, 0);
+    tab.mouse("mouseReleased", x, y, 0);
+    wait_for(&tab, "window.shots.length === 1");
+    let shot = eval(&tab, "JSON.stringify(window.shots[0])");
+    let shot: Value = serde_json::from_str(shot.as_str().expect("json")).expect("json");
+    assert_eq!(shot["mime"], "image/png", "{shot}");
+    let head: Vec<u8> = shot["head"]
+        .as_array()
+        .expect("bytes")
+        .iter()
+        .map(|b| b.as_u64().expect("a byte") as u8)
+        .collect();
+    assert_eq!(&head[..8], b"\x89PNG\r\n\x1a\n", "{shot}");
+    // IHDR: width and height, big-endian, at bytes 16 and 20; the canvas is smaller.
+    let at = |k: usize| u32::from_be_bytes([head[k], head[k + 1], head[k + 2], head[k + 3]]);
+    assert_eq!((at(16), at(20)), (1280, 720), "{shot}");
+    assert!(VIEW.0 < 1280, "the canvas is {VIEW:?}");
+}

@@ -364,9 +364,10 @@ fn window_orbits_records_and_keeps_running() {
     app.finish("the app exited");
 }
 
-/// `--record-size`: F9 draws the same view offscreen at that size while the window keeps its
-/// own. Paused at step 0, every recorded frame must be what `descent render --still` makes of
-/// the scene at that size (the same renderer, camera and overlay).
+/// `--record-size`: F9 and F12 draw the same view offscreen at that size while the window
+/// keeps its own. Paused at step 0, every recorded frame and the screenshot must be what
+/// `descent render --still` makes of the scene at that size (the same renderer, camera and
+/// overlay).
 #[test]
 fn window_records_at_a_chosen_size() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -377,10 +378,21 @@ fn window_records_at_a_chosen_size() {
     std::thread::sleep(Duration::from_secs(3));
     x.xdotool(&["key", "F9"]);
     // Paused, the view does not change: one frame (a recording writes a frame per change).
-    let frames = screenshots(&recording_with(&mut app, &dir, 1));
+    let mut frames = screenshots(&recording_with(&mut app, &dir, 1));
     assert_eq!(frames.len(), 1, "a still view records one frame");
+    // F12 takes its screenshot at the record size too: the same frame.
+    x.xdotool(&["key", "F12"]);
+    app.wait_for("the screenshot", PATIENCE, || screenshots(&dir).len() == 1);
+    frames.extend(screenshots(&dir));
     app.finish("the app exited while recording");
-    assert_eq!(image::image_dimensions(&frames[0]).unwrap(), (640, 360));
+    for frame in &frames {
+        assert_eq!(
+            image::image_dimensions(frame).unwrap(),
+            (640, 360),
+            "{}",
+            frame.display()
+        );
+    }
 
     let still = dir.join("still.png");
     let out = Command::new(common::descent_bin())

@@ -16,6 +16,7 @@
 mod blit;
 pub mod input;
 pub mod loss;
+pub mod offscreen;
 #[cfg(target_arch = "wasm32")]
 pub mod page_capture;
 #[cfg(target_arch = "wasm32")]

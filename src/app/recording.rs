@@ -6,23 +6,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use crate::app::offscreen::Offscreen;
 use crate::capture::{Capture, Output};
 use crate::gpu::Gpu;
-use crate::render::overlay::{Overlay, pixels_per_point_for};
-use crate::render::{RenderSettings, Renderer};
+use crate::render::RenderSettings;
 use crate::world::{Look, World};
 
 /// Sizes offered in the panel besides the viewport's own.
 pub const PRESETS: [[u32; 2]; 4] = [[1280, 720], [1920, 1080], [2560, 1440], [3840, 2160]];
 
-/// Offscreen frames are antialiased like `descent render`'s, whatever the window uses.
-const OFFSCREEN_MSAA: u32 = 4;
-
 pub struct Recording {
     capture: Capture,
     dir: PathBuf,
     /// `None`: frames are the viewport's.
-    offscreen: Option<(Renderer, Overlay)>,
+    offscreen: Option<Offscreen>,
     /// What the last frame showed (step, camera, look): an unchanged view writes no frame.
     last: Option<(f64, crate::camera::OrbitCamera, RenderSettings)>,
 }
@@ -47,16 +44,8 @@ impl Recording {
             n += 1;
             dir = capture_dir.join(format!("recording-{stamp}-{n}"));
         }
-        let offscreen = match size {
-            None => None,
-            Some([w, h]) => {
-                // A size over the adapter's limit is refused by the renderer's target.
-                let settings = offscreen_settings(world.renderer.settings(), w, h);
-                let renderer = world.renderer_at(gpu, &settings)?;
-                let format = renderer.settings().color_format;
-                Some((renderer, Overlay::new(gpu, format)))
-            }
-        };
+        // A size over the adapter's limit is refused by the renderer's target.
+        let offscreen = size.map(|size| Offscreen::new(gpu, world, size)).transpose()?;
         let [w, h] = size.unwrap_or(viewport);
         let capture = Capture::new(gpu, w, h, &Output::pngs(dir.clone()), 0)?;
         Ok(Self {
@@ -73,10 +62,7 @@ impl Recording {
 
     /// The frame's size, for the panel.
     pub fn size(&self, viewport: [u32; 2]) -> [u32; 2] {
-        match &self.offscreen {
-            Some((r, _)) => [r.settings().width, r.settings().height],
-            None => viewport,
-        }
+        self.offscreen.as_ref().map_or(viewport, Offscreen::size)
     }
 
     /// Adds one frame: `viewport_frame` itself (drawn with `look`), or the same view drawn
@@ -99,18 +85,8 @@ impl Recording {
         self.last = Some(shown);
         match &mut self.offscreen {
             None => self.capture.push(gpu, viewport_frame)?,
-            Some((renderer, overlay)) => {
-                let (w, h) = (renderer.settings().width, renderer.settings().height);
-                let wanted = offscreen_settings(world.renderer.settings(), w, h);
-                if wanted != *renderer.settings() {
-                    renderer.update_settings(gpu, &wanted)?;
-                }
-                // The text scale of a frame that size, not the window's.
-                let look = Look {
-                    pixels_per_point: pixels_per_point_for(h),
-                    ..*look
-                };
-                let frame = world.draw_on(gpu, renderer, overlay, &look);
+            Some(offscreen) => {
+                let frame = offscreen.draw(gpu, world, look)?;
                 self.capture.push(gpu, frame)?;
             }
         }
@@ -126,16 +102,4 @@ impl Recording {
 /// What the panel says when a recording ends.
 pub fn finished_message(frames: u32, dir: &Path) -> String {
     format!("recorded {frames} frames to {}", dir.display())
-}
-
-/// The window's live look at another size: sizes in pixels scale with the height as in
-/// `descent render`.
-fn offscreen_settings(live: &RenderSettings, width: u32, height: u32) -> RenderSettings {
-    RenderSettings {
-        width,
-        height,
-        msaa: OFFSCREEN_MSAA,
-        ui_scale: RenderSettings::for_size(width, height).ui_scale,
-        ..live.clone()
-    }
 }

@@ -7,6 +7,7 @@ use web_time::Instant;
 use anyhow::Result;
 
 use crate::app::input::{self, Action};
+use crate::app::offscreen::Offscreen;
 use crate::app::recording;
 use crate::app::viewer::Viewer;
 use crate::capture::frame_name;
@@ -384,25 +385,46 @@ impl Viewer {
             self.recording = None;
         }
         if std::mem::take(&mut self.screenshot) {
-            self.message = match self.save_screenshot(gpu) {
+            self.message = match self.save_screenshot(gpu, &look) {
                 Ok(path) => format!("screenshot: {}", path.display()),
                 Err(e) => format!("screenshot failed: {e}"),
             };
         }
     }
 
+    /// F12 at the panel's record size: the view `look` shows drawn offscreen at that size (as
+    /// a recording there would be); at none, the viewport as shown.
+    fn screenshot_offscreen(&self, gpu: &Gpu, look: &Look) -> Result<Option<Offscreen>> {
+        let Some(size) = self.record_size else {
+            return Ok(None);
+        };
+        let mut offscreen = Offscreen::new(gpu, &self.world, size)?;
+        offscreen.draw(gpu, &self.world, look)?;
+        Ok(Some(offscreen))
+    }
+
     /// The page: the browser downloads the PNG when the GPU has handed it over.
     #[cfg(target_arch = "wasm32")]
-    pub(super) fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
+    pub(super) fn save_screenshot(&mut self, gpu: &Gpu, look: &Look) -> Result<PathBuf> {
+        let offscreen = self.screenshot_offscreen(gpu, look)?;
+        let texture = match &offscreen {
+            Some(o) => o.texture(),
+            None => self.world.renderer.target().texture(),
+        };
         let name = format!("descent-{}", frame_name(self.screenshots));
         self.screenshots += 1;
-        recording::download_png(gpu, self.world.renderer.target().texture(), name.clone());
+        recording::download_png(gpu, texture, name.clone());
         Ok(PathBuf::from(name))
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    pub(super) fn save_screenshot(&mut self, gpu: &Gpu) -> Result<PathBuf> {
-        let image = crate::render::read_texture_rgba(gpu, self.world.renderer.target().texture())?;
+    pub(super) fn save_screenshot(&mut self, gpu: &Gpu, look: &Look) -> Result<PathBuf> {
+        let offscreen = self.screenshot_offscreen(gpu, look)?;
+        let texture = match &offscreen {
+            Some(o) => o.texture(),
+            None => self.world.renderer.target().texture(),
+        };
+        let image = crate::render::read_texture_rgba(gpu, texture)?;
         std::fs::create_dir_all(&self.options.capture_dir)?;
         let mut n = 0;
         let path = loop {

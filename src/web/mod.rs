@@ -48,6 +48,23 @@ pub fn start() {
     }
 }
 
+/// `record-size=WxH` in the page's query, if given; a bad one is an error naming it.
+fn record_size_of(search: &str) -> anyhow::Result<Option<[u32; 2]>> {
+    let Some(text) = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|item| item.strip_prefix("record-size="))
+    else {
+        return Ok(None);
+    };
+    let size = text
+        .split_once('x')
+        .and_then(|(w, h)| Some([w.parse::<u32>().ok()?, h.parse::<u32>().ok()?]))
+        .filter(|s| s.iter().all(|&v| v > 0));
+    size.map(Some)
+        .ok_or_else(|| anyhow::anyhow!("?record-size={text}: expected WIDTHxHEIGHT, e.g. 1920x1080"))
+}
+
 fn start_viewer() -> anyhow::Result<()> {
     use anyhow::Context;
     let window = web_sys::window().context("no window")?;
@@ -72,18 +89,20 @@ fn start_viewer() -> anyhow::Result<()> {
     ];
     let (settings, camera) =
         crate::render::view_settings(&scene.view, size, 0).map_err(anyhow::Error::msg)?;
+    let search = window.location().search().unwrap_or_default();
     let options = ViewerOptions {
         scene,
         size,
         capture_dir: "downloads".into(),
-        record_size: None,
+        // `?record-size=1920x1080`: screenshots at that size (the window's `--record-size`).
+        record_size: record_size_of(&search)?,
         exit_after_frames: None,
         paused: false,
         settings,
         camera,
         panel_refresh: PANEL_REFRESH,
         // `?embed`: the view alone, for an iframe.
-        panel: !window.location().search().unwrap_or_default().contains("embed"),
+        panel: !search.contains("embed"),
     };
     let last = RefCell::new((f64::NEG_INFINITY, fragment));
     let copied = RefCell::new(0u64);
