@@ -145,7 +145,14 @@ impl ParamRange {
         if b - a < 1.0 {
             return None;
         }
-        let last = n - 1.0;
+        self.between_cells(a, b)
+    }
+
+    /// The range of this count and spacing from fractional cell `a` to cell `b` of this one
+    /// (either may lie outside it), each end the shortest decimal within a tenth of a new
+    /// cell of the exact value; None when the ends are equal or not finite.
+    fn between_cells(&self, a: f64, b: f64) -> Option<Self> {
+        let last = f64::from(self.count) - 1.0;
         let (from, to) = (self.at(a / last), self.at(b / last));
         let cell = |v: f64| match self.spacing {
             Spacing::Linear => (to - from).abs() / last,
@@ -155,7 +162,7 @@ impl ParamRange {
             shortest_within(from, 0.1 * cell(from)),
             shortest_within(to, 0.1 * cell(to)),
         );
-        (from != to)
+        (from != to && from.is_finite() && to.is_finite())
             .then(|| Self::new(from, to, self.count, self.spacing).ok())
             .flatten()
     }
@@ -169,19 +176,7 @@ impl ParamRange {
         let n = f64::from(self.count);
         let last = n - 1.0;
         let c = (about.clamp(0.0, 1.0) * n - 0.5).clamp(0.0, last);
-        let (a, b) = (c - c * factor, c + (last - c) * factor);
-        let (from, to) = (self.at(a / last), self.at(b / last));
-        let cell = |v: f64| match self.spacing {
-            Spacing::Linear => (to - from).abs() / last,
-            Spacing::Log => v.abs() * (((to.ln() - from.ln()).abs() / last).exp() - 1.0),
-        };
-        let (from, to) = (
-            shortest_within(from, 0.1 * cell(from)),
-            shortest_within(to, 0.1 * cell(to)),
-        );
-        (from != to && from.is_finite() && to.is_finite())
-            .then(|| Self::new(from, to, self.count, self.spacing).ok())
-            .flatten()
+        self.between_cells(c - c * factor, c + (last - c) * factor)
     }
 
     /// Whether every value differs from its neighbour once rounded to f32, the precision the
