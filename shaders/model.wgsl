@@ -69,6 +69,12 @@ struct ModelMeta {
     scores: vec4<f32>,
 }
 
+// The one optimizer kind of every group, when they share one (the host sets it): the switch
+// over the kinds in `optim_step` then folds to that kind's rule. On a CPU adapter every case
+// of a switch on a value it cannot see costs time.
+const MODEL_ANY_OPTIMIZER: u32 = 0xffffffffu;
+override MODEL_OPTIMIZER: u32 = MODEL_ANY_OPTIMIZER;
+
 // Storage, not uniform: Mesa's lavapipe recompiles a shader for every new value of a uniform
 // its branches read (each step's), and keeps every copy.
 @group(0) @binding(0) var<storage, read> params: ModelParams;
@@ -353,7 +359,11 @@ fn scheduled(base: Optimizer, t: u32) -> Optimizer {
 
 // Step t of pair j from the kept parameters, state and gradient (plus the group's noise):
 // the new pair, and the new state in `st`. Trial and commit both call it, so they agree.
-fn step_pair(o: Optimizer, base: Optimizer, i: u32, t: u32, j: u32, st: ptr<function, OptState>) -> vec2<f32> {
+fn step_pair(group: Optimizer, base: Optimizer, i: u32, t: u32, j: u32, st: ptr<function, OptState>) -> vec2<f32> {
+    var o = group;
+    if MODEL_OPTIMIZER != MODEL_ANY_OPTIMIZER {
+        o.kind = MODEL_OPTIMIZER;
+    }
     var g = pair(GRAD, j, i);
     if base.grad_noise != 0.0 {
         g = g + base.grad_noise * noise_normal2_at(params.noise_key, params.chunk_first + i, t, j);

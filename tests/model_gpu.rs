@@ -110,6 +110,12 @@ fn every_optimizer_trains_an_mlp_as_the_twin_does() {
     for t in &twin {
         assert!(t.loss[30] < t.loss[0], "{:?}", (t.loss[0], t.loss[30]));
     }
+    // Alone, each is its kind's kernel (the shader's switch over kinds folded): the same.
+    for (k, one) in optimizers.iter().enumerate() {
+        let (alone, _) = both(&p, std::slice::from_ref(one), 30, None);
+        let per = alone.meta.len();
+        assert_match(&one.label, &alone, &twin[k * per..(k + 1) * per], 2e-4);
+    }
 }
 
 #[test]

@@ -10,12 +10,12 @@
 use wgpu::util::DeviceExt;
 
 use crate::gpu::gpu_data::{MODEL_META_BYTES, ModelMeta, ModelParams, Particle, TrailPoint};
-use crate::gpu::pipeline::{buffer_entry, compute_pipeline};
+use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::sim::{ScoreSums, WORKGROUP, max_binding, schedule_rows};
 use crate::gpu::{Gpu, GpuError};
 use crate::model::slice::Plane;
 use crate::model::{Model, ModelProblem};
-use crate::optim::{GpuOptimizer, OptimizerSpec};
+use crate::optim::{GpuOptimizer, OptimizerKind, OptimizerSpec};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelSimError {
@@ -191,10 +191,13 @@ pub(crate) struct Bindings<'a> {
 impl Kernel {
     /// The model shader's pipelines for `entries` (label, entry point) over the one layout
     /// every kernel binds: compiled once, then shared by the kernels of every chunk.
+    /// `optimizer`: the one optimizer kind of every group, if they share one (the shader's
+    /// `MODEL_OPTIMIZER`, which folds its switch over the kinds away).
     pub(crate) fn pipelines<const N: usize>(
         gpu: &Gpu,
         problem: &ModelProblem,
         entries: [(&str, &str); N],
+        optimizer: Option<OptimizerKind>,
     ) -> Result<(wgpu::BindGroupLayout, [wgpu::ComputePipeline; N]), ModelSimError> {
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
@@ -217,7 +220,12 @@ impl Kernel {
                     entry(9, storage(true)),
                 ],
             });
-        let pipelines = entries.map(|(label, name)| compute_pipeline(gpu, label, &module, &layout, name));
+        let constants: Vec<(&str, f64)> = optimizer
+            .map(|kind| ("MODEL_OPTIMIZER", f64::from(kind as u32)))
+            .into_iter()
+            .collect();
+        let pipelines = entries
+            .map(|(label, name)| compute_pipeline_with(gpu, label, &module, &layout, name, &constants));
         if let Some(e) = crate::gpu::context::scope_error(scope) {
             return Err(ModelSimError::Shader(e.to_string()));
         }
@@ -491,6 +499,12 @@ impl ModelSim {
         let vars_buffer = buffer("model.vars", 0, Some(&cast(&vars)), true);
         let meta = buffer("model.meta", (n * MODEL_META_BYTES) as u64, None, true);
         let trail = buffer("model.trail", u64::from(capacity) * n as u64 * 16, None, true);
+        let kinds = setup.optimizers.iter().map(|o| o.kind);
+        let one_kind = setup
+            .optimizers
+            .first()
+            .map(|o| o.kind)
+            .filter(|&k| kinds.clone().all(|o| o == k));
         let (layout, [init, trial, pass, commit]) = Kernel::pipelines(
             gpu,
             problem,
@@ -500,6 +514,7 @@ impl ModelSim {
                 ("model.pass", "pass_models"),
                 ("model.commit", "commit_models"),
             ],
+            one_kind,
         )?;
         let kernel = Kernel::new(
             gpu,

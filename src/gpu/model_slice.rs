@@ -58,6 +58,7 @@ pub fn evaluate_slice_in_chunks(
             ("slice.pass", "slice_pass"),
             ("slice.finish", "slice_finish"),
         ],
+        None,
     )?;
     let mut out = Vec::with_capacity(total);
     let mut first = 0;
