@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""descent's model training against PyTorch on this machine's CPU, side by side in one run.
+"""descent's model training against PyTorch on this machine (CPU, or `--device cuda`), side by side in one run.
 
 The case is `descent bench --model`'s: a 2-16-16-1 tanh MLP (337 parameters), bce with
 logits, two moons of 200 points, Adam (lr 0.01), full batch, torch.nn.Linear's default
@@ -46,18 +46,24 @@ def network():
     )
 
 
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def torch_loop(x, y, steps, seconds):
     """Networks trained one after another until `seconds` pass: model-steps per second."""
     loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
     done, start = 0, time.perf_counter()
     while done == 0 or time.perf_counter() - start < seconds:
-        net = network()
+        net = network().to(x.device)
         opt = torch.optim.Adam(net.parameters(), lr=0.01)
         for _ in range(steps):
             opt.zero_grad()
             loss = loss_fn(net(x).squeeze(1), y)
             loss.backward()
             opt.step()
+        sync(x.device)
         done += 1
     return done * steps / (time.perf_counter() - start), done
 
@@ -66,7 +72,7 @@ def torch_vmap(x, y, models, steps):
     """`models` networks stacked and stepped together: model-steps per second."""
     from torch.func import functional_call, stack_module_state, vmap
 
-    nets = [network() for _ in range(models)]
+    nets = [network().to(x.device) for _ in range(models)]
     params, buffers = stack_module_state(nets)
     base = network().to("meta")
     params = {k: v.detach().requires_grad_() for k, v in params.items()}
@@ -77,17 +83,19 @@ def torch_vmap(x, y, models, steps):
         return loss_fn(functional_call(base, (p, b), (x,)).squeeze(1), y)
 
     losses = vmap(one)
+    sync(x.device)
     start = time.perf_counter()
     for _ in range(steps):
         opt.zero_grad()
         losses(params, buffers).sum().backward()
         opt.step()
+    sync(x.device)
     return models * steps / (time.perf_counter() - start)
 
 
 def descent_rate(binary, models, steps):
     out = subprocess.run(
-        [binary, "bench", "--model", "--models", str(models), "--steps", str(steps), "--slice-sides", "8"],
+        [binary, "bench", "--model", "--models", str(models), "--steps", str(steps), "--slice-sides", "8", "--twin-model-steps", "2000"],
         check=True,
         capture_output=True,
         text=True,
@@ -106,9 +114,12 @@ def main():
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--loop-seconds", type=float, default=10.0)
+    ap.add_argument("--device", default="cpu", help="where torch runs: cpu, or cuda on a machine with one")
     args = ap.parse_args()
+    device = torch.device(args.device)
     torch.manual_seed(0)
     x, y = two_moons(200, 0.1, torch.Generator().manual_seed(0))
+    x, y = x.to(device), y.to(device)
     adapter = None
     rows = []
     for r in range(args.rounds):
@@ -125,7 +136,8 @@ def main():
     d, loop, vm = (statistics.median(c) for c in zip(*rows))
     print(
         f"\n{args.models} networks of 2-16-16-1 (tanh, 337 parameters), bce, 200 points, Adam, "
-        f"{args.steps} steps; torch {torch.__version__} on {torch.get_num_threads()} CPU threads; "
+        f"{args.steps} steps; torch {torch.__version__} on "
+        f"{torch.cuda.get_device_name(device) if device.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'}; "
         f"descent on {adapter}"
     )
     print(f"{'':<26}{'median model-steps/s':>22}{'descent faster':>16}")

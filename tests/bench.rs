@@ -154,6 +154,8 @@ fn bench_model_prints_training_and_slice_tables() {
         "50,100",
         "--slice-sides",
         "8,16",
+        "--twin-model-steps",
+        "60",
     ]);
     assert!(out.contains("mlp:2-16-16-1:tanh"), "{out}");
     let training: Vec<_> = rows_after(&out, "models  points")
@@ -172,6 +174,10 @@ fn bench_model_prints_training_and_slice_tables() {
         ],
         "{out}"
     );
+    // The twin's budget, 60 model-steps of 200 points: 4 x 60 / 3 steps = 80 models at 50
+    // points (at most the row's models), 40 at 100.
+    let twin: Vec<_> = training.iter().map(|r| r[5]).collect();
+    assert_eq!(twin, ["64", "80", "40", "40"], "{out}");
     for r in &training {
         for v in &r[3..] {
             assert!(rate(v) > 0.0, "{out}");

@@ -399,6 +399,10 @@ pub struct BenchArgs {
         requires = "model"
     )]
     pub(crate) slice_sides: Vec<u32>,
+    /// The f64 twin's share of each --model row, in model-steps of 200 points (fewer models
+    /// for more points): the twin runs on one CPU thread, so this bounds each row's time.
+    #[arg(long, default_value_t = 200_000, requires = "model", allow_negative_numbers = true, value_parser = at_least::<1>)]
+    pub(crate) twin_model_steps: u32,
     /// Instead: time Sohl-Dickstein's trainability map (his mean-field tanh network, an lr
     /// per layer, one training per pixel, --steps steps) at each of --widths.
     #[arg(long)]

@@ -288,7 +288,13 @@ pub(super) fn bench_command(args: BenchArgs) -> Result<()> {
             );
         }
         let counts: Vec<usize> = args.models.iter().map(|&n| n as usize).collect();
-        let training = crate::bench_model::bench_training(&gpu, &counts, &args.points, args.steps, 200_000)?;
+        let training = crate::bench_model::bench_training(
+            &gpu,
+            &counts,
+            &args.points,
+            args.steps,
+            u64::from(args.twin_model_steps),
+        )?;
         let slices = crate::bench_model::bench_slices(&gpu, &args.slice_sides)?;
         print!(
             "{}",
