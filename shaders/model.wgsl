@@ -9,7 +9,8 @@
 //   MODEL_SCALE[l] (what layer l's W a + b is multiplied by), MODEL_GAIN_IN and MODEL_GAIN_OUT
 //   (a hidden unit is GAIN_OUT * act(GAIN_IN * z); all 1 but for the mean-field model),
 //   MODEL_LOCAL and MODEL_LOCAL_PARAMS (a small model's pass works on private copies),
-//   MODEL_UNROLLED and `backward_unrolled` (a smaller one's backward pass, loops written out),
+//   MODEL_UNROLLED, `backward_unrolled` and `backward_unrolled_items` (a smaller one's backward
+//   pass, loops written out, for one point and for a range of points),
 //   and per layer l: MODEL_SIZES[l] (l = 0..=MODEL_LAYERS), MODEL_W_AT[l], MODEL_B_AT[l] (first
 //   weight and bias in the flat vector) and MODEL_A_AT[l] (first input activation).
 //
@@ -74,6 +75,9 @@ struct ModelMeta {
 // of a switch on a value it cannot see costs time.
 const MODEL_ANY_OPTIMIZER: u32 = 0xffffffffu;
 override MODEL_OPTIMIZER: u32 = MODEL_ANY_OPTIMIZER;
+// True when no group has mini-batches: the mini-batch paths of `pass_models` fold away (with
+// MODEL_UNROLLED, so does the one-point pass, which halves the straight-line code to compile).
+override MODEL_FULL_BATCH: bool = false;
 
 // Storage, not uniform: Mesa's lavapipe recompiles a shader for every new value of a uniform
 // its branches read (each step's), and keeps every copy.
@@ -479,7 +483,7 @@ fn pass_models(@builtin(global_invocation_id) gid: vec3<u32>) {
     let o = group_of(i);
     let n = params.n_data;
     let row = m.step;
-    let batched = o.batches != OPTIM_NO_TABLE && row < params.max_steps;
+    let batched = !MODEL_FULL_BATCH && o.batches != OPTIM_NO_TABLE && row < params.max_steps;
     var first = 0u;
     var count = 0u;
     if batched {
@@ -501,17 +505,22 @@ fn pass_models(@builtin(global_invocation_id) gid: vec3<u32>) {
             local_grad[k] = vars[var_at(GTRIAL, k, i)];
         }
     }
-    var acts: array<f32, MODEL_ACTS>;
-    var dz: array<f32, MODEL_WIDTH>;
-    for (var item = begin; item < end; item++) {
-        if !batched {
-            m.loss_sum += backward(i, TRIAL, GTRIAL, item, 1.0 / f32(n));
-        } else if item < count {
-            backward(i, TRIAL, GTRIAL, batches[first + item], 1.0 / f32(count));
-        } else {
-            let d = item - count;
-            forward(i, TRIAL, d, &acts);
-            m.loss_sum += point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &dz);
+    if MODEL_UNROLLED && !batched {
+        // Full batch: the items are the points, their pass written out over the range.
+        m.loss_sum = backward_unrolled_items(begin, end, 1.0 / f32(n), m.loss_sum);
+    } else {
+        var acts: array<f32, MODEL_ACTS>;
+        var dz: array<f32, MODEL_WIDTH>;
+        for (var item = begin; item < end; item++) {
+            if !batched {
+                m.loss_sum += backward(i, TRIAL, GTRIAL, item, 1.0 / f32(n));
+            } else if item < count {
+                backward(i, TRIAL, GTRIAL, batches[first + item], 1.0 / f32(count));
+            } else {
+                let d = item - count;
+                forward(i, TRIAL, d, &acts);
+                m.loss_sum += point_loss(&acts, data[d * (MODEL_INPUTS + 1u) + MODEL_INPUTS], &dz);
+            }
         }
     }
     if MODEL_LOCAL {

@@ -150,6 +150,33 @@ fn schedules_noise_and_mini_batches_follow_the_twin() {
     assert_match("tables", &gpu, &twin, 5e-4);
 }
 
+/// The kernel's three ways through a pass, each against the twin, full batch and mini-batch:
+/// written out (at most `MAX_UNROLLED_PARAMS` parameters), loops over private copies (at most
+/// `MAX_LOCAL_PARAMS`), and loops over the parameters in memory.
+#[test]
+fn written_out_and_looped_passes_train_as_the_twin_does() {
+    use descent::gpu::model_sim::MAX_LOCAL_PARAMS;
+    use descent::gpu::model_unrolled::MAX_UNROLLED_PARAMS;
+    let cases = [
+        ("mlp:3-9-9-1:tanh", 136),
+        ("mlp:3-16-16-1:tanh", 353),
+        ("mlp:3-32-32-1:tanh", 1217),
+    ];
+    assert!(cases[0].1 <= MAX_UNROLLED_PARAMS);
+    assert!((MAX_UNROLLED_PARAMS + 1..=MAX_LOCAL_PARAMS).contains(&cases[1].1));
+    assert!(cases[2].1 > MAX_LOCAL_PARAMS);
+    for (model, params) in cases {
+        let p = problem(model, "mse", "teacher:n=24,d=3", 2);
+        assert_eq!(p.model.parameter_count(), params);
+        let optimizers = specs(&["sgd:lr=0.05,momentum=0.9", "adam:lr=0.01,batch_size=7"]);
+        let (gpu, twin) = both(&p, &optimizers, 12, None);
+        assert_match(model, &gpu, &twin, 2e-4);
+        // One kind, full batch: the mini-batch paths folded away.
+        let (alone, _) = both(&p, &optimizers[..1], 12, None);
+        assert_match(model, &alone, &twin[..2], 2e-4);
+    }
+}
+
 /// Trails hold the projection onto a plane: the twin's projection of the twin's parameters.
 #[test]
 fn trails_are_projected_onto_the_plane() {

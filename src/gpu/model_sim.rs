@@ -192,12 +192,14 @@ impl Kernel {
     /// The model shader's pipelines for `entries` (label, entry point) over the one layout
     /// every kernel binds: compiled once, then shared by the kernels of every chunk.
     /// `optimizer`: the one optimizer kind of every group, if they share one (the shader's
-    /// `MODEL_OPTIMIZER`, which folds its switch over the kinds away).
+    /// `MODEL_OPTIMIZER`, which folds its switch over the kinds away). `full_batch`: no group
+    /// has mini-batches (`MODEL_FULL_BATCH`, which drops the mini-batch paths).
     pub(crate) fn pipelines<const N: usize>(
         gpu: &Gpu,
         problem: &ModelProblem,
         entries: [(&str, &str); N],
         optimizer: Option<OptimizerKind>,
+        full_batch: bool,
     ) -> Result<(wgpu::BindGroupLayout, [wgpu::ComputePipeline; N]), ModelSimError> {
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
@@ -223,6 +225,7 @@ impl Kernel {
         let constants: Vec<(&str, f64)> = optimizer
             .map(|kind| ("MODEL_OPTIMIZER", f64::from(kind as u32)))
             .into_iter()
+            .chain(full_batch.then_some(("MODEL_FULL_BATCH", 1.0)))
             .collect();
         let pipelines = entries
             .map(|(label, name)| compute_pipeline_with(gpu, label, &module, &layout, name, &constants));
@@ -515,6 +518,7 @@ impl ModelSim {
                 ("model.commit", "commit_models"),
             ],
             one_kind,
+            optimizers.iter().all(|o| o.batches == GpuOptimizer::NO_TABLE),
         )?;
         let kernel = Kernel::new(
             gpu,

@@ -59,6 +59,7 @@ pub fn evaluate_slice_in_chunks(
             ("slice.finish", "slice_finish"),
         ],
         None,
+        false,
     )?;
     let mut out = Vec::with_capacity(total);
     let mut first = 0;
