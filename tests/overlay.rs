@@ -662,3 +662,50 @@ fn colour_bar_labels_never_touch() {
         "the high end is labelled"
     );
 }
+
+/// A title or an inset's title wider than a small frame shrinks (or wraps) to stay inside it,
+/// whole: in a 200 x 200 map frame the scene's title and the map's own title keep clear of
+/// the frame's edges, and every part of the layout lies within the frame.
+#[test]
+fn long_titles_stay_inside_a_small_frame() {
+    use descent::render::overlay::style::Inset;
+    let gpu = common::gpu();
+    let mut overlay = Overlay::new(gpu, FORMAT);
+    let size = [200u32, 200];
+    let ppp = pixels_per_point_for(size[1]);
+    let content = OverlayContent {
+        title: Some("Trainability of a 16-16-1 tanh network: input x output layer learning rates".into()),
+        subtitle: Some("16 x 16 runs of 100 steps, one per pixel".into()),
+        insets: vec![Inset {
+            id: 7,
+            title: "sgd: lr_layer0 (log) across, lr_layer1 (log) up (trainability)".into(),
+            image: std::sync::Arc::new(image::RgbaImage::from_pixel(
+                16,
+                16,
+                image::Rgba([40, 90, 200, 255]),
+            )),
+            x_range: ["0.001".into(), "1e6".into()],
+            y_range: ["0.001".into(), "1e6".into()],
+        }],
+        full_inset: true,
+        ..OverlayContent::default()
+    };
+    let frame = render(gpu, &mut overlay, size, ppp, Background::Solid(WHITE), &content);
+    let layout = overlay.layout();
+    let whole = Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(200.0, 200.0));
+    let title = layout.title.expect("a title");
+    let box_ = layout.inset_frames[0];
+    for r in [title, box_, layout.insets[0]] {
+        assert!(whole.contains_rect(r), "{r:?} leaves the frame");
+    }
+    // Ink in the title band, none in the outermost columns (the title used to run off both
+    // sides), and some in the inset box's title row above its image.
+    let band = Rect::from_min_max(egui::pos2(0.0, title.top()), egui::pos2(200.0, title.bottom()));
+    assert!(frame.count(band, dark) > 50, "the title is drawn");
+    for x in [0.0, 197.0] {
+        let edge = Rect::from_min_max(egui::pos2(x, 0.0), egui::pos2(x + 3.0, 200.0));
+        assert_eq!(frame.count(edge, dark), 0, "ink at the frame's edge x = {x}");
+    }
+    let inset_title = Rect::from_min_max(box_.left_top(), egui::pos2(box_.right(), layout.insets[0].top()));
+    assert!(frame.count(inset_title, dark) > 30, "the inset's title is drawn");
+}

@@ -12,7 +12,7 @@ use super::look;
 use super::plot_paint::{PlotLayout, paint_plot};
 use super::style::{Inset, OverlayContent, PlotPlacement};
 use super::widgets::{
-    inset_frame, inset_image_width, paint_color_bar, paint_inset, paint_label, paint_paths,
+    fit_line, inset_frame, inset_image_width, paint_color_bar, paint_inset, paint_label, paint_paths,
 };
 use super::{OverlayLayout, pixels_per_point_for};
 
@@ -30,17 +30,13 @@ pub fn paint_content(
     let inner = area.shrink(look::MARGIN);
     // Lay everything out first, so the corners can make room for the title.
     let title = content.title.as_deref().filter(|t| !t.is_empty()).map(|t| {
-        let galley = painter.layout_no_wrap(t.to_owned(), FontId::proportional(look::TITLE_SIZE), look::TEXT);
+        let galley = fit_line(&painter, t, look::TITLE_SIZE, look::TEXT, inner.width());
         let rect = Align2::CENTER_TOP.anchor_size(inner.center_top(), galley.size());
         (galley, rect)
     });
     // The subtitle, centred under the title (or where it would be).
     let subtitle = content.subtitle.as_deref().filter(|t| !t.is_empty()).map(|t| {
-        let galley = painter.layout_no_wrap(
-            t.to_owned(),
-            FontId::proportional(look::STATUS_SIZE),
-            look::STATUS,
-        );
+        let galley = fit_line(&painter, t, look::STATUS_SIZE, look::STATUS, inner.width());
         let top = title.as_ref().map_or(inner.top(), |(_, r)| r.bottom() + 2.0);
         let rect = Align2::CENTER_TOP.anchor_size(pos2(inner.center().x, top), galley.size());
         (galley, rect)

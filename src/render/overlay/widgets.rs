@@ -174,6 +174,42 @@ pub(super) fn inset_image_width(inset: &Inset, side: f32) -> f32 {
     inset_image_size(inset, side).x
 }
 
+/// An inset's title over an image `image_width` points wide: it may reach over the y labels'
+/// column, then it shrinks (see [`fit_line`]).
+fn inset_title(painter: &egui::Painter, inset: &Inset, image_width: f32) -> Arc<egui::Galley> {
+    let font = FontId::proportional(INSET_LABEL_SIZE);
+    let label = |text: &str| {
+        painter
+            .layout_no_wrap(text.to_owned(), font.clone(), look::TEXT)
+            .size()
+            .x
+    };
+    let room = image_width + 2.0 * (label(&inset.y_range[0]).max(label(&inset.y_range[1])) + look::LABEL_GAP);
+    fit_line(painter, &inset.title, look::TEXT_SIZE, look::TEXT, room)
+}
+
+/// `text` on one line at `size` points, or smaller (down to half) where that is wider than
+/// `width`; wrapped at half size where even that is too wide. A small frame's title stays
+/// whole rather than running off both sides.
+pub(super) fn fit_line(
+    painter: &egui::Painter,
+    text: &str,
+    size: f32,
+    color: Color32,
+    width: f32,
+) -> Arc<egui::Galley> {
+    let galley = painter.layout_no_wrap(text.to_owned(), FontId::proportional(size), color);
+    if galley.size().x <= width {
+        return galley;
+    }
+    let smaller = (0.98 * size * width / galley.size().x).max(size * 0.5);
+    let galley = painter.layout_no_wrap(text.to_owned(), FontId::proportional(smaller), color);
+    if galley.size().x <= width {
+        return galley;
+    }
+    painter.layout(text.to_owned(), FontId::proportional(smaller), color, width)
+}
+
 /// The box of an inset (title, image, axis ranges) whose bottom-right corner is at `corner`,
 /// its image `side` points on its longer side; and the image's rect inside it.
 pub(super) fn inset_frame(painter: &egui::Painter, inset: &Inset, corner: Pos2, side: f32) -> (Rect, Rect) {
@@ -185,14 +221,8 @@ pub(super) fn inset_frame(painter: &egui::Painter, inset: &Inset, corner: Pos2, 
     };
     let x0 = label(&inset.x_range[0]);
     let y_width = label(&inset.y_range[0]).x.max(label(&inset.y_range[1]).x) + look::LABEL_GAP;
-    let title = painter
-        .layout_no_wrap(
-            inset.title.clone(),
-            FontId::proportional(look::TEXT_SIZE),
-            look::TEXT,
-        )
-        .size();
     let size = inset_image_size(inset, side);
+    let title = inset_title(painter, inset, size.x).size();
     // The title is centred over the image; a title wider than the image moves the image left
     // so that the title stays inside the box too.
     let overhang = (0.5 * (title.x - size.x)).max(0.0);
@@ -228,11 +258,7 @@ pub(super) fn paint_inset(
     let label = |text: &str| painter.layout_no_wrap(text.to_owned(), font.clone(), look::TEXT);
     let (x0, x1) = (label(&inset.x_range[0]), label(&inset.x_range[1]));
     let (y0, y1) = (label(&inset.y_range[0]), label(&inset.y_range[1]));
-    let title = painter.layout_no_wrap(
-        inset.title.clone(),
-        FontId::proportional(look::TEXT_SIZE),
-        look::TEXT,
-    );
+    let title = inset_title(painter, inset, image.width());
     painter.rect(
         frame,
         CornerRadius::same(look::CORNER),
