@@ -515,7 +515,12 @@ impl Simulation {
                 &slice.bind_group,
                 [slice.dispatch[0], slice.dispatch[1], 1],
             );
-            if work >= MEASURE_WORK && gpu.device.poll(wgpu::PollType::wait_indefinitely()).is_ok() {
+            // A page cannot wait for the GPU (its poll returns at once), so there dispatches keep
+            // the first size rather than follow a rate that timed only the submission.
+            if !cfg!(target_arch = "wasm32")
+                && work >= MEASURE_WORK
+                && gpu.device.poll(wgpu::PollType::wait_indefinitely()).is_ok()
+            {
                 self.pacer.observe(work, started.elapsed().as_secs_f64());
             }
             self.slices[k].clock += steps;
