@@ -79,7 +79,17 @@ pub struct Gpu {
     /// Errors raised outside an error scope (validation, out of memory), and device loss,
     /// kept so that long runs can report them instead of panicking in a wgpu callback.
     faults: Arc<Mutex<Vec<GpuError>>>,
+    /// Pipeline sets made by [`Gpu::cached_pipelines`], by the hash of what made them, oldest
+    /// first.
+    pipelines: Mutex<Vec<(u64, PipelineSet)>>,
 }
+
+/// A bind group layout and the compute pipelines made over it.
+pub type PipelineSet = (wgpu::BindGroupLayout, Vec<wgpu::ComputePipeline>);
+
+/// Pipeline sets a context keeps (a model scene's kernels, one per optimizer kind and batch
+/// kind it was run with).
+const KEPT_PIPELINE_SETS: usize = 8;
 
 impl Gpu {
     /// Opens a headless context (no window surface needed).
@@ -208,7 +218,31 @@ impl Gpu {
             device,
             queue,
             faults,
+            pipelines: Mutex::default(),
         })
+    }
+
+    /// The pipelines `make` builds, made once per context for `key` (a hash of everything
+    /// they are made from: source, entry points, constants). A model map trains in chunks,
+    /// each of which made its pipelines again: a lookup in the driver's cache at best, 150 ms
+    /// for the width-16 trainability network on lavapipe, as long as training the chunk.
+    pub fn cached_pipelines<E>(
+        &self,
+        key: u64,
+        make: impl FnOnce() -> Result<PipelineSet, E>,
+    ) -> Result<PipelineSet, E> {
+        let kept =
+            |cache: &Vec<(u64, PipelineSet)>| cache.iter().find(|(k, _)| *k == key).map(|(_, p)| p.clone());
+        if let Some(set) = kept(&self.pipelines.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(set);
+        }
+        let set = make()?;
+        let mut cache = self.pipelines.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= KEPT_PIPELINE_SETS {
+            cache.remove(0);
+        }
+        cache.push((key, set.clone()));
+        Ok(set)
     }
 
     /// A one-line description of the adapter, for logs and benchmark output.

@@ -190,7 +190,8 @@ pub(crate) struct Bindings<'a> {
 
 impl Kernel {
     /// The model shader's pipelines for `entries` (label, entry point) over the one layout
-    /// every kernel binds: compiled once, then shared by the kernels of every chunk.
+    /// every kernel binds: compiled once per context (see [`Gpu::cached_pipelines`]), then
+    /// shared by the kernels of every chunk.
     /// `optimizer`: the one optimizer kind of every group, if they share one (the shader's
     /// `MODEL_OPTIMIZER`, which folds its switch over the kinds away). `full_batch`: no group
     /// has mini-batches (`MODEL_FULL_BATCH`, which drops the mini-batch paths).
@@ -201,8 +202,36 @@ impl Kernel {
         optimizer: Option<OptimizerKind>,
         full_batch: bool,
     ) -> Result<(wgpu::BindGroupLayout, [wgpu::ComputePipeline; N]), ModelSimError> {
+        use std::hash::{Hash, Hasher};
+        let source = model_source(problem);
+        let constants: Vec<(&str, f64)> = optimizer
+            .map(|kind| ("MODEL_OPTIMIZER", f64::from(kind as u32)))
+            .into_iter()
+            .chain(full_batch.then_some(("MODEL_FULL_BATCH", 1.0)))
+            .collect();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        source.hash(&mut hasher);
+        entries.hash(&mut hasher);
+        for (name, value) in &constants {
+            (name, value.to_bits()).hash(&mut hasher);
+        }
+        let (layout, pipelines) = gpu.cached_pipelines(hasher.finish(), || {
+            Self::make_pipelines(gpu, source, &entries, &constants)
+        })?;
+        let pipelines = pipelines
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("one pipeline per entry"));
+        Ok((layout, pipelines))
+    }
+
+    fn make_pipelines(
+        gpu: &Gpu,
+        source: String,
+        entries: &[(&str, &str)],
+        constants: &[(&str, f64)],
+    ) -> Result<crate::gpu::context::PipelineSet, ModelSimError> {
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = crate::gpu::pipeline::shader(gpu, "model.shader", model_source(problem));
+        let module = crate::gpu::pipeline::shader(gpu, "model.shader", source);
         let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
         let entry = |b, ty| buffer_entry(b, wgpu::ShaderStages::COMPUTE, ty, None);
         let layout = gpu
@@ -222,13 +251,10 @@ impl Kernel {
                     entry(9, storage(true)),
                 ],
             });
-        let constants: Vec<(&str, f64)> = optimizer
-            .map(|kind| ("MODEL_OPTIMIZER", f64::from(kind as u32)))
-            .into_iter()
-            .chain(full_batch.then_some(("MODEL_FULL_BATCH", 1.0)))
-            .collect();
         let pipelines = entries
-            .map(|(label, name)| compute_pipeline_with(gpu, label, &module, &layout, name, &constants));
+            .iter()
+            .map(|(label, name)| compute_pipeline_with(gpu, label, &module, &layout, name, constants))
+            .collect();
         if let Some(e) = crate::gpu::context::scope_error(scope) {
             return Err(ModelSimError::Shader(e.to_string()));
         }
