@@ -534,6 +534,8 @@ impl ModelSim {
             .first()
             .map(|o| o.kind)
             .filter(|&k| kinds.clone().all(|o| o == k));
+        // No mini-batches: every pass item is a backward pass over a point.
+        let full_batch = optimizers.iter().all(|o| o.batches == GpuOptimizer::NO_TABLE);
         let (layout, [init, trial, pass, commit]) = Kernel::pipelines(
             gpu,
             problem,
@@ -544,7 +546,7 @@ impl ModelSim {
                 ("model.commit", "commit_models"),
             ],
             one_kind,
-            optimizers.iter().all(|o| o.batches == GpuOptimizer::NO_TABLE),
+            full_batch,
         )?;
         let kernel = Kernel::new(
             gpu,
@@ -577,8 +579,7 @@ impl ModelSim {
                     false,
                 ),
             },
-            // No mini-batch: every pass item is a backward pass.
-            items as usize == setup.problem.data.len(),
+            full_batch,
         );
         let sim = Self {
             first,

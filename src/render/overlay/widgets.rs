@@ -175,16 +175,9 @@ pub(super) fn inset_image_width(inset: &Inset, side: f32) -> f32 {
 }
 
 /// An inset's title over an image `image_width` points wide: it may reach over the y labels'
-/// column, then it shrinks (see [`fit_line`]).
-fn inset_title(painter: &egui::Painter, inset: &Inset, image_width: f32) -> Arc<egui::Galley> {
-    let font = FontId::proportional(INSET_LABEL_SIZE);
-    let label = |text: &str| {
-        painter
-            .layout_no_wrap(text.to_owned(), font.clone(), look::TEXT)
-            .size()
-            .x
-    };
-    let room = image_width + 2.0 * (label(&inset.y_range[0]).max(label(&inset.y_range[1])) + look::LABEL_GAP);
+/// column (`y_width`, with its gap) on either side, then it shrinks (see [`fit_line`]).
+fn inset_title(painter: &egui::Painter, inset: &Inset, image_width: f32, y_width: f32) -> Arc<egui::Galley> {
+    let room = image_width + 2.0 * y_width;
     fit_line(painter, &inset.title, look::TEXT_SIZE, look::TEXT, room)
 }
 
@@ -222,7 +215,7 @@ pub(super) fn inset_frame(painter: &egui::Painter, inset: &Inset, corner: Pos2, 
     let x0 = label(&inset.x_range[0]);
     let y_width = label(&inset.y_range[0]).x.max(label(&inset.y_range[1]).x) + look::LABEL_GAP;
     let size = inset_image_size(inset, side);
-    let title = inset_title(painter, inset, size.x).size();
+    let title = inset_title(painter, inset, size.x, y_width).size();
     // The title is centred over the image; a title wider than the image moves the image left
     // so that the title stays inside the box too.
     let overhang = (0.5 * (title.x - size.x)).max(0.0);
@@ -258,7 +251,8 @@ pub(super) fn paint_inset(
     let label = |text: &str| painter.layout_no_wrap(text.to_owned(), font.clone(), look::TEXT);
     let (x0, x1) = (label(&inset.x_range[0]), label(&inset.x_range[1]));
     let (y0, y1) = (label(&inset.y_range[0]), label(&inset.y_range[1]));
-    let title = inset_title(painter, inset, image.width());
+    let y_width = y0.size().x.max(y1.size().x) + look::LABEL_GAP;
+    let title = inset_title(painter, inset, image.width(), y_width);
     painter.rect(
         frame,
         CornerRadius::same(look::CORNER),
