@@ -1,10 +1,10 @@
 // Lines: particle trails and the axes' world-space segments, expanded to screen-space quads
-// in the vertex shader (a 4-vertex triangle strip per segment, no vertex buffer), plus the
-// flat-coloured panes of the axes. Prepended by the host: the generated surface, common.wgsl,
-// render.wgsl, particles.wgsl.
+// in the vertex shader (two triangles per segment, see `quad_corner`, no vertex buffer), plus
+// the flat-coloured panes of the axes. Prepended by the host: the generated surface,
+// common.wgsl, render.wgsl, particles.wgsl.
 //
-// Trails: instance = segment k of particle i (instance = k * n + i; for few opaque trails
-// i = n - 1 - instance / segments, k = instance % segments, see vs_trail); the visible polyline of
+// Trails: quad = segment k of particle i (quad = k * n + i; for few opaque trails
+// i = n - 1 - quad / segments, k = quad % segments, see vs_trail); the visible polyline of
 // particle i is records first..head and then the interpolated head. Each segment is clipped to
 // the plot box, moved towards the eye by a small world distance (so a path lying on the
 // surface wins the depth test against it, while a hill in front still hides it), projected,
@@ -106,7 +106,9 @@ fn join_offset(d: vec2<f32>, dn: vec2<f32>, has: bool, sign: f32, side: f32, out
 }
 
 @vertex
-fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> LineOut {
+fn vs_trail(@builtin(vertex_index) vertex: u32) -> LineOut {
+    let instance = vertex / QUAD_VERTICES;
+    let v = quad_corner(vertex);
     var out: LineOut;
     out.clip = CULLED;
     out.color = vec4<f32>(0.0);
@@ -188,7 +190,9 @@ fn vs_trail(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u3
 }
 
 @vertex
-fn vs_segment(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> LineOut {
+fn vs_segment(@builtin(vertex_index) vertex: u32) -> LineOut {
+    let instance = vertex / QUAD_VERTICES;
+    let v = quad_corner(vertex);
     var out: LineOut;
     out.clip = CULLED;
     out.color = vec4<f32>(0.0);

@@ -102,5 +102,16 @@ fn world_per_pixel(w: f32) -> f32 {
     return 2.0 * w / (frame.clip_from_view[1][1] * frame.viewport.y);
 }
 
+// Quads (trail segments, markers) are two triangles of a flat draw, QUAD_VERTICES vertices
+// each, quad = vertex / QUAD_VERTICES: not one instance per quad, since CPU adapters (lavapipe,
+// SwiftShader) shade every instance as a draw of its own, which made long trails cost frames.
+const QUAD_VERTICES: u32 = 6u;
+
+// The corner (0..3 in triangle-strip order: bit 0 the side, bit 1 the end) that `vertex`
+// takes in its quad's triangles (0, 1, 2) and (2, 1, 3), one nibble each.
+fn quad_corner(vertex: u32) -> u32 {
+    return (0x312210u >> (4u * (vertex % QUAD_VERTICES))) & 0xfu;
+}
+
 // A clip position no triangle can cover: used to drop a primitive.
 const CULLED: vec4<f32> = vec4<f32>(2.0, 2.0, 2.0, 1.0);

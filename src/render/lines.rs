@@ -1,19 +1,19 @@
 //! Lines: every particle's trail, read from the simulation's ring buffer, and the axes'
 //! world-space segments and panes.
 //!
-//! A trail segment is one instance (instance = segment * particles + particle) of a 4-vertex
-//! triangle strip; the vertex shader (`shaders/lines.wgsl`) fetches its two points and their
+//! A trail segment is a quad (quad = segment * particles + particle) of two triangles in one
+//! flat draw; the vertex shader (`shaders/lines.wgsl`) fetches its two points and their
 //! neighbours from the ring, clips to the plot box, lifts the points a little towards the eye
 //! (so a path on the surface wins the depth test but a hill in front still hides it), and
 //! widens the segment in screen space with mitred joins and an anti-aliasing margin. The draw
-//! is one instanced call: the CPU only computes the instance count.
+//! is one call per chunk: the CPU only computes the vertex count.
 
 use crate::gpu::Gpu;
 use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::axes::AxesGeometry;
 use crate::render::gpu_data::{FillVertex, LineSegment};
-use crate::render::particles::ParticleBindings;
+use crate::render::particles::{ParticleBindings, QUAD_VERTICES};
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
 use crate::render::target::TargetFormats;
 
@@ -53,7 +53,7 @@ impl LineRenderer {
                 label: Some("axes.layout"),
                 entries: &[storage_entry(3)],
             });
-        let strip = |label, vs, fs, layout, compare, formats| {
+        let lines = |label, vs, fs, layout, compare, formats| {
             render_pipeline(
                 gpu,
                 formats,
@@ -64,7 +64,7 @@ impl LineRenderer {
                     fs,
                     layouts: &[frame_layout, layout],
                     buffers: &[],
-                    topology: wgpu::PrimitiveTopology::TriangleStrip,
+                    topology: wgpu::PrimitiveTopology::TriangleList,
                     blend: Some(ALPHA_BLEND),
                     depth_write: false,
                     depth_compare: compare,
@@ -72,7 +72,7 @@ impl LineRenderer {
                 },
             )
         };
-        let trail_pipeline = strip(
+        let trail_pipeline = lines(
             "trails.pipeline",
             "vs_trail",
             "fs_line",
@@ -80,7 +80,7 @@ impl LineRenderer {
             wgpu::CompareFunction::LessEqual,
             moving_formats,
         );
-        let halo_pipeline = strip(
+        let halo_pipeline = lines(
             "trails.halo.pipeline",
             "vs_trail",
             "fs_halo",
@@ -88,7 +88,7 @@ impl LineRenderer {
             wgpu::CompareFunction::LessEqual,
             moving_formats,
         );
-        let segment_pipeline = strip(
+        let segment_pipeline = lines(
             "axes.lines.pipeline",
             "vs_segment",
             "fs_line",
@@ -192,7 +192,7 @@ impl LineRenderer {
         if self.segment_count > 0 {
             pass.set_pipeline(&self.segment_pipeline);
             pass.set_bind_group(1, &self.axes_bind_group, &[]);
-            pass.draw(0..4, 0..self.segment_count);
+            pass.draw(0..QUAD_VERTICES * self.segment_count, 0..1);
         }
     }
 
@@ -211,9 +211,9 @@ impl LineRenderer {
         }
         if halo {
             pass.set_pipeline(&self.halo_pipeline);
-            particles.draw(pass, 4, segments);
+            particles.draw(pass, QUAD_VERTICES, segments);
         }
         pass.set_pipeline(&self.trail_pipeline);
-        particles.draw(pass, 4, segments);
+        particles.draw(pass, QUAD_VERTICES, segments);
     }
 }

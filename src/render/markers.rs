@@ -13,7 +13,7 @@ use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::gpu_data::{MarkerInstance, SHAPE_DOT};
 use crate::render::overlay::style::{MarkerShape, srgb_to_linear};
-use crate::render::particles::ParticleBindings;
+use crate::render::particles::{ParticleBindings, QUAD_VERTICES};
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
 use crate::render::plot_box::PlotBox;
 use crate::render::target::TargetFormats;
@@ -123,7 +123,7 @@ impl MarkerRenderer {
                     fs: "fs_marker",
                     layouts: &[frame_layout, layout],
                     buffers: &[],
-                    topology: wgpu::PrimitiveTopology::TriangleStrip,
+                    topology: wgpu::PrimitiveTopology::TriangleList,
                     blend: Some(ALPHA_BLEND),
                     depth_write: false,
                     depth_compare: wgpu::CompareFunction::LessEqual,
@@ -161,11 +161,11 @@ impl MarkerRenderer {
         if self.static_count > 0 {
             pass.set_pipeline(&self.static_pipeline);
             pass.set_bind_group(1, &self.static_bind_group, &[]);
-            pass.draw(0..4, 0..self.static_count);
+            pass.draw(0..QUAD_VERTICES * self.static_count, 0..1);
         }
         if let Some(particles) = heads {
             pass.set_pipeline(&self.head_pipeline);
-            particles.draw(pass, 4, 1);
+            particles.draw(pass, QUAD_VERTICES, 1);
         }
     }
 }

@@ -15,6 +15,10 @@ use crate::gpu::sim::Simulation;
 use crate::render::gpu_data::ChunkUniform;
 use crate::render::pipeline::storage_entry;
 
+/// Vertices of a quad (a trail segment, a marker): two triangles, `QUAD_VERTICES` in
+/// shaders/render.wgsl.
+pub const QUAD_VERTICES: u32 = 6;
+
 /// Group 1 of the trail, head and density pipelines.
 pub fn layout(gpu: &Gpu) -> wgpu::BindGroupLayout {
     gpu.device
@@ -136,24 +140,11 @@ impl ParticleBindings {
         Self { chunks, stride }
     }
 
-    /// Draws `vertices` for `per_particle` instances of every particle, chunk by chunk
-    /// (instance = k * chunk particles + particle), with the pipeline already set.
+    /// Draws `vertices * per_particle * count` vertices per chunk in one run (vertex =
+    /// (k * count + particle) * vertices + corner), with the pipeline already set. Not
+    /// instanced: CPU adapters shade every instance as a draw of its own, so tiny instances
+    /// (a quad per trail segment) would cost a frame.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, vertices: u32, per_particle: u32) {
-        for chunk in &self.chunks {
-            let instances =
-                (u64::from(chunk.count) * u64::from(per_particle)).min(u64::from(u32::MAX)) as u32;
-            if instances == 0 {
-                continue;
-            }
-            pass.set_bind_group(1, &chunk.bind_group, &[]);
-            pass.draw(0..vertices, 0..instances);
-        }
-    }
-
-    /// As [`Self::draw`] without instancing: `vertices * per_particle * count` vertices per
-    /// chunk in one run (vertex = (k * count + particle) * vertices + corner). CPU adapters
-    /// shade vertices in batches per instance, so tiny instances would waste most of them.
-    pub fn draw_flat(&self, pass: &mut wgpu::RenderPass<'_>, vertices: u32, per_particle: u32) {
         for chunk in &self.chunks {
             let total = u64::from(chunk.count) * u64::from(per_particle) * u64::from(vertices);
             if total == 0 {

@@ -576,7 +576,7 @@ impl DensityRenderer {
             };
             pass.set_pipeline(pipeline);
             pass.set_bind_group(2, &self.draws[*slot].bind_group, &[]);
-            particles.draw_flat(&mut pass, 2, segments(draw));
+            particles.draw(&mut pass, 2, segments(draw));
         }
     }
 
@@ -609,7 +609,7 @@ impl DensityRenderer {
         surface.draw_with(&mut pass, &self.surface_depth);
         pass.set_pipeline(&self.head_add);
         pass.set_bind_group(2, &self.draws[HEADS].bind_group, &[]);
-        particles.draw_flat(&mut pass, 1, 1);
+        particles.draw(&mut pass, 1, 1);
     }
 
     /// The trail accumulation texture (counts in alpha), for tests.
