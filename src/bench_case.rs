@@ -1,6 +1,8 @@
-//! The simulation benchmark's case and its GPU timing, measured the same way by `descent bench`
-//! and by the page's `descent.bench` (a page cannot block, so the timing is a future; natively
-//! it is blocked on): Adam (lr 0.02) on Rosenbrock from a grid of N starts, no trail.
+//! The benchmark cases the native program and the page time with the same code (a page cannot
+//! block, so the timings are futures; natively they are blocked on):
+//! - the simulation: Adam (lr 0.02) on Rosenbrock from a grid of N starts, no trail
+//!   (`descent bench`, the page's `descent.bench`);
+//! - frames: the post's saddle drawn one step a frame (`descent.benchFrames` in the page).
 
 use web_time::Instant;
 
@@ -106,4 +108,70 @@ pub async fn time_gpu(gpu: &Gpu, n: u32, max_steps: u32) -> Result<GpuTiming, Gp
         let more = f64::from(steps) * MEASURE_SECONDS / seconds.max(1e-3);
         steps = (more.min(f64::from(max_steps)) as u32).max(steps + 1);
     }
+}
+
+/// The frame case: the post's saddle from its two starts with a small rate, so that both
+/// paths stay in view while their trails grow by a record a frame.
+pub const FRAME_SCENE: &str = "[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"gd\"\n\
+    lr = 0.001\n[starts]\npoints = [[1.0, 0.0], [1.0, 0.25]]\n[run]\nsteps = 100000\n\
+    [view]\ncamera = \"post\"\n";
+
+/// Frames drawn before the timing starts (pipelines and first uploads).
+const WARM_FRAMES: u32 = 10;
+
+/// One frame measurement: `frames` frames of `size` pixels in `seconds`.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameTiming {
+    pub frames: u32,
+    pub size: [u32; 2],
+    pub seconds: f64,
+}
+
+impl FrameTiming {
+    pub fn rate(&self) -> f64 {
+        f64::from(self.frames) / self.seconds
+    }
+}
+
+/// Times [`FRAME_SCENE`] drawn at `size` without multisampling: after a few warm-up frames,
+/// `frames` frames at steps 1, 2, ... after them, each finished on the GPU before the next is
+/// drawn (as a window presents it). The frame is what the renderer draws offscreen, the
+/// overlay included; a window's or page's copy to the screen is not in it.
+pub async fn time_frames(gpu: &Gpu, size: [u32; 2], frames: u32) -> anyhow::Result<FrameTiming> {
+    use crate::camera::OrbitCamera;
+    use crate::render::RenderSettings;
+    use crate::render::overlay::Overlay;
+    use crate::world::{Look, World};
+
+    let scene = crate::scene::Scene::parse_with("frame case", FRAME_SCENE, &crate::scene::no_files)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let settings = RenderSettings {
+        msaa: 1,
+        ..RenderSettings::for_size(size[0], size[1])
+    };
+    let mut world = World::new(gpu, &scene, &settings)?;
+    let mut overlay = Overlay::new(gpu, settings.color_format);
+    let mut frame = async |step: u32| -> anyhow::Result<()> {
+        world.sim.advance_to(gpu, step);
+        let look = Look {
+            camera: OrbitCamera::post(),
+            time: f64::from(step),
+            pixels_per_point: 1.0,
+        };
+        world.draw(gpu, &mut overlay, &look);
+        gpu.done_async().await?;
+        Ok(())
+    };
+    for step in 1..=WARM_FRAMES {
+        frame(step).await?;
+    }
+    let t = Instant::now();
+    for step in WARM_FRAMES + 1..=WARM_FRAMES + frames {
+        frame(step).await?;
+    }
+    Ok(FrameTiming {
+        frames,
+        size,
+        seconds: t.elapsed().as_secs_f64().max(1e-9),
+    })
 }

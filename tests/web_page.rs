@@ -396,6 +396,34 @@ fn a_click_on_the_surface_adds_a_start_there() {
     screenshot(&tab, "click.png");
 }
 
+/// A page whose run has ended and whose readbacks are in rests: it draws no frame until
+/// something changes, and a drag draws again. (Every finished frame used to wake the loop
+/// for the next, so an idle page drew 58 frames a second for ever.)
+#[test]
+fn a_settled_page_rests_until_input() {
+    let session = session();
+    let scene = "[surface]\nname = \"saddle\"\n[[optimizer]]\nname = \"gd\"\nlr = 0.01\n\
+        [starts]\npoints = [[1.0, 0.25]]\n[run]\nsteps = 20\n";
+    let tab = open(&session, &format!("?embed#scene={}", uri_component(scene)));
+    no_error(&tab);
+    wait_for(&tab, "window.descentPage.settled");
+    let frames = |tab: &Tab| eval(tab, "window.descentPage.frames").as_f64().expect("a count");
+    std::thread::sleep(Duration::from_secs(1));
+    let rested = frames(&tab);
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = frames(&tab) - rested;
+    assert!(idle <= 1.0, "a settled page drew {idle} frames in 3 s");
+    let (x, y) = (f64::from(VIEW.0) * 0.5, f64::from(VIEW.1) * 0.4);
+    tab.mouse("mousePressed", x, y, 0);
+    tab.mouse("mouseMoved", x + 60.0, y, 0);
+    tab.mouse("mouseReleased", x + 60.0, y, 0);
+    let start = std::time::Instant::now();
+    while frames(&tab) <= rested + idle && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(frames(&tab) > rested + idle, "a drag did not draw a frame");
+}
+
 /// Two fingers spread apart on the view zoom in, as a phone's pinch does: the camera's
 /// distance in the link shrinks, and the view neither orbits nor gains a start.
 #[test]

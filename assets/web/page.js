@@ -56,6 +56,8 @@ window.descentPage = (() => {
       capture: () => wasm.capture(),
       widgets: () => wasm.widgets(),
       bench: (particles, steps) => wasm.bench(particles, steps === undefined ? 200 : steps),
+      benchFrames: (width, height, frames) =>
+        wasm.benchFrames(width, height, frames === undefined ? 300 : frames),
     };
     window.descentPage.loadMs = performance.now() - started;
     ready();

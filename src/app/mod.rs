@@ -84,11 +84,8 @@ pub fn run_in_page(
         .context("cannot start the page's event loop")?;
     event_loop.set_control_flow(ControlFlow::Poll);
     let mut app = App::new(viewer_options, Some(hook));
-    let proxy = event_loop.create_proxy();
-    page_capture::set_waker(Box::new(move || {
-        let _ = proxy.send_event(AppEvent::Redraw);
-    }));
-    // A readback that came (plots, maps, colours by outcome) is drawn at once, paused or not.
+    // The one way into the sleeping loop: a readback came (plots, maps, colours by outcome), a
+    // capture was asked for, or a frame the GPU held back can now be drawn.
     let proxy = event_loop.create_proxy();
     crate::gpu::later::set_waker(Box::new(move || {
         let _ = proxy.send_event(AppEvent::Wake);
@@ -117,9 +114,8 @@ pub type FrameHook = Box<dyn FnMut(&Viewer, &Gpu)>;
 pub enum AppEvent {
     Started(Box<Started>),
     Failed(String),
-    /// Something outside the loop wants a frame now (the page's capture).
-    Redraw,
-    /// A readback came: the next frame shows it (coalesced with frames already asked for).
+    /// The page wants a frame: a readback came or the GPU caught up (the next frame shows it,
+    /// coalesced with frames already asked for), or a capture waits (drawn at once).
     Wake,
 }
 
@@ -171,6 +167,10 @@ struct Running {
     /// end, and every readback behind them.
     #[cfg(target_arch = "wasm32")]
     frames_on_gpu: Arc<std::sync::atomic::AtomicU32>,
+    /// A frame was asked for while the GPU was behind: the next finished frame wakes the loop
+    /// for it. Only then: a wake after every frame would draw forever, idle or not.
+    #[cfg(target_arch = "wasm32")]
+    frame_held_back: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Frames the page lets the GPU hold at once: one drawn while the last is finished.
@@ -305,6 +305,8 @@ impl App {
             egui_repaint: None,
             #[cfg(target_arch = "wasm32")]
             frames_on_gpu: Default::default(),
+            #[cfg(target_arch = "wasm32")]
+            frame_held_back: Default::default(),
         })
     }
 }
@@ -341,19 +343,20 @@ impl ApplicationHandler<AppEvent> for App {
         let result = match event {
             AppEvent::Started(started) => self.finish_start(*started),
             AppEvent::Failed(why) => Err(anyhow::anyhow!(why)),
-            // Drawn at once: a page whose run has ended gets no redraw from the browser for a
-            // request made here (winit's web loop waits for input).
             AppEvent::Wake => {
+                // A capture is drawn at once: a page whose run has ended gets no redraw from the
+                // browser for a request made here (winit's web loop waits for input).
+                #[cfg(target_arch = "wasm32")]
+                if page_capture::pending() {
+                    if self.running.is_some()
+                        && let Err(e) = self.handle(event_loop, WindowEvent::RedrawRequested)
+                    {
+                        self.stop(event_loop, e);
+                    }
+                    return;
+                }
                 if let Some(r) = self.running.as_ref() {
                     r.window.request_redraw();
-                }
-                return;
-            }
-            AppEvent::Redraw => {
-                if self.running.is_some()
-                    && let Err(e) = self.handle(event_loop, WindowEvent::RedrawRequested)
-                {
-                    self.stop(event_loop, e);
                 }
                 return;
             }
@@ -411,7 +414,7 @@ impl App {
             }
             WindowEvent::Occluded(occluded) => r.hidden = occluded,
             // A page's frame waits while the GPU is behind (asked again when a frame is done).
-            WindowEvent::RedrawRequested if r.gpu_is_behind() => {}
+            WindowEvent::RedrawRequested if r.gpu_is_behind() => r.hold_back_frame(),
             WindowEvent::RedrawRequested => {
                 r.redraw()?;
                 if let Some(hook) = self.hook.as_mut() {
@@ -456,6 +459,13 @@ impl Running {
         }
         #[cfg(not(target_arch = "wasm32"))]
         false
+    }
+
+    /// Remembers a frame not drawn because the GPU was behind (see `frame_held_back`).
+    fn hold_back_frame(&self) {
+        #[cfg(target_arch = "wasm32")]
+        self.frame_held_back
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn redraw(&mut self) -> Result<()> {
@@ -594,10 +604,13 @@ impl Running {
         {
             use std::sync::atomic::Ordering::Relaxed;
             let on_gpu = self.frames_on_gpu.clone();
+            let held_back = self.frame_held_back.clone();
             on_gpu.fetch_add(1, Relaxed);
             self.gpu.queue.on_submitted_work_done(move || {
                 on_gpu.fetch_sub(1, Relaxed);
-                crate::gpu::later::wake();
+                if held_back.swap(false, Relaxed) {
+                    crate::gpu::later::wake();
+                }
             });
         }
         #[cfg(target_arch = "wasm32")]

@@ -15,24 +15,15 @@ pub type Done = Box<dyn FnOnce(Result<Vec<u8>, String>)>;
 
 thread_local! {
     static REQUEST: RefCell<Option<Done>> = const { RefCell::new(None) };
-    /// Wakes the event loop, which sleeps while nothing moves.
-    static WAKE: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
 }
 
-pub(super) fn set_waker(wake: Box<dyn Fn()>) {
-    WAKE.with(|w| *w.borrow_mut() = Some(wake));
-}
-
-/// Asks for the next frame; `done` gets it.
+/// Asks for the next frame; `done` gets it. The event loop, which sleeps while nothing moves,
+/// is woken and draws it at once.
 pub fn request(done: Done) {
     if let Some(previous) = REQUEST.with(|r| r.borrow_mut().replace(done)) {
         previous(Err("replaced by a newer capture".into()));
     }
-    WAKE.with(|w| {
-        if let Some(wake) = w.borrow().as_ref() {
-            wake();
-        }
-    });
+    crate::gpu::later::wake();
 }
 
 pub fn pending() -> bool {

@@ -300,3 +300,26 @@ pub async fn bench(particles: u32, steps: u32) -> Result<JsValue, JsValue> {
     set("adapter", JsValue::from_str(&gpu.adapter_name()));
     Ok(o.into())
 }
+
+/// `descent.benchFrames(width, height, frames)`: times the frame case in the page as the
+/// native program times it (`bench_case::time_frames`: drawn offscreen, each frame finished
+/// before the next); resolves to `{frames, width, height, seconds, rate, adapter}` (rate in
+/// frames per second).
+#[wasm_bindgen(js_name = benchFrames)]
+pub async fn bench_frames(width: u32, height: u32, frames: u32) -> Result<JsValue, JsValue> {
+    let gpu = gpu().await?;
+    let t = crate::bench_case::time_frames(&gpu, [width.max(1), height.max(1)], frames.max(1))
+        .await
+        .map_err(|e| js_error(&format!("{e:#}")))?;
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+    };
+    set("frames", JsValue::from(t.frames));
+    set("width", JsValue::from(t.size[0]));
+    set("height", JsValue::from(t.size[1]));
+    set("seconds", JsValue::from_f64(t.seconds));
+    set("rate", JsValue::from_f64(t.rate()));
+    set("adapter", JsValue::from_str(&gpu.adapter_name()));
+    Ok(o.into())
+}
