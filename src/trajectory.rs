@@ -161,11 +161,7 @@ pub(crate) async fn run_checked(
             sink.row(i, s, &particles[i])?;
         }
     }
-    // A page cannot wait for a second read; its maps colour by outcome.
-    #[cfg(not(target_arch = "wasm32"))]
-    let scores = sim.read_scores(gpu)?;
-    #[cfg(target_arch = "wasm32")]
-    let scores: Option<Vec<crate::gpu::sim::ScoreSums>> = None;
+    let scores = sim.read_scores_async(gpu).await?;
     Ok(RunOutcome {
         particles,
         scores,

@@ -602,6 +602,56 @@ fn the_pages_sweep_map_is_descent_renders() {
     assert_alike_but_trail_edges("sweep", &native, &page, 0.05);
 }
 
+/// A map coloured by trainability: the page reads the sums at the run's end, as the native
+/// program does (it coloured such maps by outcome before: most of the map's 250,000 pixels
+/// differed). The map is chaotic near its boundary, where SwiftShader's and lavapipe's f32
+/// arithmetic part: 13 of its 2,304 cells differ (0.27% of the frame's pixels), so the budget
+/// is 1%.
+#[test]
+fn the_pages_trainability_map_is_descent_renders() {
+    let map = asset("cosine-quadratic.toml").replace("count = 512", "count = 48");
+    assert!(map.contains("count = 48") && map.contains("sweep_score = \"trainability\""));
+    let (native, page) = page_and_still(&session(), "trainability", &map);
+    assert_alike("trainability", &native, &page, 0.01);
+}
+
+/// Pixels of the picked group's highlight colour in the 3D view (left of the legend and maps).
+fn highlighted(im: &image::RgbaImage) -> usize {
+    let [r, g, b, _] = descent::outcome::sweep_view::HIGHLIGHT;
+    im.enumerate_pixels()
+        .filter(|(x, _, p)| {
+            *x < 770 && p[0].abs_diff(r) < 40 && p[1].abs_diff(g) < 40 && p[2].abs_diff(b) < 40
+        })
+        .count()
+}
+
+/// A click on a sweep map's pixel in the page picks that group: its paths are drawn over the
+/// 3D view in the highlight colour (read back as a page reads; they never came before).
+#[test]
+fn a_click_on_the_pages_sweep_map_draws_the_groups_paths() {
+    let sweep = asset("momentum-map.toml")
+        .replace("count = 128", "count = 24")
+        .replace("steps = 1000", "steps = 300");
+    let session = session();
+    let tab = open(&session, &format!("?embed#scene={}", uri_component(&sweep)));
+    no_error(&tab);
+    wait_for(&tab, "window.descentPage.settled");
+    let before = highlighted(&screenshot(&tab, "pick-before.png"));
+    let (x, y) = widget_centre(&tab, "inset 0");
+    tab.mouse("mousePressed", x, y, 0);
+    tab.mouse("mouseReleased", x, y, 0);
+    let start = std::time::Instant::now();
+    let mut after = before;
+    while after < before + 100 && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(500));
+        after = highlighted(&screenshot(&tab, "pick-after.png"));
+    }
+    assert!(
+        after >= before + 100,
+        "the picked group's paths: {before} highlighted pixels before the click, {after} after"
+    );
+}
+
 #[test]
 fn the_pages_loss_distribution_is_descent_renders() {
     let swarm = "[surface]\nname = \"himmelblau\"\n[[optimizer]]\nname = \"adam\"\nlr = 0.05\n\

@@ -507,8 +507,18 @@ impl Running {
         });
         #[cfg(target_arch = "wasm32")]
         if let Some(update) = full_output.platform_output.accesskit_update.take() {
-            let css_per_point = f64::from(full_output.pixels_per_point) / self.window.scale_factor();
-            page_widgets::record(&update, css_per_point);
+            let ppp = full_output.pixels_per_point;
+            let css_per_point = f64::from(ppp) / self.window.scale_factor();
+            // The frame's insets (sweep maps, data views) in window points.
+            let origin = self.viewer.viewport().min.to_vec2();
+            let insets: Vec<egui::Rect> = self
+                .viewer
+                .overlay_layout()
+                .insets
+                .iter()
+                .map(|r| egui::Rect::from_min_max(r.min / ppp, r.max / ppp).translate(origin))
+                .collect();
+            page_widgets::record(&update, css_per_point, &insets);
         }
         self.egui_state
             .handle_platform_output(&self.window, full_output.platform_output);

@@ -278,13 +278,13 @@ impl Viewer {
         &self.panel
     }
 
-    /// Where the viewport went in the last frame, in logical points (for input in tests).
     /// Where the overlay put its parts in the last frame (frame pixels from the viewport's
     /// top-left corner).
     pub fn overlay_layout(&self) -> &crate::render::overlay::OverlayLayout {
         self.overlay.layout()
     }
 
+    /// Where the viewport went in the last frame, in logical points (for input in tests).
     pub fn viewport(&self) -> egui::Rect {
         self.viewport
     }

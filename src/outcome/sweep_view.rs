@@ -47,6 +47,8 @@ pub struct SweepView {
     /// A line about the outcome in progress (a map still training), for the frame.
     pub progress: Option<String>,
     paths: Vec<Vec<TrailPoint>>,
+    /// The group `paths` belong to, and the group and step they are complete for.
+    paths_group: Option<u64>,
     paths_at: Option<(u64, u32)>,
 }
 
@@ -88,20 +90,22 @@ impl SweepView {
             && let Ok(Some((shown, particles))) = sim.read_particles_latest(gpu)
             && self.made_at.is_none_or(|(at, _)| at != shown)
         {
-            // The trainability score needs the whole run: read at its end (natively).
-            #[cfg(not(target_arch = "wasm32"))]
-            let scores = (shown >= sim.max_steps())
-                .then(|| sim.read_scores(gpu).ok().flatten())
-                .flatten();
-            #[cfg(target_arch = "wasm32")]
-            let scores: Option<Vec<crate::gpu::sim::ScoreSums>> = None;
+            // The trainability score needs the whole run: read at its end. In a page the sums
+            // may come after the particles: until they do, the maps are made again each frame.
+            let end = shown >= sim.max_steps();
+            let scores = end
+                .then(|| sim.read_scores_latest(gpu).ok().flatten())
+                .flatten()
+                .filter(|(at, _)| *at == shown)
+                .map(|(_, scores)| scores);
+            let awaiting_scores = end && sim.keeps_scores() && scores.is_none();
             self.maps = sweep_maps(
                 scene,
                 &particles,
                 sim.starts_per_group() as usize,
                 scores.as_deref(),
             );
-            self.made_at = Some((shown, Instant::now()));
+            self.made_at = (!awaiting_scores).then(|| (shown, Instant::now()));
             self.insets.clear();
         }
         if self.insets.len() != self.maps.len() {
@@ -109,18 +113,36 @@ impl SweepView {
         }
         match self.picked {
             Some(g) if self.paths_at != Some((g, step)) => {
+                if self.paths_group != Some(g) {
+                    self.paths.clear();
+                    self.path_steps.clear();
+                    self.paths_group = Some(g);
+                }
                 let per = sim.starts_per_group();
                 let first = (g as u32).saturating_mul(per);
-                (self.path_steps, self.paths) = sim
-                    .read_paths(
-                        gpu,
-                        first..first.saturating_add(per).min(sim.particle_count()),
-                        step,
-                    )
-                    .unwrap_or_default();
-                self.paths_at = Some((g, step));
+                let group = first..first.saturating_add(per).min(sim.particle_count());
+                // In a page the answer comes a frame or more later (and may show an earlier
+                // step): asked again until it is this step's.
+                match sim.read_paths(gpu, group, step) {
+                    Ok(Some(paths)) => {
+                        self.path_steps = paths.steps;
+                        self.paths = paths.points;
+                        if paths.current {
+                            self.paths_at = Some((g, step));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        log::warn!("the picked group's paths could not be read: {e}");
+                        self.paths_at = Some((g, step));
+                    }
+                }
             }
-            None => self.paths.clear(),
+            None => {
+                self.paths.clear();
+                self.paths_group = None;
+                self.paths_at = None;
+            }
             _ => {}
         }
     }

@@ -33,7 +33,6 @@ use web_time::Instant;
 use wgpu::util::DeviceExt;
 
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, STATUS_RUNNING, SimParams, TrailPoint};
-#[cfg(target_arch = "wasm32")]
 use crate::gpu::later::Tag;
 use crate::gpu::pipeline::{buffer_entry, compute_pipeline_with};
 use crate::gpu::{Gpu, GpuError};
@@ -157,6 +156,17 @@ struct Slice {
     params_buffer: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
     dispatch: [u32; 2],
+}
+
+/// Recorded paths of a few particles ([`Simulation::read_paths`]).
+#[derive(Clone, Debug, Default)]
+pub struct Paths {
+    /// The step of each record.
+    pub steps: Vec<u32>,
+    /// Each particle's records, oldest first.
+    pub points: Vec<Vec<TrailPoint>>,
+    /// Whether this answers the question asked (natively always; a page's may be older).
+    pub current: bool,
 }
 
 pub struct Simulation {
@@ -554,23 +564,29 @@ impl Simulation {
 
     /// The recorded path of each of `particles` (global indices), oldest record first, up to
     /// global step `up_to`, with the step of each record: only those records are read back
-    /// (one highlighted group of a sweep, not the whole ring).
+    /// (one highlighted group of a sweep, not the whole ring). Natively read now; in a page
+    /// the newest answer for these particles that arrived (`None` until the first), which
+    /// may be to an earlier step ([`Paths::current`] says).
     pub fn read_paths(
         &self,
         gpu: &Gpu,
         particles: std::ops::Range<u32>,
         up_to: u32,
-    ) -> Result<(Vec<u32>, Vec<Vec<TrailPoint>>), GpuError> {
+    ) -> Result<Option<Paths>, GpuError> {
         let capacity = self.params.trail_capacity;
         let every = self.params.record_every.max(1);
+        let none = Paths {
+            current: true,
+            ..Paths::default()
+        };
         if capacity == 0 || !self.has_started() || particles.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok(Some(none));
         }
         let newest = self.steps_done() / every;
         let oldest = (newest + 1).saturating_sub(capacity);
         let last = up_to.min(self.steps_done()) / every;
         if last < oldest {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok(Some(none));
         }
         let mut ranges = Vec::new();
         for i in particles.clone() {
@@ -591,11 +607,68 @@ impl Simulation {
                 ));
             }
         }
-        let bytes = gpu.read_ranges(&ranges)?;
-        let points: &[TrailPoint] = bytemuck::cast_slice(&bytes);
-        let per = (last - oldest + 1) as usize;
-        let steps = (oldest..=last).map(|r| r * every).collect();
-        Ok((steps, points.chunks(per).map(<[TrailPoint]>::to_vec).collect()))
+        // The question, as a page's answer is tagged: the run, the first particle, the records.
+        let asked: Tag = [self.resets as u32, particles.start, oldest, last];
+        #[cfg(not(target_arch = "wasm32"))]
+        let answer = Some((asked, Arc::new(gpu.read_ranges(&ranges)?)));
+        #[cfg(target_arch = "wasm32")]
+        let answer = gpu
+            .read_latest("sim.paths", &ranges, asked)?
+            .filter(|(tag, _)| tag[..2] == asked[..2]);
+        Ok(answer.map(|(tag, bytes)| {
+            let [_, _, oldest, last] = tag;
+            let points: &[TrailPoint] = bytemuck::cast_slice(&bytes);
+            let per = (last - oldest + 1) as usize;
+            Paths {
+                steps: (oldest..=last).map(|r| r * every).collect(),
+                points: points.chunks(per).map(<[TrailPoint]>::to_vec).collect(),
+                current: tag == asked,
+            }
+        }))
+    }
+
+    /// Every particle's trainability sums with the step they were read at, when the scene
+    /// keeps them: natively read now; in a page the newest answer that arrived.
+    pub fn read_scores_latest(&self, gpu: &Gpu) -> Result<Option<(u32, Vec<ScoreSums>)>, GpuError> {
+        if !self.keeps_scores {
+            return Ok(None);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            Ok(self.read_scores(gpu)?.map(|s| (self.steps_done(), s)))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let ranges: Vec<_> = self
+                .chunks
+                .iter()
+                .map(|c| (&c.scores, 0, c.scores.size()))
+                .collect();
+            Ok(gpu
+                .read_latest("sim.scores", &ranges, self.state_tag())?
+                .filter(|(tag, _)| self.this_run(tag))
+                .map(|(tag, bytes)| (tag[2], bytemuck::pod_collect_to_vec(&bytes))))
+        }
+    }
+
+    /// [`Self::read_scores`] as a future.
+    pub async fn read_scores_async(&self, gpu: &Gpu) -> Result<Option<Vec<ScoreSums>>, GpuError> {
+        if !self.keeps_scores {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(self.n_particles as usize);
+        for chunk in &self.chunks {
+            let bytes = gpu
+                .read_buffer_async(&chunk.scores, 0, chunk.scores.size())
+                .await?;
+            out.extend_from_slice(bytemuck::cast_slice(&bytes));
+        }
+        Ok(Some(out))
+    }
+
+    /// Whether the particles keep trainability sums (a scene scored by trainability).
+    pub fn keeps_scores(&self) -> bool {
+        self.keeps_scores
     }
 
     /// What a read of the simulation's state shows: which run (resets) and step.
