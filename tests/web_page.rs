@@ -615,6 +615,16 @@ fn the_pages_trainability_map_is_descent_renders() {
     assert_alike("trainability", &native, &page, 0.01);
 }
 
+/// A model scene in the page: trained on the browser's GPU without blocking the page (the
+/// view says how far training is meanwhile), then drawn as `descent render --still` draws
+/// it. The page refused model scenes before.
+#[test]
+fn the_pages_model_scene_is_descent_renders() {
+    let scene = asset("models/logistic-blobs.toml");
+    assert!(scene.contains("[model]"));
+    compare_with_still(&session(), "model", &scene);
+}
+
 /// Pixels of the picked group's highlight colour in the 3D view (left of the legend and maps).
 fn highlighted(im: &image::RgbaImage) -> usize {
     let [r, g, b, _] = descent::outcome::sweep_view::HIGHLIGHT;

@@ -10,8 +10,9 @@
 //! - `panel.rs`: the scene editor (surface, optimizers, starts); `loss.rs`: the loss plot's
 //!   statistics; `input.rs`: keys and drags as actions; `picking.rs`: rays against the surface;
 //! - `blit.rs`, `panel_cache.rs`: the frame and the panel copied into the window;
-//!   `recording.rs`: F9's frames; in the page `page_capture.rs` (its picture of itself) and
-//!   `page_widgets.rs` (the panel's widgets for scripts).
+//!   `recording.rs`: F9's frames; in the page `page_capture.rs` (its picture of itself),
+//!   `page_widgets.rs` (the panel's widgets for scripts) and `training.rs` (a model scene
+//!   trained without blocking).
 
 mod blit;
 pub mod input;
@@ -30,6 +31,8 @@ pub mod recording;
 #[cfg(target_arch = "wasm32")]
 #[path = "recording_page.rs"]
 pub mod recording;
+#[cfg(target_arch = "wasm32")]
+mod training;
 pub mod viewer;
 mod viewer_ui;
 

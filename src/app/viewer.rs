@@ -136,6 +136,11 @@ pub struct Viewer {
     pub(super) run_particle_steps: f64,
     /// Simulation time a frame may take (by adapter kind).
     pub(super) sim_budget: std::time::Duration,
+    /// In a page, a model scene training (see `app::training`), and why the last one failed.
+    #[cfg(target_arch = "wasm32")]
+    pub(super) training: Option<crate::app::training::Training>,
+    #[cfg(target_arch = "wasm32")]
+    pub(super) training_failed: Option<String>,
 }
 
 impl Viewer {
@@ -161,12 +166,26 @@ impl Viewer {
                 "--record-size {w}x{h} is over this adapter's texture limit of {max_record_side}x{max_record_side}"
             );
         }
+        let panel = crate::app::panel::Panel::from_scene(&options.scene);
+        // A page trains a model scene without blocking: the default scene shows meanwhile.
+        #[cfg(target_arch = "wasm32")]
+        let (scene, training) = if options.scene.model.is_some() {
+            let training =
+                crate::app::training::Training::start(gpu, &options.settings, options.scene.clone());
+            (Scene::default_scene(), Some(training))
+        } else {
+            (options.scene.clone(), None)
+        };
+        #[cfg(not(target_arch = "wasm32"))]
         let scene = options.scene.clone();
         let world = World::new(gpu, &scene, &options.settings)?;
         world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
         let overlay = Overlay::new(gpu, options.settings.color_format);
-        let panel = crate::app::panel::Panel::from_scene(&scene);
         Ok(Self {
+            #[cfg(target_arch = "wasm32")]
+            training,
+            #[cfg(target_arch = "wasm32")]
+            training_failed: None,
             camera: options.camera,
             playing: !options.paused,
             steps_per_second: 60.0,
@@ -257,7 +276,7 @@ impl Viewer {
     /// `--exit-after-frames` (a benchmark) draws continuously.
     /// Whether the run has been played to its end and nothing moves any more.
     pub fn has_ended(&self) -> bool {
-        !self.is_animating() && self.time >= f64::from(self.scene.steps)
+        !self.is_animating() && self.time >= f64::from(self.scene.steps) && !self.is_training()
     }
 
     pub fn is_animating(&self) -> bool {
@@ -298,9 +317,75 @@ impl Viewer {
         self.tick(gpu);
     }
 
-    /// Replaces the scene (from the panel); on error the old scene keeps running.
+    /// Replaces the scene (from the panel); on error the old scene keeps running. In a page a
+    /// model scene trains first, the old scene showing meanwhile (see `app::training`).
     pub fn set_scene(&mut self, gpu: &Gpu, scene: Scene) -> Result<()> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            if scene.model.is_some() {
+                scene.validate().map_err(anyhow::Error::msg)?;
+                self.training = Some(crate::app::training::Training::start(
+                    gpu,
+                    &self.options.settings,
+                    scene,
+                ));
+                return Ok(());
+            }
+            self.training = None;
+        }
         let world = World::new(gpu, &scene, &self.options.settings)?;
+        self.put_world(gpu, world, scene);
+        Ok(())
+    }
+
+    /// In a page: the world of a model scene that finished training replaces the one shown.
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn finish_training(&mut self, gpu: &Gpu) {
+        let Some((scene, world)) = self.training.as_ref().and_then(|t| t.finished()) else {
+            return;
+        };
+        self.training = None;
+        match world {
+            Ok(world) => self.put_world(gpu, world, scene),
+            Err(e) => {
+                self.message = format!("{e:#}");
+                self.panel.error = Some(self.message.clone());
+                self.training_failed = Some(self.message.clone());
+            }
+        }
+    }
+
+    /// What the view says over the frame while a page trains a model scene (or why it could not).
+    pub(super) fn training_text(&self) -> Option<String> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            if let Some(t) = &self.training {
+                return Some(t.text());
+            }
+            self.training_failed
+                .as_ref()
+                .map(|e| format!("the model scene could not be shown: {e}"))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        None
+    }
+
+    /// Whether a page is training a model scene.
+    pub fn is_training(&self) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.training.is_some()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        false
+    }
+
+    /// `world` (of `scene`) becomes the one shown, its run from the start.
+    fn put_world(&mut self, gpu: &Gpu, world: World, scene: Scene) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.training_failed = None;
+        }
         world.sweep.borrow_mut().refresh = SWEEP_MAP_REFRESH;
         if self.recording.is_some() {
             // Its renderer draws the old world; the frames so far are kept.
@@ -314,7 +399,6 @@ impl Viewer {
         self.time = 0.0;
         self.frame_stale = true;
         self.reset_run_stats();
-        Ok(())
     }
 
     pub(super) fn reset_run_stats(&mut self) {

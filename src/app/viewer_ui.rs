@@ -28,6 +28,8 @@ impl Viewer {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        #[cfg(target_arch = "wasm32")]
+        self.finish_training(gpu);
         self.frames += 1;
         self.started.get_or_insert_with(Instant::now);
         self.tick(gpu);
@@ -105,9 +107,18 @@ impl Viewer {
         }
     }
 
-    /// The scene with the camera where it is now.
+    /// The scene asked for: the one shown, or in a page a model scene still training.
+    fn asked_scene(&self) -> &crate::scene::Scene {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(t) = &self.training {
+            return t.scene();
+        }
+        &self.scene
+    }
+
+    /// The scene asked for with the camera where it is now.
     pub fn shown_scene(&self) -> crate::scene::Scene {
-        let mut scene = self.scene.clone();
+        let mut scene = self.asked_scene().clone();
         let c = &self.camera;
         let tenth = |v: f32| (f64::from(v) * 10.0).round() / 10.0;
         scene.view.camera = None;
@@ -378,6 +389,18 @@ impl Viewer {
             (rect.min.y * ppp).round().max(0.0) as u32,
         ];
 
+        if let Some(text) = self.training_text() {
+            // Over the frame: the scene shown is not the one asked for yet.
+            let font = egui::FontId::proportional(16.0);
+            let galley = ui
+                .painter()
+                .layout(text, font, egui::Color32::BLACK, rect.width() - 40.0);
+            let at = rect.center() - galley.size() / 2.0;
+            let back = egui::Rect::from_min_size(at, galley.size()).expand(10.0);
+            ui.painter()
+                .rect_filled(back, 6.0, egui::Color32::from_white_alpha(230));
+            ui.painter().galley(at, galley, egui::Color32::BLACK);
+        }
         if let Some(recording) = self.recording.as_mut()
             && let Err(e) = recording.push(gpu, &self.world, &look, self.world.renderer.target().texture())
         {

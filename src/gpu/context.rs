@@ -70,7 +70,9 @@ pub fn describe_error(e: &wgpu::Error) -> String {
         .join(": ")
 }
 
-/// Everything needed to talk to one GPU.
+/// Everything needed to talk to one GPU. A clone is another handle to the same context (a
+/// page's work that outlives a frame holds one).
+#[derive(Clone)]
 pub struct Gpu {
     pub instance: wgpu::Instance,
     pub adapter: wgpu::Adapter,
@@ -81,7 +83,7 @@ pub struct Gpu {
     faults: Arc<Mutex<Vec<GpuError>>>,
     /// Pipeline sets made by [`Gpu::cached_pipelines`], by the hash of what made them, oldest
     /// first.
-    pipelines: Mutex<Vec<(u64, PipelineSet)>>,
+    pipelines: Arc<Mutex<Vec<(u64, PipelineSet)>>>,
 }
 
 /// A bind group layout and the compute pipelines made over it.
@@ -218,7 +220,7 @@ impl Gpu {
             device,
             queue,
             faults,
-            pipelines: Mutex::default(),
+            pipelines: Arc::default(),
         })
     }
 

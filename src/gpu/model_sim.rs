@@ -628,15 +628,19 @@ impl ModelSim {
     }
 
     /// Each particle's loss, step and status.
-    pub fn read_meta(&self, gpu: &Gpu) -> Result<Vec<ModelMeta>, GpuError> {
-        let bytes = gpu.read_buffer(&self.meta, 0, (self.count * MODEL_META_BYTES) as u64)?;
+    pub async fn read_meta_async(&self, gpu: &Gpu) -> Result<Vec<ModelMeta>, GpuError> {
+        let bytes = gpu
+            .read_buffer_async(&self.meta, 0, (self.count * MODEL_META_BYTES) as u64)
+            .await?;
         Ok(bytemuck::cast_slice(&bytes).to_vec())
     }
 
     /// Each particle's parameters (`[particle][parameter]`).
-    pub fn read_parameters(&self, gpu: &Gpu) -> Result<Vec<Vec<f32>>, GpuError> {
+    pub async fn read_parameters_async(&self, gpu: &Gpu) -> Result<Vec<Vec<f32>>, GpuError> {
         let n = self.count;
-        let bytes = gpu.read_buffer(&self.vars, 0, (self.parameters * n * 4) as u64)?;
+        let bytes = gpu
+            .read_buffer_async(&self.vars, 0, (self.parameters * n * 4) as u64)
+            .await?;
         let flat: &[f32] = bytemuck::cast_slice(&bytes);
         Ok((0..n)
             .map(|i| (0..self.parameters).map(|p| flat[p * n + i]).collect())
@@ -644,13 +648,31 @@ impl ModelSim {
     }
 
     /// The trail ring: slot-major, `[slot * count + particle]`.
-    pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
+    pub async fn read_trail_async(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
         let size = u64::from(self.kernel.params.trail_capacity) * self.count as u64 * 16;
         if size == 0 {
             return Ok(Vec::new());
         }
-        let bytes = gpu.read_buffer(&self.trail, 0, size)?;
+        let bytes = gpu.read_buffer_async(&self.trail, 0, size).await?;
         Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+
+    /// [`Self::read_meta_async`], blocking (natively a read is done when it returns).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_meta(&self, gpu: &Gpu) -> Result<Vec<ModelMeta>, GpuError> {
+        pollster::block_on(self.read_meta_async(gpu))
+    }
+
+    /// [`Self::read_parameters_async`], blocking.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_parameters(&self, gpu: &Gpu) -> Result<Vec<Vec<f32>>, GpuError> {
+        pollster::block_on(self.read_parameters_async(gpu))
+    }
+
+    /// [`Self::read_trail_async`], blocking.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_trail(&self, gpu: &Gpu) -> Result<Vec<TrailPoint>, GpuError> {
+        pollster::block_on(self.read_trail_async(gpu))
     }
 }
 
@@ -741,16 +763,37 @@ impl Trained {
 
 /// Trains every particle of `setup` to its end, chunk after chunk, calling `progress` with
 /// the particles done so far.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn train(
     gpu: &Gpu,
     setup: &ModelSetup<'_>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Trained, ModelSimError> {
-    train_in_chunks(gpu, setup, chunk_particles(gpu, setup)?, progress)
+    pollster::block_on(train_async(gpu, setup, progress))
+}
+
+/// [`train`] as a future (a page cannot wait for the GPU; natively every read is done when
+/// it returns).
+pub async fn train_async(
+    gpu: &Gpu,
+    setup: &ModelSetup<'_>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Trained, ModelSimError> {
+    train_in_chunks_async(gpu, setup, chunk_particles(gpu, setup)?, progress).await
 }
 
 /// As [`train`], `per_chunk` particles at a time.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn train_in_chunks(
+    gpu: &Gpu,
+    setup: &ModelSetup<'_>,
+    per_chunk: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Trained, ModelSimError> {
+    pollster::block_on(train_in_chunks_async(gpu, setup, per_chunk, progress))
+}
+
+async fn train_in_chunks_async(
     gpu: &Gpu,
     setup: &ModelSetup<'_>,
     per_chunk: usize,
@@ -766,11 +809,11 @@ pub fn train_in_chunks(
         let count = per_chunk.min(total - first);
         let mut sim = ModelSim::new(gpu, setup, first, count)?;
         sim.advance_to(gpu, setup.steps);
-        out.meta.extend(sim.read_meta(gpu)?);
+        out.meta.extend(sim.read_meta_async(gpu).await?);
         if setup.keep_parameters {
-            out.parameters.extend(sim.read_parameters(gpu)?);
+            out.parameters.extend(sim.read_parameters_async(gpu).await?);
         }
-        let ring = sim.read_trail(gpu)?;
+        let ring = sim.read_trail_async(gpu).await?;
         let slots = setup.trail_capacity() as usize;
         out.trails
             .extend((0..count).map(|i| (0..slots).map(|s| ring[s * count + i]).collect::<Vec<_>>()));

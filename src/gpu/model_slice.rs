@@ -15,14 +15,34 @@ use crate::model::slice::Slice;
 const MAX_CHUNK_POINTS: usize = 1 << 20;
 
 /// The slice's losses, row-major (b outer), in f32; NaN where the loss is not finite.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn evaluate_slice(gpu: &Gpu, problem: &ModelProblem, slice: &Slice) -> Result<Vec<f32>, ModelSimError> {
+    pollster::block_on(evaluate_slice_async(gpu, problem, slice))
+}
+
+/// [`evaluate_slice`] as a future (a page cannot wait for the GPU).
+pub async fn evaluate_slice_async(
+    gpu: &Gpu,
+    problem: &ModelProblem,
+    slice: &Slice,
+) -> Result<Vec<f32>, ModelSimError> {
     let params = problem.model.parameter_count().div_ceil(2) * 2;
     let per_binding = (max_binding(&gpu.device.limits()) / (params as u64 * 4)) as usize;
-    evaluate_slice_in_chunks(gpu, problem, slice, per_binding.min(MAX_CHUNK_POINTS))
+    evaluate_slice_in_chunks_async(gpu, problem, slice, per_binding.min(MAX_CHUNK_POINTS)).await
 }
 
 /// As [`evaluate_slice`], `chunk` grid points at a time.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn evaluate_slice_in_chunks(
+    gpu: &Gpu,
+    problem: &ModelProblem,
+    slice: &Slice,
+    chunk: usize,
+) -> Result<Vec<f32>, ModelSimError> {
+    pollster::block_on(evaluate_slice_in_chunks_async(gpu, problem, slice, chunk))
+}
+
+async fn evaluate_slice_in_chunks_async(
     gpu: &Gpu,
     problem: &ModelProblem,
     slice: &Slice,
@@ -96,7 +116,9 @@ pub fn evaluate_slice_in_chunks(
         kernel.run(gpu, "slice.init", &init, 0, None);
         kernel.passes(gpu, "slice.pass", &pass, 0, problem.data.len() as u32);
         kernel.run(gpu, "slice.finish", &finish, 0, None);
-        let bytes = gpu.read_buffer(&meta, 0, (n * MODEL_META_BYTES) as u64)?;
+        let bytes = gpu
+            .read_buffer_async(&meta, 0, (n * MODEL_META_BYTES) as u64)
+            .await?;
         let metas: &[ModelMeta] = bytemuck::cast_slice(&bytes);
         out.extend(
             metas

@@ -12,8 +12,8 @@ use anyhow::{Result, anyhow};
 use super::data_view::DataView;
 use crate::gpu::Gpu;
 use crate::gpu::gpu_data::{Particle, STATUS_DIVERGED, TrailPoint};
-use crate::gpu::model_sim::{ModelSetup, train};
-use crate::gpu::model_slice::evaluate_slice;
+use crate::gpu::model_sim::{ModelSetup, train_async};
+use crate::gpu::model_slice::evaluate_slice_async;
 use crate::gpu::sim::{Recorded, Simulation, TrailPlan};
 use crate::model::ModelProblem;
 use crate::model::slice::Directions;
@@ -41,12 +41,25 @@ pub struct Landscape {
 }
 
 /// The model of `scene`, trained and sliced; `plan` says what the trails keep (every step
-/// while it fits, as a surface run's).
+/// while it fits, as a surface run's); `progress` is told the models trained and their number.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn landscape(
     gpu: &Gpu,
     scene: &Scene,
     model: &ModelScene,
     plan: impl FnOnce(u64) -> Result<TrailPlan>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Landscape> {
+    pollster::block_on(landscape_async(gpu, scene, model, plan, progress))
+}
+
+/// [`landscape`] as a future (a page cannot wait for the GPU).
+pub async fn landscape_async(
+    gpu: &Gpu,
+    scene: &Scene,
+    model: &ModelScene,
+    plan: impl FnOnce(u64) -> Result<TrailPlan>,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Landscape> {
     let problem = scene_problem(model)?;
     let groups = scene.groups();
@@ -70,7 +83,9 @@ pub fn landscape(
         plane: Some(&plane.plane),
         keep_parameters: true,
     };
-    let trained = train(gpu, &setup, &mut |_| {})?;
+    let total = setup.particles();
+    progress(0, total);
+    let trained = train_async(gpu, &setup, &mut |done| progress(done, total)).await?;
     let kept = trained
         .trails
         .iter()
@@ -78,7 +93,7 @@ pub fn landscape(
         .filter(|p| p.status != STATUS_DIVERGED);
     let about = plane.line.clone();
     let slice = request.slice(plane.clone(), kept.map(|p| p.pos));
-    let losses = evaluate_slice(gpu, &problem, &slice)?;
+    let losses = evaluate_slice_async(gpu, &problem, &slice).await?;
     let domain = Domain {
         x: slice.a,
         y: slice.b,

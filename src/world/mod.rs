@@ -25,7 +25,6 @@ use crate::render::overlay::style::Inset;
 use crate::render::{FrameState, RenderSettings, Renderer};
 use crate::scene::Scene;
 use data_view::DataView;
-use landscape::landscape;
 pub use landscape::scene_problem;
 
 mod data_view;
@@ -42,6 +41,12 @@ pub fn trail_budget(gpu: &Gpu, particles: u64) -> u64 {
     AdapterMemory::of(gpu)
         .usable()
         .saturating_sub(particles * PARTICLE_BYTES)
+}
+
+/// What the trails of `n` particles of `scene` keep: the whole history while it fits.
+fn trail_for(gpu: &Gpu, scene: &Scene, n: u64) -> Result<TrailPlan> {
+    TrailPlan::whole_history(&gpu.device.limits(), n, scene.steps, trail_budget(gpu, n))
+        .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))
 }
 
 pub struct World {
@@ -129,41 +134,24 @@ impl World {
     /// Validates the scene, refuses particle counts the adapter cannot hold before any GPU
     /// work, and builds everything. A scene coloured by what happens at the end (basin, final
     /// loss, steps to converge) is simulated to its end once first, then reset. A model scene
-    /// is trained and sliced here, then drawn as its slice's surface scene ([`landscape`]).
+    /// is trained and sliced here, then drawn as its slice's surface scene ([`landscape`]); a
+    /// page cannot wait for that and builds it with [`Self::new_async`].
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
-        let limits = gpu.device.limits();
-        let trail_for = |n: u64| {
-            TrailPlan::whole_history(&limits, n, scene.steps, trail_budget(gpu, n))
-                .with_context(|| format!("{n} particles leave no room for trails in GPU memory"))
-        };
+        let trail_for = |n: u64| trail_for(gpu, scene, n);
         #[cfg(target_arch = "wasm32")]
         if scene.model.is_some() {
-            anyhow::bail!(
-                "a [model] scene trains before it draws, reading its results back as it goes, which \
-                 the page cannot wait for yet: run it with `descent view SCENE.toml`"
-            );
+            anyhow::bail!("a [model] scene trains before it draws: a page builds it with World::new_async");
         }
         #[cfg(not(target_arch = "wasm32"))]
         if scene.model.is_some() && scene.view.layout == Some(crate::scene::Layout::Map) {
             return model_map::model_map(gpu, scene, settings);
         }
+        #[cfg(not(target_arch = "wasm32"))]
         if let Some(model) = &scene.model {
             // Trained and sliced first; then drawn as a surface scene.
-            let land = landscape(gpu, scene, model, trail_for)?;
-            let mesh = SurfaceMesh::new(gpu, &land.scene.surface, land.scene.mesh[0], land.scene.mesh[1])?;
-            let notes = ModelNotes {
-                about: land.about,
-                losses: land.losses,
-                data_view: land.data_view,
-            };
-            let world = Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings)?;
-            // A sweep's map by the models' true final losses, not the slice's under them.
-            world
-                .sweep
-                .borrow_mut()
-                .set_outcome(land.outcome, Some(land.scores));
-            return Ok(world);
+            let land = landscape::landscape(gpu, scene, model, trail_for, &mut |_, _| {})?;
+            return Self::from_landscape(gpu, land, settings);
         }
         // Checked before the start list (or anything else large) is made.
         let n = scene.particle_count();
@@ -181,6 +169,48 @@ impl World {
         let sim = Simulation::new(gpu, &SimSetup::for_scene(scene, &starts, trail))?;
         let mesh = SurfaceMesh::new(gpu, &scene.surface, scene.mesh[0], scene.mesh[1])?;
         Self::assemble(gpu, scene.clone(), sim, mesh, trail, None, settings)
+    }
+
+    /// The world of a model scene in a page: trained and sliced without blocking (every
+    /// readback awaited), `progress` told the models done and their number as chunks finish.
+    /// Other scenes are built as [`Self::new`] builds them. A model map is not: it trains
+    /// between a window's frames, which the page does not do yet.
+    pub async fn new_async(
+        gpu: &Gpu,
+        scene: &Scene,
+        settings: &RenderSettings,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Self> {
+        let Some(model) = &scene.model else {
+            return Self::new(gpu, scene, settings);
+        };
+        scene.validate().map_err(anyhow::Error::msg)?;
+        if scene.view.layout == Some(crate::scene::Layout::Map) {
+            anyhow::bail!(
+                "a [model] scene's map trains between the window's frames, which the page does not \
+                 do yet: draw it with layout = \"scene\" here, or run `descent view SCENE.toml`"
+            );
+        }
+        let trail_for = |n: u64| trail_for(gpu, scene, n);
+        let land = landscape::landscape_async(gpu, scene, model, trail_for, progress).await?;
+        Self::from_landscape(gpu, land, settings)
+    }
+
+    /// A trained model scene's world: its slice drawn as a surface scene.
+    fn from_landscape(gpu: &Gpu, land: landscape::Landscape, settings: &RenderSettings) -> Result<Self> {
+        let mesh = SurfaceMesh::new(gpu, &land.scene.surface, land.scene.mesh[0], land.scene.mesh[1])?;
+        let notes = ModelNotes {
+            about: land.about,
+            losses: land.losses,
+            data_view: land.data_view,
+        };
+        let world = Self::assemble(gpu, land.scene, land.sim, mesh, land.trail, Some(notes), settings)?;
+        // A sweep's map by the models' true final losses, not the slice's under them.
+        world
+            .sweep
+            .borrow_mut()
+            .set_outcome(land.outcome, Some(land.scores));
+        Ok(world)
     }
 
     /// The world of `scene` drawn from `sim` on `mesh`.
