@@ -625,6 +625,36 @@ fn the_pages_model_scene_is_descent_renders() {
     compare_with_still(&session(), "model", &scene);
 }
 
+/// The panel's "open a scene" menu in the page lists the shipped scenes (built in: a page
+/// reads no files); one picked replaces the scene and the link follows.
+#[test]
+fn the_pages_panel_opens_a_shipped_scene() {
+    let session = session();
+    let tab = open(&session, "");
+    no_error(&tab);
+    let click = |(x, y): (f64, f64)| {
+        tab.mouse("mousePressed", x, y, 0);
+        tab.mouse("mouseReleased", x, y, 0);
+    };
+    click(widget_centre(&tab, "open a scene"));
+    click(widget_centre(&tab, "linear-regression"));
+    let title = descent::scene::library::shipped("linear-regression.toml")
+        .expect("shipped")
+        .expect("parses")
+        .title
+        .expect("a title");
+    wait_for(
+        &tab,
+        &format!(
+            "decodeURIComponent(location.hash).includes({})",
+            serde_json::to_string(&title).expect("json")
+        ),
+    );
+    wait_for(&tab, "window.descentPage.settled");
+    no_error(&tab);
+    screenshot(&tab, "opened.png");
+}
+
 /// Pixels of the picked group's highlight colour in the 3D view (left of the legend and maps).
 fn highlighted(im: &image::RgbaImage) -> usize {
     let [r, g, b, _] = descent::outcome::sweep_view::HIGHLIGHT;

@@ -568,6 +568,41 @@ fn the_look_panel_switches_the_log_colour_scale() {
     );
 }
 
+/// The panel's "open a scene" menu lists every shipped scene; one picked replaces the scene
+/// with its own camera (sgd-2d-top looks from above) and panel, and the frame shows it.
+#[test]
+fn the_panel_opens_a_shipped_scene() {
+    let mut h = harness(BOWL);
+    let before = shown_frame(&h);
+    h.get_by_label("open a scene").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("models/two-moons-mlp").is_some(),
+        "the model scenes are listed"
+    );
+    h.get_by_label("sgd-2d-top").click_accesskit();
+    h.run_steps(4);
+    let file = descent::scene::library::shipped("sgd-2d-top.toml")
+        .expect("shipped")
+        .expect("parses");
+    assert_eq!(viewer(&h).scene().title, file.title);
+    assert_eq!(viewer(&h).scene().optimizers.len(), file.optimizers.len());
+    assert_eq!(
+        viewer(&h).camera().elevation_deg,
+        OrbitCamera::top().elevation_deg
+    );
+    let after = shown_frame(&h);
+    let changed = before
+        .pixels()
+        .zip(after.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).any(|(x, y)| x.abs_diff(y) > 40))
+        .count();
+    assert!(
+        changed > (after.width() * after.height() / 10) as usize,
+        "the frame barely changed: {changed} pixels"
+    );
+}
+
 /// While the run plays, the panel's numbers (status, step slider, loss plot) follow it only
 /// every `panel_refresh`, so the window mostly copies the panel's pixels; once it stops they
 /// show the step reached at once.

@@ -43,11 +43,24 @@ pub(super) fn record(update: &accesskit::TreeUpdate, css_per_point: f64, insets:
         label: format!("inset {k}"),
         rect: [r.min.x, r.min.y, r.width(), r.height()].map(|v| f64::from(v) * css_per_point),
     });
+    // A combo box is labelled by a label widget beside it, not by a label of its own.
+    let texts: std::collections::HashMap<accesskit::NodeId, &str> = update
+        .nodes
+        .iter()
+        .filter_map(|(id, node)| Some((*id, node.label().or(node.value())?)))
+        .collect();
     let widgets = update
         .nodes
         .iter()
         .filter_map(|(_, node)| {
-            let label = node.label()?.to_string();
+            let label = match node.label() {
+                Some(label) => label.to_string(),
+                None => node
+                    .labelled_by()
+                    .iter()
+                    .find_map(|id| texts.get(id))?
+                    .to_string(),
+            };
             let b = node.bounds()?;
             Some(Widget {
                 role: format!("{:?}", node.role()),

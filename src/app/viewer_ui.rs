@@ -74,6 +74,7 @@ impl Viewer {
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         self.status_ui(ui);
                         ui.separator();
+                        self.open_scene_ui(ui, gpu);
                         self.capture_ui(ui, gpu);
                         ui.separator();
                         if let Some(scene) = self.panel.ui(ui, &self.scene, &self.shown.loss) {
@@ -303,6 +304,52 @@ impl Viewer {
                 Err(e) => self.message = format!("{e}"),
             }
         }
+    }
+
+    /// The shipped scenes (`assets/scenes`, built in): one picked replaces the scene, with its
+    /// own camera and look.
+    pub(super) fn open_scene_ui(&mut self, ui: &mut egui::Ui, gpu: &Gpu) {
+        let mut picked = None;
+        egui::ComboBox::from_label("open a scene")
+            .selected_text("assets/scenes")
+            .show_ui(ui, |ui| {
+                for (path, _) in crate::scene::library::SHIPPED {
+                    let name = path.trim_end_matches(".toml");
+                    if ui.selectable_label(false, name).clicked() {
+                        picked = Some(*path);
+                    }
+                }
+            });
+        let Some(path) = picked else { return };
+        let opened = match crate::scene::library::shipped(path) {
+            Some(Ok(scene)) => self.open_scene(gpu, scene),
+            Some(Err(e)) => Err(anyhow::anyhow!("{e}")),
+            None => Err(anyhow::anyhow!("no scene {path}")),
+        };
+        self.message = match opened {
+            Ok(()) => format!("opened {path}"),
+            Err(e) => format!("cannot open {path}: {e:#}"),
+        };
+    }
+
+    /// Replaces the scene by `scene`, a whole new one: the panel, the camera and the look
+    /// follow its file (a panel edit keeps them).
+    pub fn open_scene(&mut self, gpu: &Gpu, scene: crate::scene::Scene) -> anyhow::Result<()> {
+        let old = &self.options.settings;
+        let (mut settings, camera) =
+            crate::render::view_settings(&scene.view, [old.width, old.height], old.msaa)
+                .map_err(anyhow::Error::msg)?;
+        // What the window chose for its adapter and surface stays.
+        settings.density_budget = old.density_budget;
+        settings.color_format = old.color_format;
+        let before = std::mem::replace(&mut self.options.settings, settings);
+        if let Err(e) = self.set_scene(gpu, scene) {
+            self.options.settings = before;
+            return Err(e);
+        }
+        self.camera = camera;
+        self.panel = crate::app::panel::Panel::from_scene(self.asked_scene());
+        Ok(())
     }
 
     /// Takes the run's numbers into what the panel shows.

@@ -9,6 +9,7 @@
 //!   ([`ModelScene`]; `descent run` trains it).
 //! - `format.rs`: the TOML format, read into a [`Scene`] with located errors ([`SceneError`],
 //!   `error.rs`); `optimizer_table.rs`: one `[[optimizer]]` table.
+//! - `library.rs`: the scenes shipped in `assets/scenes`, built in (the panel's menu).
 //! - `write/`: the inverse: a [`Scene`] as a scene file (`to_toml`, what the page keeps in its
 //!   URL) and as a `descent render` command line (`to_command`).
 //!
@@ -37,6 +38,7 @@
 mod defaults;
 mod error;
 mod format;
+pub mod library;
 mod model_table;
 mod optimizer_table;
 mod view;

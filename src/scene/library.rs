@@ -1,0 +1,135 @@
+//! The scenes shipped in `assets/scenes`, built into the program: the panel's "open a scene"
+//! menu in the window and in the page (which has no file system to read them from). A test
+//! checks the list against the folder, so a new scene file cannot be left out.
+
+use super::{Scene, SceneError, no_files};
+
+/// Each shipped scene's path under `assets/scenes`, and its text.
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "cosine-quadratic.toml",
+        include_str!("../../assets/scenes/cosine-quadratic.toml"),
+    ),
+    (
+        "himmelblau-basins.toml",
+        include_str!("../../assets/scenes/himmelblau-basins.toml"),
+    ),
+    (
+        "linear-regression-minibatch.toml",
+        include_str!("../../assets/scenes/linear-regression-minibatch.toml"),
+    ),
+    (
+        "linear-regression-only-b.toml",
+        include_str!("../../assets/scenes/linear-regression-only-b.toml"),
+    ),
+    (
+        "linear-regression.toml",
+        include_str!("../../assets/scenes/linear-regression.toml"),
+    ),
+    (
+        "momentum-map.toml",
+        include_str!("../../assets/scenes/momentum-map.toml"),
+    ),
+    (
+        "noisy-sgd.toml",
+        include_str!("../../assets/scenes/noisy-sgd.toml"),
+    ),
+    (
+        "rastrigin-million.toml",
+        include_str!("../../assets/scenes/rastrigin-million.toml"),
+    ),
+    (
+        "rastrigin-swarm.toml",
+        include_str!("../../assets/scenes/rastrigin-swarm.toml"),
+    ),
+    (
+        "rosenbrock-race.toml",
+        include_str!("../../assets/scenes/rosenbrock-race.toml"),
+    ),
+    (
+        "rosenbrock-schedules.toml",
+        include_str!("../../assets/scenes/rosenbrock-schedules.toml"),
+    ),
+    (
+        "saddle-two-starts.toml",
+        include_str!("../../assets/scenes/saddle-two-starts.toml"),
+    ),
+    ("sgd-1d.toml", include_str!("../../assets/scenes/sgd-1d.toml")),
+    (
+        "sgd-2d-top.toml",
+        include_str!("../../assets/scenes/sgd-2d-top.toml"),
+    ),
+    (
+        "sgd-vs-adam.toml",
+        include_str!("../../assets/scenes/sgd-vs-adam.toml"),
+    ),
+    (
+        "theta-squared.toml",
+        include_str!("../../assets/scenes/theta-squared.toml"),
+    ),
+    (
+        "models/linear-regression-model.toml",
+        include_str!("../../assets/scenes/models/linear-regression-model.toml"),
+    ),
+    (
+        "models/logistic-blobs.toml",
+        include_str!("../../assets/scenes/models/logistic-blobs.toml"),
+    ),
+    (
+        "models/spirals-mlp.toml",
+        include_str!("../../assets/scenes/models/spirals-mlp.toml"),
+    ),
+    (
+        "models/trainability-fractal.toml",
+        include_str!("../../assets/scenes/models/trainability-fractal.toml"),
+    ),
+    (
+        "models/trainability-paraminit.toml",
+        include_str!("../../assets/scenes/models/trainability-paraminit.toml"),
+    ),
+    (
+        "models/two-moons-mlp.toml",
+        include_str!("../../assets/scenes/models/two-moons-mlp.toml"),
+    ),
+];
+
+/// The shipped scene at `path` (under `assets/scenes`), parsed; None when there is none.
+pub fn shipped(path: &str) -> Option<Result<Scene, SceneError>> {
+    SHIPPED
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(p, text)| Scene::parse_with(&format!("assets/scenes/{p}"), text, &no_files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `.toml` of assets/scenes and assets/scenes/models, and nothing else, each parsing.
+    #[test]
+    fn the_list_is_the_scenes_folder_and_every_scene_parses() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes");
+        let mut on_disk = Vec::new();
+        for (dir, prefix) in [(root.clone(), ""), (root.join("models"), "models/")] {
+            for entry in std::fs::read_dir(&dir).expect("assets/scenes") {
+                let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+                if name.ends_with(".toml") {
+                    on_disk.push(format!("{prefix}{name}"));
+                }
+            }
+        }
+        on_disk.sort();
+        let mut listed: Vec<String> = SHIPPED.iter().map(|(p, _)| p.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk, "src/scene/library.rs lists the scenes folder");
+        for (path, _) in SHIPPED {
+            let scene = shipped(path).expect("listed");
+            assert!(
+                scene.is_ok(),
+                "{path}: {}",
+                scene.err().map(|e| e.to_string()).unwrap_or_default()
+            );
+        }
+        assert!(shipped("no-such.toml").is_none());
+    }
+}
