@@ -396,3 +396,30 @@ fn every_bad_value_gets_its_exact_message() {
         ["  | camera = \"above\"", "  |          ^"]
     );
 }
+
+/// The scenes built into the program (`scene::library`, the panel's menu) are every `.toml` of
+/// assets/scenes and assets/scenes/models, and nothing else, each parsing.
+#[test]
+fn the_built_in_scenes_are_the_scenes_folder_and_every_one_parses() {
+    use descent::scene::library::{SHIPPED, shipped};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes");
+    let mut on_disk = Vec::new();
+    for (dir, prefix) in [(root.clone(), ""), (root.join("models"), "models/")] {
+        for entry in std::fs::read_dir(&dir).expect("assets/scenes") {
+            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") {
+                on_disk.push(format!("{prefix}{name}"));
+            }
+        }
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = SHIPPED.iter().map(|(p, _)| p.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk, "src/scene/library.rs lists the scenes folder");
+    for (path, _) in SHIPPED {
+        if let Err(e) = shipped(path).expect("listed") {
+            panic!("{path}: {e}");
+        }
+    }
+    assert!(shipped("no-such.toml").is_none());
+}

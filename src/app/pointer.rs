@@ -19,7 +19,7 @@ impl Viewer {
         rect: egui::Rect,
         ppp: f32,
     ) {
-        let (modifiers, scroll, button, touch, since_scroll) = response.ctx.input(|i| {
+        let (modifiers, (scroll, raw_scroll), button, touch, since_scroll) = response.ctx.input(|i| {
             let button = [
                 egui::PointerButton::Primary,
                 egui::PointerButton::Secondary,
@@ -29,7 +29,7 @@ impl Viewer {
             .find(|b| i.pointer.button_down(*b));
             (
                 i.modifiers,
-                i.smooth_scroll_delta.y,
+                (i.smooth_scroll_delta.y, wheel_points(i)),
                 button,
                 i.multi_touch(),
                 i.time_since_last_scroll(),
@@ -95,15 +95,19 @@ impl Viewer {
             self.drag = None;
             self.drag_origin = None;
         }
-        if response.hovered() && scroll != 0.0 {
-            let factor = (-scroll * 0.002).exp();
+        if response.hovered() && (scroll != 0.0 || raw_scroll != 0.0) {
             let on_map = response.hover_pos().and_then(|p| self.sweep_map_at(p, rect, ppp));
             if let Some((k, at)) = on_map {
-                // The wheel over a map zooms its ranges about the pointer, once it rests.
-                let (_, span, about) = self.map_scroll.get_or_insert((k, 1.0, at));
-                *span *= f64::from(factor);
-                *about = at;
-            } else {
+                // The wheel over a map zooms its ranges about the pointer, once it rests. It
+                // counts the wheel's own turns: egui's smoothed delta goes on arriving after
+                // the rest, and would start a second zoom.
+                if raw_scroll != 0.0 {
+                    let (_, span, about) = self.map_scroll.get_or_insert((k, 1.0, at));
+                    *span *= (-f64::from(raw_scroll) * 0.002).exp();
+                    *about = at;
+                }
+            } else if scroll != 0.0 {
+                let factor = (-scroll * 0.002).exp();
                 let cursor = response.hover_pos().map(|p| self.ndc(p, rect));
                 self.camera
                     .zoom_towards(factor, cursor, rect.width() / rect.height());
@@ -322,4 +326,21 @@ impl Viewer {
         // The surface drawn: a model scene's is its slice.
         crate::app::picking::pick_with(clip_from_data, &self.world.scene().surface, self.ndc(p, rect))
     }
+}
+
+/// The wheel's turns this frame in points (egui's line is 40 points, a page the screen),
+/// before egui smooths them.
+fn wheel_points(input: &egui::InputState) -> f32 {
+    input
+        .events
+        .iter()
+        .map(|e| match e {
+            egui::Event::MouseWheel { unit, delta, .. } => match unit {
+                egui::MouseWheelUnit::Point => delta.y,
+                egui::MouseWheelUnit::Line => delta.y * 40.0,
+                egui::MouseWheelUnit::Page => delta.y * input.content_rect().height(),
+            },
+            _ => 0.0,
+        })
+        .sum()
 }

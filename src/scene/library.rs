@@ -1,6 +1,6 @@
 //! The scenes shipped in `assets/scenes`, built into the program: the panel's "open a scene"
-//! menu in the window and in the page (which has no file system to read them from). A test
-//! checks the list against the folder, so a new scene file cannot be left out.
+//! menu in the window and in the page (which has no file system to read them from).
+//! `tests/scene.rs` checks the list against the folder, so a new scene file cannot be left out.
 
 use super::{Scene, SceneError, no_files};
 
@@ -99,37 +99,4 @@ pub fn shipped(path: &str) -> Option<Result<Scene, SceneError>> {
         .iter()
         .find(|(p, _)| *p == path)
         .map(|(p, text)| Scene::parse_with(&format!("assets/scenes/{p}"), text, &no_files))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every `.toml` of assets/scenes and assets/scenes/models, and nothing else, each parsing.
-    #[test]
-    fn the_list_is_the_scenes_folder_and_every_scene_parses() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenes");
-        let mut on_disk = Vec::new();
-        for (dir, prefix) in [(root.clone(), ""), (root.join("models"), "models/")] {
-            for entry in std::fs::read_dir(&dir).expect("assets/scenes") {
-                let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
-                if name.ends_with(".toml") {
-                    on_disk.push(format!("{prefix}{name}"));
-                }
-            }
-        }
-        on_disk.sort();
-        let mut listed: Vec<String> = SHIPPED.iter().map(|(p, _)| p.to_string()).collect();
-        listed.sort();
-        assert_eq!(listed, on_disk, "src/scene/library.rs lists the scenes folder");
-        for (path, _) in SHIPPED {
-            let scene = shipped(path).expect("listed");
-            assert!(
-                scene.is_ok(),
-                "{path}: {}",
-                scene.err().map(|e| e.to_string()).unwrap_or_default()
-            );
-        }
-        assert!(shipped("no-such.toml").is_none());
-    }
 }
