@@ -140,10 +140,15 @@ fn state_at(slot: u32, j: u32, i: u32) -> u32 {
     return (slot * MODEL_PAIRS + j) * params.n_particles + i;
 }
 
+// Past this |z|, tanh(z) rounds to +-1 in f32 (it does from about 9.1).
+const TANH_FLAT: f32 = 15.0;
+
 fn activate(z: f32) -> f32 {
     switch MODEL_ACTIVATION {
         case ACT_TANH: {
-            return tanh(z);
+            // WGSL's tanh may be sinh/cosh, NaN past |z| ~ 89 (SwiftShader's is): clamped where
+            // f32's tanh is already +-1.
+            return tanh(clamp(z, -TANH_FLAT, TANH_FLAT));
         }
         case ACT_RELU: {
             return max(z, 0.0);

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::{Id, MAX_INLINE_DEPTH, Op, Tape};
+use crate::expr::func::Func;
 
 /// `c` rounded to a WGSL f32: a suffixed literal, or the bit pattern of a
 /// non-finite value (naga refuses overflowing constant expressions).
@@ -136,6 +137,16 @@ pub(super) fn emit(tape: &Tape, roots: &[Id], out: &mut String) -> Vec<String> {
                 let a = take(a);
                 Ref {
                     text: format!("div_by_zero({}, {negative})", a.text),
+                    atomic: true,
+                    depth: a.depth + 1,
+                }
+            }
+            // WGSL's tanh may be sinh/cosh, NaN past |x| ~ 89 (SwiftShader's is): clamped where
+            // f32's tanh is already +-1 (from about 9.1).
+            Op::Call1(Func::Tanh, a) => {
+                let a = take(a);
+                Ref {
+                    text: format!("tanh(clamp({}, -15.0, 15.0))", a.text),
                     atomic: true,
                     depth: a.depth + 1,
                 }
