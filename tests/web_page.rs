@@ -625,6 +625,21 @@ fn the_pages_model_scene_is_descent_renders() {
     compare_with_still(&session(), "model", &scene);
 }
 
+/// A model scene's map in the page: its networks trained between frames, coarse to fine, as
+/// in the window (the page refused it before), ending as `descent render --still` draws it.
+/// Like any trainability map it is chaotic at its boundary, where SwiftShader's and
+/// lavapipe's f32 arithmetic part: the budget is 1% of the frame.
+#[test]
+fn the_pages_model_map_is_descent_renders() {
+    let map = "title = \"trainability\"\n[model]\nmodel = \"mlp:4-4-1:tanh:nobias:meanfield\"\n\
+        loss = \"mse\"\ndata = \"teacher:n=20,d=4\"\n[[optimizer]]\nname = \"sgd\"\n\
+        lr_layer0 = { from = 1e-2, to = 1e4, count = 24, scale = \"log\" }\n\
+        lr_layer1 = { from = 1e-2, to = 1e4, count = 20, scale = \"log\" }\n[run]\nsteps = 30\n\
+        [view]\nsweep_score = \"trainability\"\nlayout = \"map\"\n";
+    let (native, page) = page_and_still(&session(), "model-map", map);
+    assert_alike("model-map", &native, &page, 0.01);
+}
+
 /// The panel's "open a scene" menu in the page lists the shipped scenes (built in: a page
 /// reads no files); one picked replaces the scene and the link follows.
 #[test]

@@ -657,6 +657,17 @@ impl ModelSim {
         Ok(bytemuck::cast_slice(&bytes).to_vec())
     }
 
+    /// Each particle's loss, step and status: natively read now; in a page the answer once it
+    /// has come (`None` until then; see `gpu::later`).
+    pub fn read_meta_latest(&self, gpu: &Gpu) -> Result<Option<Vec<ModelMeta>>, GpuError> {
+        let size = (self.count * MODEL_META_BYTES) as u64;
+        let tag = [self.clock, self.count as u32, 0, 0];
+        Ok(gpu
+            .read_latest("model.meta", &[(&self.meta, 0, size)], tag)?
+            .filter(|(t, _)| *t == tag)
+            .map(|(_, bytes)| bytemuck::cast_slice(&bytes).to_vec()))
+    }
+
     /// [`Self::read_meta_async`], blocking (natively a read is done when it returns).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn read_meta(&self, gpu: &Gpu) -> Result<Vec<ModelMeta>, GpuError> {

@@ -3,7 +3,8 @@
 //! cell of the map, then the cells between them, down to every cell), a chunk of models at a
 //! time, each chunk stepped for a slice of each frame; a cell not trained yet shows the cell
 //! of the finest whole level that covers it, so the map sharpens as it goes. The numbers are
-//! the same as one run's: each model trains alone, whatever its chunk.
+//! the same as one run's: each model trains alone, whatever its chunk. In a page a chunk's
+//! results are read back asynchronously (`gpu::later`) and taken a frame or more later.
 
 use anyhow::{Result, anyhow};
 use std::time::Duration;
@@ -163,7 +164,10 @@ impl MapTraining {
                 self.steps_per_call = (self.steps_per_call / 2).max(1);
             }
             if sim.clock() >= self.steps {
-                let meta = sim.read_meta(gpu)?;
+                // A page's answer comes a frame or more later: the chunk waits for it.
+                let Some(meta) = sim.read_meta_latest(gpu)? else {
+                    break;
+                };
                 for (local, m) in meta.iter().enumerate() {
                     let t = *first * per_group + local;
                     let g = self.order[t / per_group];

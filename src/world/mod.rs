@@ -29,9 +29,7 @@ pub use landscape::scene_problem;
 
 mod data_view;
 mod landscape;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod map_training;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod model_map;
 
 /// Trail memory a scene of `particles` may use: what descent may use of the adapter's memory
@@ -57,8 +55,7 @@ pub struct World {
     pub renderer: Renderer,
     pub trail: TrailPlan,
     pub particles: u64,
-    /// A model map training between frames (the map layout in the window).
-    #[cfg(not(target_arch = "wasm32"))]
+    /// A model map training between frames (the map layout, in the window and the page).
     pub map_training: Option<map_training::MapTraining>,
     /// Where each particle ends, for scenes coloured by basin.
     pub basins: Option<Basins>,
@@ -139,13 +136,13 @@ impl World {
     pub fn new(gpu: &Gpu, scene: &Scene, settings: &RenderSettings) -> Result<Self> {
         scene.validate().map_err(anyhow::Error::msg)?;
         let trail_for = |n: u64| trail_for(gpu, scene, n);
+        // A model map trains between frames, in the window and in the page.
+        if scene.model.is_some() && scene.view.layout == Some(crate::scene::Layout::Map) {
+            return model_map::model_map(gpu, scene, settings);
+        }
         #[cfg(target_arch = "wasm32")]
         if scene.model.is_some() {
             anyhow::bail!("a [model] scene trains before it draws: a page builds it with World::new_async");
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        if scene.model.is_some() && scene.view.layout == Some(crate::scene::Layout::Map) {
-            return model_map::model_map(gpu, scene, settings);
         }
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(model) = &scene.model {
@@ -173,8 +170,8 @@ impl World {
 
     /// The world of a model scene in a page: trained and sliced without blocking (every
     /// readback awaited), `progress` told the models done and their number as chunks finish.
-    /// Other scenes are built as [`Self::new`] builds them. A model map is not: it trains
-    /// between a window's frames, which the page does not do yet.
+    /// Other scenes, and a model map (which trains between frames), are built as
+    /// [`Self::new`] builds them.
     pub async fn new_async(
         gpu: &Gpu,
         scene: &Scene,
@@ -184,13 +181,10 @@ impl World {
         let Some(model) = &scene.model else {
             return Self::new(gpu, scene, settings);
         };
-        scene.validate().map_err(anyhow::Error::msg)?;
         if scene.view.layout == Some(crate::scene::Layout::Map) {
-            anyhow::bail!(
-                "a [model] scene's map trains between the window's frames, which the page does not \
-                 do yet: draw it with layout = \"scene\" here, or run `descent view SCENE.toml`"
-            );
+            return Self::new(gpu, scene, settings);
         }
+        scene.validate().map_err(anyhow::Error::msg)?;
         let trail_for = |n: u64| trail_for(gpu, scene, n);
         let land = landscape::landscape_async(gpu, scene, model, trail_for, progress).await?;
         Self::from_landscape(gpu, land, settings)
@@ -271,7 +265,6 @@ impl World {
             insets,
             stats: RefCell::new(stats),
             sweep: RefCell::new(SweepView::default()),
-            #[cfg(not(target_arch = "wasm32"))]
             map_training: None,
             #[cfg(target_arch = "wasm32")]
             end_state,
@@ -299,7 +292,6 @@ impl World {
     pub fn draw(&mut self, gpu: &Gpu, overlay: &mut Overlay, look: &Look) -> &wgpu::Texture {
         #[cfg(target_arch = "wasm32")]
         self.settle(gpu);
-        #[cfg(not(target_arch = "wasm32"))]
         self.train_map(gpu);
         draw_frame(
             gpu,
@@ -319,7 +311,6 @@ impl World {
 
     /// A model map in training: a slice of this frame's time for it, and the map remade
     /// when a chunk of models has finished.
-    #[cfg(not(target_arch = "wasm32"))]
     fn train_map(&mut self, gpu: &Gpu) {
         let Some(job) = self.map_training.as_mut() else {
             return;
@@ -351,7 +342,6 @@ impl World {
 
     /// Whether a model map has finished training (true for anything else).
     pub fn map_trained(&self) -> bool {
-        #[cfg(not(target_arch = "wasm32"))]
         if let Some(job) = &self.map_training {
             return job.is_done();
         }
@@ -420,7 +410,6 @@ impl World {
 }
 
 /// The time a frame gives a model map in training.
-#[cfg(not(target_arch = "wasm32"))]
 const MAP_TRAINING_SLICE: std::time::Duration = std::time::Duration::from_millis(60);
 
 /// How a frame is looked at: the camera (its `bottom_inset` is set per frame for the plot

@@ -1,4 +1,4 @@
-//! A model scene in the map layout in the window: its models trained between frames, coarse
+//! A model scene in the map layout (window and page): its models trained between frames, coarse
 //! to fine ([`MapTraining`]), without trails or loss slice (the map is the picture), drawn as
 //! its sweep's map from their true losses and trainability sums.
 
