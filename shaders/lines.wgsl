@@ -1,5 +1,5 @@
 // Lines: particle trails and the axes' world-space segments, expanded to screen-space quads
-// in the vertex shader (two triangles per segment, see `quad_corner`, no vertex buffer), plus
+// in the vertex shader (an indexed quad per segment, see `quad_of`, no vertex buffer), plus
 // the flat-coloured panes of the axes. Prepended by the host: the generated surface,
 // common.wgsl, render.wgsl, particles.wgsl.
 //
@@ -107,7 +107,7 @@ fn join_offset(d: vec2<f32>, dn: vec2<f32>, has: bool, sign: f32, side: f32, out
 
 @vertex
 fn vs_trail(@builtin(vertex_index) vertex: u32) -> LineOut {
-    let instance = vertex / QUAD_VERTICES;
+    let instance = quad_of(vertex);
     let v = quad_corner(vertex);
     var out: LineOut;
     out.clip = CULLED;
@@ -191,7 +191,7 @@ fn vs_trail(@builtin(vertex_index) vertex: u32) -> LineOut {
 
 @vertex
 fn vs_segment(@builtin(vertex_index) vertex: u32) -> LineOut {
-    let instance = vertex / QUAD_VERTICES;
+    let instance = quad_of(vertex);
     let v = quad_corner(vertex);
     var out: LineOut;
     out.clip = CULLED;

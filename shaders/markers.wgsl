@@ -1,4 +1,4 @@
-// Markers: camera-facing billboards (a quad each, see render.wgsl's `quad_corner`) shaded by a signed
+// Markers: camera-facing billboards (an indexed quad each, see render.wgsl's `quad_of`) shaded by a signed
 // distance function of their shape, in pixels: anti-aliased edges and an outline band of
 // `outline_px` inside the edge. Static markers (start points, known minima) come from an
 // instance buffer; particle heads are read from the simulation's buffers directly.
@@ -75,13 +75,13 @@ fn billboard(v: u32, data: vec3<f32>, m: Marker) -> MarkerOut {
 
 @vertex
 fn vs_static(@builtin(vertex_index) vertex: u32) -> MarkerOut {
-    let m = markers[vertex / QUAD_VERTICES];
+    let m = markers[quad_of(vertex)];
     return billboard(quad_corner(vertex), m.position, m);
 }
 
 @vertex
 fn vs_head(@builtin(vertex_index) vertex: u32) -> MarkerOut {
-    let instance = vertex / QUAD_VERTICES;
+    let instance = quad_of(vertex);
     let v = quad_corner(vertex);
     // Few particles: the first on top, as their trails are (see lines.wgsl's vs_trail).
     let n = chunk.count;

@@ -102,15 +102,15 @@ fn world_per_pixel(w: f32) -> f32 {
     return 2.0 * w / (frame.clip_from_view[1][1] * frame.viewport.y);
 }
 
-// Quads (trail segments, markers) are two triangles of a flat draw, QUAD_VERTICES vertices
-// each, quad = vertex / QUAD_VERTICES: not one instance per quad, since CPU adapters (lavapipe,
-// SwiftShader) shade every instance as a draw of its own, which made long trails cost frames.
-const QUAD_VERTICES: u32 = 6u;
+// Quads (trail segments, markers) are drawn indexed, not instanced (render/quads.rs):
+// vertex = 4 * quad + corner, the corner 0..3 in triangle-strip order (bit 0 the side, bit 1
+// the end).
+fn quad_of(vertex: u32) -> u32 {
+    return vertex / 4u;
+}
 
-// The corner (0..3 in triangle-strip order: bit 0 the side, bit 1 the end) that `vertex`
-// takes in its quad's triangles (0, 1, 2) and (2, 1, 3), one nibble each.
 fn quad_corner(vertex: u32) -> u32 {
-    return (0x312210u >> (4u * (vertex % QUAD_VERTICES))) & 0xfu;
+    return vertex % 4u;
 }
 
 // A clip position no triangle can cover: used to drop a primitive.

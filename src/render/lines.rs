@@ -1,20 +1,21 @@
 //! Lines: every particle's trail, read from the simulation's ring buffer, and the axes'
 //! world-space segments and panes.
 //!
-//! A trail segment is a quad (quad = segment * particles + particle) of two triangles in one
-//! flat draw; the vertex shader (`shaders/lines.wgsl`) fetches its two points and their
+//! A trail segment is an indexed quad (quad = segment * particles + particle, see
+//! `render::quads`); the vertex shader (`shaders/lines.wgsl`) fetches its two points and their
 //! neighbours from the ring, clips to the plot box, lifts the points a little towards the eye
 //! (so a path on the surface wins the depth test but a hill in front still hides it), and
 //! widens the segment in screen space with mitred joins and an anti-aliasing margin. The draw
-//! is one call per chunk: the CPU only computes the vertex count.
+//! is a few calls per chunk: the CPU only computes the quad count.
 
 use crate::gpu::Gpu;
 use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::axes::AxesGeometry;
 use crate::render::gpu_data::{FillVertex, LineSegment};
-use crate::render::particles::{ParticleBindings, QUAD_VERTICES};
+use crate::render::particles::ParticleBindings;
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
+use crate::render::quads::QuadIndices;
 use crate::render::target::TargetFormats;
 
 /// Room for the axes' segments (3 panes x 2 axes x 6 ticks, 3 axes x (1 + 6)) with margin.
@@ -29,6 +30,8 @@ pub struct LineRenderer {
     axes_bind_group: wgpu::BindGroup,
     segment_buffer: wgpu::Buffer,
     fill_buffer: wgpu::Buffer,
+    /// Indices of the quads every segment is drawn as.
+    quads: QuadIndices,
     segment_count: u32,
     fill_count: u32,
     trail_capacity: u32,
@@ -147,6 +150,7 @@ impl LineRenderer {
             axes_bind_group,
             segment_buffer,
             fill_buffer,
+            quads: QuadIndices::new(gpu),
             segment_count: 0,
             fill_count: 0,
             trail_capacity: plan.capacity,
@@ -192,7 +196,7 @@ impl LineRenderer {
         if self.segment_count > 0 {
             pass.set_pipeline(&self.segment_pipeline);
             pass.set_bind_group(1, &self.axes_bind_group, &[]);
-            pass.draw(0..QUAD_VERTICES * self.segment_count, 0..1);
+            self.quads.draw(pass, u64::from(self.segment_count));
         }
     }
 
@@ -211,9 +215,9 @@ impl LineRenderer {
         }
         if halo {
             pass.set_pipeline(&self.halo_pipeline);
-            particles.draw(pass, QUAD_VERTICES, segments);
+            particles.draw_quads(pass, &self.quads, segments);
         }
         pass.set_pipeline(&self.trail_pipeline);
-        particles.draw(pass, QUAD_VERTICES, segments);
+        particles.draw_quads(pass, &self.quads, segments);
     }
 }

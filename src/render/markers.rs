@@ -13,9 +13,10 @@ use crate::gpu::sim::Simulation;
 use crate::render::RenderError;
 use crate::render::gpu_data::{MarkerInstance, SHAPE_DOT};
 use crate::render::overlay::style::{MarkerShape, srgb_to_linear};
-use crate::render::particles::{ParticleBindings, QUAD_VERTICES};
+use crate::render::particles::ParticleBindings;
 use crate::render::pipeline::{ALPHA_BLEND, PipelineSpec, render_pipeline, shader, storage_entry};
 use crate::render::plot_box::PlotBox;
+use crate::render::quads::QuadIndices;
 use crate::render::target::TargetFormats;
 use crate::surfaces::Surface;
 
@@ -90,6 +91,8 @@ pub struct MarkerRenderer {
     head_pipeline: wgpu::RenderPipeline,
     static_bind_group: wgpu::BindGroup,
     static_count: u32,
+    /// Indices of the quads every marker is drawn as.
+    quads: QuadIndices,
 }
 
 impl MarkerRenderer {
@@ -153,6 +156,7 @@ impl MarkerRenderer {
             head_pipeline,
             static_bind_group,
             static_count: statics.len() as u32,
+            quads: QuadIndices::new(gpu),
         })
     }
 
@@ -161,11 +165,11 @@ impl MarkerRenderer {
         if self.static_count > 0 {
             pass.set_pipeline(&self.static_pipeline);
             pass.set_bind_group(1, &self.static_bind_group, &[]);
-            pass.draw(0..QUAD_VERTICES * self.static_count, 0..1);
+            self.quads.draw(pass, u64::from(self.static_count));
         }
         if let Some(particles) = heads {
             pass.set_pipeline(&self.head_pipeline);
-            particles.draw(pass, QUAD_VERTICES, 1);
+            particles.draw_quads(pass, &self.quads, 1);
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod overlay;
 pub mod particles;
 mod pipeline;
 pub mod plot_box;
+pub mod quads;
 mod renderer;
 mod settings;
 pub mod surface;

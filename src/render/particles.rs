@@ -14,10 +14,7 @@ use crate::gpu::Gpu;
 use crate::gpu::sim::Simulation;
 use crate::render::gpu_data::ChunkUniform;
 use crate::render::pipeline::storage_entry;
-
-/// Vertices of a quad (a trail segment, a marker): two triangles, `QUAD_VERTICES` in
-/// shaders/render.wgsl.
-pub const QUAD_VERTICES: u32 = 6;
+use crate::render::quads::QuadIndices;
 
 /// Group 1 of the trail, head and density pipelines.
 pub fn layout(gpu: &Gpu) -> wgpu::BindGroupLayout {
@@ -140,10 +137,22 @@ impl ParticleBindings {
         Self { chunks, stride }
     }
 
+    /// Draws `per_particle` quads of every particle, chunk by chunk (quad = k * count +
+    /// particle), with the pipeline set.
+    pub fn draw_quads(&self, pass: &mut wgpu::RenderPass<'_>, quads: &QuadIndices, per_particle: u32) {
+        for chunk in &self.chunks {
+            let total = u64::from(chunk.count) * u64::from(per_particle);
+            if total == 0 {
+                continue;
+            }
+            pass.set_bind_group(1, &chunk.bind_group, &[]);
+            quads.draw(pass, total);
+        }
+    }
+
     /// Draws `vertices * per_particle * count` vertices per chunk in one run (vertex =
-    /// (k * count + particle) * vertices + corner), with the pipeline already set. Not
-    /// instanced: CPU adapters shade every instance as a draw of its own, so tiny instances
-    /// (a quad per trail segment) would cost a frame.
+    /// (k * count + particle) * vertices + corner), with the pipeline already set: the
+    /// density layer's lines and points. Not instanced, as [`QuadIndices`] says why.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, vertices: u32, per_particle: u32) {
         for chunk in &self.chunks {
             let total = u64::from(chunk.count) * u64::from(per_particle) * u64::from(vertices);
