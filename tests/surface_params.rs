@@ -250,3 +250,48 @@ fn surface_parameters_are_checked_and_written_back() {
         "{err}"
     );
 }
+
+/// A surface parameter swept from a scene file (`[surface] params`) and from the flags
+/// (`--surface-param`) is the same sweep with the same labels: the two paths share one
+/// helper (the flags' labels did not name the swept parameter).
+#[test]
+fn a_surface_sweep_from_a_file_and_from_flags_is_the_same() {
+    let dir = std::env::temp_dir().join(format!("descent-surface-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let file = dir.join("sweep.toml");
+    std::fs::write(
+        &file,
+        "[surface]\nexpr = \"x^2 + amp*cos(2*pi*x)\"\nparams = { amp = { from = 0, to = 0.2, count = 3 } }\n\
+         [[optimizer]]\nname = \"gd\"\nlr = 0.1\n[starts]\npoints = [[1.0]]\n[run]\nsteps = 5\n",
+    )
+    .expect("scene");
+    let run = |args: &[&str], csv: &str| {
+        let out = dir.join(csv);
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_descent"))
+            .arg("run")
+            .args(args)
+            .arg("--sweep-csv")
+            .arg(&out)
+            .status()
+            .expect("descent run");
+        assert!(status.success());
+        std::fs::read_to_string(&out).expect("csv")
+    };
+    let from_file = run(&[file.to_str().expect("path")], "file.csv");
+    let from_flags = run(
+        &[
+            "--surface",
+            "x^2 + amp*cos(2*pi*x)",
+            "--surface-param",
+            "amp=0..0.2:3",
+            "--optimizer",
+            "gd:lr=0.1",
+            "--start=1",
+            "--steps",
+            "5",
+        ],
+        "flags.csv",
+    );
+    assert!(from_file.contains("\"gd:lr=0.1,amp=0..0.2:3\""), "{from_file}");
+    assert_eq!(from_flags, from_file);
+}

@@ -165,10 +165,8 @@ impl SceneArgs {
             scene.optimizers = self.optimizer_specs(&scene.surface)?;
         }
         for (name, range) in &swept_params {
-            for spec in scene.optimizers.iter_mut().filter(|o| !o.sets_surface(name)) {
-                spec.set_surface_range(name, *range)
-                    .map_err(|e| anyhow!("--surface-param {name}={range}: {}: {e}", spec.name))?;
-            }
+            crate::scene::sweep_surface_param(&mut scene.optimizers, name, *range)
+                .map_err(|m| anyhow!("--surface-param {name}={range}: {m}"))?;
         }
         self.apply_schedules(&mut scene)?;
         if !self.starts.is_empty() || self.grid.is_some() || self.random.is_some() {
@@ -295,10 +293,8 @@ impl SceneArgs {
                 bail!("--surface-param {item:?}: expected NAME=VALUE or NAME=FROM..TO:COUNT");
             };
             let name = name.trim();
-            crate::expr::check_param_name(name).map_err(|m| anyhow!("--surface-param {item:?}: {m}"))?;
-            if crate::optim::is_optimizer_key(name) {
-                bail!("--surface-param {item:?}: '{name}' is an optimizer's parameter; choose another name");
-            }
+            crate::scene::check_surface_param_name(name)
+                .map_err(|m| anyhow!("--surface-param {item:?}: {m}"))?;
             let value = value.trim();
             let v = if value.contains("..") {
                 let range = crate::sweep::ParamRange::parse(value)

@@ -377,14 +377,8 @@ impl Scene {
         }
         // A parameter declared as a range is swept for every optimizer that does not set it.
         for (name, range, span) in &declared.ranges {
-            for spec in optimizers.iter_mut().filter(|o| !o.sets_surface(name)) {
-                spec.set_surface_range(name, *range)
-                    .map_err(|e| err(Some(span.clone()), format!("{}: {e}", spec.name)))?;
-                spec.label.push_str(&format!(
-                    "{}{name}={range}",
-                    if spec.label.contains(':') { ',' } else { ':' }
-                ));
-            }
+            super::sweep_surface_param(&mut optimizers, name, *range)
+                .map_err(|m| err(Some(span.clone()), m))?;
         }
 
         let mut starts = Starts::default();
@@ -531,13 +525,7 @@ fn surface_params(
     let mut out = DeclaredParams::default();
     for (key, value) in table {
         let name = key.get_ref();
-        crate::expr::check_param_name(name).map_err(|m| err(Some(key.span()), m))?;
-        if crate::optim::is_optimizer_key(name) {
-            return Err(err(
-                Some(key.span()),
-                format!("parameter name '{name}' is an optimizer's parameter; choose another name"),
-            ));
-        }
+        super::check_surface_param_name(name).map_err(|m| err(Some(key.span()), m))?;
         let v = match value.get_ref() {
             toml::Value::Float(f) if f.is_finite() => *f,
             toml::Value::Integer(i) => *i as f64,

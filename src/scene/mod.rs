@@ -49,7 +49,7 @@ pub use defaults::{assume_defaults, suited_learning_rate};
 pub use error::SceneError;
 pub use format::{ReadFile, no_files};
 pub use model_table::{ModelScene, SliceScene};
-pub use optimizer_table::with_surface_params;
+pub use optimizer_table::{check_surface_param_name, sweep_surface_param, with_surface_params};
 pub use view::*;
 
 use crate::optim::OptimizerSpec;

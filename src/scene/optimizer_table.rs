@@ -146,3 +146,31 @@ pub(super) fn range_from_table(key: &str, t: &toml::Table) -> Result<crate::swee
     };
     ParamRange::new(from, to, count, spacing).map_err(|e| format!("the range for {key}: {e}"))
 }
+
+/// A surface parameter declared as a range (`[surface] params` or `--surface-param`) is swept
+/// for every optimizer that does not set it, its label naming it (`gd:lr=0.1,amp=0..0.2:8`).
+/// The error names the optimizer.
+pub fn sweep_surface_param(
+    optimizers: &mut [OptimizerSpec],
+    name: &str,
+    range: crate::sweep::ParamRange,
+) -> Result<(), String> {
+    for spec in optimizers.iter_mut().filter(|o| !o.sets_surface(name)) {
+        spec.set_surface_range(name, range)
+            .map_err(|e| format!("{}: {e}", spec.name))?;
+        let sep = if spec.label.contains(':') { ',' } else { ':' };
+        spec.label.push_str(&format!("{sep}{name}={range}"));
+    }
+    Ok(())
+}
+
+/// A surface parameter's name: a name, neither the expression language's nor an optimizer's.
+pub fn check_surface_param_name(name: &str) -> Result<(), String> {
+    crate::expr::check_param_name(name)?;
+    if crate::optim::is_optimizer_key(name) {
+        return Err(format!(
+            "'{name}' is an optimizer's parameter; choose another name"
+        ));
+    }
+    Ok(())
+}
