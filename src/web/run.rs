@@ -108,18 +108,14 @@ pub async fn run_js(spec: JsValue) -> Result<JsValue, JsValue> {
         .map(JsValue::from)
         .collect();
     let steps: Array = arrays.steps.iter().map(|&s| JsValue::from(s)).collect();
-    let out = Object::new();
-    for (key, value) in [
+    Ok(object([
         ("xy", JsValue::from(xy)),
         ("loss", loss.into()),
         ("status", status.into()),
         ("steps", steps.into()),
         ("optimizer", optimizer.into()),
         ("optimizers", labels.into()),
-    ] {
-        Reflect::set(&out, &key.into(), &value)?;
-    }
-    Ok(out.into())
+    ]))
 }
 
 /// The command line of `spec` (and the scene's text, which goes beside it), as the Python
@@ -266,18 +262,26 @@ pub fn widgets() -> js_sys::Array {
     crate::app::page_widgets::list()
         .into_iter()
         .map(|w| {
-            let o = js_sys::Object::new();
-            let set = |k: &str, v: JsValue| {
-                let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
-            };
-            set("role", JsValue::from_str(&w.role));
-            set("label", JsValue::from_str(&w.label));
-            for (k, v) in ["x", "y", "width", "height"].iter().zip(w.rect) {
-                set(k, JsValue::from_f64(v));
-            }
-            JsValue::from(o)
+            let [x, y, width, height] = w.rect.map(JsValue::from_f64);
+            object([
+                ("role", JsValue::from_str(&w.role)),
+                ("label", JsValue::from_str(&w.label)),
+                ("x", x),
+                ("y", y),
+                ("width", width),
+                ("height", height),
+            ])
         })
         .collect()
+}
+
+/// A plain object with `fields`, for a script (setting a new object's own keys cannot fail).
+fn object<const N: usize>(fields: [(&str, JsValue); N]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+    }
+    o.into()
 }
 
 /// `descent.bench(particles, steps)`: times the simulation benchmark's case in the page as
@@ -289,16 +293,13 @@ pub async fn bench(particles: u32, steps: u32) -> Result<JsValue, JsValue> {
     let t = crate::bench_case::time_gpu(&gpu, particles.max(1), steps.max(3))
         .await
         .map_err(|e| js_error(&e.to_string()))?;
-    let o = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    set("particles", JsValue::from(t.particles));
-    set("steps", JsValue::from(t.steps));
-    set("seconds", JsValue::from_f64(t.seconds));
-    set("rate", JsValue::from_f64(t.rate()));
-    set("adapter", JsValue::from_str(&gpu.adapter_name()));
-    Ok(o.into())
+    Ok(object([
+        ("particles", JsValue::from(t.particles)),
+        ("steps", JsValue::from(t.steps)),
+        ("seconds", JsValue::from_f64(t.seconds)),
+        ("rate", JsValue::from_f64(t.rate())),
+        ("adapter", JsValue::from_str(&gpu.adapter_name())),
+    ]))
 }
 
 /// `descent.benchFrames(width, height, frames)`: times the frame case in the page as the
@@ -311,15 +312,12 @@ pub async fn bench_frames(width: u32, height: u32, frames: u32) -> Result<JsValu
     let t = crate::bench_case::time_frames(&gpu, [width.max(1), height.max(1)], frames.max(1))
         .await
         .map_err(|e| js_error(&format!("{e:#}")))?;
-    let o = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    set("frames", JsValue::from(t.frames));
-    set("width", JsValue::from(t.size[0]));
-    set("height", JsValue::from(t.size[1]));
-    set("seconds", JsValue::from_f64(t.seconds));
-    set("rate", JsValue::from_f64(t.rate()));
-    set("adapter", JsValue::from_str(&gpu.adapter_name()));
-    Ok(o.into())
+    Ok(object([
+        ("frames", JsValue::from(t.frames)),
+        ("width", JsValue::from(t.size[0])),
+        ("height", JsValue::from(t.size[1])),
+        ("seconds", JsValue::from_f64(t.seconds)),
+        ("rate", JsValue::from_f64(t.rate())),
+        ("adapter", JsValue::from_str(&gpu.adapter_name())),
+    ]))
 }

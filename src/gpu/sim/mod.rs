@@ -539,27 +539,18 @@ impl Simulation {
     }
 
     /// Every particle's trainability sums, in particle order; None when the run keeps none
-    /// (its scene does not ask for the trainability score).
+    /// (its scene does not ask for the trainability score). [`Self::read_scores_async`],
+    /// blocking (natively a read is done when it returns).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn read_scores(&self, gpu: &Gpu) -> Result<Option<Vec<ScoreSums>>, GpuError> {
-        if !self.keeps_scores {
-            return Ok(None);
-        }
-        let mut out = Vec::with_capacity(self.n_particles as usize);
-        for chunk in &self.chunks {
-            let bytes = gpu.read_buffer(&chunk.scores, 0, chunk.scores.size())?;
-            out.extend_from_slice(bytemuck::cast_slice(&bytes));
-        }
-        Ok(Some(out))
+        pollster::block_on(self.read_scores_async(gpu))
     }
 
-    /// Reads every particle's current state, in particle order.
+    /// Reads every particle's current state, in particle order: [`Self::read_particles_async`],
+    /// blocking.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn read_particles(&self, gpu: &Gpu) -> Result<Vec<Particle>, GpuError> {
-        let mut out = Vec::with_capacity(self.n_particles as usize);
-        for chunk in &self.chunks {
-            let bytes = gpu.read_buffer(&chunk.particles, 0, chunk.particles.size())?;
-            out.extend_from_slice(bytemuck::cast_slice(&bytes));
-        }
-        Ok(out)
+        pollster::block_on(self.read_particles_async(gpu))
     }
 
     /// The recorded path of each of `particles` (global indices), oldest record first, up to
@@ -651,7 +642,7 @@ impl Simulation {
         }
     }
 
-    /// [`Self::read_scores`] as a future.
+    /// [`Self::read_scores`] as a future (a page cannot wait for the GPU).
     pub async fn read_scores_async(&self, gpu: &Gpu) -> Result<Option<Vec<ScoreSums>>, GpuError> {
         if !self.keeps_scores {
             return Ok(None);
